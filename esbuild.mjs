@@ -1,0 +1,29 @@
+// Builds three bundles into a fresh dist/: the extension (Node, vscode external), the CLI (Node)
+// and the replay webview (browser). The sql.js wasm is copied beside them and loaded from disk.
+import * as esbuild from 'esbuild';
+import { cpSync, mkdirSync, rmSync, chmodSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+const dist = path.resolve('dist');
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+cpSync(path.join(path.dirname(require.resolve('sql.js')), 'sql-wasm.wasm'), path.join(dist, 'sql-wasm.wasm'));
+
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'info', legalComments: 'none' };
+const builds = [
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
+  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
+];
+
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  chmodSync(path.join(dist, 'cli.js'), 0o755);
+}
