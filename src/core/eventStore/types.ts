@@ -1,0 +1,92 @@
+/** Metadata carried by every event: who caused it and which conversation it belongs to. */
+export interface EventMetadata {
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  readonly [key: string]: unknown;
+}
+
+/** An event about to be appended. The id makes appends idempotent; it is generated when absent. */
+export interface NewEvent {
+  readonly eventId?: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata?: EventMetadata;
+}
+
+/** An event as stored: positions are 1-based; stream version 0 means "no stream yet". */
+export interface RecordedEvent {
+  readonly globalPosition: number;
+  readonly streamId: string;
+  readonly streamVersion: number;
+  readonly eventId: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+  readonly recordedAt: string;
+}
+
+/** A number is the exact current version of the stream (0 = it must not exist yet). */
+export type ExpectedVersion = number | 'no-stream' | 'any';
+
+export interface AppendOptions {
+  readonly expectedVersion?: ExpectedVersion;
+}
+
+export interface AppendResult {
+  /** The events of this append, as stored (or as already stored, for an idempotent retry). */
+  readonly events: readonly RecordedEvent[];
+  /** The stream's version after the append. */
+  readonly nextExpectedVersion: number;
+  /** The global position of the last event of the append. */
+  readonly lastPosition: number;
+  /** False when every event id was already stored: nothing new was written. */
+  readonly appended: boolean;
+}
+
+export interface StreamInfo {
+  readonly streamId: string;
+  readonly version: number;
+  readonly lastPosition: number;
+}
+
+export interface StoreStats {
+  readonly events: number;
+  readonly streams: number;
+  readonly lastPosition: number;
+  readonly eventTypes: Readonly<Record<string, number>>;
+}
+
+export interface ReadAllOptions {
+  /** Read events with a global position strictly greater than this (default 0: from the start). */
+  readonly after?: number;
+  readonly limit?: number;
+}
+
+export interface ReadStreamOptions {
+  /** Read events with a stream version strictly greater than this (default 0). */
+  readonly afterVersion?: number;
+  readonly limit?: number;
+}
+
+export interface ListStreamsOptions {
+  readonly offset?: number;
+  readonly limit?: number;
+  readonly prefix?: string;
+}
+
+/** The append-only event store every other part depends on. */
+export interface EventStore {
+  readonly path: string | undefined;
+  readonly readOnly: boolean;
+  append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  readStream(streamId: string, options?: ReadStreamOptions): RecordedEvent[];
+  readAll(options?: ReadAllOptions): RecordedEvent[];
+  /** Calls `onEvent` for every event after `after`, in global order, without holding them all in memory. */
+  forEach(onEvent: (event: RecordedEvent) => void, options?: { readonly after?: number; readonly to?: number }): void;
+  readEvent(globalPosition: number): RecordedEvent | undefined;
+  streamVersion(streamId: string): number;
+  listStreams(options?: ListStreamsOptions): StreamInfo[];
+  lastPosition(): number;
+  stats(): StoreStats;
+  close(): Promise<void>;
+}
