@@ -1,0 +1,181 @@
+import * as fs from 'node:fs';
+import { writeFileAtomic } from '../eventStore/atomicFile';
+import type { EventStore, RecordedEvent } from '../eventStore/types';
+import { canHandle, type Projection } from '../projections/projection';
+
+export interface ReadModelSnapshot {
+  readonly format: 1;
+  /** Position of the last event applied. */
+  readonly checkpoint: number;
+  /** Id of that event: if the store no longer has it there, the snapshot belongs to another history. */
+  readonly checkpointEventId: string | null;
+  readonly states: Record<string, unknown>;
+}
+
+export interface ReadModelStatus {
+  readonly projection: Projection;
+  readonly state: unknown;
+  readonly checkpoint: number;
+}
+
+/**
+ * Keeps every read model up to date: fed by the event bus, rebuilt from position 0 on demand,
+ * saved beside the store with its checkpoint so a restart only catches up on what is new.
+ */
+export class Projector {
+  private states = new Map<string, unknown>();
+  private checkpointPosition = 0;
+  private checkpointEventId: string | null = null;
+  private listeners = new Set<(events: readonly RecordedEvent[]) => void>();
+  private saveTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: EventStore,
+    readonly projections: readonly Projection[],
+    /** Where the read models are saved; none for a store in memory. */
+    private readonly snapshotFile: string | undefined,
+    private readonly log: (message: string) => void = () => undefined,
+  ) {
+    this.reset();
+  }
+
+  get checkpoint(): number {
+    return this.checkpointPosition;
+  }
+
+  stateOf(name: string): unknown {
+    return this.states.get(name);
+  }
+
+  status(): ReadModelStatus[] {
+    return this.projections.map((projection) => ({ projection, state: this.states.get(projection.name), checkpoint: this.checkpointPosition }));
+  }
+
+  onDidChange(listener: (events: readonly RecordedEvent[]) => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => void this.listeners.delete(listener) };
+  }
+
+  /** Loads the saved read models if they belong to this store's history, then applies what is new. */
+  start(): { loaded: boolean; caughtUp: number } {
+    const loaded = this.loadSnapshot();
+    if (!loaded) this.reset();
+    const before = this.checkpointPosition;
+    this.catchUp();
+    return { loaded, caughtUp: this.checkpointPosition - before };
+  }
+
+  /** Applies events the read models have not seen yet, straight from the store. */
+  catchUp(): number {
+    const applied: RecordedEvent[] = [];
+    this.store.forEach((e) => {
+      this.applyOne(e);
+      if (applied.length < 1000) applied.push(e);
+    }, { after: this.checkpointPosition });
+    if (applied.length > 0) this.changed(applied);
+    return applied.length;
+  }
+
+  /** The bus handler: applies in order, ignoring what was already applied (delivery is at least once). */
+  handle(events: readonly RecordedEvent[]): void {
+    const fresh = events.filter((e) => e.globalPosition > this.checkpointPosition);
+    if (fresh.length === 0) return;
+    if (fresh[0]!.globalPosition !== this.checkpointPosition + 1) {
+      // A gap: events appended elsewhere arrived first. Read them from the store in order.
+      this.catchUp();
+      return;
+    }
+    for (const e of fresh) this.applyOne(e);
+    this.changed(fresh);
+  }
+
+  /** Throws every read model away and replays the whole stream from position 0. */
+  rebuild(): number {
+    this.reset();
+    this.catchUp();
+    this.saveNow();
+    return this.checkpointPosition;
+  }
+
+  /** Saves now (on close). */
+  flush(): void {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    this.saveNow();
+  }
+
+  dispose(): void {
+    this.flush();
+    this.listeners.clear();
+  }
+
+  private applyOne(event: RecordedEvent): void {
+    for (const projection of this.projections) {
+      if (canHandle(projection, event)) this.states.set(projection.name, projection.evolve(this.states.get(projection.name), event));
+    }
+    this.checkpointPosition = event.globalPosition;
+    this.checkpointEventId = event.eventId;
+  }
+
+  private reset(): void {
+    this.states = new Map(this.projections.map((p) => [p.name, p.initialState()]));
+    this.checkpointPosition = 0;
+    this.checkpointEventId = null;
+  }
+
+  private changed(events: readonly RecordedEvent[]): void {
+    this.scheduleSave();
+    for (const listener of this.listeners) listener(events);
+  }
+
+  private scheduleSave(): void {
+    if (!this.snapshotFile || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      this.saveNow();
+    }, 500);
+  }
+
+  private saveNow(): void {
+    if (!this.snapshotFile || this.store.readOnly) return;
+    const snapshot: ReadModelSnapshot = {
+      format: 1,
+      checkpoint: this.checkpointPosition,
+      checkpointEventId: this.checkpointEventId,
+      states: Object.fromEntries(this.states),
+    };
+    try {
+      writeFileAtomic(this.snapshotFile, Buffer.from(JSON.stringify(snapshot)));
+    } catch (e) {
+      // Read models are derived data: losing the file only costs a rebuild at the next start.
+      this.log(`Could not save the read models to ${this.snapshotFile}: ${(e as Error).message}`);
+    }
+  }
+
+  private loadSnapshot(): boolean {
+    if (!this.snapshotFile || !fs.existsSync(this.snapshotFile)) return false;
+    try {
+      const snapshot = JSON.parse(fs.readFileSync(this.snapshotFile, 'utf8')) as ReadModelSnapshot;
+      if (snapshot.format !== 1 || typeof snapshot.checkpoint !== 'number' || typeof snapshot.states !== 'object' || snapshot.states === null) {
+        this.log('Saved read models are in an unknown format; rebuilding from position 0.');
+        return false;
+      }
+      const names = this.projections.map((p) => p.name);
+      if (names.some((n) => !(n in snapshot.states))) {
+        this.log('Saved read models do not match the current projections; rebuilding from position 0.');
+        return false;
+      }
+      if (snapshot.checkpoint > 0 && this.store.readEvent(snapshot.checkpoint)?.eventId !== snapshot.checkpointEventId) {
+        this.log('Saved read models belong to another history of this store; rebuilding from position 0.');
+        return false;
+      }
+      this.states = new Map(names.map((n) => [n, snapshot.states[n]]));
+      this.checkpointPosition = snapshot.checkpoint;
+      this.checkpointEventId = snapshot.checkpointEventId;
+      return true;
+    } catch (e) {
+      this.log(`Saved read models could not be read (${(e as Error).message}); rebuilding from position 0.`);
+      return false;
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import { builtInAggregates, type AggregateDefinition } from '../domain/aggregates';
+import { SqlJsEventStore } from '../eventStore/sqlJsEventStore';
+import type { EventStore, RecordedEvent } from '../eventStore/types';
+import { builtInProjections } from '../projections/builtIn';
+import type { Projection } from '../projections/projection';
+import { ReplayEngine } from '../replay/replayEngine';
+import { CommandHandler, type CommandEnvelope, type CommandResult } from './commandHandler';
+import { EventBus } from './eventBus';
+import { Projector } from './projector';
+
+export interface SessionOptions {
+  readonly path?: string;
+  readonly readOnly?: boolean;
+  readonly readOnlyReason?: string;
+  readonly aggregates?: readonly AggregateDefinition[];
+  readonly projections?: readonly Projection[];
+  readonly log?: (message: string) => void;
+}
+
+/** Where the read models of a store are saved: beside it, as derived data that can always be rebuilt. */
+export const readModelsFileFor = (storePath: string): string => `${storePath}.readmodels.json`;
+
+/**
+ * One open store with everything around it: the write model (command handler), the event bus,
+ * the read models (projector) and the replay engine. The UI and the CLI both sit on this.
+ */
+export class StoreSession {
+  readonly bus: EventBus;
+  readonly handler: CommandHandler;
+  readonly projector: Projector;
+  readonly aggregates: readonly AggregateDefinition[];
+  readonly projections: readonly Projection[];
+  private replayEngine: ReplayEngine | undefined;
+  /** How the read models started: loaded from their saved checkpoint, and how many events they caught up on. */
+  startup: { readonly loaded: boolean; readonly caughtUp: number } = { loaded: false, caughtUp: 0 };
+
+  private constructor(
+    readonly store: EventStore,
+    options: SessionOptions,
+  ) {
+    const log = options.log ?? (() => undefined);
+    this.aggregates = options.aggregates ?? builtInAggregates;
+    this.projections = options.projections ?? builtInProjections;
+    this.bus = new EventBus((subscriber, error) => log(`Subscriber "${subscriber}" failed: ${error.stack ?? error.message}`));
+    this.handler = new CommandHandler(store, this.bus, this.aggregates);
+    this.projector = new Projector(store, this.projections, store.path ? readModelsFileFor(store.path) : undefined, log);
+    this.bus.subscribe('read models', (events) => this.projector.handle(events));
+  }
+
+  static async open(options: SessionOptions = {}): Promise<StoreSession> {
+    const store = await SqlJsEventStore.open({ path: options.path, readOnly: options.readOnly, readOnlyReason: options.readOnlyReason });
+    const session = new StoreSession(store, options);
+    session.startup = session.projector.start();
+    return session;
+  }
+
+  execute(command: CommandEnvelope): Promise<CommandResult> {
+    return this.handler.execute(command);
+  }
+
+  get replay(): ReplayEngine {
+    this.replayEngine ??= new ReplayEngine(this.store, this.projections, this.aggregates);
+    return this.replayEngine;
+  }
+
+  /** Picks up events other processes appended and publishes them on the bus. */
+  async refresh(): Promise<readonly RecordedEvent[]> {
+    const refreshable = this.store as EventStore & { refresh?: () => RecordedEvent[] | Promise<RecordedEvent[]> };
+    const fresh = refreshable.refresh ? await refreshable.refresh() : [];
+    if (fresh.length > 0) await this.bus.publish(fresh);
+    return fresh;
+  }
+
+  rebuildReadModels(): number {
+    return this.projector.rebuild();
+  }
+
+  async close(): Promise<void> {
+    this.projector.dispose();
+    await this.store.close();
+  }
+}

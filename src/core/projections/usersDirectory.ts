@@ -1,0 +1,49 @@
+import type { UserEvent } from '../domain/user';
+import type { RecordedEvent } from '../eventStore/types';
+import type { Projection } from './projection';
+
+export interface UserEntry {
+  readonly userId: string;
+  readonly name: string;
+  readonly status: 'active' | 'deactivated';
+  readonly since: string;
+}
+
+export interface UsersDirectoryState {
+  users: Record<string, UserEntry>;
+}
+
+/** Who are our users, what are they called, and are they active? */
+export const usersDirectory: Projection<UsersDirectoryState> = {
+  name: 'usersDirectory',
+  title: 'Users directory',
+  description: 'Answers "who are our users, and are they active?": one row per user, kept up to date from UserCreated, UserRenamed and UserDeactivated.',
+  eventTypes: ['UserCreated', 'UserRenamed', 'UserDeactivated'],
+  initialState: () => ({ users: {} }),
+  evolve(state, recorded: RecordedEvent) {
+    const event = recorded as unknown as UserEvent;
+    const { userId } = event.data;
+    const existing = state.users[userId];
+    switch (event.type) {
+      case 'UserCreated':
+        state.users[userId] = { userId, name: event.data.name, status: 'active', since: recorded.recordedAt };
+        break;
+      case 'UserRenamed':
+        if (existing) state.users[userId] = { ...existing, name: event.data.name };
+        break;
+      case 'UserDeactivated':
+        if (existing) state.users[userId] = { ...existing, status: 'deactivated' };
+        break;
+    }
+    return state;
+  },
+  view(state) {
+    const users = Object.values(state.users).sort((a, b) => a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId));
+    return users.map((u) => ({
+      label: u.name,
+      description: `${u.status} · ${u.userId}`,
+      tooltip: `${u.name} (id ${u.userId}), ${u.status}; created ${u.since}`,
+      icon: u.status === 'active' ? 'person' : 'circle-slash',
+    }));
+  },
+};

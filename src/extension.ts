@@ -1,0 +1,40 @@
+import * as vscode from 'vscode';
+import { registerCommands } from './ui/commands';
+import { EVENT_SCHEME, EventDocumentProvider } from './ui/eventDocument';
+import { createLog } from './ui/log';
+import { ReadModelsTree } from './ui/readModelsTree';
+import { REPLAY_VIEW_TYPE, ReplayPanel } from './ui/replayPanel';
+import { StoreStatusBar } from './ui/statusBar';
+import { StoreController } from './ui/storeController';
+import { StreamsTree } from './ui/streamsTree';
+
+let controller: StoreController | undefined;
+
+/** The composition root: wires the core to the VS Code surfaces, nothing else. */
+export function activate(context: vscode.ExtensionContext): { controller: StoreController } {
+  const log = createLog();
+  controller = new StoreController(context, log);
+  const readModelsTree = new ReadModelsTree(controller);
+  const streamsTree = new StreamsTree(controller);
+  context.subscriptions.push(
+    log,
+    controller,
+    readModelsTree,
+    streamsTree,
+    new StoreStatusBar(controller),
+    vscode.window.createTreeView('eventStore.readModels', { treeDataProvider: readModelsTree, showCollapseAll: true }),
+    vscode.window.createTreeView('eventStore.streams', { treeDataProvider: streamsTree, showCollapseAll: true }),
+    vscode.workspace.registerTextDocumentContentProvider(EVENT_SCHEME, new EventDocumentProvider(controller)),
+    vscode.window.registerWebviewPanelSerializer(REPLAY_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state) => ReplayPanel.revive(panel, context, controller!, log, state),
+    }),
+    ...registerCommands({ context, controller, log, streamsTree }),
+  );
+  void controller.get().catch(() => undefined);
+  return { controller };
+}
+
+export async function deactivate(): Promise<void> {
+  await controller?.shutdown();
+  controller = undefined;
+}

@@ -1,0 +1,31 @@
+import * as vscode from 'vscode';
+import { Disposable } from './disposable';
+import type { StoreController } from './storeController';
+
+/** "$(database) 42 events": the size of the store, one click from the replay. */
+export class StoreStatusBar extends Disposable {
+  private readonly item = this.register(vscode.window.createStatusBarItem('eventStore.status', vscode.StatusBarAlignment.Left, 10));
+
+  constructor(private readonly controller: StoreController) {
+    super();
+    this.item.name = 'Event Store';
+    this.item.command = 'eventStore.openReplay';
+    this.register(controller.onDidAppend(() => this.update()));
+    this.register(controller.onDidOpen(() => this.update()));
+    this.update();
+    this.item.show();
+  }
+
+  private update(): void {
+    const session = this.controller.session;
+    if (!session) {
+      const error = this.controller.error;
+      this.item.text = error ? '$(error) Event store' : '$(database) Event store';
+      this.item.tooltip = error ? error.message : 'Opening the event store…';
+      return;
+    }
+    const count = session.store.lastPosition();
+    this.item.text = `$(database) ${count} event${count === 1 ? '' : 's'}${session.store.readOnly ? ' (read-only)' : ''}`;
+    this.item.tooltip = `Event store ${session.store.path ?? '(in memory)'}: ${count} events. Click to open the replay.`;
+  }
+}

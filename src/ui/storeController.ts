@@ -1,0 +1,130 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { StoreSession } from '../core/application/session';
+import type { RecordedEvent } from '../core/eventStore/types';
+import { Disposable } from './disposable';
+
+/** Resolves where the store lives: the setting, relative to the first workspace folder, else global storage. */
+export function resolveStorePath(context: vscode.ExtensionContext): string {
+  const configured = vscode.workspace.getConfiguration('eventStore').get<string>('storePath') || '.eventstore/events.db';
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (path.isAbsolute(configured)) return configured;
+  if (folder && folder.uri.scheme === 'file') return path.join(folder.uri.fsPath, configured);
+  return path.join(context.globalStorageUri.fsPath, 'events.db');
+}
+
+/**
+ * Owns the open store session: opens it (read-only in Restricted Mode), watches its file for
+ * appends by other processes, and tells the views when events arrive or the store is replaced.
+ */
+export class StoreController extends Disposable {
+  private current: StoreSession | undefined;
+  private opening: Promise<StoreSession> | undefined;
+  private readonly didAppend = this.register(new vscode.EventEmitter<readonly RecordedEvent[]>());
+  private readonly didOpen = this.register(new vscode.EventEmitter<StoreSession | undefined>());
+  /** Events appended (by a command here or another process), after the read models applied them. */
+  readonly onDidAppend = this.didAppend.event;
+  /** A store was opened (or failed to open: undefined). */
+  readonly onDidOpen = this.didOpen.event;
+  private openError: Error | undefined;
+  /** What lives as long as the open session: its watcher and listeners. */
+  private sessionDisposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    super();
+    this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.reopen()));
+    this.register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('eventStore.storePath')) void this.reopen();
+      }),
+    );
+  }
+
+  get storePath(): string {
+    return resolveStorePath(this.context);
+  }
+
+  get session(): StoreSession | undefined {
+    return this.current;
+  }
+
+  get error(): Error | undefined {
+    return this.openError;
+  }
+
+  /** The open session, opening it on first use. Throws the store's own error when it cannot be opened. */
+  async get(): Promise<StoreSession> {
+    if (this.current) return this.current;
+    this.opening ??= this.open().finally(() => (this.opening = undefined));
+    return this.opening;
+  }
+
+  async reopen(): Promise<StoreSession | undefined> {
+    await this.closeSession();
+    try {
+      return await this.get();
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async open(): Promise<StoreSession> {
+    const file = this.storePath;
+    const trusted = vscode.workspace.isTrusted;
+    try {
+      const session = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: `Opening event store ${path.basename(file)}` },
+        () =>
+          StoreSession.open({
+            path: file,
+            readOnly: !trusted,
+            readOnlyReason: 'this workspace is not trusted (Restricted Mode); trust it to issue commands',
+            log: (m) => this.log.warn(m),
+          }),
+      );
+      this.current = session;
+      this.openError = undefined;
+      this.sessionDisposables.push(session.projector.onDidChange((events) => this.didAppend.fire(events)));
+      this.watch(file, session);
+      this.log.info(`Opened ${file}${trusted ? '' : ' read-only (Restricted Mode)'}: ${session.store.lastPosition()} events.`);
+      this.didOpen.fire(session);
+      return session;
+    } catch (e) {
+      this.openError = e as Error;
+      this.log.error(`Could not open ${file}: ${(e as Error).stack ?? String(e)}`);
+      this.didOpen.fire(undefined);
+      throw e;
+    }
+  }
+
+  /** Another process (the CLI, a second window) may append: pick those events up when the files change. */
+  private watch(file: string, session: StoreSession): void {
+    const pattern = new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), `${path.basename(file)}*`);
+    const watcher = vscode.workspace.createFileSystemWatcher(pattern);
+    let timer: NodeJS.Timeout | undefined;
+    const onChange = () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (this.current !== session) return;
+        session.refresh().catch((e: unknown) => this.log.error(`Could not read new events: ${(e as Error).message}`));
+      }, 150);
+    };
+    this.sessionDisposables.push(watcher.onDidChange(onChange), watcher.onDidCreate(onChange), watcher, { dispose: () => timer && clearTimeout(timer) });
+  }
+
+  private async closeSession(): Promise<void> {
+    const session = this.current;
+    this.current = undefined;
+    for (const d of this.sessionDisposables.splice(0)) d.dispose();
+    if (session) await session.close();
+  }
+
+  /** Closes the store, saving the read models; awaited on deactivate. */
+  async shutdown(): Promise<void> {
+    await this.closeSession();
+    this.dispose();
+  }
+}

@@ -1,0 +1,113 @@
+import * as vscode from 'vscode';
+import type { StoreSession } from '../core/application/session';
+import type { RecordedEvent, StreamInfo } from '../core/eventStore/types';
+import { Disposable } from './disposable';
+import type { StoreController } from './storeController';
+
+/** Very wide trees stall VS Code and it has no paging API: rows come in pages with a "Load more" row. */
+export const PAGE_SIZE = 200;
+
+type Node =
+  | { kind: 'stream'; stream: StreamInfo }
+  | { kind: 'event'; event: RecordedEvent }
+  | { kind: 'more'; parent: string; shown: number; total: number }
+  | { kind: 'message'; text: string; detail?: string };
+
+const ROOT = '';
+
+/** The "Streams" view: every stream, and its events loaded lazily, a page at a time. */
+export class StreamsTree extends Disposable implements vscode.TreeDataProvider<Node> {
+  private readonly changed = this.register(new vscode.EventEmitter<Node | undefined>());
+  readonly onDidChangeTreeData = this.changed.event;
+  /** How many rows are shown under each parent (ROOT or a stream id). */
+  private readonly shown = new Map<string, number>();
+
+  constructor(private readonly controller: StoreController) {
+    super();
+    this.register(controller.onDidAppend(() => this.changed.fire(undefined)));
+    this.register(controller.onDidOpen(() => {
+      this.shown.clear();
+      this.changed.fire(undefined);
+    }));
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  /** Shows the next page under the parent of a "Load more" row. */
+  loadMore(node: { parent: string }): void {
+    this.shown.set(node.parent, (this.shown.get(node.parent) ?? PAGE_SIZE) + PAGE_SIZE);
+    this.changed.fire(undefined);
+  }
+
+  async getChildren(node?: Node): Promise<Node[]> {
+    let session: StoreSession;
+    try {
+      session = await this.controller.get();
+    } catch (e) {
+      return node ? [] : [{ kind: 'message', text: 'The event store could not be opened', detail: (e as Error).message }];
+    }
+    if (!node) {
+      const limit = this.shown.get(ROOT) ?? PAGE_SIZE;
+      const streams = session.store.listStreams({ limit });
+      if (streams.length === 0) return [];
+      const rows: Node[] = streams.map((stream) => ({ kind: 'stream', stream }));
+      if (streams.length === limit) {
+        const total = session.store.stats().streams;
+        if (total > limit) rows.push({ kind: 'more', parent: ROOT, shown: limit, total });
+      }
+      return rows;
+    }
+    if (node.kind === 'stream') {
+      const limit = this.shown.get(node.stream.streamId) ?? PAGE_SIZE;
+      const events = session.store.readStream(node.stream.streamId, { limit });
+      const rows: Node[] = events.map((event) => ({ kind: 'event', event }));
+      const total = session.store.streamVersion(node.stream.streamId);
+      if (total > limit) rows.push({ kind: 'more', parent: node.stream.streamId, shown: limit, total });
+      return rows;
+    }
+    return [];
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    switch (node.kind) {
+      case 'stream': {
+        const item = new vscode.TreeItem(node.stream.streamId, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `stream:${node.stream.streamId}`;
+        item.description = `${node.stream.version} event${node.stream.version === 1 ? '' : 's'}`;
+        item.tooltip = `Stream ${node.stream.streamId}: the history of one aggregate, ${node.stream.version} events, last at global position ${node.stream.lastPosition}.`;
+        item.iconPath = new vscode.ThemeIcon('git-commit');
+        item.contextValue = 'stream';
+        return item;
+      }
+      case 'event': {
+        const e = node.event;
+        const item = new vscode.TreeItem(e.type, vscode.TreeItemCollapsibleState.None);
+        item.id = `event:${e.globalPosition}`;
+        item.description = `v${e.streamVersion} · #${e.globalPosition} · ${e.recordedAt.replace('T', ' ').slice(0, 19)}`;
+        item.tooltip = new vscode.MarkdownString().appendText(`${e.type}, version ${e.streamVersion} of ${e.streamId}, global position ${e.globalPosition}\n`).appendCodeblock(JSON.stringify(e.data, null, 2), 'json');
+        item.iconPath = new vscode.ThemeIcon('symbol-event');
+        item.contextValue = 'event';
+        item.command = { command: 'eventStore.openEvent', title: 'Open Event', arguments: [e.globalPosition] };
+        return item;
+      }
+      case 'more': {
+        const item = new vscode.TreeItem(`Load more… (${node.shown} of ${node.total} shown)`, vscode.TreeItemCollapsibleState.None);
+        item.id = `more:${node.parent}:${node.shown}`;
+        item.iconPath = new vscode.ThemeIcon('ellipsis');
+        item.command = { command: 'eventStore.loadMore', title: 'Load More', arguments: [{ parent: node.parent }] };
+        return item;
+      }
+      case 'message': {
+        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+        item.description = node.detail;
+        item.tooltip = node.detail;
+        item.iconPath = new vscode.ThemeIcon('error');
+        return item;
+      }
+    }
+  }
+}
+
+export type StreamsTreeNode = Node;
