@@ -11,7 +11,14 @@ import { StreamsTree } from './ui/streamsTree';
 let controller: StoreController | undefined;
 
 /** The composition root: wires the core to the VS Code surfaces, nothing else. */
-export function activate(context: vscode.ExtensionContext): { controller: StoreController } {
+/** What the extension exposes to other extensions and to its integration tests. */
+export interface EventStoreApi {
+  readonly controller: StoreController;
+  readonly readModelsTree: ReadModelsTree;
+  readonly streamsTree: StreamsTree;
+}
+
+export function activate(context: vscode.ExtensionContext): EventStoreApi {
   const log = createLog();
   controller = new StoreController(context, log);
   const readModelsTree = new ReadModelsTree(controller);
@@ -31,7 +38,7 @@ export function activate(context: vscode.ExtensionContext): { controller: StoreC
     ...registerCommands({ context, controller, log, streamsTree }),
   );
   void controller.get().catch(() => undefined);
-  return { controller };
+  return { controller, readModelsTree, streamsTree };
 }
 
 export async function deactivate(): Promise<void> {

@@ -87,8 +87,9 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const register = (id: string, handler: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, handler);
 
   return [
-    register('eventStore.createUser', async () => {
-      const name = await vscode.window.showInputBox({
+    // Each user command also takes its data as an argument (keybindings, scripts, tests); without it, it asks.
+    register('eventStore.createUser', async (args?: { name?: unknown }) => {
+      const name = typeof args?.name === 'string' ? args.name : await vscode.window.showInputBox({
         title: 'Create User',
         prompt: 'Name of the new user (its id is generated)',
         placeHolder: 'e.g. Ada Lovelace',
@@ -102,22 +103,22 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       return result;
     }),
 
-    register('eventStore.renameUser', async () => {
+    register('eventStore.renameUser', async (args?: { userId?: unknown; name?: unknown }) => {
       const session = await guarded(log, 'Rename User', () => controller.get());
       if (!session) return undefined;
-      const user = await pickUser(session, 'Pick the user to rename');
+      const user = typeof args?.userId === 'string' ? { userId: args.userId, name: args.userId } : await pickUser(session, 'Pick the user to rename');
       if (!user) return undefined;
-      const name = await vscode.window.showInputBox({ title: `Rename ${user.name}`, prompt: 'New name', value: user.name, validateInput: nameValidation, ignoreFocusOut: true });
+      const name = typeof args?.name === 'string' ? args.name : await vscode.window.showInputBox({ title: `Rename ${user.name}`, prompt: 'New name', value: user.name, validateInput: nameValidation, ignoreFocusOut: true });
       if (name === undefined) return undefined;
       const result = await issue(ctx, 'Rename User', { type: 'RenameUser', data: { userId: user.userId, name: name.trim() } });
       if (result) void vscode.window.showInformationMessage(`Renamed ${user.name} to ${name.trim()}: ${describe(result)}`);
       return result;
     }),
 
-    register('eventStore.deactivateUser', async () => {
+    register('eventStore.deactivateUser', async (args?: { userId?: unknown }) => {
       const session = await guarded(log, 'Deactivate User', () => controller.get());
       if (!session) return undefined;
-      const user = await pickUser(session, 'Pick the user to deactivate');
+      const user = typeof args?.userId === 'string' ? { userId: args.userId, name: args.userId } : await pickUser(session, 'Pick the user to deactivate');
       if (!user) return undefined;
       const result = await issue(ctx, 'Deactivate User', { type: 'DeactivateUser', data: { userId: user.userId } });
       if (result) void vscode.window.showInformationMessage(`Deactivated ${user.name}: ${describe(result)}`);
