@@ -1,23 +1,35 @@
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import type { StoreSession } from '../core/application/session';
 import { previewJson } from '../core/replay/diff';
+import { givenWhenThenTest } from '../core/replay/exportTest';
 import type { ReplayStep } from '../core/replay/replayEngine';
-import { parseWebviewMessage, type ChangeView, type HostToWebview, type StepView } from '../shared/protocol';
+import { ReplayView } from '../core/replay/replayView';
+import { parseWebviewMessage, type ChangeView, type HostToWebview, type StepView, type WebviewToHost } from '../shared/protocol';
 import { Disposable } from './disposable';
 import type { StoreController } from './storeController';
 
 export const REPLAY_VIEW_TYPE = 'eventStore.replay';
 const MAX_CHANGES = 200;
+/** Up to this many events an NDJSON export opens as a document; more go straight to a file. */
+const EXPORT_TO_EDITOR_LIMIT = 10_000;
 
 const boundChanges = (changes: readonly ChangeView[]): ChangeView[] =>
   changes.slice(0, MAX_CHANGES).map((c) => ({ path: c.path, kind: c.kind, before: previewJson(c.before, 20, 200), after: previewJson(c.after, 20, 200) }));
+const idOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 /** What the webview receives: bounded copies, so one huge state or payload cannot flood it. */
-export function toStepView(step: ReplayStep): StepView {
+export function toStepView(step: ReplayStep, view: ReplayView): StepView {
   return {
     position: step.position,
     total: step.total,
+    index: view.index,
+    count: view.count,
     explanation: step.explanation,
+    skipped: step.skipped,
+    whatIf: view.skipped,
+    filter: view.filter,
     event: step.event
       ? {
           globalPosition: step.event.globalPosition,
@@ -28,6 +40,8 @@ export function toStepView(step: ReplayStep): StepView {
           recordedAt: step.event.recordedAt,
           data: previewJson(step.event.data),
           metadata: previewJson(step.event.metadata),
+          correlationId: idOrNull(step.event.metadata.correlationId),
+          causationId: idOrNull(step.event.metadata.causationId),
         }
       : null,
     stream: step.stream
@@ -54,22 +68,25 @@ export function toStepView(step: ReplayStep): StepView {
 /** The "Event Replay" panel: steps through the global stream like a debugger. One per window. */
 export class ReplayPanel extends Disposable {
   private static current: ReplayPanel | undefined;
-  private position: number | undefined;
+  private view: ReplayView | undefined;
+  private viewSession: StoreSession | undefined;
   private ready = false;
-  private pendingSeek: number | undefined;
-  private seeking = false;
+  /** Requests are handled one at a time, in order; a burst of seeks collapses into the latest. */
+  private queue: WebviewToHost[] = [];
+  private busy = false;
+  private initialPosition: number | undefined;
 
   static show(context: vscode.ExtensionContext, controller: StoreController, log: vscode.LogOutputChannel, position?: number): ReplayPanel {
     if (ReplayPanel.current) {
       ReplayPanel.current.panel.reveal();
-      if (position !== undefined) ReplayPanel.current.seek(position);
+      if (position !== undefined) ReplayPanel.current.enqueue({ type: 'seek', position });
       return ReplayPanel.current;
     }
     const panel = vscode.window.createWebviewPanel(REPLAY_VIEW_TYPE, 'Event Replay', vscode.ViewColumn.Active, ReplayPanel.options(context));
     return (ReplayPanel.current = new ReplayPanel(panel, context, controller, log, position));
   }
 
-  /** Brings a panel back after a window reload. */
+  /** Brings a panel back after a window reload, at the position it had. */
   static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, controller: StoreController, log: vscode.LogOutputChannel, state: unknown): void {
     ReplayPanel.current?.dispose();
     const saved = (state as { position?: unknown } | undefined)?.position;
@@ -93,21 +110,23 @@ export class ReplayPanel extends Disposable {
     initialPosition: number | undefined,
   ) {
     super();
-    this.position = initialPosition;
+    this.initialPosition = initialPosition;
     this.panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'event-store.svg');
     this.panel.webview.html = this.html();
     this.register(this.panel.onDidDispose(() => this.dispose()));
     this.register(this.panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)));
     this.register(
-      controller.onDidAppend(() => {
-        // Follow the stream when at its end, like a tail; otherwise keep the place and update the total.
-        const session = controller.session;
-        if (!this.ready || !session) return;
-        const atEnd = this.position === undefined || this.position >= session.replay.total - 1;
-        this.seek(atEnd ? session.replay.total : (this.position ?? 0));
+      controller.onDidAppend((events) => {
+        const view = this.view;
+        if (!this.ready || !view || this.viewSession !== controller.session) return;
+        // Follow the stream when at its end, like a tail; otherwise keep the place and update the totals.
+        const atEnd = view.position >= (events[0]?.globalPosition ?? view.total) - 1;
+        view.appended(events);
+        if (atEnd && view.skipped.length === 0) view.seek(view.total);
+        this.postStep();
       }),
     );
-    this.register(controller.onDidOpen(() => this.ready && this.seek(this.position ?? Number.MAX_SAFE_INTEGER)));
+    this.register(controller.onDidOpen(() => this.ready && this.enqueue({ type: 'ready' })));
   }
 
   private receive(raw: unknown): void {
@@ -116,42 +135,127 @@ export class ReplayPanel extends Disposable {
       this.log.warn(`Replay panel: ignored an unexpected message ${JSON.stringify(raw)?.slice(0, 200)}`);
       return;
     }
+    this.enqueue(message);
+  }
+
+  private enqueue(message: WebviewToHost): void {
+    // Only the latest of consecutive seeks matters.
+    const last = this.queue[this.queue.length - 1];
+    if (last && (last.type === 'seek' || last.type === 'seekIndex') && (message.type === 'seek' || message.type === 'seekIndex')) this.queue.pop();
+    this.queue.push(message);
+    if (!this.busy) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.busy = true;
+    try {
+      while (this.queue.length > 0) {
+        const message = this.queue.shift()!;
+        try {
+          await this.handle(message);
+        } catch (e) {
+          this.log.error(`Replay (${message.type}): ${(e as Error).stack ?? String(e)}`);
+          this.post({ type: 'error', message: (e as Error).message });
+        }
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async currentView(): Promise<ReplayView> {
+    const session = await this.controller.get();
+    if (!this.view || this.viewSession !== session) {
+      this.viewSession = session;
+      this.view = new ReplayView(session.store, session.replay);
+    }
+    return this.view;
+  }
+
+  private async handle(message: WebviewToHost): Promise<void> {
+    const view = await this.currentView();
     switch (message.type) {
       case 'ready': {
         this.ready = true;
         const playIntervalMs = vscode.workspace.getConfiguration('eventStore').get<number>('replay.playIntervalMs') ?? 600;
-        this.post({ type: 'config', playIntervalMs: Math.max(50, Math.min(5000, playIntervalMs)), storeLabel: this.controller.storePath });
-        this.seek(this.position ?? Number.MAX_SAFE_INTEGER);
-        break;
+        const commands = await vscode.commands.getCommands(true);
+        this.post({
+          type: 'config',
+          playIntervalMs: Math.max(50, Math.min(5000, playIntervalMs)),
+          storeLabel: this.controller.storePath,
+          canBranch: commands.includes('eventStore.branchStore') && vscode.workspace.isTrusted,
+        });
+        if (this.initialPosition !== undefined) view.seek(this.initialPosition);
+        this.initialPosition = undefined;
+        this.postStep();
+        return;
       }
       case 'seek':
-        this.seek(message.position);
-        break;
+        view.seek(message.position);
+        return this.postStep();
+      case 'seekIndex':
+        view.seek(view.positionAtIndex(message.index));
+        return this.postStep();
+      case 'move':
+        view.move(message.to);
+        return this.postStep();
+      case 'rows':
+        this.post({ type: 'rows', offset: message.offset, rows: view.rows(message.offset, message.limit), count: view.count });
+        return;
+      case 'filter':
+        view.setFilter(message.filter);
+        return this.postStep();
+      case 'skip':
+        view.setSkipped(message.position, message.skipped);
+        return this.postStep();
+      case 'clearSkips':
+        view.clearSkipped();
+        return this.postStep();
+      case 'export':
+        return this.export(view, message.format);
+      case 'branch':
+        await vscode.commands.executeCommand('eventStore.branchStore', view.position);
+        return;
     }
   }
 
-  /** Seeks to a position; while one seek is computed, only the latest request waits behind it. */
-  seek(position: number): void {
-    this.pendingSeek = position;
-    if (this.seeking) return;
-    this.seeking = true;
-    void (async () => {
-      try {
-        while (this.pendingSeek !== undefined) {
-          const target = this.pendingSeek;
-          this.pendingSeek = undefined;
-          const session = await this.controller.get();
-          const step = session.replay.step(Math.min(target, session.replay.total));
-          this.position = step.position;
-          this.post({ type: 'step', step: toStepView(step) });
-        }
-      } catch (e) {
-        this.log.error(`Replay: ${(e as Error).stack ?? String(e)}`);
-        this.post({ type: 'error', message: `The replay could not show this position: ${(e as Error).message}` });
-      } finally {
-        this.seeking = false;
-      }
-    })();
+  /** Shows the replay at a position (used by "Replay from here"). */
+  seekTo(position: number): void {
+    this.enqueue({ type: 'seek', position });
+  }
+
+  private postStep(): void {
+    const view = this.view;
+    if (!view) return;
+    this.post({ type: 'step', step: toStepView(view.step(), view) });
+  }
+
+  private async export(view: ReplayView, format: 'ndjson' | 'test'): Promise<void> {
+    const session = await this.controller.get();
+    if (format === 'test') {
+      const text = givenWhenThenTest(session.store, session.aggregates, view.position);
+      const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: text });
+      await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+      return;
+    }
+    if (view.position <= EXPORT_TO_EDITOR_LIMIT) {
+      const doc = await vscode.workspace.openTextDocument({ language: 'jsonl', content: [...view.ndjson()].join('') });
+      await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+      return;
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = await vscode.window.showSaveDialog({
+      title: `Export ${view.position} events as NDJSON`,
+      defaultUri: folder ? vscode.Uri.joinPath(folder, `events-1-${view.position}.ndjson`) : undefined,
+      filters: { NDJSON: ['ndjson', 'jsonl'] },
+    });
+    if (!target) return;
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${view.position} events…` }, async () => {
+      const out = fs.createWriteStream(target.fsPath);
+      for (const line of view.ndjson()) if (!out.write(line)) await new Promise<void>((r) => out.once('drain', () => r()));
+      await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    });
+    void vscode.window.showInformationMessage(`Exported ${view.position} events to ${target.fsPath}.`);
   }
 
   private post(message: HostToWebview): void {
@@ -169,39 +273,12 @@ export class ReplayPanel extends Disposable {
       `img-src ${webview.cspSource}`,
       `font-src ${webview.cspSource}`,
     ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${asset('media', 'replay.css')}">
-<title>Event Replay</title>
-</head>
-<body>
-<header>
-  <h1>Event Replay <span id="store-label" class="muted"></span></h1>
-  <div class="controls" role="toolbar" aria-label="Replay controls">
-    <button id="first" aria-label="First event" title="First event (Home)">⏮</button>
-    <button id="back" aria-label="Step back" title="Step back (Left)">◀</button>
-    <button id="play" aria-label="Play" title="Play (Space)" aria-pressed="false">▶</button>
-    <button id="forward" aria-label="Step forward" title="Step forward (Right)">▶|</button>
-    <button id="last" aria-label="Last event" title="Last event (End)">⏭</button>
-    <input id="position" type="range" min="0" max="0" value="0" step="1" aria-label="Position">
-    <output id="position-label" aria-label="Replay position" aria-live="polite">0 / 0</output>
-    <label class="toggle"><input id="only-changes" type="checkbox"> Only changes</label>
-  </div>
-  <p id="explanation" class="explanation" aria-live="polite"></p>
-  <p id="error" class="error" role="alert" hidden></p>
-</header>
-<main>
-  <section id="event" class="panel" aria-label="Current event"></section>
-  <section id="stream" class="panel" aria-label="Write model state"></section>
-  <section id="read-models" class="panel" aria-label="Read model state"></section>
-</main>
-<script nonce="${nonce}" src="${asset('dist', 'webview.js')}"></script>
-</body>
-</html>`;
+    return fs
+      .readFileSync(vscode.Uri.joinPath(this.context.extensionUri, 'media', 'replay.html').fsPath, 'utf8')
+      .replaceAll('{{csp}}', csp)
+      .replaceAll('{{nonce}}', nonce)
+      .replaceAll('{{css}}', asset('media', 'replay.css'))
+      .replaceAll('{{script}}', asset('dist', 'webview.js'));
   }
 
   override dispose(): void {
@@ -210,4 +287,3 @@ export class ReplayPanel extends Disposable {
     this.panel.dispose();
   }
 }
-

@@ -1,6 +1,9 @@
 // The replay panel's browser side. Everything from the store is untrusted text: it is only ever
 // put into the page with textContent / DOM nodes, never parsed as HTML.
-import { parseHostMessage, type ChangeView, type HostToWebview, type StepView, type WebviewToHost } from '../shared/protocol';
+import { parseHostMessage, type ChangeView, type FilterView, type HostToWebview, type RowView, type StepView, type WebviewToHost } from '../shared/protocol';
+import { el } from './dom';
+import { renderJson } from './json';
+import { Timeline } from './timeline';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -10,100 +13,152 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
+const send = (message: WebviewToHost): void => vscode.postMessage(message);
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  for (const c of children) node.append(typeof c === 'string' ? document.createTextNode(c) : c);
-  return node;
-}
-
-const byId = <T extends HTMLElement>(id: string): T => {
+function byId<T extends Element = HTMLElement>(id: string): T {
   const node = document.getElementById(id);
   if (!node) throw new Error(`Missing #${id}`);
-  return node as T;
-};
+  return node as unknown as T;
+}
 
-const first = byId<HTMLButtonElement>('first');
-const back = byId<HTMLButtonElement>('back');
-const play = byId<HTMLButtonElement>('play');
-const forward = byId<HTMLButtonElement>('forward');
-const last = byId<HTMLButtonElement>('last');
-const slider = byId<HTMLInputElement>('position');
-const positionLabel = byId<HTMLElement>('position-label');
-const explanation = byId<HTMLElement>('explanation');
-const eventRegion = byId<HTMLElement>('event');
-const streamRegion = byId<HTMLElement>('stream');
-const readModelsRegion = byId<HTMLElement>('read-models');
-const onlyChanges = byId<HTMLInputElement>('only-changes');
-const errorBox = byId<HTMLElement>('error');
-const storeLabel = byId<HTMLElement>('store-label');
+const ui = {
+  first: byId<HTMLButtonElement>('first'),
+  back: byId<HTMLButtonElement>('back'),
+  play: byId<HTMLButtonElement>('play'),
+  playIcon: byId<SVGElement>('play-icon'),
+  pauseIcon: byId<SVGElement>('pause-icon'),
+  forward: byId<HTMLButtonElement>('forward'),
+  last: byId<HTMLButtonElement>('last'),
+  slider: byId<HTMLInputElement>('position'),
+  positionLabel: byId('position-label'),
+  speed: byId<HTMLSelectElement>('speed'),
+  gotoForm: byId<HTMLFormElement>('goto-form'),
+  goto: byId<HTMLInputElement>('goto'),
+  onlyChanges: byId<HTMLInputElement>('only-changes'),
+  exportNdjson: byId<HTMLButtonElement>('export-ndjson'),
+  exportTest: byId<HTMLButtonElement>('export-test'),
+  branch: byId<HTMLButtonElement>('branch'),
+  explanation: byId('explanation'),
+  error: byId('error'),
+  storeLabel: byId('store-label'),
+  whatIfBanner: byId('whatif-banner'),
+  whatIfText: byId('whatif-text'),
+  whatIfClear: byId<HTMLButtonElement>('whatif-clear'),
+  filterStream: byId<HTMLInputElement>('filter-stream'),
+  filterType: byId<HTMLInputElement>('filter-type'),
+  filterText: byId<HTMLInputElement>('filter-text'),
+  filterCorrelation: byId('filter-correlation'),
+  filterCorrelationText: byId('filter-correlation-text'),
+  filterCorrelationClear: byId<HTMLButtonElement>('filter-correlation-clear'),
+  filterSummary: byId('filter-summary'),
+  eventRegion: byId('event'),
+  streamRegion: byId('stream'),
+  readModelsRegion: byId('read-models'),
+};
 
 let current: StepView | undefined;
 let playTimer: number | undefined;
 let playIntervalMs = 600;
-let requested: number | undefined;
+let pendingMoves = 0;
+let correlationFilter: string | undefined;
 
-function send(message: WebviewToHost): void {
-  vscode.postMessage(message);
-}
+const timeline = new Timeline(byId('rows'), byId('rows-spacer'), {
+  request: (offset, limit) => send({ type: 'rows', offset, limit }),
+  select: (position) => send({ type: 'seek', position }),
+  skip: (position, skipped) => send({ type: 'skip', position, skipped }),
+});
 
-function seek(position: number): void {
-  const total = current?.total ?? 0;
-  const target = Math.max(0, Math.min(total, Math.trunc(position)));
-  if (current && target === current.position && requested === undefined) return;
-  requested = target;
-  slider.value = String(target);
-  positionLabel.textContent = `${target} / ${total}`;
-  send({ type: 'seek', position: target });
+// ---- controls --------------------------------------------------------------------------------
+
+function move(to: 'first' | 'prev' | 'next' | 'last'): void {
+  pendingMoves++;
+  send({ type: 'move', to });
 }
 
 function setPlaying(on: boolean): void {
-  if (on && current && current.position >= current.total) seek(0);
-  if (playTimer !== undefined) window.clearInterval(playTimer);
+  if (playTimer !== undefined) window.clearTimeout(playTimer);
   playTimer = undefined;
-  if (on) {
-    playTimer = window.setInterval(() => {
-      if (!current || (requested ?? current.position) >= current.total) return setPlaying(false);
-      seek((requested ?? current.position) + 1);
-    }, playIntervalMs);
-  }
-  play.setAttribute('aria-label', on ? 'Pause' : 'Play');
-  play.title = on ? 'Pause (Space)' : 'Play (Space)';
-  play.textContent = on ? '⏸' : '▶';
-  play.setAttribute('aria-pressed', String(on));
+  if (on && current && current.index >= current.count) move('first');
+  ui.play.setAttribute('aria-label', on ? 'Pause' : 'Play');
+  ui.play.title = on ? 'Pause (Space)' : 'Play (Space)';
+  ui.play.setAttribute('aria-pressed', String(on));
+  ui.playIcon.toggleAttribute('hidden', on);
+  ui.pauseIcon.toggleAttribute('hidden', !on);
+  if (on) schedulePlay();
 }
 
-const stepBy = (delta: number) => seek((requested ?? current?.position ?? 0) + delta);
+function schedulePlay(): void {
+  playTimer = window.setTimeout(() => {
+    if (playTimer === undefined) return;
+    if (!current || current.index >= current.count) return setPlaying(false);
+    // Wait for the previous step to arrive before asking for the next: a slow host never lags behind.
+    if (pendingMoves === 0) move('next');
+    schedulePlay();
+  }, playIntervalMs * Number(ui.speed.value || 1));
+}
 
-first.addEventListener('click', () => seek(0));
-back.addEventListener('click', () => stepBy(-1));
-forward.addEventListener('click', () => stepBy(1));
-last.addEventListener('click', () => seek(current?.total ?? 0));
-play.addEventListener('click', () => setPlaying(playTimer === undefined));
-slider.addEventListener('input', () => seek(Number(slider.value)));
-onlyChanges.addEventListener('change', () => current && render(current));
+const playing = () => playTimer !== undefined;
+
+ui.first.addEventListener('click', () => move('first'));
+ui.back.addEventListener('click', () => move('prev'));
+ui.forward.addEventListener('click', () => move('next'));
+ui.last.addEventListener('click', () => move('last'));
+ui.play.addEventListener('click', () => setPlaying(!playing()));
+ui.slider.addEventListener('input', () => {
+  ui.positionLabel.textContent = `${ui.slider.value} / ${current?.count ?? 0}`;
+  send({ type: 'seekIndex', index: Number(ui.slider.value) });
+});
+ui.gotoForm.addEventListener('submit', (e) => {
+  e.preventDefault();
+  const n = Number(ui.goto.value);
+  if (Number.isInteger(n) && n >= 0) send({ type: 'seek', position: n });
+});
+ui.onlyChanges.addEventListener('change', () => current && render(current));
+ui.exportNdjson.addEventListener('click', () => send({ type: 'export', format: 'ndjson' }));
+ui.exportTest.addEventListener('click', () => send({ type: 'export', format: 'test' }));
+ui.branch.addEventListener('click', () => send({ type: 'branch' }));
+ui.whatIfClear.addEventListener('click', () => send({ type: 'clearSkips' }));
+
+function sendFilter(): void {
+  const filter: Record<string, string> = {};
+  if (ui.filterStream.value.trim()) filter.streamId = ui.filterStream.value.trim();
+  if (ui.filterType.value.trim()) filter.eventType = ui.filterType.value.trim();
+  if (ui.filterText.value.trim()) filter.text = ui.filterText.value.trim();
+  if (correlationFilter) filter.correlationId = correlationFilter;
+  send({ type: 'filter', filter: filter as FilterView });
+}
+let filterTimer: number | undefined;
+for (const input of [ui.filterStream, ui.filterType, ui.filterText]) {
+  input.addEventListener('input', () => {
+    window.clearTimeout(filterTimer);
+    filterTimer = window.setTimeout(sendFilter, 250);
+  });
+}
+ui.filterCorrelationClear.addEventListener('click', () => {
+  correlationFilter = undefined;
+  sendFilter();
+});
 
 document.addEventListener('keydown', (e) => {
   const target = e.target as HTMLElement | null;
+  const typing = target instanceof HTMLInputElement && target.type !== 'range' && target.type !== 'checkbox';
+  if (typing || target instanceof HTMLSelectElement) return;
   if (target instanceof HTMLInputElement && target.type === 'checkbox' && e.key === ' ') return;
-  // The slider handles its own arrows and Home/End (and reports them through 'input').
-  if (target === slider && ['ArrowLeft', 'ArrowRight', 'Home', 'End', 'ArrowUp', 'ArrowDown', 'PageUp', 'PageDown'].includes(e.key)) return;
   switch (e.key) {
     case 'ArrowLeft':
-      stepBy(-1);
+      move('prev');
       break;
     case 'ArrowRight':
-      stepBy(1);
+      move('next');
       break;
     case 'Home':
-      seek(0);
+      move('first');
       break;
     case 'End':
-      seek(current?.total ?? 0);
+      move('last');
       break;
     case ' ':
-      setPlaying(playTimer === undefined);
+      setPlaying(!playing());
       break;
     default:
       return;
@@ -113,122 +168,151 @@ document.addEventListener('keydown', (e) => {
 
 // ---- rendering -------------------------------------------------------------------------------
 
-function formatScalar(value: unknown): string {
-  return value === undefined ? 'undefined' : JSON.stringify(value);
-}
-
-const pathKey = (path: readonly string[]) => JSON.stringify(path);
-
-/** Renders a JSON value as indented lines; keys whose path changed carry a marker and a class. */
-function renderJson(value: unknown, changes: readonly ChangeView[], showOnlyChanges: boolean): HTMLElement {
-  const marks = new Map<string, ChangeView['kind']>();
-  const onPath = new Set<string>();
-  for (const c of changes) {
-    marks.set(pathKey(c.path), c.kind);
-    for (let i = 0; i <= c.path.length; i++) onPath.add(pathKey(c.path.slice(0, i)));
-  }
-  const root = el('div', { class: 'json', role: 'tree' });
-  const line = (depth: number, path: string[], key: string | null, text: string, kind?: ChangeView['kind']) => {
-    const row = el('div', { class: `line${kind ? ` ${kind}` : ''}`, role: 'treeitem', 'aria-level': String(depth + 1) });
-    row.style.paddingLeft = `${depth * 1.2}em`;
-    if (kind) row.append(el('span', { class: 'badge', 'aria-label': kind }, kind === 'added' ? '+' : kind === 'removed' ? '−' : '~'));
-    if (key !== null) row.append(el('span', { class: 'key' }, key), ': ');
-    row.append(el('span', { class: 'value' }, text));
-    if (kind === 'changed') {
-      const change = changes.find((c) => pathKey(c.path) === pathKey(path));
-      if (change) row.append(el('span', { class: 'was' }, ` (was ${formatScalar(change.before)})`));
-    }
-    root.append(row);
-  };
-  const walk = (v: unknown, depth: number, path: string[], key: string | null) => {
-    const k = pathKey(path);
-    const kind = marks.get(k);
-    if (showOnlyChanges && !onPath.has(k)) return;
-    if (v !== null && typeof v === 'object') {
-      const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v as Record<string, unknown>);
-      if (entries.length === 0) return line(depth, path, key, Array.isArray(v) ? '[]' : '{}', kind);
-      line(depth, path, key, Array.isArray(v) ? `[${entries.length}]` : `{${entries.length}}`, kind);
-      for (const [ck, cv] of entries) walk(cv, depth + 1, [...path, ck], ck);
-      return;
-    }
-    line(depth, path, key, formatScalar(v), kind);
-  };
-  walk(value, 0, [], null);
-  for (const c of changes) {
-    if (c.kind === 'removed') line(c.path.length, [...c.path], c.path[c.path.length - 1] ?? null, formatScalar(c.before), 'removed');
-  }
-  if (root.childElementCount === 0) root.append(el('div', { class: 'muted' }, 'No changes at this step.'));
-  return root;
-}
-
 function changeSummary(changes: readonly ChangeView[]): string {
   if (changes.length === 0) return 'unchanged';
   const count = (k: string) => changes.filter((c) => c.kind === k).length;
-  return [['added', count('added')], ['changed', count('changed')], ['removed', count('removed')]]
-    .filter(([, n]) => (n as number) > 0)
+  return (['added', 'changed', 'removed'] as const)
+    .map((k) => [k, count(k)] as const)
+    .filter(([, n]) => n > 0)
     .map(([k, n]) => `${n} ${k}`)
     .join(', ');
 }
 
-function field(label: string, value: string): HTMLElement {
+function field(label: string, value: string | Node): HTMLElement {
   return el('div', { class: 'field' }, el('span', { class: 'label' }, label), el('span', { class: 'field-value' }, value));
+}
+
+function linkButton(text: string, label: string, onClick: () => void): HTMLButtonElement {
+  const b = el('button', { class: 'link', 'aria-label': label, title: label }, text);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+function setFlow(step: StepView): void {
+  const lit = new Set<string>();
+  const e = step.event;
+  if (e) {
+    if (step.skipped) lit.add('flow-store');
+    else {
+      const meta = e.metadata as Record<string, unknown> | null;
+      if (meta && typeof meta.commandType === 'string') ['flow-command', 'flow-a1', 'flow-write', 'flow-a2'].forEach((id) => lit.add(id));
+      ['flow-store', 'flow-a3', 'flow-bus'].forEach((id) => lit.add(id));
+      if (step.readModels.some((r) => r.handled)) ['flow-a4', 'flow-readmodels'].forEach((id) => lit.add(id));
+    }
+  }
+  for (const id of ['flow-command', 'flow-a1', 'flow-write', 'flow-a2', 'flow-store', 'flow-a3', 'flow-bus', 'flow-a4', 'flow-readmodels']) {
+    document.getElementById(id)?.classList.toggle('lit', lit.has(id));
+  }
+  const handled = step.readModels.filter((r) => r.handled).length;
+  byId('flow-readmodels-text').textContent = e && !step.skipped ? `Read models (${handled})` : 'Read models';
+  const meta = e?.metadata as Record<string, unknown> | null | undefined;
+  byId('flow').setAttribute(
+    'aria-label',
+    e
+      ? step.skipped
+        ? 'This event is skipped in what-if mode: it is in the store, but nothing downstream sees it.'
+        : `${typeof meta?.commandType === 'string' ? `Command ${meta.commandType} went to the write model, which decided this event; ` : ''}the event store appended it and the event bus delivered it to ${handled} read model${handled === 1 ? '' : 's'}.`
+      : 'No event at this position.',
+  );
+}
+
+function renderEvent(step: StepView): void {
+  const region = ui.eventRegion;
+  region.replaceChildren(el('h2', {}, 'Event'));
+  const e = step.event;
+  if (!e) {
+    region.append(el('p', { class: 'muted' }, step.total === 0 ? 'No events yet: issue a command, e.g. "Event Store: Create User".' : 'Before the first event.'));
+    return;
+  }
+  const correlation = e.correlationId
+    ? el('span', {}, e.correlationId, ' ', linkButton('Show all', `Show events with correlation ${e.correlationId}`, () => {
+        correlationFilter = e.correlationId ?? undefined;
+        sendFilter();
+      }))
+    : '—';
+  region.append(
+    el('div', { class: `event-type${step.skipped ? ' skipped' : ''}` }, e.type, step.skipped ? el('span', { class: 'tag' }, 'skipped') : ''),
+    field('Stream', el('span', {}, e.streamId, ' ', linkButton('Filter', `Show only stream ${e.streamId}`, () => {
+      ui.filterStream.value = e.streamId;
+      sendFilter();
+    }))),
+    field('Stream version', String(e.streamVersion)),
+    field('Global position', String(e.globalPosition)),
+    field('Recorded', e.recordedAt),
+    field('Event id', e.eventId),
+    field('Correlation', correlation),
+    field('Causation', e.causationId ?? '—'),
+    el('h3', {}, 'Data'),
+    renderJson(e.data, [], false),
+    el('h3', {}, 'Metadata'),
+    renderJson(e.metadata, [], false),
+  );
+}
+
+function renderStream(step: StepView, only: boolean): void {
+  const region = ui.streamRegion;
+  region.replaceChildren(el('h2', {}, 'Write model'));
+  const s = step.stream;
+  if (!s) {
+    region.append(el('p', { class: 'muted' }, 'The state of the current event\u2019s aggregate, folded from its stream, appears here.'));
+    return;
+  }
+  region.append(
+    field('Aggregate', s.aggregate ?? 'unknown (no decider for this stream)'),
+    field('Stream', `${s.streamId} @ version ${s.version}`),
+    el('h3', {}, 'Before'),
+    renderJson(s.before, [], false),
+    el('h3', {}, `After (${changeSummary(s.changes)})`),
+    renderJson(s.after, s.changes, only),
+  );
+}
+
+function renderReadModels(step: StepView, only: boolean): void {
+  const region = ui.readModelsRegion;
+  region.replaceChildren(el('h2', {}, 'Read models'));
+  for (const rm of step.readModels) {
+    const status = step.event ? (step.skipped ? 'skipped event: unchanged' : rm.handled ? changeSummary(rm.changes) : 'does not handle this event') : 'initial state';
+    region.append(
+      el(
+        'section',
+        { class: `read-model${rm.changes.length ? ' touched' : ''}`, 'aria-label': rm.title },
+        el('h3', {}, rm.title, el('span', { class: 'muted' }, ` · ${status}`)),
+        el('p', { class: 'description' }, rm.description),
+        renderJson(rm.state, rm.changes, only),
+      ),
+    );
+  }
 }
 
 function render(step: StepView): void {
   current = step;
-  requested = undefined;
-  slider.max = String(step.total);
-  slider.value = String(step.position);
-  slider.setAttribute('aria-valuetext', `${step.position} of ${step.total} events applied`);
-  positionLabel.textContent = `${step.position} / ${step.total}`;
-  explanation.textContent = step.explanation;
-  first.disabled = back.disabled = step.position === 0;
-  forward.disabled = last.disabled = step.position >= step.total;
+  ui.slider.max = String(step.count);
+  ui.slider.value = String(step.index);
+  ui.slider.setAttribute('aria-valuetext', `${step.index} of ${step.count} events${step.count !== step.total ? ' in view' : ''}`);
+  ui.positionLabel.textContent = `${step.index} / ${step.count}`;
+  ui.positionLabel.title = `Global position ${step.position} of ${step.total}`;
+  ui.explanation.textContent = step.explanation;
+  ui.first.disabled = ui.back.disabled = step.position === 0;
+  ui.forward.disabled = ui.last.disabled = step.index >= step.count;
+  ui.goto.max = String(step.total);
   vscode.setState({ position: step.position });
 
-  const only = onlyChanges.checked;
-  eventRegion.replaceChildren(el('h2', {}, 'Event'));
-  if (!step.event) {
-    eventRegion.append(el('p', { class: 'muted' }, step.total === 0 ? 'No events yet.' : 'Before the first event.'));
-  } else {
-    const e = step.event;
-    eventRegion.append(
-      el('div', { class: 'event-type' }, e.type),
-      field('Stream', e.streamId),
-      field('Stream version', String(e.streamVersion)),
-      field('Global position', String(e.globalPosition)),
-      field('Recorded', e.recordedAt),
-      field('Event id', e.eventId),
-      el('h3', {}, 'Data'),
-      renderJson(e.data, [], false),
-      el('h3', {}, 'Metadata'),
-      renderJson(e.metadata, [], false),
-    );
-  }
+  ui.whatIfBanner.hidden = step.whatIf.length === 0;
+  document.body.classList.toggle('what-if', step.whatIf.length > 0);
+  ui.whatIfText.textContent = `${step.whatIf.length} event${step.whatIf.length === 1 ? '' : 's'} skipped (${step.whatIf.slice(0, 5).map((p) => `#${p}`).join(', ')}${step.whatIf.length > 5 ? ', …' : ''}): read models are recomputed without them; the store is unchanged.`;
 
-  streamRegion.replaceChildren(el('h2', {}, 'Write model'));
-  if (!step.stream) {
-    streamRegion.append(el('p', { class: 'muted' }, 'The write model state of the current event\u2019s stream appears here.'));
-  } else {
-    const s = step.stream;
-    streamRegion.append(
-      field('Aggregate', s.aggregate ?? 'unknown (no decider for this stream)'),
-      field('Stream', `${s.streamId} @ version ${s.version}`),
-      el('h3', {}, `State after the event (${changeSummary(s.changes)})`),
-      renderJson(s.after, s.changes, only),
-    );
-  }
+  correlationFilter = step.filter.correlationId;
+  ui.filterCorrelation.hidden = !correlationFilter;
+  ui.filterCorrelationText.textContent = correlationFilter ? `correlation ${correlationFilter}` : '';
+  const filtered = step.count !== step.total || Object.keys(step.filter).length > 0;
+  ui.filterSummary.textContent = filtered ? `${step.count} of ${step.total} events in view; the others are still applied.` : `${step.total} events`;
 
-  readModelsRegion.replaceChildren(el('h2', {}, 'Read models'));
-  for (const rm of step.readModels) {
-    const section = el('section', { class: `read-model${rm.changes.length ? ' touched' : ''}`, 'aria-label': rm.title });
-    section.append(
-      el('h3', {}, rm.title, el('span', { class: 'muted' }, ` · ${step.event ? (rm.handled ? changeSummary(rm.changes) : 'does not handle this event') : 'initial state'}`)),
-      el('p', { class: 'description' }, rm.description),
-      renderJson(rm.state, rm.changes, only),
-    );
-    readModelsRegion.append(section);
-  }
+  const only = ui.onlyChanges.checked;
+  setFlow(step);
+  renderEvent(step);
+  renderStream(step, only);
+  renderReadModels(step, only);
+  timeline.update(step.count, step.index, step.position, JSON.stringify([step.filter, step.whatIf, step.total]));
 }
 
 window.addEventListener('message', (e: MessageEvent<unknown>) => {
@@ -236,21 +320,25 @@ window.addEventListener('message', (e: MessageEvent<unknown>) => {
   if (!message) return;
   switch (message.type) {
     case 'step':
-      errorBox.hidden = true;
+      pendingMoves = Math.max(0, pendingMoves - 1);
+      ui.error.hidden = true;
       render(message.step);
-      if (current && playTimer !== undefined && current.position >= current.total) setPlaying(false);
+      if (playing() && message.step.index >= message.step.count) setPlaying(false);
+      break;
+    case 'rows':
+      timeline.receive(message.offset, message.rows as RowView[], message.count);
       break;
     case 'config':
       playIntervalMs = message.playIntervalMs;
-      storeLabel.textContent = message.storeLabel;
+      ui.storeLabel.textContent = message.storeLabel;
+      ui.branch.hidden = !message.canBranch;
       break;
     case 'error':
-      errorBox.hidden = false;
-      errorBox.textContent = message.message;
+      pendingMoves = 0;
+      ui.error.hidden = false;
+      ui.error.textContent = message.message;
       break;
   }
 });
 
-const saved = vscode.getState() as { position?: unknown } | undefined;
 send({ type: 'ready' });
-if (saved && typeof saved.position === 'number') send({ type: 'seek', position: Math.max(0, Math.trunc(saved.position)) });

@@ -3,18 +3,53 @@ import { parseHostMessage, parseWebviewMessage } from '../../src/shared/protocol
 
 describe('Replay panel protocol', () => {
   it('accepts the webview messages the host understands', () => {
-    assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
-    assert.deepEqual(parseWebviewMessage({ type: 'seek', position: 12 }), { type: 'seek', position: 12 });
+    const good = [
+      { type: 'ready' },
+      { type: 'seek', position: 12 },
+      { type: 'seekIndex', index: 0 },
+      { type: 'move', to: 'next' },
+      { type: 'rows', offset: 100, limit: 100 },
+      { type: 'filter', filter: { streamId: 'user-1', text: 'Ada' } },
+      { type: 'skip', position: 3, skipped: true },
+      { type: 'clearSkips' },
+      { type: 'export', format: 'test' },
+      { type: 'branch' },
+    ];
+    for (const m of good) assert.deepEqual(parseWebviewMessage(m), m, JSON.stringify(m));
   });
-  it('drops anything else from the webview', () => {
-    for (const bad of [null, 'seek', [], { type: 'eval', code: 'x' }, { type: 'seek' }, { type: 'seek', position: -1 }, { type: 'seek', position: 1.5 }, { type: 'seek', position: '3' }, { type: 'seek', position: 2 ** 60 }, { type: 'seek', position: 1, extra: true }, { type: 'ready', x: 1 }]) {
-      assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
-    }
+
+  it('drops anything else from the webview: unknown types, wrong types, out-of-range values, extra keys', () => {
+    const bad = [
+      null,
+      'seek',
+      [],
+      { type: 'eval', code: 'x' },
+      { type: 'seek' },
+      { type: 'seek', position: -1 },
+      { type: 'seek', position: 1.5 },
+      { type: 'seek', position: '3' },
+      { type: 'seek', position: 2 ** 60 },
+      { type: 'seek', position: 1, extra: true },
+      { type: 'ready', x: 1 },
+      { type: 'move', to: 'sideways' },
+      { type: 'rows', offset: 0, limit: 501 },
+      { type: 'filter', filter: { text: 'x'.repeat(201) } },
+      { type: 'filter', filter: { sql: 'DROP TABLE events' } },
+      { type: 'filter', filter: { text: 42 } },
+      { type: 'skip', position: 3, skipped: 'yes' },
+      { type: 'export', format: 'exe' },
+    ];
+    for (const m of bad) assert.equal(parseWebviewMessage(m), undefined, JSON.stringify(m));
   });
+
   it('the webview checks what the host sends too', () => {
-    const step = { position: 1, total: 2, event: null, stream: null, readModels: [], explanation: 'x' };
+    const step = { position: 1, total: 2, index: 1, count: 2, event: null, skipped: false, stream: null, readModels: [], explanation: 'x', whatIf: [], filter: {} };
     assert.deepEqual(parseHostMessage({ type: 'step', step }), { type: 'step', step });
     assert.equal(parseHostMessage({ type: 'step', step: { ...step, position: 3 } }), undefined);
+    assert.equal(parseHostMessage({ type: 'step', step: { ...step, index: 3 } }), undefined);
     assert.equal(parseHostMessage({ type: 'html', html: '<b>' }), undefined);
+    const row = { position: 1, type: 'UserCreated', streamId: 'user-1', streamVersion: 1, recordedAt: 't', skipped: false };
+    assert.ok(parseHostMessage({ type: 'rows', offset: 0, rows: [row], count: 1 }));
+    assert.equal(parseHostMessage({ type: 'rows', offset: 0, rows: [{ ...row, position: 'x' }], count: 1 }), undefined);
   });
 });

@@ -27,33 +27,43 @@ export interface ReplayStep {
   /** Events applied so far: 0 is before the first event, `total` is the present. */
   readonly position: number;
   readonly total: number;
-  /** The event applied last, at `position` (none at 0). */
+  /** The event at `position` (none at 0). */
   readonly event: RecordedEvent | undefined;
+  /** True when the event at `position` is skipped in what-if mode: it changes nothing. */
+  readonly skipped: boolean;
   readonly stream: StreamStateAtStep | undefined;
   readonly readModels: readonly ReadModelAtStep[];
   /** One plain-language sentence about this step. */
   readonly explanation: string;
 }
 
+type States = Map<string, unknown>;
+
 interface Snapshot {
   readonly position: number;
-  readonly states: ReadonlyMap<string, unknown>;
+  readonly states: States;
 }
 
 const clone = <T>(value: T): T => structuredClone(value);
+const cloneStates = (states: States): States => new Map([...states].map(([k, v]) => [k, clone(v)]));
+const NO_SKIPS: ReadonlySet<number> = new Set();
 
 /**
  * Travels through the global stream: the state of every read model after any number of events.
- * Snapshots of the read models are kept every `snapshotEvery` events, so a seek folds at most that many.
+ * Snapshots of the real history are kept every `snapshotEvery` events, so a seek folds at most that
+ * many events; the last computed position is kept too, so stepping forward folds one.
+ * In what-if mode some events are skipped: they are folded around, and never removed from the store.
  */
 export class ReplayEngine {
   private readonly snapshots: Snapshot[] = [];
+  /** The last states computed, with the skip set they were computed under. */
+  private cursor: { position: number; states: States; skips: string } | undefined;
 
   constructor(
     private readonly store: EventStore,
-    private readonly projections: readonly Projection[],
+    readonly projections: readonly Projection[],
     private readonly aggregates: readonly AggregateDefinition[],
-    private readonly snapshotEvery = 1000,
+    readonly snapshotEvery = 1000,
   ) {
     this.snapshots.push({ position: 0, states: new Map(projections.map((p) => [p.name, p.initialState()])) });
   }
@@ -62,23 +72,36 @@ export class ReplayEngine {
     return this.store.lastPosition();
   }
 
-  /** The read-model states after `position` events (fresh objects the caller may keep). */
-  statesAt(position: number): Map<string, unknown> {
-    const target = Math.max(0, Math.min(position, this.total));
-    let base = this.snapshots[0]!;
-    for (const s of this.snapshots) if (s.position <= target && s.position > base.position) base = s;
-    const states = new Map([...base.states].map(([k, v]) => [k, clone(v)]));
-    this.store.forEach(
-      (event) => {
-        this.apply(states, event);
-        this.remember(event.globalPosition, states);
-      },
-      { after: base.position, to: target },
-    );
+  get snapshotCount(): number {
+    return this.snapshots.length;
+  }
+
+  /** The read-model states after `position` events, skipping `skipped` (fresh objects the caller may keep). */
+  statesAt(position: number, skipped: ReadonlySet<number> = NO_SKIPS): States {
+    const target = Math.max(0, Math.min(Math.trunc(position), this.total));
+    const firstSkip = skipped.size ? Math.min(...skipped) : Infinity;
+    const skipsKey = skipped.size ? [...skipped].sort((a, b) => a - b).join(',') : '';
+    // Snapshots are of the real history: usable only up to the first skipped event.
+    const usable = Math.min(target, firstSkip - 1);
+    let base: { position: number; states: States } = this.snapshots[0]!;
+    for (const s of this.snapshots) if (s.position <= usable && s.position > base.position) base = s;
+    const c = this.cursor;
+    if (c && c.skips === skipsKey && c.position <= target && c.position > base.position) base = c;
+    const states = cloneStates(base.states);
+    if (target > base.position) {
+      this.store.forEach(
+        (event) => {
+          if (!skipped.has(event.globalPosition)) this.apply(states, event);
+          if (event.globalPosition < firstSkip) this.remember(event.globalPosition, states);
+        },
+        { after: base.position, to: target },
+      );
+    }
+    this.cursor = { position: target, states: cloneStates(states), skips: skipsKey };
     return states;
   }
 
-  step(position: number): ReplayStep {
+  step(position: number, skipped: ReadonlySet<number> = NO_SKIPS): ReplayStep {
     const total = this.total;
     const target = Math.max(0, Math.min(Math.trunc(position), total));
     if (target === 0) {
@@ -87,58 +110,64 @@ export class ReplayEngine {
         position: 0,
         total,
         event: undefined,
+        skipped: false,
         stream: undefined,
         readModels: this.projections.map((p) => ({ name: p.name, title: p.title, description: p.description, state: states.get(p.name), handled: false, changes: [] })),
-        explanation: total === 0 ? 'The store is empty: issue a command to append the first event.' : `Before the first event: every read model is empty. ${total} events follow.`,
+        explanation: total === 0 ? 'The store is empty: issue a command to append the first event.' : `Before the first event: every read model is in its initial state. ${total} event${total === 1 ? '' : 's'} follow.`,
       };
     }
-    const before = this.statesAt(target - 1);
+    const before = this.statesAt(target - 1, skipped);
     const event = this.store.readEvent(target);
     if (!event) throw new Error(`No event at position ${target}.`);
-    const after = new Map([...before].map(([k, v]) => [k, clone(v)]));
-    this.apply(after, event);
+    const isSkipped = skipped.has(target);
+    const after = cloneStates(before);
+    if (!isSkipped) this.apply(after, event);
+    this.cursor = { position: target, states: cloneStates(after), skips: skipped.size ? [...skipped].sort((a, b) => a - b).join(',') : '' };
     const readModels = this.projections.map((p) => ({
       name: p.name,
       title: p.title,
       description: p.description,
       state: after.get(p.name),
-      handled: canHandle(p, event),
+      handled: !isSkipped && canHandle(p, event),
       changes: diffJson(before.get(p.name), after.get(p.name)),
     }));
-    const stream = this.streamState(event);
     const reached = readModels.filter((r) => r.handled).length;
+    const where = `${event.type} appended to ${event.streamId} (version ${event.streamVersion}) at position ${event.globalPosition}`;
     return {
       position: target,
       total,
       event,
-      stream,
+      skipped: isSkipped,
+      stream: this.streamState(event, skipped),
       readModels,
-      explanation: `${event.type} appended to ${event.streamId} (version ${event.streamVersion}) at position ${event.globalPosition}; delivered to ${reached} read model${reached === 1 ? '' : 's'}${
-        reached < readModels.length ? ` (${readModels.length - reached} ignore this type)` : ''
-      }.`,
+      explanation: isSkipped
+        ? `What-if: ${where} is skipped, so no read model sees it (the store still has it).`
+        : `${where}; delivered to ${reached} read model${reached === 1 ? '' : 's'}${reached < readModels.length ? ` (${readModels.length - reached} ignore${readModels.length - reached === 1 ? 's' : ''} this type)` : ''}.`,
     };
   }
 
-  private streamState(event: RecordedEvent): StreamStateAtStep {
+  /** The write-model state of the event's stream just before and after it (skipped events left out). */
+  private streamState(event: RecordedEvent, skipped: ReadonlySet<number>): StreamStateAtStep {
     const aggregate = aggregateForStream(this.aggregates, event.streamId);
-    const history = this.store.readStream(event.streamId, { limit: event.streamVersion });
-    const prior = history.slice(0, -1) as unknown as Message[];
     if (!aggregate) {
       return { streamId: event.streamId, aggregate: undefined, version: event.streamVersion, before: undefined, after: undefined, changes: [] };
     }
+    const history = this.store.readStream(event.streamId, { limit: event.streamVersion });
+    const prior = history.slice(0, -1).filter((e) => !skipped.has(e.globalPosition)) as unknown as Message[];
     const before = fold(aggregate.decider, prior);
-    const after = aggregate.decider.evolve(clone(before), event as unknown as Message);
+    const after = skipped.has(event.globalPosition) ? before : aggregate.decider.evolve(clone(before), event as unknown as Message);
     return { streamId: event.streamId, aggregate: aggregate.name, version: event.streamVersion, before, after, changes: diffJson(before, after) };
   }
 
-  private apply(states: Map<string, unknown>, event: RecordedEvent): void {
+  private apply(states: States, event: RecordedEvent): void {
     for (const p of this.projections) if (canHandle(p, event)) states.set(p.name, p.evolve(states.get(p.name), event));
   }
 
-  private remember(position: number, states: Map<string, unknown>): void {
+  private remember(position: number, states: States): void {
     if (position % this.snapshotEvery !== 0) return;
-    if (this.snapshots.some((s) => s.position === position)) return;
-    this.snapshots.push({ position, states: new Map([...states].map(([k, v]) => [k, clone(v)])) });
-    this.snapshots.sort((a, b) => a.position - b.position);
+    const last = this.snapshots[this.snapshots.length - 1]!;
+    if (position <= last.position && this.snapshots.some((s) => s.position === position)) return;
+    this.snapshots.push({ position, states: cloneStates(states) });
+    if (position < last.position) this.snapshots.sort((a, b) => a.position - b.position);
   }
 }

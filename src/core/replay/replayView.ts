@@ -1,0 +1,187 @@
+import type { EventStore, RecordedEvent } from '../eventStore/types';
+import { ReplayEngine, type ReplayStep } from './replayEngine';
+
+/** What the timeline shows; filtered-out events are still applied to the state. */
+export interface ReplayFilter {
+  readonly streamId?: string;
+  readonly eventType?: string;
+  /** Case-insensitive text searched in the event's data. */
+  readonly text?: string;
+  readonly correlationId?: string;
+}
+
+export interface TimelineRow {
+  readonly position: number;
+  readonly type: string;
+  readonly streamId: string;
+  readonly streamVersion: number;
+  readonly recordedAt: string;
+  readonly skipped: boolean;
+}
+
+export type Move = 'first' | 'prev' | 'next' | 'last';
+
+/** At most this many events may be skipped at once in what-if mode. */
+export const MAX_SKIPPED = 1000;
+
+const isActive = (f: ReplayFilter): boolean => Boolean(f.streamId || f.eventType || f.text || f.correlationId);
+
+function matches(filter: ReplayFilter, e: RecordedEvent): boolean {
+  if (filter.streamId && e.streamId !== filter.streamId) return false;
+  if (filter.eventType && e.type !== filter.eventType) return false;
+  if (filter.correlationId && e.metadata.correlationId !== filter.correlationId) return false;
+  if (filter.text && !JSON.stringify(e.data).toLowerCase().includes(filter.text.toLowerCase())) return false;
+  return true;
+}
+
+/**
+ * One replay as a person drives it: a position, the events in view (all, or a filtered list of
+ * positions), the events skipped in what-if mode, and steps computed by the engine.
+ * The view never holds events, only positions; rows are read from the store a window at a time.
+ */
+export class ReplayView {
+  private filterValue: ReplayFilter = {};
+  /** Positions in view, ascending; undefined when every event is in view. */
+  private inView: number[] | undefined;
+  private readonly skips = new Set<number>();
+  position = 0;
+
+  constructor(
+    private readonly store: EventStore,
+    readonly engine: ReplayEngine,
+  ) {
+    this.position = store.lastPosition();
+  }
+
+  get total(): number {
+    return this.store.lastPosition();
+  }
+
+  get filter(): ReplayFilter {
+    return this.filterValue;
+  }
+
+  get skipped(): number[] {
+    return [...this.skips].sort((a, b) => a - b);
+  }
+
+  /** Events in view. */
+  get count(): number {
+    return this.inView ? this.inView.length : this.total;
+  }
+
+  /** Events in view applied so far (those at or before the position). */
+  get index(): number {
+    return this.inView ? upperBound(this.inView, this.position) : this.position;
+  }
+
+  setFilter(filter: ReplayFilter): void {
+    const clean: ReplayFilter = Object.fromEntries(Object.entries(filter).filter(([, v]) => typeof v === 'string' && v.trim() !== '').map(([k, v]) => [k, (v as string).trim()]));
+    this.filterValue = clean;
+    if (!isActive(clean)) {
+      this.inView = undefined;
+      return;
+    }
+    const positions: number[] = [];
+    this.store.forEach((e) => {
+      if (matches(clean, e)) positions.push(e.globalPosition);
+    });
+    this.inView = positions;
+  }
+
+  /** New events were appended: a filtered view takes in those that match. */
+  appended(events: readonly RecordedEvent[]): void {
+    if (!this.inView) return;
+    const last = this.inView[this.inView.length - 1] ?? 0;
+    for (const e of events) if (e.globalPosition > last && matches(this.filterValue, e)) this.inView.push(e.globalPosition);
+  }
+
+  /** The position of the `index`-th event in view (0: before any event). */
+  positionAtIndex(index: number): number {
+    const i = Math.max(0, Math.min(Math.trunc(index), this.count));
+    if (i === 0) return 0;
+    return this.inView ? this.inView[i - 1]! : i;
+  }
+
+  seek(position: number): void {
+    this.position = Math.max(0, Math.min(Math.trunc(position), this.total));
+  }
+
+  /** Steps through the events in view: the filter narrows where you stop, not what is applied. */
+  move(to: Move): void {
+    const index = this.index;
+    const atEvent = this.inView ? this.inView[index - 1] === this.position : true;
+    switch (to) {
+      case 'first':
+        this.position = 0;
+        break;
+      case 'last':
+        this.position = this.positionAtIndex(this.count);
+        break;
+      case 'next':
+        this.position = this.positionAtIndex(Math.min(this.count, index + 1));
+        break;
+      case 'prev':
+        this.position = this.positionAtIndex(Math.max(0, atEvent ? index - 1 : index));
+        break;
+    }
+  }
+
+  rows(offset: number, limit: number): TimelineRow[] {
+    const from = Math.max(0, Math.trunc(offset));
+    const n = Math.max(0, Math.min(Math.trunc(limit), 500));
+    const toRow = (e: RecordedEvent): TimelineRow => ({
+      position: e.globalPosition,
+      type: e.type,
+      streamId: e.streamId,
+      streamVersion: e.streamVersion,
+      recordedAt: e.recordedAt,
+      skipped: this.skips.has(e.globalPosition),
+    });
+    if (!this.inView) return this.store.readAll({ after: from, limit: n }).map(toRow);
+    const rows: TimelineRow[] = [];
+    for (const p of this.inView.slice(from, from + n)) {
+      const e = this.store.readEvent(p);
+      if (e) rows.push(toRow(e));
+    }
+    return rows;
+  }
+
+  setSkipped(position: number, skipped: boolean): void {
+    if (!Number.isSafeInteger(position) || position < 1 || position > this.total) throw new RangeError(`There is no event at position ${position}.`);
+    if (skipped && !this.skips.has(position) && this.skips.size >= MAX_SKIPPED) throw new RangeError(`At most ${MAX_SKIPPED} events can be skipped at once.`);
+    if (skipped) this.skips.add(position);
+    else this.skips.delete(position);
+  }
+
+  clearSkipped(): void {
+    this.skips.clear();
+  }
+
+  step(): ReplayStep {
+    return this.engine.step(this.position, this.skips);
+  }
+
+  /** The events up to the current position, as NDJSON lines (for export). */
+  *ndjson(): Generator<string> {
+    const batch = 1000;
+    for (let after = 0; after < this.position; ) {
+      const events = this.store.readAll({ after, limit: Math.min(batch, this.position - after) });
+      if (events.length === 0) break;
+      for (const e of events) yield `${JSON.stringify(e)}\n`;
+      after = events[events.length - 1]!.globalPosition;
+    }
+  }
+}
+
+/** How many sorted values are <= x. */
+function upperBound(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

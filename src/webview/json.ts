@@ -1,0 +1,45 @@
+import type { ChangeView } from '../shared/protocol';
+import { el } from './dom';
+
+const formatScalar = (value: unknown): string => (value === undefined ? 'undefined' : JSON.stringify(value));
+const pathKey = (path: readonly string[]) => JSON.stringify(path);
+
+/**
+ * Renders a JSON value as indented lines (text nodes only); keys whose path changed carry a
+ * marker (+, ~, −) and a class, and "only changes" keeps just the changed lines and their parents.
+ */
+export function renderJson(value: unknown, changes: readonly ChangeView[], showOnlyChanges: boolean): HTMLElement {
+  const marks = new Map<string, ChangeView>();
+  const onPath = new Set<string>();
+  for (const c of changes) {
+    marks.set(pathKey(c.path), c);
+    for (let i = 0; i <= c.path.length; i++) onPath.add(pathKey(c.path.slice(0, i)));
+  }
+  const root = el('div', { class: 'json' });
+  const line = (depth: number, key: string | null, text: string, change?: ChangeView) => {
+    const row = el('div', { class: `line${change ? ` ${change.kind}` : ''}` });
+    row.style.paddingLeft = `${depth * 1.2}em`;
+    if (change) row.append(el('span', { class: 'badge', title: change.kind, 'aria-label': change.kind }, change.kind === 'added' ? '+' : change.kind === 'removed' ? '−' : '~'));
+    if (key !== null) row.append(el('span', { class: 'key' }, key), ': ');
+    row.append(el('span', { class: 'value' }, text));
+    if (change?.kind === 'changed') row.append(el('span', { class: 'was' }, ` (was ${formatScalar(change.before)})`));
+    root.append(row);
+  };
+  const walk = (v: unknown, depth: number, path: string[], key: string | null) => {
+    const k = pathKey(path);
+    const change = marks.get(k);
+    if (showOnlyChanges && !onPath.has(k)) return;
+    if (v !== null && typeof v === 'object') {
+      const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v as Record<string, unknown>);
+      if (entries.length === 0) return line(depth, key, Array.isArray(v) ? '[]' : '{}', change);
+      line(depth, key, Array.isArray(v) ? `[${entries.length}]` : `{${entries.length}}`, change);
+      for (const [ck, cv] of entries) walk(cv, depth + 1, [...path, ck], ck);
+      return;
+    }
+    line(depth, key, formatScalar(v), change);
+  };
+  walk(value, 0, [], null);
+  for (const c of changes) if (c.kind === 'removed') line(c.path.length, c.path[c.path.length - 1] ?? null, formatScalar(c.before), c);
+  if (root.childElementCount === 0) root.append(el('div', { class: 'muted' }, showOnlyChanges ? 'No changes at this step.' : 'Empty.'));
+  return root;
+}

@@ -1,0 +1,143 @@
+import type { RowView } from '../shared/protocol';
+
+const ROW_HEIGHT = 24;
+const PAGE = 100;
+const MAX_PAGES = 30;
+
+export interface TimelineHost {
+  request(offset: number, limit: number): void;
+  select(position: number): void;
+  skip(position: number, skipped: boolean): void;
+}
+
+/**
+ * The event list, virtualized: the DOM holds only the rows in sight; rows come from the host a page
+ * at a time and a bounded number of pages is cached, so a million events cost what twenty do.
+ */
+export class Timeline {
+  private count = 0;
+  private index = 0;
+  private position = 0;
+  private key = '';
+  private readonly pages = new Map<number, RowView[]>();
+  private readonly requested = new Set<number>();
+  private renderQueued = false;
+
+  constructor(
+    private readonly viewport: HTMLElement,
+    private readonly spacer: HTMLElement,
+    private readonly host: TimelineHost,
+  ) {
+    viewport.addEventListener('scroll', () => this.queueRender());
+    new ResizeObserver(() => this.queueRender()).observe(viewport);
+  }
+
+  /** A new step: how many rows, which is current, and a key that changes when rows must be read again. */
+  update(count: number, index: number, position: number, key: string): void {
+    if (key !== this.key || count !== this.count) {
+      this.pages.clear();
+      this.requested.clear();
+      this.key = key;
+    }
+    this.count = count;
+    this.index = index;
+    this.position = position;
+    this.spacer.style.height = `${count * ROW_HEIGHT}px`;
+    this.keepInView();
+    this.render();
+  }
+
+  receive(offset: number, rows: RowView[], count: number): void {
+    if (count !== this.count) return;
+    const page = Math.floor(offset / PAGE);
+    this.requested.delete(page);
+    this.pages.set(page, rows);
+    while (this.pages.size > MAX_PAGES) {
+      const farthest = [...this.pages.keys()].sort((a, b) => Math.abs(b - this.firstVisiblePage()) - Math.abs(a - this.firstVisiblePage()))[0]!;
+      this.pages.delete(farthest);
+    }
+    this.queueRender();
+  }
+
+  private firstVisiblePage(): number {
+    return Math.floor(this.viewport.scrollTop / ROW_HEIGHT / PAGE);
+  }
+
+  private keepInView(): void {
+    if (this.index === 0) return;
+    const top = (this.index - 1) * ROW_HEIGHT;
+    const { scrollTop, clientHeight } = this.viewport;
+    if (top < scrollTop || top + ROW_HEIGHT > scrollTop + clientHeight) this.viewport.scrollTop = Math.max(0, top - clientHeight / 2);
+  }
+
+  private queueRender(): void {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    requestAnimationFrame(() => {
+      this.renderQueued = false;
+      this.render();
+    });
+  }
+
+  private render(): void {
+    const first = Math.max(0, Math.floor(this.viewport.scrollTop / ROW_HEIGHT) - 5);
+    const last = Math.min(this.count, Math.ceil((this.viewport.scrollTop + this.viewport.clientHeight) / ROW_HEIGHT) + 5);
+    const nodes: HTMLElement[] = [];
+    for (let i = first; i < last; i++) {
+      const page = Math.floor(i / PAGE);
+      const row = this.pages.get(page)?.[i - page * PAGE];
+      if (!row) {
+        if (!this.pages.has(page) && !this.requested.has(page)) {
+          this.requested.add(page);
+          this.host.request(page * PAGE, PAGE);
+        }
+        nodes.push(this.placeholder(i));
+        continue;
+      }
+      nodes.push(this.rowNode(row, i));
+    }
+    this.spacer.replaceChildren(...nodes);
+  }
+
+  private placeholder(i: number): HTMLElement {
+    const node = document.createElement('div');
+    node.className = 'row placeholder';
+    node.style.top = `${i * ROW_HEIGHT}px`;
+    node.textContent = '…';
+    return node;
+  }
+
+  private rowNode(row: RowView, i: number): HTMLElement {
+    const node = document.createElement('div');
+    const isCurrent = row.position === this.position;
+    node.className = `row${isCurrent ? ' current' : ''}${row.skipped ? ' skipped' : ''}`;
+    node.style.top = `${i * ROW_HEIGHT}px`;
+    node.setAttribute('role', 'option');
+    node.setAttribute('aria-selected', String(isCurrent));
+    node.setAttribute('aria-label', `#${row.position} ${row.type} in ${row.streamId}${row.skipped ? ', skipped' : ''}`);
+    node.title = `${row.type} · ${row.streamId} v${row.streamVersion} · ${row.recordedAt}`;
+    if (isCurrent) node.setAttribute('aria-current', 'step');
+
+    const skip = document.createElement('input');
+    skip.type = 'checkbox';
+    skip.className = 'skip';
+    skip.checked = row.skipped;
+    skip.title = 'Skip this event (what-if): read models are recomputed without it';
+    skip.setAttribute('aria-label', `Skip event ${row.position}`);
+    skip.addEventListener('click', (e) => e.stopPropagation());
+    skip.addEventListener('change', () => this.host.skip(row.position, skip.checked));
+
+    const pos = document.createElement('span');
+    pos.className = 'pos';
+    pos.textContent = `#${row.position}`;
+    const type = document.createElement('span');
+    type.className = 'type';
+    type.textContent = row.type;
+    const stream = document.createElement('span');
+    stream.className = 'stream';
+    stream.textContent = row.streamId;
+    node.append(skip, pos, type, stream);
+    node.addEventListener('click', () => this.host.select(row.position));
+    return node;
+  }
+}
