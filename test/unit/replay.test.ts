@@ -79,3 +79,36 @@ describe('diffJson / previewJson', () => {
     assert.match(p.k0!, /1000 more characters\)$/);
   });
 });
+
+describe('Replay opens near the end without folding the whole stream', () => {
+  it('starts from the live read models\' saved copy at the last snapshot interval', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-replay-'));
+    const file = path.join(dir, 'events.db');
+    try {
+      let s = await StoreSession.open({ path: file });
+      for (let batch = 0; batch < 5; batch++) {
+        const events = Array.from({ length: 500 }, (_, i) => ({ type: 'UserCreated', data: { userId: `b${batch}-${i}`, name: `User ${batch}-${i}` } }));
+        const result = await s.store.append(`bulk-${batch}`, events);
+        await s.bus.publish(result.events);
+      }
+      await s.close();
+
+      s = await StoreSession.open({ path: file });
+      const store = s.store as { forEach: typeof s.store.forEach };
+      const original = store.forEach.bind(s.store);
+      let folded = 0;
+      store.forEach = (onEvent, options) => original((e) => (folded++, onEvent(e)), options);
+      const step = s.replay.step(s.replay.total);
+      assert.equal(step.position, 2500);
+      assert.ok(folded <= 500, `folded ${folded} events, expected at most 500 (from the snapshot at 2000)`);
+      const fresh = new ReplayEngine(s.store, builtInProjections, builtInAggregates, 1_000_000);
+      assert.deepEqual(s.replay.statesAt(2499), fresh.statesAt(2499));
+      await s.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

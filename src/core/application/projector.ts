@@ -10,6 +10,14 @@ export interface ReadModelSnapshot {
   /** Id of that event: if the store no longer has it there, the snapshot belongs to another history. */
   readonly checkpointEventId: string | null;
   readonly states: Record<string, unknown>;
+  /** The states at the last multiple of the replay's snapshot interval, so a replay opens near the end. */
+  readonly replayBase?: { readonly position: number; readonly states: Record<string, unknown> };
+}
+
+export interface ProjectorOptions {
+  /** Keep a copy of the states every this many events (for the replay). */
+  readonly snapshotEvery?: number;
+  readonly log?: (message: string) => void;
 }
 
 export interface ReadModelStatus {
@@ -28,15 +36,33 @@ export class Projector {
   private checkpointEventId: string | null = null;
   private listeners = new Set<(events: readonly RecordedEvent[]) => void>();
   private saveTimer: NodeJS.Timeout | undefined;
+  private readonly log: (message: string) => void;
+  readonly snapshotEvery: number;
+  /** The latest copy of the states at a multiple of `snapshotEvery`. */
+  private base: { position: number; states: Map<string, unknown> } | undefined;
+  private readonly baseListeners = new Set<(position: number, states: ReadonlyMap<string, unknown>) => void>();
 
   constructor(
     private readonly store: EventStore,
     readonly projections: readonly Projection[],
     /** Where the read models are saved; none for a store in memory. */
     private readonly snapshotFile: string | undefined,
-    private readonly log: (message: string) => void = () => undefined,
+    options: ProjectorOptions | ((message: string) => void) = {},
   ) {
+    const o = typeof options === 'function' ? { log: options } : options;
+    this.log = o.log ?? (() => undefined);
+    this.snapshotEvery = o.snapshotEvery ?? 1000;
     this.reset();
+  }
+
+  /** The latest copy of the states taken at a multiple of `snapshotEvery` (for the replay). */
+  get replayBase(): { readonly position: number; readonly states: ReadonlyMap<string, unknown> } | undefined {
+    return this.base;
+  }
+
+  onReplayBase(listener: (position: number, states: ReadonlyMap<string, unknown>) => void): { dispose(): void } {
+    this.baseListeners.add(listener);
+    return { dispose: () => void this.baseListeners.delete(listener) };
   }
 
   get checkpoint(): number {
@@ -115,12 +141,17 @@ export class Projector {
     }
     this.checkpointPosition = event.globalPosition;
     this.checkpointEventId = event.eventId;
+    if (event.globalPosition % this.snapshotEvery === 0) {
+      this.base = { position: event.globalPosition, states: new Map([...this.states].map(([k, v]) => [k, structuredClone(v)])) };
+      for (const listener of this.baseListeners) listener(this.base.position, this.base.states);
+    }
   }
 
   private reset(): void {
     this.states = new Map(this.projections.map((p) => [p.name, p.initialState()]));
     this.checkpointPosition = 0;
     this.checkpointEventId = null;
+    this.base = undefined;
   }
 
   private changed(events: readonly RecordedEvent[]): void {
@@ -143,6 +174,7 @@ export class Projector {
       checkpoint: this.checkpointPosition,
       checkpointEventId: this.checkpointEventId,
       states: Object.fromEntries(this.states),
+      ...(this.base ? { replayBase: { position: this.base.position, states: Object.fromEntries(this.base.states) } } : {}),
     };
     try {
       writeFileAtomic(this.snapshotFile, Buffer.from(JSON.stringify(snapshot)));
@@ -172,6 +204,10 @@ export class Projector {
       this.states = new Map(names.map((n) => [n, snapshot.states[n]]));
       this.checkpointPosition = snapshot.checkpoint;
       this.checkpointEventId = snapshot.checkpointEventId;
+      const base = snapshot.replayBase;
+      if (base && typeof base.position === 'number' && base.position <= snapshot.checkpoint && base.position % this.snapshotEvery === 0 && names.every((n) => n in base.states)) {
+        this.base = { position: base.position, states: new Map(names.map((n) => [n, base.states[n]])) };
+      }
       return true;
     } catch (e) {
       this.log(`Saved read models could not be read (${(e as Error).message}); rebuilding from position 0.`);

@@ -44,6 +44,12 @@ interface Snapshot {
   readonly states: States;
 }
 
+/**
+ * Events between two replay snapshots: at least 1000, and at most about 100 snapshots in all, so a
+ * seek folds a bounded number of events and the snapshots' memory does not grow with the stream.
+ */
+export const replaySnapshotInterval = (events: number): number => Math.max(1000, Math.ceil(events / 100 / 1000) * 1000);
+
 const clone = <T>(value: T): T => structuredClone(value);
 const cloneStates = (states: States): States => new Map([...states].map(([k, v]) => [k, clone(v)]));
 const NO_SKIPS: ReadonlySet<number> = new Set();
@@ -63,13 +69,20 @@ export class ReplayEngine {
     private readonly store: EventStore,
     readonly projections: readonly Projection[],
     private readonly aggregates: readonly AggregateDefinition[],
-    readonly snapshotEvery = 1000,
+    readonly snapshotEvery = replaySnapshotInterval(store.lastPosition()),
   ) {
     this.snapshots.push({ position: 0, states: new Map(projections.map((p) => [p.name, p.initialState()])) });
   }
 
   get total(): number {
     return this.store.lastPosition();
+  }
+
+  /** Takes a copy of the states after `position` events of the real history (from the live read models). */
+  addSnapshot(position: number, states: ReadonlyMap<string, unknown>): void {
+    if (position <= 0 || position > this.total || this.snapshots.some((s) => s.position === position)) return;
+    this.snapshots.push({ position, states: cloneStates(new Map(states)) });
+    this.snapshots.sort((a, b) => a.position - b.position);
   }
 
   get snapshotCount(): number {
