@@ -97,7 +97,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         ignoreFocusOut: true,
       });
       if (name === undefined) return undefined;
-      const userId = `u-${randomUUID().slice(0, 8)}`;
+      const userId = randomUUID().slice(0, 8);
       const result = await issue(ctx, 'Create User', { type: 'CreateUser', data: { userId, name: name.trim() } });
       if (result) void vscode.window.showInformationMessage(`Created ${name.trim()} (${userId}): ${describe(result)}`);
       return result;
@@ -126,6 +126,11 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     }),
 
     register('eventStore.openReplay', (position?: unknown) => {
+      ReplayPanel.show(context, controller, log, typeof position === 'number' ? position : undefined);
+    }),
+
+    register('eventStore.replayFromHere', (node?: { event?: { globalPosition?: unknown } }) => {
+      const position = node?.event?.globalPosition;
       ReplayPanel.show(context, controller, log, typeof position === 'number' ? position : undefined);
     }),
 

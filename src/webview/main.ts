@@ -267,24 +267,35 @@ function renderStream(step: StepView, only: boolean): void {
   );
 }
 
+/** Sections keyed by what they show: a read model that did not change keeps its DOM between steps. */
+const readModelSections = new Map<string, { key: string; node: HTMLElement }>();
+
 function renderReadModels(step: StepView, only: boolean): void {
   const region = ui.readModelsRegion;
-  region.replaceChildren(el('h2', {}, 'Read models'));
+  const nodes: HTMLElement[] = [el('h2', {}, 'Read models')];
   for (const rm of step.readModels) {
     const status = step.event ? (step.skipped ? 'skipped event: unchanged' : rm.handled ? changeSummary(rm.changes) : 'does not handle this event') : 'initial state';
-    region.append(
-      el(
-        'section',
-        { class: `read-model${rm.changes.length ? ' touched' : ''}`, 'aria-label': rm.title },
-        el('h3', {}, rm.title, el('span', { class: 'muted' }, ` · ${status}`)),
-        el('p', { class: 'description' }, rm.description),
-        renderJson(rm.state, rm.changes, only),
-      ),
+    const key = JSON.stringify([rm.state, rm.changes, only, status, rm.description]);
+    const cached = readModelSections.get(rm.name);
+    if (cached?.key === key) {
+      nodes.push(cached.node);
+      continue;
+    }
+    const node = el(
+      'section',
+      { class: `read-model${rm.changes.length ? ' touched' : ''}`, 'aria-label': rm.title },
+      el('h3', {}, rm.title, el('span', { class: 'muted' }, ` · ${status}`)),
+      el('p', { class: 'description' }, rm.description),
+      renderJson(rm.state, rm.changes, only),
     );
+    readModelSections.set(rm.name, { key, node });
+    nodes.push(node);
   }
+  region.replaceChildren(...nodes);
 }
 
 function render(step: StepView): void {
+  const started = performance.now();
   current = step;
   ui.slider.max = String(step.count);
   ui.slider.value = String(step.index);
@@ -313,6 +324,9 @@ function render(step: StepView): void {
   renderStream(step, only);
   renderReadModels(step, only);
   timeline.update(step.count, step.index, step.position, JSON.stringify([step.filter, step.whatIf, step.total]));
+  // Reading layout forces it, so the figure covers style and layout too (tests read it).
+  void document.body.offsetHeight;
+  document.body.dataset.renderMs = (performance.now() - started).toFixed(2);
 }
 
 window.addEventListener('message', (e: MessageEvent<unknown>) => {
