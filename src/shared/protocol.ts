@@ -62,6 +62,7 @@ export interface FilterView {
   readonly eventType?: string;
   readonly text?: string;
   readonly correlationId?: string;
+  readonly causationId?: string;
 }
 
 export interface RowView {
@@ -101,7 +102,7 @@ export const MAX_FILTER_LENGTH = 200;
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isPosition = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_POSITION;
 const hasOnly = (o: Record<string, unknown>, keys: readonly string[]) => Object.keys(o).every((k) => keys.includes(k));
-const FILTER_KEYS = ['streamId', 'eventType', 'text', 'correlationId'] as const;
+const FILTER_KEYS = ['streamId', 'eventType', 'text', 'correlationId', 'causationId'] as const;
 
 function parseFilter(v: unknown): FilterView | undefined {
   if (!isObject(v) || !hasOnly(v, FILTER_KEYS)) return undefined;

@@ -61,6 +61,7 @@ let playTimer: number | undefined;
 let playIntervalMs = 600;
 let pendingMoves = 0;
 let correlationFilter: string | undefined;
+let causationFilter: string | undefined;
 
 const timeline = new Timeline(byId('rows'), byId('rows-spacer'), {
   request: (offset, limit) => send({ type: 'rows', offset, limit }),
@@ -125,6 +126,7 @@ function sendFilter(): void {
   if (ui.filterType.value.trim()) filter.eventType = ui.filterType.value.trim();
   if (ui.filterText.value.trim()) filter.text = ui.filterText.value.trim();
   if (correlationFilter) filter.correlationId = correlationFilter;
+  if (causationFilter) filter.causationId = causationFilter;
   send({ type: 'filter', filter: filter as FilterView });
 }
 let filterTimer: number | undefined;
@@ -136,6 +138,7 @@ for (const input of [ui.filterStream, ui.filterType, ui.filterText]) {
 }
 ui.filterCorrelationClear.addEventListener('click', () => {
   correlationFilter = undefined;
+  causationFilter = undefined;
   sendFilter();
 });
 
@@ -241,7 +244,15 @@ function renderEvent(step: StepView): void {
     field('Recorded', e.recordedAt),
     field('Event id', e.eventId),
     field('Correlation', correlation),
-    field('Causation', e.causationId ?? '—'),
+    field(
+      'Causation',
+      e.causationId
+        ? el('span', {}, e.causationId, ' ', linkButton('Show all', `Show events caused by ${e.causationId}`, () => {
+            causationFilter = e.causationId ?? undefined;
+            sendFilter();
+          }))
+        : '—',
+    ),
     el('h3', {}, 'Data'),
     renderJson(e.data, [], false),
     el('h3', {}, 'Metadata'),
@@ -313,8 +324,9 @@ function render(step: StepView): void {
   ui.whatIfText.textContent = `${step.whatIf.length} event${step.whatIf.length === 1 ? '' : 's'} skipped (${step.whatIf.slice(0, 5).map((p) => `#${p}`).join(', ')}${step.whatIf.length > 5 ? ', …' : ''}): read models are recomputed without them; the store is unchanged.`;
 
   correlationFilter = step.filter.correlationId;
-  ui.filterCorrelation.hidden = !correlationFilter;
-  ui.filterCorrelationText.textContent = correlationFilter ? `correlation ${correlationFilter}` : '';
+  causationFilter = step.filter.causationId;
+  ui.filterCorrelation.hidden = !correlationFilter && !causationFilter;
+  ui.filterCorrelationText.textContent = [correlationFilter ? `correlation ${correlationFilter}` : '', causationFilter ? `caused by ${causationFilter}` : ''].filter(Boolean).join(', ');
   const filtered = step.count !== step.total || Object.keys(step.filter).length > 0;
   ui.filterSummary.textContent = filtered ? `${step.count} of ${step.total} events in view; the others are still applied.` : `${step.total} events`;
 

@@ -114,6 +114,9 @@ describe('Replay view: filters, moves, what-if, export', () => {
     const anyEvent = s.store.readEvent(1)!;
     view.setFilter({ correlationId: anyEvent.metadata.correlationId as string });
     assert.equal(view.count, s.store.lastPosition(), 'the demo seeding shares one correlation id');
+    const renamed = s.store.readAll().find((e) => e.type === 'UserRenamed')!;
+    view.setFilter({ causationId: renamed.metadata.causationId as string });
+    assert.deepEqual(view.rows(0, 10).map((r) => r.position), [renamed.globalPosition], 'one command caused one event');
     view.setFilter({ text: '  ' });
     assert.equal(view.count, view.total, 'a blank filter shows everything');
   });

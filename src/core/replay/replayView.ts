@@ -8,6 +8,7 @@ export interface ReplayFilter {
   /** Case-insensitive text searched in the event's data. */
   readonly text?: string;
   readonly correlationId?: string;
+  readonly causationId?: string;
 }
 
 export interface TimelineRow {
@@ -24,12 +25,13 @@ export type Move = 'first' | 'prev' | 'next' | 'last';
 /** At most this many events may be skipped at once in what-if mode. */
 export const MAX_SKIPPED = 1000;
 
-const isActive = (f: ReplayFilter): boolean => Boolean(f.streamId || f.eventType || f.text || f.correlationId);
+const isActive = (f: ReplayFilter): boolean => Boolean(f.streamId || f.eventType || f.text || f.correlationId || f.causationId);
 
 function matches(filter: ReplayFilter, e: RecordedEvent): boolean {
   if (filter.streamId && e.streamId !== filter.streamId) return false;
   if (filter.eventType && e.type !== filter.eventType) return false;
   if (filter.correlationId && e.metadata.correlationId !== filter.correlationId) return false;
+  if (filter.causationId && e.metadata.causationId !== filter.causationId) return false;
   if (filter.text && !JSON.stringify(e.data).toLowerCase().includes(filter.text.toLowerCase())) return false;
   return true;
 }
