@@ -197,23 +197,26 @@ export async function freePort() {
  * Starts code-server on a free loopback port, without auth.
  * @param {{ folder: string, userDataDir?: string, extensionsDir?: string,
  *           settings?: Record<string, unknown>, env?: Record<string, string>,
- *           verbose?: boolean }} options
+ *           port?: number, verbose?: boolean }} options
  *   userDataDir defaults to a new temporary folder; pass the same one again to reopen the same
  *   profile. extensionsDir defaults to `<userDataDir>/extensions` (empty: only the extension
  *   under development loads). verbose echoes the server's output.
  */
-export async function startCodeServer({ folder, userDataDir, extensionsDir, settings = {}, env = {}, verbose = false }) {
+export async function startCodeServer({ folder, userDataDir, extensionsDir, settings = {}, env = {}, port, verbose = false }) {
   const entry = await ensureCodeServer();
   const ud = userDataDir ?? mkdtempSync(path.join(os.tmpdir(), 'event-store-ud-'));
   const ext = extensionsDir ?? path.join(ud, 'extensions');
   mkdirSync(path.join(ud, 'User'), { recursive: true });
   mkdirSync(ext, { recursive: true });
-  writeFileSync(path.join(ud, 'User', 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...settings }, null, 2) + '\n');
+  // A profile opened again (restart, npm start) keeps what was changed in it since.
+  const settingsFile = path.join(ud, 'User', 'settings.json');
+  const previous = readJson(settingsFile) ?? {};
+  writeFileSync(settingsFile, JSON.stringify({ ...DEFAULT_SETTINGS, ...previous, ...settings }, null, 2) + '\n');
   // Its own config file, so code-server neither reads nor writes ~/.config/code-server.
   const config = path.join(ud, 'code-server.yaml');
   writeFileSync(config, 'auth: none\ncert: false\n');
 
-  const port = await freePort();
+  port ??= await freePort();
   const url = `http://127.0.0.1:${port}`;
   const args = [
     entry,
@@ -228,7 +231,10 @@ export async function startCodeServer({ folder, userDataDir, extensionsDir, sett
   ];
   // Its own process group, so stop() also ends the extension hosts and watchers it forks.
   const child = spawn(process.execPath, args, { cwd: folder, env: cleanEnv(env), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = once(child, 'exit');
+  const exited = once(child, 'exit').then(
+    () => undefined,
+    () => undefined,
+  );
   let output = '';
   const ready = new Promise((resolve, reject) => {
     const onData = (chunk) => {
@@ -244,7 +250,6 @@ export async function startCodeServer({ folder, userDataDir, extensionsDir, sett
   });
 
   async function stop() {
-    if (child.exitCode !== null || child.signalCode !== null) return;
     const kill = (signal) => {
       try {
         process.kill(-child.pid, signal);
@@ -252,11 +257,13 @@ export async function startCodeServer({ folder, userDataDir, extensionsDir, sett
         // the group is already gone
       }
     };
-    kill('SIGTERM');
-    const timer = setTimeout(() => kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-    kill('SIGKILL'); // stragglers of the group that ignored SIGTERM
+    if (child.exitCode === null && child.signalCode === null) {
+      kill('SIGTERM');
+      const timer = setTimeout(() => kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    kill('SIGKILL'); // what is left of the group: extension hosts that outlived the server
   }
 
   try {
@@ -279,16 +286,17 @@ export async function startCodeServer({ folder, userDataDir, extensionsDir, sett
       if (testsPath) payload.push(['extensionTestsPath', remote(testsPath)]);
       return `${url}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     },
+    /** Settles when the server has exited, on stop() or on its own. */
+    exited,
     /** The server's latest output, for diagnostics. */
     output: () => output,
     stop,
   };
 }
 
-/** Reads what an earlier install left, for diagnostics. */
-export function installedVersion() {
+function readJson(file) {
   try {
-    return JSON.parse(readFileSync(marker, 'utf8')).version;
+    return JSON.parse(readFileSync(file, 'utf8'));
   } catch {
     return undefined;
   }
