@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { writeFileAtomic } from '../eventStore/atomicFile';
 import type { EventStore, RecordedEvent } from '../eventStore/types';
 import { canHandle, type Projection } from '../projections/projection';
+import { cloneJson } from '../replay/diff';
 
 export interface ReadModelSnapshot {
   readonly format: 1;
@@ -10,8 +11,8 @@ export interface ReadModelSnapshot {
   /** Id of that event: if the store no longer has it there, the snapshot belongs to another history. */
   readonly checkpointEventId: string | null;
   readonly states: Record<string, unknown>;
-  /** The states at the last multiple of the replay's snapshot interval, so a replay opens near the end. */
-  readonly replayBase?: { readonly position: number; readonly states: Record<string, unknown> };
+  /** The states at the last two multiples of the replay's snapshot interval, so a replay opens near the end. */
+  readonly replayBases?: readonly { readonly position: number; readonly states: Record<string, unknown> }[];
 }
 
 export interface ProjectorOptions {
@@ -38,8 +39,11 @@ export class Projector {
   private saveTimer: NodeJS.Timeout | undefined;
   private readonly log: (message: string) => void;
   readonly snapshotEvery: number;
-  /** The latest copy of the states at a multiple of `snapshotEvery`. */
-  private base: { position: number; states: Map<string, unknown> } | undefined;
+  /**
+   * Copies of the states at the last two multiples of `snapshotEvery`: two, so that one is always
+   * before the present, where the replay's first step (the last event) starts folding.
+   */
+  private bases: { position: number; states: Map<string, unknown> }[] = [];
   private readonly baseListeners = new Set<(position: number, states: ReadonlyMap<string, unknown>) => void>();
 
   constructor(
@@ -55,9 +59,9 @@ export class Projector {
     this.reset();
   }
 
-  /** The latest copy of the states taken at a multiple of `snapshotEvery` (for the replay). */
-  get replayBase(): { readonly position: number; readonly states: ReadonlyMap<string, unknown> } | undefined {
-    return this.base;
+  /** The latest copies of the states taken at multiples of `snapshotEvery` (for the replay). */
+  get replayBases(): readonly { readonly position: number; readonly states: ReadonlyMap<string, unknown> }[] {
+    return this.bases;
   }
 
   onReplayBase(listener: (position: number, states: ReadonlyMap<string, unknown>) => void): { dispose(): void } {
@@ -142,8 +146,9 @@ export class Projector {
     this.checkpointPosition = event.globalPosition;
     this.checkpointEventId = event.eventId;
     if (event.globalPosition % this.snapshotEvery === 0) {
-      this.base = { position: event.globalPosition, states: new Map([...this.states].map(([k, v]) => [k, structuredClone(v)])) };
-      for (const listener of this.baseListeners) listener(this.base.position, this.base.states);
+      const base = { position: event.globalPosition, states: new Map([...this.states].map(([k, v]) => [k, cloneJson(v)])) };
+      this.bases = [...this.bases.slice(-1), base];
+      for (const listener of this.baseListeners) listener(base.position, base.states);
     }
   }
 
@@ -151,7 +156,7 @@ export class Projector {
     this.states = new Map(this.projections.map((p) => [p.name, p.initialState()]));
     this.checkpointPosition = 0;
     this.checkpointEventId = null;
-    this.base = undefined;
+    this.bases = [];
   }
 
   private changed(events: readonly RecordedEvent[]): void {
@@ -174,7 +179,7 @@ export class Projector {
       checkpoint: this.checkpointPosition,
       checkpointEventId: this.checkpointEventId,
       states: Object.fromEntries(this.states),
-      ...(this.base ? { replayBase: { position: this.base.position, states: Object.fromEntries(this.base.states) } } : {}),
+      replayBases: this.bases.map((b) => ({ position: b.position, states: Object.fromEntries(b.states) })),
     };
     try {
       writeFileAtomic(this.snapshotFile, Buffer.from(JSON.stringify(snapshot)));
@@ -204,10 +209,9 @@ export class Projector {
       this.states = new Map(names.map((n) => [n, snapshot.states[n]]));
       this.checkpointPosition = snapshot.checkpoint;
       this.checkpointEventId = snapshot.checkpointEventId;
-      const base = snapshot.replayBase;
-      if (base && typeof base.position === 'number' && base.position <= snapshot.checkpoint && base.position % this.snapshotEvery === 0 && names.every((n) => n in base.states)) {
-        this.base = { position: base.position, states: new Map(names.map((n) => [n, base.states[n]])) };
-      }
+      this.bases = (Array.isArray(snapshot.replayBases) ? snapshot.replayBases : [])
+        .filter((b) => typeof b?.position === 'number' && b.position <= snapshot.checkpoint && b.position % this.snapshotEvery === 0 && names.every((n) => n in (b.states ?? {})))
+        .map((b) => ({ position: b.position, states: new Map(names.map((n) => [n, b.states[n]])) }));
       return true;
     } catch (e) {
       this.log(`Saved read models could not be read (${(e as Error).message}); rebuilding from position 0.`);

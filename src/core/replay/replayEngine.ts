@@ -2,7 +2,7 @@ import { aggregateForStream, type AggregateDefinition } from '../domain/aggregat
 import { fold, type Message } from '../domain/decider';
 import type { EventStore, RecordedEvent } from '../eventStore/types';
 import { canHandle, type Projection } from '../projections/projection';
-import { diffJson, type Change } from './diff';
+import { cloneJson, diffJson, type Change } from './diff';
 
 export interface StreamStateAtStep {
   readonly streamId: string;
@@ -50,9 +50,11 @@ interface Snapshot {
  */
 export const replaySnapshotInterval = (events: number): number => Math.max(1000, Math.ceil(events / 100 / 1000) * 1000);
 
-const clone = <T>(value: T): T => structuredClone(value);
-const cloneStates = (states: States): States => new Map([...states].map(([k, v]) => [k, clone(v)]));
+// Read-model states are JSON (they are saved as JSON), so a JSON copy is a faithful one.
+const clone = cloneJson;
+const copyState = (p: Projection, state: unknown): unknown => (p.copy ? p.copy(state) : clone(state));
 const NO_SKIPS: ReadonlySet<number> = new Set();
+const keyOf = (skipped: ReadonlySet<number>): string => (skipped.size ? [...skipped].sort((a, b) => a - b).join(',') : '');
 
 /**
  * Travels through the global stream: the state of every read model after any number of events.
@@ -74,6 +76,11 @@ export class ReplayEngine {
     this.snapshots.push({ position: 0, states: new Map(projections.map((p) => [p.name, p.initialState()])) });
   }
 
+  /** A copy of every state that folding may change without touching the original. */
+  private cloneStates(states: ReadonlyMap<string, unknown>): States {
+    return new Map(this.projections.map((p) => [p.name, copyState(p, states.get(p.name))]));
+  }
+
   get total(): number {
     return this.store.lastPosition();
   }
@@ -81,7 +88,7 @@ export class ReplayEngine {
   /** Takes a copy of the states after `position` events of the real history (from the live read models). */
   addSnapshot(position: number, states: ReadonlyMap<string, unknown>): void {
     if (position <= 0 || position > this.total || this.snapshots.some((s) => s.position === position)) return;
-    this.snapshots.push({ position, states: cloneStates(new Map(states)) });
+    this.snapshots.push({ position, states: this.cloneStates(new Map(states)) });
     this.snapshots.sort((a, b) => a.position - b.position);
   }
 
@@ -91,16 +98,25 @@ export class ReplayEngine {
 
   /** The read-model states after `position` events, skipping `skipped` (fresh objects the caller may keep). */
   statesAt(position: number, skipped: ReadonlySet<number> = NO_SKIPS): States {
+    return new Map([...this.compute(position, skipped)].map(([k, v]) => [k, clone(v)]));
+  }
+
+  /**
+   * The states after `position` events, owned by the engine (the caller must not change them).
+   * Starts from the nearest snapshot, or from the last computed position when that is nearer.
+   */
+  private compute(position: number, skipped: ReadonlySet<number>): States {
     const target = Math.max(0, Math.min(Math.trunc(position), this.total));
     const firstSkip = skipped.size ? Math.min(...skipped) : Infinity;
-    const skipsKey = skipped.size ? [...skipped].sort((a, b) => a - b).join(',') : '';
+    const skipsKey = keyOf(skipped);
+    const c = this.cursor;
+    if (c && c.skips === skipsKey && c.position === target) return c.states;
     // Snapshots are of the real history: usable only up to the first skipped event.
     const usable = Math.min(target, firstSkip - 1);
     let base: { position: number; states: States } = this.snapshots[0]!;
     for (const s of this.snapshots) if (s.position <= usable && s.position > base.position) base = s;
-    const c = this.cursor;
     if (c && c.skips === skipsKey && c.position <= target && c.position > base.position) base = c;
-    const states = cloneStates(base.states);
+    const states = this.cloneStates(base.states);
     if (target > base.position) {
       this.store.forEach(
         (event) => {
@@ -110,7 +126,7 @@ export class ReplayEngine {
         { after: base.position, to: target },
       );
     }
-    this.cursor = { position: target, states: cloneStates(states), skips: skipsKey };
+    this.cursor = { position: target, states, skips: skipsKey };
     return states;
   }
 
@@ -118,7 +134,7 @@ export class ReplayEngine {
     const total = this.total;
     const target = Math.max(0, Math.min(Math.trunc(position), total));
     if (target === 0) {
-      const states = this.statesAt(0);
+      const states = this.compute(0, NO_SKIPS);
       return {
         position: 0,
         total,
@@ -129,13 +145,16 @@ export class ReplayEngine {
         explanation: total === 0 ? 'The store is empty: issue a command to append the first event.' : `Before the first event: every read model is in its initial state. ${total} event${total === 1 ? '' : 's'} follow.`,
       };
     }
-    const before = this.statesAt(target - 1, skipped);
+    const before = this.compute(target - 1, skipped);
     const event = this.store.readEvent(target);
     if (!event) throw new Error(`No event at position ${target}.`);
     const isSkipped = skipped.has(target);
-    const after = cloneStates(before);
-    if (!isSkipped) this.apply(after, event);
-    this.cursor = { position: target, states: cloneStates(after), skips: skipped.size ? [...skipped].sort((a, b) => a - b).join(',') : '' };
+    // Copy on write: only the read models this event reaches are copied before it is applied.
+    const after: States = new Map(before);
+    if (!isSkipped) {
+      for (const p of this.projections) if (canHandle(p, event)) after.set(p.name, p.evolve(copyState(p, before.get(p.name)), event));
+    }
+    this.cursor = { position: target, states: after, skips: keyOf(skipped) };
     const readModels = this.projections.map((p) => ({
       name: p.name,
       title: p.title,
@@ -180,7 +199,7 @@ export class ReplayEngine {
     if (position % this.snapshotEvery !== 0) return;
     const last = this.snapshots[this.snapshots.length - 1]!;
     if (position <= last.position && this.snapshots.some((s) => s.position === position)) return;
-    this.snapshots.push({ position, states: cloneStates(states) });
+    this.snapshots.push({ position, states: this.cloneStates(states) });
     if (position < last.position) this.snapshots.sort((a, b) => a.position - b.position);
   }
 }
