@@ -19,7 +19,6 @@ import {
   viewPane,
   waitForEditorTab,
   waitForInputBox,
-  waitForTreeItem,
   type VsCode,
 } from './harness';
 
@@ -116,6 +115,7 @@ describe('Event Replay panel', function () {
   });
 
   it('shows event data as text: markup in a payload is never run or rendered', async () => {
+    assert.equal(noteAt, total, 'the note is the last event');
     await waitForRegion(replay, 'Current event', (t) => t.includes('NoteAdded'), 'the NoteAdded event');
     const text = await region(replay, 'Current event');
     assert.ok(text.includes('<script>window.pwned=2</script>'), 'the markup is shown literally');

@@ -1,5 +1,5 @@
 import type { EventStore, RecordedEvent } from '../eventStore/types';
-import { ReplayEngine, type ReplayStep } from './replayEngine';
+import type { ReplayEngine, ReplayStep } from './replayEngine';
 
 /** What the timeline shows; filtered-out events are still applied to the state. */
 export interface ReplayFilter {
