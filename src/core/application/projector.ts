@@ -210,7 +210,7 @@ export class Projector {
       this.checkpointPosition = snapshot.checkpoint;
       this.checkpointEventId = snapshot.checkpointEventId;
       this.bases = (Array.isArray(snapshot.replayBases) ? snapshot.replayBases : [])
-        .filter((b) => typeof b?.position === 'number' && b.position <= snapshot.checkpoint && b.position % this.snapshotEvery === 0 && names.every((n) => n in (b.states ?? {})))
+        .filter((b) => typeof b?.position === 'number' && b.position <= snapshot.checkpoint && names.every((n) => n in (b.states ?? {})))
         .map((b) => ({ position: b.position, states: new Map(names.map((n) => [n, b.states[n]])) }));
       return true;
     } catch (e) {

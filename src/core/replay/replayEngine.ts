@@ -45,10 +45,10 @@ interface Snapshot {
 }
 
 /**
- * Events between two replay snapshots: at least 1000, and at most about 100 snapshots in all, so a
- * seek folds a bounded number of events and the snapshots' memory does not grow with the stream.
+ * Events between two replay snapshots: at least 1000, and about 200 snapshots at most, so a seek
+ * folds a bounded number of events and the snapshots' memory does not grow with the stream.
  */
-export const replaySnapshotInterval = (events: number): number => Math.max(1000, Math.ceil(events / 100 / 1000) * 1000);
+export const replaySnapshotInterval = (events: number): number => Math.max(1000, Math.ceil(events / 200 / 1000) * 1000);
 
 // Read-model states are JSON (they are saved as JSON), so a JSON copy is a faithful one.
 const clone = cloneJson;
