@@ -55,6 +55,9 @@ export interface StepView {
   /** Positions skipped in what-if mode (empty: the real history). */
   readonly whatIf: readonly number[];
   readonly filter: FilterView;
+  readonly rejections: readonly RejectionView[];
+  /** Refused commands in the whole log: when it changes, timeline rows are read again. */
+  readonly refusedTotal: number;
 }
 
 export interface FilterView {
@@ -72,6 +75,16 @@ export interface RowView {
   readonly streamVersion: number;
   readonly recordedAt: string;
   readonly skipped: boolean;
+  readonly rejected: number;
+}
+
+/** A command the write model refused at this position: it appended nothing. */
+export interface RejectionView {
+  readonly type: string;
+  readonly outcome: 'rejected' | 'conflict';
+  readonly reason: string;
+  readonly at: string;
+  readonly data: unknown;
 }
 
 export type Move = 'first' | 'prev' | 'next' | 'last';
@@ -153,13 +166,14 @@ function isStepView(v: unknown): v is StepView {
   if (!isObject(v) || !isPosition(v.position) || !isPosition(v.total) || v.position > v.total) return false;
   if (!isPosition(v.index) || !isPosition(v.count) || v.index > v.count) return false;
   if (typeof v.explanation !== 'string' || !Array.isArray(v.readModels) || !Array.isArray(v.whatIf) || typeof v.skipped !== 'boolean') return false;
-  if (!parseFilter(v.filter)) return false;
+  if (!parseFilter(v.filter) || !isPosition(v.refusedTotal)) return false;
+  if (!Array.isArray(v.rejections) || !v.rejections.every((r) => isObject(r) && typeof r.type === 'string' && typeof r.reason === 'string' && (r.outcome === 'rejected' || r.outcome === 'conflict'))) return false;
   if (v.event !== null && (!isObject(v.event) || typeof v.event.type !== 'string' || typeof v.event.streamId !== 'string')) return false;
   return v.readModels.every((r) => isObject(r) && typeof r.name === 'string' && typeof r.title === 'string' && Array.isArray(r.changes));
 }
 
 function isRowView(v: unknown): v is RowView {
-  return isObject(v) && isPosition(v.position) && typeof v.type === 'string' && typeof v.streamId === 'string' && isPosition(v.streamVersion) && typeof v.recordedAt === 'string' && typeof v.skipped === 'boolean';
+  return isObject(v) && isPosition(v.position) && typeof v.type === 'string' && typeof v.streamId === 'string' && isPosition(v.streamVersion) && typeof v.recordedAt === 'string' && typeof v.skipped === 'boolean' && isPosition(v.rejected);
 }
 
 /** The webview's check of what the host sends. */

@@ -30,6 +30,14 @@ export function toStepView(step: ReplayStep, view: ReplayView): StepView {
     skipped: step.skipped,
     whatIf: view.skipped,
     filter: view.filter,
+    refusedTotal: view.refusedTotal(),
+    rejections: view.rejectionsHere().map((c) => ({
+      type: c.command.type,
+      outcome: c.outcome === 'conflict' ? 'conflict' : 'rejected',
+      reason: c.reason ?? 'no reason was recorded',
+      at: c.at,
+      data: previewJson(c.command.data, 20, 200),
+    })),
     event: step.event
       ? {
           globalPosition: step.event.globalPosition,
@@ -75,6 +83,7 @@ export class ReplayPanel extends Disposable {
   private queue: WebviewToHost[] = [];
   private busy = false;
   private initialPosition: number | undefined;
+  private logSubscription: { dispose(): void } | undefined;
 
   static show(context: vscode.ExtensionContext, controller: StoreController, log: vscode.LogOutputChannel, position?: number): ReplayPanel {
     if (ReplayPanel.current) {
@@ -127,6 +136,16 @@ export class ReplayPanel extends Disposable {
       }),
     );
     this.register(controller.onDidOpen(() => this.ready && this.enqueue({ type: 'ready' })));
+    // A refused command appends nothing, so no event announces it: the command log does.
+    const watchLog = (session: StoreSession | undefined) => {
+      this.logSubscription?.dispose();
+      this.logSubscription = session?.commandLog.onDidRecord((entry) => {
+        if (entry.outcome !== 'accepted' && this.ready && this.viewSession === session) this.postStep();
+      });
+    };
+    watchLog(controller.session);
+    this.register(controller.onDidOpen((session) => watchLog(session)));
+    this.register({ dispose: () => this.logSubscription?.dispose() });
   }
 
   private receive(raw: unknown): void {
@@ -167,7 +186,7 @@ export class ReplayPanel extends Disposable {
     const session = await this.controller.get();
     if (!this.view || this.viewSession !== session) {
       this.viewSession = session;
-      this.view = new ReplayView(session.store, session.replay);
+      this.view = new ReplayView(session.store, session.replay, session.commandLog);
     }
     return this.view;
   }
@@ -233,7 +252,7 @@ export class ReplayPanel extends Disposable {
   private async export(view: ReplayView, format: 'ndjson' | 'test'): Promise<void> {
     const session = await this.controller.get();
     if (format === 'test') {
-      const text = givenWhenThenTest(session.store, session.aggregates, view.position);
+      const text = givenWhenThenTest(session.store, session.aggregates, view.position, (e) => view.commandFor(e.globalPosition)?.command);
       const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: text });
       await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false });
       return;

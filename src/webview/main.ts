@@ -219,9 +219,29 @@ function setFlow(step: StepView): void {
   );
 }
 
+function renderRejections(step: StepView): HTMLElement | undefined {
+  if (step.rejections.length === 0) return undefined;
+  const box = el('div', { class: 'rejections', role: 'note', 'aria-label': 'Commands refused here' });
+  box.append(el('h3', {}, `Refused here: ${step.rejections.length} command${step.rejections.length === 1 ? '' : 's'}`));
+  for (const r of step.rejections) {
+    box.append(
+      el(
+        'div',
+        { class: 'rejection' },
+        el('div', { class: 'mini-flow' }, el('span', { class: 'node-lit' }, r.type), ' → ', el('span', { class: 'node-stop' }, r.outcome === 'conflict' ? 'Write model: conflict ✗' : 'Write model ✗'), el('span', { class: 'node-dim' }, ' → Event store → Event bus → Read models')),
+        el('div', { class: 'reason' }, r.reason),
+        el('div', { class: 'muted small' }, `${r.at} · nothing was appended: the store stayed at ${step.position} event${step.position === 1 ? '' : 's'}, and no read model changed.`),
+      ),
+    );
+  }
+  return box;
+}
+
 function renderEvent(step: StepView): void {
   const region = ui.eventRegion;
   region.replaceChildren(el('h2', {}, 'Event'));
+  const refused = renderRejections(step);
+  if (refused) region.append(refused);
   const e = step.event;
   if (!e) {
     region.append(el('p', { class: 'muted' }, step.total === 0 ? 'No events yet: issue a command, e.g. "Event Store: Create User".' : 'Before the first event.'));
@@ -335,7 +355,7 @@ function render(step: StepView): void {
   renderEvent(step);
   renderStream(step, only);
   renderReadModels(step, only);
-  timeline.update(step.count, step.index, step.position, JSON.stringify([step.filter, step.whatIf, step.total]));
+  timeline.update(step.count, step.index, step.position, JSON.stringify([step.filter, step.whatIf, step.total, step.refusedTotal]));
   // Reading layout forces it, so the figure covers style and layout too (tests read it).
   void document.body.offsetHeight;
   document.body.dataset.renderMs = (performance.now() - started).toFixed(2);

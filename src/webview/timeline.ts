@@ -137,6 +137,14 @@ export class Timeline {
     stream.className = 'stream';
     stream.textContent = row.streamId;
     node.append(skip, pos, type, stream);
+    if (row.rejected > 0) {
+      const refused = document.createElement('span');
+      refused.className = 'refused';
+      refused.textContent = `✗ ${row.rejected}`;
+      refused.title = `${row.rejected} command${row.rejected === 1 ? ' was' : 's were'} refused right after this event: ${row.rejected === 1 ? 'it' : 'they'} appended nothing`;
+      node.append(refused);
+      node.setAttribute('aria-label', `${node.getAttribute('aria-label')}, then ${row.rejected} refused command${row.rejected === 1 ? '' : 's'}`);
+    }
     node.addEventListener('click', () => this.host.select(row.position));
     return node;
   }

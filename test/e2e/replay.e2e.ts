@@ -230,6 +230,21 @@ describe('Event Replay panel', function () {
     await waitForRegion(replay, 'Current event', (t) => t.includes('Live Follower'), 'the new event in the replay');
   });
 
+  it('shows a refused command where it happened: it stops at the write model and appends nothing', async () => {
+    await runCommand(page, 'Event Store: Rename User');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Edsger Dijkstra' }).first().click();
+    await waitForInputBox(page);
+    await typeInInputBox(page, 'E. W. Dijkstra');
+    await until(async () => ((await notifications(page)).some((n) => /deactivated/.test(n)) ? true : undefined), 'the warning that gives the reason', 15_000);
+    await waitForPosition(replay, total, total);
+    const text = await waitForRegion(replay, 'Current event', (t) => t.includes('Refused here'), 'the refused command in the replay');
+    assert.match(text, /RenameUser/);
+    assert.match(text, /deactivated/);
+    assert.match(text, /nothing was appended/);
+    assert.equal(await replay.locator('#rows .row.current .refused').textContent(), '✗ 1');
+    await screenshot(page, 'replay-refused-command');
+  });
+
   it('opens at an event from the Streams tree ("Replay from Here")', async () => {
     const pane = await viewPane(page, 'Streams');
     const stream = pane.locator('.monaco-list-row', { hasText: 'user-alan' }).first();

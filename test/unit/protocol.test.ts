@@ -43,12 +43,13 @@ describe('Replay panel protocol', () => {
   });
 
   it('the webview checks what the host sends too', () => {
-    const step = { position: 1, total: 2, index: 1, count: 2, event: null, skipped: false, stream: null, readModels: [], explanation: 'x', whatIf: [], filter: {} };
+    const step = { position: 1, total: 2, index: 1, count: 2, event: null, skipped: false, stream: null, readModels: [], explanation: 'x', whatIf: [], filter: {}, rejections: [], refusedTotal: 0 };
     assert.deepEqual(parseHostMessage({ type: 'step', step }), { type: 'step', step });
     assert.equal(parseHostMessage({ type: 'step', step: { ...step, position: 3 } }), undefined);
     assert.equal(parseHostMessage({ type: 'step', step: { ...step, index: 3 } }), undefined);
+    assert.equal(parseHostMessage({ type: 'step', step: { ...step, rejections: [{ type: 'X' }] } }), undefined);
     assert.equal(parseHostMessage({ type: 'html', html: '<b>' }), undefined);
-    const row = { position: 1, type: 'UserCreated', streamId: 'user-1', streamVersion: 1, recordedAt: 't', skipped: false };
+    const row = { position: 1, type: 'UserCreated', streamId: 'user-1', streamVersion: 1, recordedAt: 't', skipped: false, rejected: 0 };
     assert.ok(parseHostMessage({ type: 'rows', offset: 0, rows: [row], count: 1 }));
     assert.equal(parseHostMessage({ type: 'rows', offset: 0, rows: [{ ...row, position: 'x' }], count: 1 }), undefined);
   });

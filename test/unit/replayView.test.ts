@@ -157,6 +157,28 @@ describe('Replay view: filters, moves, what-if, export', () => {
     assert.throws(() => view.setSkipped(0, true), /no event at position 0/);
   });
 
+  it('shows where a refused command happened: after the last event, changing nothing', async () => {
+    view = new ReplayView(s.store, s.replay, s.commandLog);
+    const before = s.store.lastPosition();
+    await assert.rejects(s.execute({ type: 'RenameUser', data: { userId: 'edsger', name: 'E. W. Dijkstra' } }), /deactivated/);
+    assert.equal(s.store.lastPosition(), before, 'nothing appended');
+    view.seek(before);
+    assert.deepEqual(view.rejectionsHere().map((c) => [c.command.type, c.outcome]), [['RenameUser', 'rejected']]);
+    assert.match(view.rejectionsHere()[0]!.reason ?? '', /deactivated/);
+    assert.equal(view.rows(before - 1, 1)[0]?.rejected, 1);
+    assert.equal(view.rows(before - 2, 1)[0]?.rejected, 0);
+    view.seek(before - 1);
+    assert.deepEqual(view.rejectionsHere(), []);
+    assert.equal(view.refusedTotal(), 1);
+  });
+
+  it('finds the command behind an event in the command log, for the test export', async () => {
+    view = new ReplayView(s.store, s.replay, s.commandLog);
+    const result = await s.execute({ type: 'CreateUser', data: { userId: 'kay', name: 'Alan Kay' } });
+    const note = view.commandFor(result.events[0]!.globalPosition);
+    assert.deepEqual(note?.command, { type: 'CreateUser', data: { userId: 'kay', name: 'Alan Kay' } });
+  });
+
   it('exports the events up to the position as NDJSON', () => {
     view.seek(3);
     const lines = [...view.ndjson()].join('').trim().split('\n').map((l) => JSON.parse(l));

@@ -18,9 +18,28 @@ export interface TimelineRow {
   readonly streamVersion: number;
   readonly recordedAt: string;
   readonly skipped: boolean;
+  /** Commands refused right after this event (the store stayed at this position). */
+  readonly rejected: number;
 }
 
 export type Move = 'first' | 'prev' | 'next' | 'last';
+
+/** A command as the command log kept it (rejected commands leave no event: this is where they are). */
+export interface CommandNote {
+  readonly id: string;
+  readonly at: string;
+  readonly command: { readonly type: string; readonly data: unknown };
+  readonly outcome: 'accepted' | 'rejected' | 'conflict';
+  readonly reason?: string;
+  readonly positionBefore: number;
+  readonly eventPositions?: readonly number[];
+}
+
+export interface CommandHistory {
+  entries(): readonly CommandNote[];
+}
+
+const NO_HISTORY: CommandHistory = { entries: () => [] };
 
 /** At most this many events may be skipped at once in what-if mode. */
 export const MAX_SKIPPED = 1000;
@@ -51,6 +70,7 @@ export class ReplayView {
   constructor(
     private readonly store: EventStore,
     readonly engine: ReplayEngine,
+    private readonly history: CommandHistory = NO_HISTORY,
   ) {
     this.position = store.lastPosition();
   }
@@ -132,6 +152,8 @@ export class ReplayView {
   rows(offset: number, limit: number): TimelineRow[] {
     const from = Math.max(0, Math.trunc(offset));
     const n = Math.max(0, Math.min(Math.trunc(limit), 500));
+    const rejected = new Map<number, number>();
+    for (const c of this.history.entries()) if (c.outcome !== 'accepted') rejected.set(c.positionBefore, (rejected.get(c.positionBefore) ?? 0) + 1);
     const toRow = (e: RecordedEvent): TimelineRow => ({
       position: e.globalPosition,
       type: e.type,
@@ -139,6 +161,7 @@ export class ReplayView {
       streamVersion: e.streamVersion,
       recordedAt: e.recordedAt,
       skipped: this.skips.has(e.globalPosition),
+      rejected: rejected.get(e.globalPosition) ?? 0,
     });
     if (!this.inView) return this.store.readAll({ after: from, limit: n }).map(toRow);
     const rows: TimelineRow[] = [];
@@ -162,6 +185,21 @@ export class ReplayView {
 
   step(): ReplayStep {
     return this.engine.step(this.position, this.skips);
+  }
+
+  /** How many commands the log holds as refused or in conflict. */
+  refusedTotal(): number {
+    return this.history.entries().filter((c) => c.outcome !== 'accepted').length;
+  }
+
+  /** Commands refused while the store stood at the current position: they changed nothing. */
+  rejectionsHere(): CommandNote[] {
+    return this.history.entries().filter((c) => c.outcome !== 'accepted' && c.positionBefore === this.position);
+  }
+
+  /** The command that appended the event at `position`, if the command log still has it. */
+  commandFor(position: number): CommandNote | undefined {
+    return this.history.entries().find((c) => c.outcome === 'accepted' && c.eventPositions?.includes(position));
   }
 
   /** The events up to the current position, as NDJSON lines (for export). */
