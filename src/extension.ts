@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './ui/commands';
 import { EVENT_SCHEME, EventDocumentProvider } from './ui/eventDocument';
+import { registerLearning } from './ui/learning';
 import { createLog } from './ui/log';
 import { ReadModelsTree } from './ui/readModelsTree';
 import { REPLAY_VIEW_TYPE, ReplayPanel } from './ui/replayPanel';
@@ -36,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): EventStoreApi {
       deserializeWebviewPanel: async (panel, state) => ReplayPanel.revive(panel, context, controller!, log, state),
     }),
     ...registerCommands({ context, controller, log, streamsTree }),
+    ...registerLearning({ context, controller, log }),
   );
   void controller.get().catch(() => undefined);
   return { controller, readModelsTree, streamsTree };

@@ -45,11 +45,7 @@ export class ReadModelsTree extends Disposable implements vscode.TreeDataProvide
         const item = new vscode.TreeItem(node.projection.title, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `readModel:${node.projection.name}`;
         item.description = `at position ${checkpoint}`;
-        item.tooltip = new vscode.MarkdownString(
-          `**${node.projection.title}** — a read model.\n\n${node.projection.description}\n\nBuilt by folding the events it handles (${
-            node.projection.eventTypes.length ? node.projection.eventTypes.join(', ') : 'all event types'
-          }); it has applied every event up to position ${checkpoint}. Rebuild it from position 0 with *Event Store: Rebuild Read Models*.`,
-        );
+        item.tooltip = readModelTooltip(node.projection, checkpoint, this.controller.session);
         item.iconPath = new vscode.ThemeIcon('table');
         item.contextValue = 'readModel';
         return item;
@@ -71,4 +67,30 @@ export class ReadModelsTree extends Disposable implements vscode.TreeDataProvide
       }
     }
   }
+}
+
+/** What a read model is, where its data comes from and how far it got: for newcomers, where they look. */
+function readModelTooltip(projection: Projection, checkpoint: number, session: StoreSession | undefined): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  md.appendMarkdown('**');
+  md.appendText(projection.title);
+  md.appendMarkdown('** — a read model (a projection).\n\n');
+  md.appendText(`${projection.description}\n\n`);
+  const types = projection.eventTypes.length ? projection.eventTypes.join(', ') : 'every event type';
+  const sources = session
+    ? [...new Set(session.aggregates.filter((a) => projection.eventTypes.length === 0 || a.eventTypes.some((t) => projection.eventTypes.includes(t))).map((a) => a.name))]
+    : [];
+  md.appendText(
+    `Where it comes from: it folds ${types}${sources.length ? `, from the ${sources.join(' and ')} streams` : ''}, in global order, delivered by the event bus. ` +
+      'It is derived data: the events are the truth, and it can be thrown away and rebuilt at any time.\n\n',
+  );
+  md.appendText(`Checkpoint: it has applied every event up to position ${checkpoint}${session ? ` of ${session.store.lastPosition()}` : ''}.`);
+  md.appendMarkdown('\n\nRebuild it from position 0 with *Event Store: Rebuild Read Models*');
+  if (projection.queries?.length) {
+    md.appendMarkdown('; ask it a question with *Event Store: Query Read Model…* (');
+    md.appendText(projection.queries.map((q) => q.title).join(', '));
+    md.appendMarkdown(')');
+  }
+  md.appendMarkdown('.');
+  return md;
 }

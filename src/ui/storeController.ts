@@ -1,8 +1,15 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { StoreSession } from '../core/application/session';
+import { builtInAggregates, type AggregateDefinition } from '../core/domain/aggregates';
+import { builtInProjections } from '../core/projections/builtIn';
+import type { Projection } from '../core/projections/projection';
 import type { RecordedEvent } from '../core/eventStore/types';
 import { Disposable } from './disposable';
+
+/** Stores above this size open with a progress notification. */
+const LARGE_STORE_BYTES = 20 * 1024 * 1024;
 
 /** Resolves where the store lives: the setting, relative to the first workspace folder, else global storage. */
 export function resolveStorePath(context: vscode.ExtensionContext): string {
@@ -29,6 +36,8 @@ export class StoreController extends Disposable {
   private openError: Error | undefined;
   /** What lives as long as the open session: its watcher and listeners. */
   private sessionDisposables: vscode.Disposable[] = [];
+  /** Aggregates and projections beside the built-in ones (the workspace's own domain, when loaded). */
+  private extraDomain: () => { readonly aggregates: readonly AggregateDefinition[]; readonly projections: readonly Projection[] } = () => ({ aggregates: [], projections: [] });
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -41,6 +50,11 @@ export class StoreController extends Disposable {
         if (e.affectsConfiguration('eventStore.storePath')) void this.reopen();
       }),
     );
+  }
+
+  /** Where the workspace domain comes from; takes effect at the next (re)open. */
+  setDomainSource(source: () => { readonly aggregates: readonly AggregateDefinition[]; readonly projections: readonly Projection[] }): void {
+    this.extraDomain = source;
   }
 
   get storePath(): string {
@@ -74,16 +88,30 @@ export class StoreController extends Disposable {
   private async open(): Promise<StoreSession> {
     const file = this.storePath;
     const trusted = vscode.workspace.isTrusted;
+    const extra = this.extraDomain();
     try {
+      // A large store takes a while to read and check: show where it is, as a notification.
+      const large = fs.existsSync(file) && fs.statSync(file).size > LARGE_STORE_BYTES;
       const session = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: `Opening event store ${path.basename(file)}` },
-        () =>
-          StoreSession.open({
+        { location: large ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window, title: `Opening event store ${path.basename(file)}` },
+        (progress) => {
+          let reported = 0;
+          return StoreSession.open({
             path: file,
             readOnly: !trusted,
             readOnlyReason: 'this workspace is not trusted (Restricted Mode); trust it to issue commands',
             log: (m) => this.log.warn(m),
-          }),
+            aggregates: [...builtInAggregates, ...extra.aggregates],
+            projections: [...builtInProjections, ...extra.projections],
+            onProgress: (p) => {
+              const phase = { reading: 'reading', checking: 'checking integrity', replaying: 'replaying the journal' }[p.phase];
+              const percent = p.total > 0 ? Math.floor((p.done / p.total) * 100) : 0;
+              const increment = p.phase === 'reading' ? Math.max(0, percent - reported) : 0;
+              reported += increment;
+              progress.report({ message: `${phase}${p.total > 1 ? ` ${percent}%` : ''}`, increment });
+            },
+          });
+        },
       );
       this.current = session;
       this.openError = undefined;

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { aggregateForCommand, type AggregateDefinition } from '../domain/aggregates';
+import { aggregateForCommand, commandSchemaFor, type AggregateDefinition } from '../domain/aggregates';
+import { assertCommandData } from '../domain/commandSchema';
 import { fold, type Message } from '../domain/decider';
 import { ValidationError } from '../domain/errors';
 import { ConcurrencyError } from '../eventStore/errors';
 import type { EventStore, RecordedEvent } from '../eventStore/types';
+import type { CommandLogEntry, CommandOutcome, CommandRecorder } from './commandLog';
 import type { Delivery, EventBus } from './eventBus';
 
 export interface CommandMetadata {
@@ -32,6 +34,19 @@ export interface CommandHandlerOptions {
   /** Re-read and decide again this many times when another writer changed the stream first. */
   readonly maxRetries?: number;
   readonly newId?: () => string;
+  readonly now?: () => Date;
+  /** Told about every command executed, accepted or not (the command log). */
+  readonly recorder?: CommandRecorder;
+}
+
+export interface ExecuteOptions {
+  /** Overrides the handler's retries for this command; 0 lets a conflict reach the caller. */
+  readonly maxRetries?: number;
+  /**
+   * Decide on the stream as it was at this version and append expecting it, as a writer that read
+   * the stream then would: the first attempt conflicts when the stream has moved on since.
+   */
+  readonly atVersion?: number;
 }
 
 /**
@@ -41,6 +56,8 @@ export interface CommandHandlerOptions {
 export class CommandHandler {
   private readonly newId: () => string;
   private readonly maxRetries: number;
+  private readonly now: () => Date;
+  private readonly recorder: CommandRecorder | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -50,9 +67,65 @@ export class CommandHandler {
   ) {
     this.newId = options.newId ?? randomUUID;
     this.maxRetries = options.maxRetries ?? 2;
+    this.now = options.now ?? (() => new Date());
+    this.recorder = options.recorder;
   }
 
-  async execute(command: CommandEnvelope): Promise<CommandResult> {
+  /** Executes a command and reports it, with its outcome, to the recorder (the command log). */
+  async execute(command: CommandEnvelope, options: ExecuteOptions = {}): Promise<CommandResult> {
+    const at = this.now().toISOString();
+    const positionBefore = this.store.lastPosition();
+    const commandId = (command as CommandEnvelope | null)?.metadata?.commandId ?? this.newId();
+    try {
+      const result = await this.run(command, commandId, options);
+      this.report({
+        id: commandId,
+        at,
+        outcome: 'accepted',
+        positionBefore,
+        eventPositions: result.events.map((e) => e.globalPosition),
+        streamId: result.streamId,
+        aggregate: result.aggregate,
+        ...(result.retries > 0 ? { retries: result.retries } : {}),
+        deliveredTo: result.deliveries.filter((d) => !d.error).map((d) => d.subscriber),
+      }, command);
+      return result;
+    } catch (e) {
+      const outcome: CommandOutcome = ConcurrencyError.is(e) ? 'conflict' : 'rejected';
+      const error = e instanceof Error ? e : new Error(String(e));
+      const route = this.route(command);
+      this.report({ id: commandId, at, outcome, positionBefore, reason: error.message, errorName: error.name, ...route }, command);
+      throw e;
+    }
+  }
+
+  /** The aggregate and stream a command goes to, when it can be told (for the log of a rejection). */
+  private route(command: CommandEnvelope): { aggregate?: string; streamId?: string } {
+    try {
+      const aggregate = aggregateForCommand(this.aggregates, command.type);
+      if (!aggregate) return {};
+      const streamId = aggregate.streamId(command);
+      return typeof streamId === 'string' ? { aggregate: aggregate.name, streamId } : { aggregate: aggregate.name };
+    } catch {
+      return {};
+    }
+  }
+
+  private report(entry: Omit<CommandLogEntry, 'command' | 'source'>, command: CommandEnvelope): void {
+    if (!this.recorder) return;
+    const valid = command !== null && typeof command === 'object';
+    try {
+      this.recorder.record({
+        ...entry,
+        command: { type: valid && typeof command.type === 'string' ? command.type : '(not a command)', data: valid ? command.data : command },
+        ...(valid && command.metadata?.source ? { source: command.metadata.source } : {}),
+      });
+    } catch {
+      // The log is advisory: a command that reached the store is not failed by its log.
+    }
+  }
+
+  private async run(command: CommandEnvelope, commandId: string, options: ExecuteOptions): Promise<CommandResult> {
     if (command === null || typeof command !== 'object' || typeof command.type !== 'string') {
       throw new ValidationError('A command needs a "type" and "data".');
     }
@@ -64,7 +137,8 @@ export class CommandHandler {
     if (command.data === null || typeof command.data !== 'object' || Array.isArray(command.data)) {
       throw new ValidationError(`The data of ${command.type} must be a JSON object.`);
     }
-    const commandId = command.metadata?.commandId ?? this.newId();
+    const schema = commandSchemaFor(aggregate, command.type);
+    if (schema) assertCommandData(schema, command.data);
     const metadata = {
       correlationId: command.metadata?.correlationId ?? commandId,
       causationId: command.metadata?.causationId ?? commandId,
@@ -73,9 +147,14 @@ export class CommandHandler {
       ...(command.metadata?.source ? { source: command.metadata.source } : {}),
     };
     const streamId = aggregate.streamId(command);
+    const maxRetries = options.maxRetries ?? this.maxRetries;
 
     for (let attempt = 0; ; attempt++) {
-      const history = this.store.readStream(streamId);
+      const stale = attempt === 0 && options.atVersion !== undefined;
+      const history = stale && options.atVersion! <= 0 ? [] : this.store.readStream(streamId, stale ? { limit: options.atVersion } : {});
+      if (attempt === 0 && options.atVersion !== undefined && history.length < options.atVersion) {
+        throw new ValidationError(`Stream ${streamId} has only ${history.length} events; it was never at version ${options.atVersion}.`);
+      }
       const state = fold(aggregate.decider, history as unknown as Message[]);
       const decided = aggregate.decider.decide(command, state);
       if (decided.length === 0) return { commandId, streamId, aggregate: aggregate.name, events: [], deliveries: [], retries: attempt };
@@ -88,7 +167,7 @@ export class CommandHandler {
         const deliveries = await this.bus.publish(result.events);
         return { commandId, streamId, aggregate: aggregate.name, events: result.events, deliveries, retries: attempt };
       } catch (e) {
-        if (!ConcurrencyError.is(e) || attempt >= this.maxRetries) throw e;
+        if (!ConcurrencyError.is(e) || attempt >= maxRetries) throw e;
       }
     }
   }

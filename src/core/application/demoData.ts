@@ -1,6 +1,6 @@
 import type { CommandHandler, CommandResult } from './commandHandler';
 
-/** A small story that shows every event type: people join, one is renamed, one leaves. */
+/** A small story that shows every user event type: people join, one is renamed, one leaves. */
 export const DEMO_USERS: readonly { readonly userId: string; readonly name: string }[] = [
   { userId: 'ada', name: 'Ada Lovelace' },
   { userId: 'grace', name: 'Grace Hopper' },
@@ -9,26 +9,55 @@ export const DEMO_USERS: readonly { readonly userId: string; readonly name: stri
   { userId: 'edsger', name: 'Edsger Dijkstra' },
 ];
 
+type DemoCommand = { readonly type: string; readonly data: Record<string, unknown> };
+
+/** Three carts: one confirmed, one cancelled, one still open; the same products in several carts. */
+export const DEMO_CARTS: readonly { readonly cartId: string; readonly commands: readonly DemoCommand[] }[] = [
+  {
+    cartId: 'ada-1',
+    commands: [
+      { type: 'AddItem', data: { cartId: 'ada-1', productId: 'book', quantity: 2, unitPrice: 12.5 } },
+      { type: 'AddItem', data: { cartId: 'ada-1', productId: 'pen', quantity: 3, unitPrice: 1.2 } },
+      { type: 'RemoveItem', data: { cartId: 'ada-1', productId: 'pen', quantity: 1 } },
+      { type: 'ConfirmCart', data: { cartId: 'ada-1' } },
+    ],
+  },
+  {
+    cartId: 'grace-1',
+    commands: [
+      { type: 'AddItem', data: { cartId: 'grace-1', productId: 'notebook', quantity: 1, unitPrice: 4.75 } },
+      { type: 'AddItem', data: { cartId: 'grace-1', productId: 'book', quantity: 1, unitPrice: 12.5 } },
+      { type: 'CancelCart', data: { cartId: 'grace-1', reason: 'Changed her mind' } },
+    ],
+  },
+  {
+    cartId: 'alan-1',
+    commands: [
+      { type: 'AddItem', data: { cartId: 'alan-1', productId: 'pen', quantity: 2, unitPrice: 1.2 } },
+      { type: 'AddItem', data: { cartId: 'alan-1', productId: 'notebook', quantity: 2, unitPrice: 4.75 } },
+    ],
+  },
+];
+
 /**
- * Issues the demo commands through the write model, like a person would.
- * Users that already exist are skipped, so seeding twice adds nothing twice.
+ * Issues the demo commands through the write model, like a person would. Each step is skipped when
+ * the store already shows it happened, so seeding twice adds nothing twice (and logs no rejection).
  */
 export async function seedDemoData(handler: CommandHandler, source = 'demo'): Promise<CommandResult[]> {
   const results: CommandResult[] = [];
   const correlationId = `demo-seed`;
-  const run = async (type: string, data: Record<string, unknown>) => {
-    const userId = data.userId as string;
-    if (type === 'CreateUser' && handler.stateOf(`user-${userId}`)?.version) return;
-    try {
-      results.push(await handler.execute({ type, data, metadata: { correlationId, source } }));
-    } catch (e) {
-      // Rename/deactivate may already have happened in an earlier seeding; anything else is real.
-      if (!(e instanceof Error && e.name === 'IllegalStateError')) throw e;
-    }
+  const run = async (command: DemoCommand) => {
+    results.push(await handler.execute({ ...command, metadata: { correlationId, source } }));
   };
-  for (const user of DEMO_USERS) await run('CreateUser', user);
-  await run('RenameUser', { userId: 'grace', name: 'Rear Admiral Grace Hopper' });
-  await run('DeactivateUser', { userId: 'edsger', reason: 'Left the team' });
-  await run('RenameUser', { userId: 'margaret', name: 'Margaret H. Hamilton' });
+  const user = (userId: string) => handler.stateOf(`user-${userId}`)?.state as { status: string; name?: string } | undefined;
+
+  for (const demo of DEMO_USERS) if (user(demo.userId)?.status === 'none') await run({ type: 'CreateUser', data: demo });
+  if (user('grace')?.name === 'Grace Hopper' && user('grace')?.status === 'active') await run({ type: 'RenameUser', data: { userId: 'grace', name: 'Rear Admiral Grace Hopper' } });
+  if (user('edsger')?.status === 'active') await run({ type: 'DeactivateUser', data: { userId: 'edsger', reason: 'Left the team' } });
+  if (user('margaret')?.name === 'Margaret Hamilton' && user('margaret')?.status === 'active') await run({ type: 'RenameUser', data: { userId: 'margaret', name: 'Margaret H. Hamilton' } });
+  for (const cart of DEMO_CARTS) {
+    if (handler.stateOf(`cart-${cart.cartId}`)?.version) continue;
+    for (const command of cart.commands) await run(command);
+  }
   return results;
 }

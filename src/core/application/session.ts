@@ -1,10 +1,11 @@
 import { builtInAggregates, type AggregateDefinition } from '../domain/aggregates';
 import { SqlJsEventStore } from '../eventStore/sqlJsEventStore';
-import type { EventStore, RecordedEvent } from '../eventStore/types';
+import type { EventStore, OpenProgress, RecordedEvent } from '../eventStore/types';
 import { builtInProjections } from '../projections/builtIn';
 import type { Projection } from '../projections/projection';
-import { ReplayEngine } from '../replay/replayEngine';
-import { CommandHandler, type CommandEnvelope, type CommandResult } from './commandHandler';
+import { ReplayEngine, replaySnapshotInterval } from '../replay/replayEngine';
+import { CommandHandler, type CommandEnvelope, type CommandResult, type ExecuteOptions } from './commandHandler';
+import { CommandLog, commandLogFileFor } from './commandLog';
 import { EventBus } from './eventBus';
 import { Projector } from './projector';
 
@@ -15,6 +16,10 @@ export interface SessionOptions {
   readonly aggregates?: readonly AggregateDefinition[];
   readonly projections?: readonly Projection[];
   readonly log?: (message: string) => void;
+  /** Reports the phases of opening a large store (reading, checking, replaying its journal). */
+  readonly onProgress?: (progress: OpenProgress) => void;
+  /** Where commands and their outcomes are recorded; by default `<store>.commands.ndjson` (in memory without a file). */
+  readonly commandLog?: CommandLog;
 }
 
 /** Where the read models of a store are saved: beside it, as derived data that can always be rebuilt. */
@@ -30,6 +35,8 @@ export class StoreSession {
   readonly projector: Projector;
   readonly aggregates: readonly AggregateDefinition[];
   readonly projections: readonly Projection[];
+  /** Every command executed here, accepted or rejected: rejections leave no event, so they are kept here. */
+  readonly commandLog: CommandLog;
   private replayEngine: ReplayEngine | undefined;
   /** How the read models started: loaded from their saved checkpoint, and how many events they caught up on. */
   startup: { readonly loaded: boolean; readonly caughtUp: number } = { loaded: false, caughtUp: 0 };
@@ -42,24 +49,34 @@ export class StoreSession {
     this.aggregates = options.aggregates ?? builtInAggregates;
     this.projections = options.projections ?? builtInProjections;
     this.bus = new EventBus((subscriber, error) => log(`Subscriber "${subscriber}" failed: ${error.stack ?? error.message}`));
-    this.handler = new CommandHandler(store, this.bus, this.aggregates);
-    this.projector = new Projector(store, this.projections, store.path ? readModelsFileFor(store.path) : undefined, log);
+    this.commandLog = options.commandLog ?? CommandLog.open(store.path ? commandLogFileFor(store.path) : undefined, { readOnly: store.readOnly, log });
+    this.handler = new CommandHandler(store, this.bus, this.aggregates, { recorder: this.commandLog });
+    this.projector = new Projector(store, this.projections, store.path ? readModelsFileFor(store.path) : undefined, {
+      log,
+      snapshotEvery: replaySnapshotInterval(store.lastPosition()),
+    });
     this.bus.subscribe('read models', (events) => this.projector.handle(events));
   }
 
   static async open(options: SessionOptions = {}): Promise<StoreSession> {
-    const store = await SqlJsEventStore.open({ path: options.path, readOnly: options.readOnly, readOnlyReason: options.readOnlyReason });
+    const store = await SqlJsEventStore.open({ path: options.path, readOnly: options.readOnly, readOnlyReason: options.readOnlyReason, onProgress: options.onProgress });
     const session = new StoreSession(store, options);
     session.startup = session.projector.start();
     return session;
   }
 
-  execute(command: CommandEnvelope): Promise<CommandResult> {
-    return this.handler.execute(command);
+  execute(command: CommandEnvelope, options?: ExecuteOptions): Promise<CommandResult> {
+    return this.handler.execute(command, options);
   }
 
   get replay(): ReplayEngine {
-    this.replayEngine ??= new ReplayEngine(this.store, this.projections, this.aggregates);
+    if (!this.replayEngine) {
+      // The live read models hand the replay their copies, so it opens near the end without folding the whole stream.
+      const engine = new ReplayEngine(this.store, this.projections, this.aggregates, this.projector.snapshotEvery);
+      for (const base of this.projector.replayBases) engine.addSnapshot(base.position, base.states);
+      this.projector.onReplayBase((position, states) => engine.addSnapshot(position, states));
+      this.replayEngine = engine;
+    }
     return this.replayEngine;
   }
 

@@ -1,29 +1,105 @@
+import { cartDecider, cartStreamId, type CartCommand, type CartEvent, type CartState } from './cart';
+import type { CommandSchema, FieldSchema } from './commandSchema';
 import type { Decider, Message } from './decider';
-import { userDecider, userStreamId, type UserCommand, type UserEvent, type UserState } from './user';
+import { MAX_USER_NAME_LENGTH, userDecider, userStreamId, type UserCommand, type UserEvent, type UserState } from './user';
 
 /** What the command handler needs to route a command to its aggregate's stream and decider. */
 export interface AggregateDefinition<C extends Message = Message, E extends Message = Message, S = unknown> {
   /** Shown to people: "User". */
   readonly name: string;
+  /** One sentence for newcomers: what this aggregate guards. */
+  readonly description?: string;
   readonly commandTypes: readonly C['type'][];
   readonly eventTypes: readonly E['type'][];
   /** Streams of this aggregate start with this prefix, e.g. "user-". */
   readonly streamPrefix: string;
   streamId(command: C): string;
   readonly decider: Decider<C, E, S>;
+  /**
+   * The data each command takes, field by field: the palette asks for it and the command handler
+   * checks it before deciding. Optional: a command without a schema goes to `decide` as it is.
+   */
+  readonly commandSchemas?: readonly CommandSchema[];
 }
+
+const ID_PATTERN = '[A-Za-z0-9][A-Za-z0-9_-]{0,63}';
+const ID_HINT = '1-64 letters, digits, "-" or "_"';
+
+const idField = (name: string, title: string, description: string): FieldSchema => ({ name, type: 'string', title, description, pattern: ID_PATTERN, patternHint: ID_HINT, id: true });
 
 export const userAggregate: AggregateDefinition<UserCommand, UserEvent, UserState> = {
   name: 'User',
+  description: 'A person using the system: created once, renamed while active, deactivated for good.',
   commandTypes: ['CreateUser', 'RenameUser', 'DeactivateUser'],
   eventTypes: ['UserCreated', 'UserRenamed', 'UserDeactivated'],
   streamPrefix: 'user-',
   streamId: (command) => userStreamId(command.data.userId),
   decider: userDecider,
+  commandSchemas: [
+    {
+      type: 'CreateUser',
+      description: 'Creates a user with a new id; refused when the id already exists.',
+      fields: [
+        idField('userId', 'User id', 'Identifies the user: its stream is user-<id>.'),
+        { name: 'name', type: 'string', title: 'Name', maxLength: MAX_USER_NAME_LENGTH, examples: ['Ada Lovelace'] },
+      ],
+    },
+    {
+      type: 'RenameUser',
+      description: 'Gives an active user a new name.',
+      fields: [idField('userId', 'User id', 'The user to rename.'), { name: 'name', type: 'string', title: 'New name', maxLength: MAX_USER_NAME_LENGTH }],
+    },
+    {
+      type: 'DeactivateUser',
+      description: 'Deactivates an active user; a deactivated user cannot be renamed.',
+      fields: [idField('userId', 'User id', 'The user to deactivate.'), { name: 'reason', type: 'string', title: 'Reason', optional: true, maxLength: 200 }],
+    },
+  ],
+};
+
+export const cartAggregate: AggregateDefinition<CartCommand, CartEvent, CartState> = {
+  name: 'Cart',
+  description: 'A shopping cart: items are added and removed until it is confirmed or cancelled; then it never changes again.',
+  commandTypes: ['AddItem', 'RemoveItem', 'ConfirmCart', 'CancelCart'],
+  eventTypes: ['ItemAdded', 'ItemRemoved', 'CartConfirmed', 'CartCancelled'],
+  streamPrefix: 'cart-',
+  streamId: (command) => cartStreamId(command.data.cartId),
+  decider: cartDecider,
+  commandSchemas: [
+    {
+      type: 'AddItem',
+      description: 'Adds units of a product to a cart (opening the cart with its first item).',
+      fields: [
+        idField('cartId', 'Cart id', 'Identifies the cart: its stream is cart-<id>.'),
+        { name: 'productId', type: 'string', title: 'Product', pattern: ID_PATTERN, patternHint: ID_HINT, examples: ['book', 'pen'] },
+        { name: 'quantity', type: 'integer', title: 'Quantity', minimum: 1, maximum: 999, examples: [1] },
+        { name: 'unitPrice', type: 'number', title: 'Unit price', minimum: 0, maximum: 1_000_000, decimals: 2, examples: [12.5] },
+      ],
+    },
+    {
+      type: 'RemoveItem',
+      description: 'Removes units of a product that is in the cart (all of them when no quantity is given).',
+      fields: [
+        idField('cartId', 'Cart id', 'The cart to change.'),
+        { name: 'productId', type: 'string', title: 'Product', pattern: ID_PATTERN, patternHint: ID_HINT },
+        { name: 'quantity', type: 'integer', title: 'Quantity', minimum: 1, maximum: 999, optional: true, description: 'Leave empty to remove them all.' },
+      ],
+    },
+    {
+      type: 'ConfirmCart',
+      description: 'Confirms a cart that has items; a confirmed cart never changes again.',
+      fields: [idField('cartId', 'Cart id', 'The cart to confirm.')],
+    },
+    {
+      type: 'CancelCart',
+      description: 'Cancels an open cart; a cancelled cart never changes again.',
+      fields: [idField('cartId', 'Cart id', 'The cart to cancel.'), { name: 'reason', type: 'string', title: 'Reason', optional: true, maxLength: 200 }],
+    },
+  ],
 };
 
 // The registry is heterogeneous: each definition is typed on its own, the registry only routes.
-export const builtInAggregates: readonly AggregateDefinition[] = [userAggregate as unknown as AggregateDefinition];
+export const builtInAggregates: readonly AggregateDefinition[] = [userAggregate as unknown as AggregateDefinition, cartAggregate as unknown as AggregateDefinition];
 
 export function aggregateForCommand(aggregates: readonly AggregateDefinition[], commandType: string): AggregateDefinition | undefined {
   return aggregates.find((a) => a.commandTypes.includes(commandType));
@@ -31,4 +107,8 @@ export function aggregateForCommand(aggregates: readonly AggregateDefinition[], 
 
 export function aggregateForStream(aggregates: readonly AggregateDefinition[], streamId: string): AggregateDefinition | undefined {
   return aggregates.find((a) => streamId.startsWith(a.streamPrefix));
+}
+
+export function commandSchemaFor(aggregate: AggregateDefinition, commandType: string): CommandSchema | undefined {
+  return aggregate.commandSchemas?.find((s) => s.type === commandType);
 }

@@ -1,5 +1,7 @@
+import { cartDetails } from './cartDetails';
+import { productTotals } from './productTotals';
 import type { Projection } from './projection';
 import { summary } from './summary';
 import { usersDirectory } from './usersDirectory';
 
-export const builtInProjections: readonly Projection[] = [usersDirectory as Projection, summary as Projection];
+export const builtInProjections: readonly Projection[] = [usersDirectory as Projection, summary as Projection, cartDetails as Projection, productTotals as Projection];

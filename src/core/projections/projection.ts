@@ -10,6 +10,26 @@ export interface ViewNode {
   readonly children?: readonly ViewNode[];
 }
 
+/** What a query returns: one sentence for people, and the value it found (plain JSON). */
+export interface QueryAnswer {
+  readonly answer: string;
+  readonly found: boolean;
+  readonly value?: unknown;
+}
+
+/**
+ * A question a read model answers. `run` only reads the state: asking a question never changes
+ * the answer (it is given a copy, so a careless query cannot change the read model either).
+ */
+export interface ReadModelQuery<S = unknown> {
+  readonly name: string;
+  /** What is asked, e.g. "Find a user by name". */
+  readonly title: string;
+  /** The one argument the question takes, if any, and values to offer for it. */
+  readonly parameter?: { readonly name: string; readonly prompt: string; suggestions?(state: S): string[] };
+  run(state: S, argument: string | undefined): QueryAnswer;
+}
+
 /**
  * A read model: a pure fold of the events it handles into a JSON state, and how to show it.
  * `evolve` may update and return the state it is given (rebuilds of a million events stay cheap);
@@ -24,6 +44,14 @@ export interface Projection<S = unknown> {
   initialState(): S;
   evolve(state: S, event: RecordedEvent): S;
   view(state: S): ViewNode[];
+  /**
+   * A copy of the state that `evolve` may change without touching the original (the replay keeps
+   * both sides of a step). Default: a deep copy. A projection whose evolve replaces entries rather
+   * than changing them can copy shallowly, which keeps unchanged entries shared and steps cheap.
+   */
+  copy?(state: S): S;
+  /** Questions this read model answers (Event Store: Query Read Model…). */
+  readonly queries?: readonly ReadModelQuery<S>[];
 }
 
 export function canHandle(projection: Projection, event: RecordedEvent): boolean {

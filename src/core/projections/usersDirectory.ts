@@ -20,6 +20,8 @@ export const usersDirectory: Projection<UsersDirectoryState> = {
   description: 'Answers "who are our users, and are they active?": one row per user, kept up to date from UserCreated, UserRenamed and UserDeactivated.',
   eventTypes: ['UserCreated', 'UserRenamed', 'UserDeactivated'],
   initialState: () => ({ users: {} }),
+  // evolve replaces a user's entry and never changes one in place: a copy of the map is enough.
+  copy: (state) => ({ users: { ...state.users } }),
   evolve(state, recorded: RecordedEvent) {
     const event = recorded as unknown as UserEvent;
     const { userId } = event.data;
@@ -46,4 +48,19 @@ export const usersDirectory: Projection<UsersDirectoryState> = {
       icon: u.status === 'active' ? 'person' : 'circle-slash',
     }));
   },
+  queries: [
+    {
+      name: 'findUserByName',
+      title: 'Find a user by name',
+      parameter: { name: 'name', prompt: 'Name, or part of it', suggestions: (state) => Object.values(state.users).map((u) => u.name).sort() },
+      run(state, name) {
+        const needle = (name ?? '').trim().toLowerCase();
+        const found = Object.values(state.users)
+          .filter((u) => needle.length > 0 && u.name.toLowerCase().includes(needle))
+          .sort((a, b) => a.name.localeCompare(b.name));
+        if (found.length === 0) return { answer: `No user is named like ${JSON.stringify(name ?? '')}.`, found: false, value: [] };
+        return { answer: `Found ${found.map((u) => `${u.name} (id ${u.userId}, ${u.status})`).join('; ')}.`, found: true, value: found };
+      },
+    },
+  ],
 };

@@ -7,6 +7,7 @@ import type { CommandResult } from '../../../src/core/application/commandHandler
 import type { ConcurrentUpdateOutcome } from '../../../src/core/application/concurrency';
 import type { CartDetailsState } from '../../../src/core/projections/cartDetails';
 import type { EventStoreApi } from '../../../src/extension';
+import { CommandLogTree } from '../../../src/ui/commandLogTree';
 import type { DomainModuleState } from '../../../src/ui/domainModule';
 import type { QueryReport } from '../../../src/ui/learningCommands';
 
@@ -105,8 +106,7 @@ describe('Learning commands in the extension host', () => {
   });
 
   it('the Command Log view lists commands newest first, with rejections', async () => {
-    const tree = (await import('../../../src/ui/commandLogTree')) as typeof import('../../../src/ui/commandLogTree');
-    const provider = new tree.CommandLogTree(ext.controller);
+    const provider = new CommandLogTree(ext.controller);
     const rows = await provider.getChildren();
     const items = rows.slice(0, 5).map((r) => provider.getTreeItem(r));
     assert.equal(items[0]!.label, 'RenameUser');
