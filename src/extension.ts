@@ -11,7 +11,6 @@ import { StreamsTree } from './ui/streamsTree';
 
 let controller: StoreController | undefined;
 
-/** The composition root: wires the core to the VS Code surfaces, nothing else. */
 /** What the extension exposes to other extensions and to its integration tests. */
 export interface EventStoreApi {
   readonly controller: StoreController;
@@ -19,6 +18,7 @@ export interface EventStoreApi {
   readonly streamsTree: StreamsTree;
 }
 
+/** The composition root: wires the core to the VS Code surfaces, nothing else. */
 export function activate(context: vscode.ExtensionContext): EventStoreApi {
   const log = createLog();
   controller = new StoreController(context, log);
