@@ -1,3 +1,4 @@
+import type { LockHolder } from './lock';
 import type { ExpectedVersion } from './types';
 
 /** Base of the store's typed errors; `code` is stable, messages are for people. */
@@ -25,7 +26,11 @@ export class ConcurrencyError extends EventStoreError {
 /** Input the store refuses: bad stream ids, types, JSON or sizes. Nothing is written. */
 export class InvalidEventError extends EventStoreError {
   readonly code = 'invalid-input';
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Which event of a batch (0-based) is at fault, when the error is about one. */
+    readonly eventIndex?: number,
+  ) {
     super(message);
     this.name = 'InvalidEventError';
   }
@@ -41,7 +46,7 @@ export class StoreUnreadableError extends EventStoreError {
     readonly file: string,
     readonly reason: string,
   ) {
-    super(`The event store file ${file} cannot be opened: ${reason}. It was left untouched.`);
+    super(`The event store file ${file} cannot be opened: ${reason}; it was left untouched.`);
     this.name = 'StoreUnreadableError';
   }
   static is(e: unknown): e is StoreUnreadableError {
@@ -54,7 +59,9 @@ export class StoreLockedError extends EventStoreError {
   readonly code = 'locked';
   constructor(
     readonly file: string,
+    /** Who holds the lock, in words: process, host and since when. */
     readonly holder: string,
+    readonly holderInfo?: LockHolder,
   ) {
     super(`The event store ${file} is locked by ${holder}; try again when it is done.`);
     this.name = 'StoreLockedError';

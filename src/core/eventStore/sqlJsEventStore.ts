@@ -1,27 +1,70 @@
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Database, SqlValue, Statement } from 'sql.js';
-import { ConcurrencyError, InvalidEventError, ReadOnlyStoreError, StoreUnreadableError } from './errors';
-import { writeFileAtomic } from './atomicFile';
-import { APPLICATION_ID, EXPECTED_TABLES, SCHEMA_SQL, SCHEMA_VERSION } from './schema';
+import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
+import { fsyncDirectory, tempNameFor, writeFileAtomic, writeFileDurable } from './atomicFile';
+import {
+  EVENT_COLUMNS,
+  INSERT_EVENT_SQL,
+  UPSERT_STREAM_SQL,
+  UPSERT_STREAMS_JSON_SQL,
+  INSERT_EVENTS_JSON_SQL,
+  INSERT_EVENTS_JSON_IF_NEW_SQL,
+  createEmptyDatabase,
+  journalEventToRecorded,
+  lastPositionOf,
+  openSnapshot,
+  rowToEvent,
+} from './database';
+import { ConcurrencyError, InvalidEventError, ReadOnlyStoreError, StoreLockedError, StoreUnreadableError } from './errors';
+import { newUuidV7 } from './ids';
+import {
+  JOURNAL_HEADER_BYTES,
+  JournalCorruptError,
+  crc32,
+  decodeHeader,
+  encodePayload,
+  encodeRecord,
+  newGeneration,
+  readExactly,
+  scanRecords,
+  writeFully,
+  writeJournalFile,
+  type JournalEvent,
+  type JournalHeader,
+  type JournalRecord,
+} from './journal';
+import { DEFAULT_LOCK_TIMEOUT_MS, FileLock } from './lock';
 import { loadSqlJs } from './sqlJs';
+import { removeAbandonedTempFiles, storeFiles, type StoreFiles } from './storeFiles';
 import type {
   AppendOptions,
   AppendResult,
   EventStore,
+  ImportEvent,
+  ImportedEvent,
   ListStreamsOptions,
   NewEvent,
+  OpenProgress,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
   StoreStats,
   StreamInfo,
 } from './types';
-import { MAX_EVENTS_PER_APPEND, validateNewEvent, validateStreamId } from './validation';
+import { MAX_APPEND_BYTES, MAX_EVENTS_PER_APPEND, validateNewEvent, validateStreamId } from './validation';
+
+/** When the journal is folded into a new snapshot. */
+export interface CompactionOptions {
+  /** Fold once the journal holds at least this many bytes ... (default 2 MiB) */
+  readonly minJournalBytes?: number;
+  /** ... and at least this fraction of the snapshot's size (default 1/32), so replay on open stays short. */
+  readonly journalFraction?: number;
+  /** On close: fold whatever the journal holds ('always'), never, or when it is cheap or due ('auto', the default). */
+  readonly onClose?: 'auto' | 'always' | 'never';
+}
 
 export interface OpenStoreOptions {
-  /** The store file; absent for a store that lives in memory only. */
+  /** The store file (the SQLite snapshot); absent for a store that lives in memory only. */
   readonly path?: string;
   readonly readOnly?: boolean;
   /** Why the store is read-only, shown when a write is attempted. */
@@ -30,175 +73,740 @@ export interface OpenStoreOptions {
   /** Clock and id source, injectable so tests are deterministic. */
   readonly now?: () => Date;
   readonly newId?: () => string;
+  /** How long a write waits for another process holding the store's lock (default 10 s). */
+  readonly lockTimeoutMs?: number;
+  readonly compaction?: CompactionOptions;
+  /** Progress while opening: bytes read, the integrity check, the journal replayed. */
+  readonly onProgress?: (progress: OpenProgress) => void;
+  /** Problems that lose nothing but deserve a log line, e.g. a background compaction that failed. */
+  readonly onWarning?: (message: string, error?: Error) => void;
 }
 
-const EVENT_COLUMNS = 'global_position, stream_id, stream_version, event_id, type, data, metadata, recorded_at';
+const DEFAULT_MIN_JOURNAL_BYTES = 2 * 1024 * 1024;
+const DEFAULT_JOURNAL_FRACTION = 1 / 32;
+/** Below this size a snapshot is cheap enough (tens of ms) to write on every close. */
+const CHEAP_SNAPSHOT_BYTES = 32 * 1024 * 1024;
+const READ_CHUNK_BYTES = 16 * 1024 * 1024;
+const LOCK_WAIT_ON_CLOSE_MS = 1000;
+/** Up to this many events are inserted row by row; more go in as one JSON document. */
+const SMALL_BATCH = 8;
+/** Streams remembered in memory (about 100 bytes each) before their rows are flushed and forgotten. */
+const STREAM_CACHE_LIMIT = 100_000;
 
-function rowToEvent(row: SqlValue[]): RecordedEvent {
-  return {
-    globalPosition: row[0] as number,
-    streamId: row[1] as string,
-    streamVersion: row[2] as number,
-    eventId: row[3] as string,
-    type: row[4] as string,
-    data: JSON.parse(row[5] as string) as unknown,
-    metadata: JSON.parse(row[6] as string) as RecordedEvent['metadata'],
-    recordedAt: row[7] as string,
-  };
-}
-
-/** Checks a database before anything is trusted or written: integrity, then that it is a store of ours. */
-function checkDatabase(db: Database, file: string): void {
-  db.exec('PRAGMA trusted_schema = OFF; PRAGMA cell_size_check = ON;');
-  const check = db.exec('PRAGMA quick_check')[0]?.values[0]?.[0];
-  if (check !== 'ok') throw new StoreUnreadableError(file, `the integrity check failed (${String(check)})`);
-  const appId = db.exec('PRAGMA application_id')[0]?.values[0]?.[0];
-  const tables = (db.exec("SELECT name FROM sqlite_schema WHERE type = 'table'")[0]?.values ?? []).map((r) => String(r[0]));
-  if (appId !== APPLICATION_ID) {
-    throw new StoreUnreadableError(
-      file,
-      tables.length === 0
-        ? 'it is an empty SQLite database that was not created as an event store'
-        : `it is a SQLite database of another application (tables: ${tables.slice(0, 8).join(', ')})`,
-    );
-  }
-  const missing = EXPECTED_TABLES.filter((t) => !tables.includes(t));
-  if (missing.length > 0) throw new StoreUnreadableError(file, `its schema is incomplete (missing: ${missing.join(', ')})`);
-  const version = db.exec('PRAGMA user_version')[0]?.values[0]?.[0];
-  if (typeof version !== 'number' || version > SCHEMA_VERSION) {
-    throw new StoreUnreadableError(file, `its schema version ${String(version)} is newer than this version understands (${SCHEMA_VERSION})`);
-  }
+/** The result of work done inside a write transaction: what to journal, and what to answer. */
+interface WriteOutcome<T> {
+  readonly journal: JournalEvent[];
+  /** The journal events as JSON (UTF-8), when already encoded for the insert. */
+  readonly payload?: Buffer;
+  readonly result: T;
 }
 
 /**
- * The embedded event store: SQLite (sql.js) in memory, saved to its file atomically
- * (temp file, fsync, rename) before an append is acknowledged.
+ * The embedded event store: SQLite (sql.js) in memory over two files.
+ *
+ * - The snapshot (the store path) is a SQLite file, only ever replaced atomically (temp file, fsync,
+ *   rename, fsync of the folder).
+ * - The journal (`<path>.appendlog`) receives each append as one checksummed record, fsynced before
+ *   the append is acknowledged, so the cost of an append does not depend on the size of the store.
+ *   On open it is replayed over the snapshot; a torn last record was never acknowledged and is dropped.
+ * - Compaction folds the journal into a new snapshot in the background once it has grown enough,
+ *   and on close.
+ * - Writers in several processes are serialized by a lock file (`<path>.lock`); under the lock each
+ *   first catches up with what the others appended, so positions stay unique and gapless.
  */
 export class SqlJsEventStore implements EventStore {
   private readonly now: () => Date;
   private readonly newId: () => string;
+  private readonly files: StoreFiles | undefined;
+  private readonly lock: FileLock | undefined;
+  private readonly compaction: Required<CompactionOptions>;
+  private readonly onWarning: ((message: string, error?: Error) => void) | undefined;
   private closed = false;
   private writeChain: Promise<unknown> = Promise.resolve();
+  private compacting: Promise<boolean> | undefined;
+  /** Set when the journal may hold bytes this process could not take back: writing stops until reopened. */
+  private broken: Error | undefined;
+
+  /** Journal state: which journal (generation) this process has applied, and up to which byte. */
+  private journalGeneration: string | undefined;
+  private journalOffset = 0;
+  private snapshotBytes = 0;
+  private lastPos: number;
+  private typeCounts: Map<string, number> | undefined;
+  private streamCount: number | undefined;
+  /**
+   * Streams written recently: their version and last position, authoritative over the streams table.
+   * Rows of `dirtyStreams` are written to the table in bulk (before it is read or exported) rather
+   * than once per append: a large import touches each stream's row once instead of once per batch.
+   */
+  private readonly streamCache = new Map<string, { version: number; lastPosition: number }>();
+  private readonly dirtyStreams = new Set<string>();
 
   private constructor(
-    private readonly db: Database,
+    private readonly SQL: SqlJsStatic,
+    private db: Database,
     readonly path: string | undefined,
     readonly readOnly: boolean,
     private readonly readOnlyReason: string,
     options: OpenStoreOptions,
   ) {
     this.now = options.now ?? (() => new Date());
-    this.newId = options.newId ?? randomUUID;
+    this.newId = options.newId ?? newUuidV7;
+    this.files = path ? storeFiles(path) : undefined;
+    this.lock = this.files ? new FileLock(this.files.lock, this.files.snapshot, { timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS }) : undefined;
+    this.compaction = {
+      minJournalBytes: options.compaction?.minJournalBytes ?? DEFAULT_MIN_JOURNAL_BYTES,
+      journalFraction: options.compaction?.journalFraction ?? DEFAULT_JOURNAL_FRACTION,
+      onClose: options.compaction?.onClose ?? 'auto',
+    };
+    this.onWarning = options.onWarning;
+    this.lastPos = lastPositionOf(db);
   }
 
   static async open(options: OpenStoreOptions = {}): Promise<SqlJsEventStore> {
     const SQL = await loadSqlJs(options.wasmPath);
-    const file = options.path;
+    const readOnly = options.readOnly ?? false;
+    const readOnlyReason = options.readOnlyReason ?? 'it was opened read-only';
+    if (!options.path) return new SqlJsEventStore(SQL, createEmptyDatabase(SQL), undefined, readOnly, readOnlyReason, options);
+
+    const file = path.resolve(options.path);
+    const files = storeFiles(file);
     let db: Database;
-    if (file && fs.existsSync(file)) {
-      const bytes = fs.readFileSync(file);
-      if (bytes.length > 0 && bytes.subarray(0, 16).toString('latin1') !== 'SQLite format 3\u0000') {
-        throw new StoreUnreadableError(file, 'it is not a SQLite database');
-      }
-      try {
-        db = new SQL.Database(bytes);
-        checkDatabase(db, file);
-      } catch (e) {
-        if (StoreUnreadableError.is(e)) throw e;
-        throw new StoreUnreadableError(file, (e as Error).message);
-      }
+    let snapshotBytes = 0;
+    let created = false;
+    if (fs.existsSync(files.snapshot)) {
+      const bytes = readFileWithProgress(files.snapshot, options.onProgress);
+      snapshotBytes = bytes.length;
+      options.onProgress?.({ phase: 'checking', done: 0, total: 1 });
+      db = openSnapshot(SQL, bytes, files.snapshot, { skipScan: isRecordedSnapshot(bytes, files.journal) });
+      options.onProgress?.({ phase: 'checking', done: 1, total: 1 });
     } else {
-      if (file && options.readOnly) throw new StoreUnreadableError(file, 'the file does not exist');
-      db = new SQL.Database();
-      db.exec(`PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${SCHEMA_VERSION}; PRAGMA trusted_schema = OFF;`);
-      db.exec(SCHEMA_SQL);
+      const journal = peekJournalHeader(files.journal);
+      if (journal && journal.base > 0) {
+        throw new StoreUnreadableError(
+          files.snapshot,
+          `the file is missing, but its journal ${path.basename(files.journal)} continues a snapshot that ended at position ${journal.base}${fs.existsSync(files.backup) ? `; the previous snapshot is in ${path.basename(files.backup)}` : ''}`,
+        );
+      }
+      if (readOnly) throw new StoreUnreadableError(files.snapshot, 'the file does not exist');
+      db = createEmptyDatabase(SQL);
+      created = true;
     }
-    const store = new SqlJsEventStore(db, file, options.readOnly ?? false, options.readOnlyReason ?? 'it was opened read-only', options);
-    if (file && !options.readOnly && !fs.existsSync(file)) store.save();
+
+    const store = new SqlJsEventStore(SQL, db, file, readOnly, readOnlyReason, options);
+    store.snapshotBytes = snapshotBytes;
+    if (!readOnly) removeAbandonedTempFiles(files);
+    try {
+      store.catchUp('open', options.onProgress);
+      if (created) await store.createFiles();
+    } catch (e) {
+      store.db.close();
+      throw e;
+    }
     return store;
   }
 
+  // ---------------------------------------------------------------- writes
+
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
-    const run = this.writeChain.then(() => this.appendNow(streamId, events, options));
+    return this.serialize(() => this.appendNow(streamId, events, options));
+  }
+
+  /**
+   * Appends many events, each at the end of its own stream, in one transaction and one fsync
+   * (group commit). All or nothing: an invalid event fails the whole call and nothing is written.
+   * An event whose id is already stored in the same stream is skipped (idempotent re-import).
+   */
+  async importEvents(events: readonly ImportEvent[]): Promise<ImportedEvent[]> {
+    return this.serialize(() => this.importNow(events));
+  }
+
+  private serialize<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.writeChain.then(work);
     this.writeChain = run.catch(() => undefined);
     return run;
   }
 
-  private appendNow(streamId: string, events: readonly NewEvent[], options: AppendOptions): AppendResult {
+  private async appendNow(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     this.assertWritable();
     validateStreamId(streamId);
     if (!Array.isArray(events) || events.length === 0) throw new InvalidEventError('An append needs at least one event.');
     if (events.length > MAX_EVENTS_PER_APPEND) throw new InvalidEventError(`An append holds at most ${MAX_EVENTS_PER_APPEND} events; got ${events.length}.`);
+    const expected = options.expectedVersion ?? 'any';
+    if (expected !== 'any' && expected !== 'no-stream' && (typeof expected !== 'number' || !Number.isSafeInteger(expected) || expected < 0)) {
+      throw new InvalidEventError(`The expected version must be a whole number >= 0, "no-stream" or "any"; got ${String(expected)}.`);
+    }
     const serialized = events.map((e, i) => validateNewEvent(e, i));
+    checkAppendSize(serialized);
     const ids = events.map((e) => e.eventId ?? this.newId());
     if (new Set(ids).size !== ids.length) throw new InvalidEventError('The events of one append must have distinct event ids.');
 
-    const existing = this.existingEvents(ids);
-    if (existing.length === ids.length && existing.every((e) => e.streamId === streamId)) {
-      // A retry of an append that already succeeded: answer as before, write nothing.
-      return { events: existing, nextExpectedVersion: this.streamVersion(streamId), lastPosition: existing[existing.length - 1]!.globalPosition, appended: false };
-    }
-    if (existing.length > 0) {
-      throw new InvalidEventError(`Event id ${existing[0]!.eventId} is already stored (in stream "${existing[0]!.streamId}" at position ${existing[0]!.globalPosition}).`);
-    }
+    return this.write<AppendResult>('append', () => {
+      const existing = this.existingEvents(ids);
+      if (existing.length === ids.length && existing.every((e) => e.streamId === streamId)) {
+        // A retry of an append that already succeeded: answer as before, write nothing.
+        return {
+          journal: [],
+          result: { events: existing, nextExpectedVersion: this.streamVersion(streamId), lastPosition: existing[existing.length - 1]!.globalPosition, appended: false },
+        };
+      }
+      if (existing.length > 0) {
+        throw new InvalidEventError(`Event id ${existing[0]!.eventId} is already stored (in stream "${existing[0]!.streamId}" at position ${existing[0]!.globalPosition}).`);
+      }
+      const current = this.streamVersion(streamId);
+      if ((expected === 'no-stream' && current !== 0) || (typeof expected === 'number' && expected !== current)) {
+        throw new ConcurrencyError(streamId, expected, current);
+      }
+      const recordedAt = this.now().toISOString();
+      const journal: JournalEvent[] = events.map((event, i) => [
+        this.lastPos + i + 1,
+        streamId,
+        current + i + 1,
+        ids[i]!,
+        event.type,
+        serialized[i]!.data,
+        serialized[i]!.metadata,
+        recordedAt,
+      ]);
+      const payload = this.insertEvents(journal);
+      return {
+        journal,
+        payload,
+        result: { events: journal.map(journalEventToRecorded), nextExpectedVersion: current + events.length, lastPosition: journal[journal.length - 1]![0], appended: true },
+      };
+    });
+  }
 
-    const current = this.streamVersion(streamId);
-    const expected = options.expectedVersion ?? 'any';
-    if ((expected === 'no-stream' && current !== 0) || (typeof expected === 'number' && expected !== current)) {
-      throw new ConcurrencyError(streamId, expected, current);
-    }
-    if (typeof expected === 'number' && (!Number.isInteger(expected) || expected < 0)) {
-      throw new InvalidEventError(`The expected version must be a whole number >= 0, "no-stream" or "any"; got ${expected}.`);
-    }
-
-    const recordedAt = this.now().toISOString();
-    let position = this.lastPosition();
-    const recorded: RecordedEvent[] = [];
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      const insert = this.db.prepare(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+  private async importNow(events: readonly ImportEvent[]): Promise<ImportedEvent[]> {
+    this.assertWritable();
+    if (!Array.isArray(events)) throw new InvalidEventError('An import needs a list of events.');
+    if (events.length === 0) return [];
+    if (events.length > MAX_EVENTS_PER_APPEND) throw new InvalidEventError(`An import batch holds at most ${MAX_EVENTS_PER_APPEND} events; got ${events.length}.`);
+    const prepared = events.map((e, i) => {
+      if (e === null || typeof e !== 'object') throw new InvalidEventError(`Event #${i + 1} is not an object.`, i);
       try {
-        events.forEach((event, i) => {
-          position += 1;
-          const version = current + i + 1;
-          const { data, metadata } = serialized[i]!;
-          insert.run([position, streamId, version, ids[i]!, event.type, data, metadata, recordedAt]);
-          recorded.push({
-            globalPosition: position,
-            streamId,
-            streamVersion: version,
-            eventId: ids[i]!,
-            type: event.type,
-            data: JSON.parse(data) as unknown,
-            metadata: JSON.parse(metadata) as RecordedEvent['metadata'],
-            recordedAt,
-          });
-        });
+        validateStreamId(e.streamId);
+      } catch (err) {
+        throw new InvalidEventError((err as Error).message, i);
+      }
+      const { data, metadata } = validateNewEvent(e, i, 'the event');
+      return { streamId: e.streamId, eventId: e.eventId ?? this.newId(), type: e.type, data, metadata };
+    });
+    checkAppendSize(prepared);
+
+    return this.write('import', () => {
+      const recordedAt = this.now().toISOString();
+      // Fast path: assume every id is new, insert in one statement, and count what went in.
+      const batchIds = new Set(prepared.map((e) => e.eventId));
+      if (batchIds.size === prepared.length) {
+        const journal = this.numberEvents(prepared, recordedAt);
+        this.db.exec('SAVEPOINT import_batch');
+        const payload = encodePayload(journal);
+        this.db.run(INSERT_EVENTS_JSON_IF_NEW_SQL, [payload]);
+        if (this.db.getRowsModified() === journal.length) {
+          this.db.exec('RELEASE import_batch');
+          return {
+            journal,
+            payload,
+            result: journal.map((e) => ({ eventId: e[3], streamId: e[1], globalPosition: e[0], streamVersion: e[2], appended: true })),
+          };
+        }
+        this.db.exec('ROLLBACK TO import_batch');
+        this.db.exec('RELEASE import_batch');
+      }
+      // Some ids are already stored (a re-import) or repeat within the batch: skip those in the same stream.
+      const stored = new Map<string, { streamId: string; globalPosition: number; streamVersion: number }>();
+      for (const r of this.rows('SELECT e.event_id, e.stream_id, e.global_position, e.stream_version FROM json_each(?) j JOIN events e ON e.event_id = j.value', [
+        JSON.stringify([...batchIds]),
+      ])) {
+        stored.set(r[0] as string, { streamId: r[1] as string, globalPosition: r[2] as number, streamVersion: r[3] as number });
+      }
+      const fresh: typeof prepared = [];
+      const results: ImportedEvent[] = [];
+      const firstInBatch = new Map<string, string>();
+      for (const e of prepared) {
+        const known = stored.get(e.eventId);
+        const earlierStream = firstInBatch.get(e.eventId);
+        if (known || earlierStream !== undefined) {
+          const where = known ? known.streamId : earlierStream!;
+          if (where !== e.streamId) {
+            throw new InvalidEventError(
+              `Event id ${e.eventId} is already ${known ? `stored in another stream ("${known.streamId}" at position ${known.globalPosition})` : `used in this batch for stream "${where}"`}.`,
+              prepared.indexOf(e),
+            );
+          }
+          results.push({ eventId: e.eventId, streamId: e.streamId, globalPosition: -1, streamVersion: -1, appended: false });
+          continue;
+        }
+        firstInBatch.set(e.eventId, e.streamId);
+        fresh.push(e);
+        results.push({ eventId: e.eventId, streamId: e.streamId, globalPosition: 0, streamVersion: 0, appended: true });
+      }
+      const journal = this.numberEvents(fresh, recordedAt);
+      const payload = this.insertEvents(journal);
+      const byId = new Map(journal.map((e) => [e[3], e]));
+      const answered = results.map((r) => {
+        const known = stored.get(r.eventId);
+        const row = byId.get(r.eventId);
+        if (r.appended) return { ...r, globalPosition: row![0], streamVersion: row![2] };
+        return { ...r, globalPosition: known ? known.globalPosition : row![0], streamVersion: known ? known.streamVersion : row![2] };
+      });
+      return { journal, payload, result: answered };
+    });
+  }
+
+  /** Gives each event the next global position and the next version of its stream. */
+  private numberEvents(events: readonly { streamId: string; eventId: string; type: string; data: string; metadata: string }[], recordedAt: string): JournalEvent[] {
+    const versions = this.currentVersions(events.map((e) => e.streamId));
+    let position = this.lastPos;
+    return events.map((e) => {
+      const version = versions.get(e.streamId)! + 1;
+      versions.set(e.streamId, version);
+      position += 1;
+      return [position, e.streamId, version, e.eventId, e.type, e.data, e.metadata, recordedAt];
+    });
+  }
+
+  /** Current versions of many streams: from the cache, the rest in one query. */
+  private currentVersions(streamIds: readonly string[]): Map<string, number> {
+    const versions = new Map<string, number>();
+    const missing: string[] = [];
+    for (const id of streamIds) {
+      if (versions.has(id)) continue;
+      const cached = this.streamCache.get(id);
+      if (cached) versions.set(id, cached.version);
+      else {
+        versions.set(id, 0);
+        missing.push(id);
+      }
+    }
+    if (missing.length === 1) versions.set(missing[0]!, this.storedStreamVersion(missing[0]!));
+    else if (missing.length > 1) {
+      const found = this.scalar('SELECT json_group_array(json_array(s.stream_id, s.version)) FROM json_each(?) j JOIN streams s ON s.stream_id = j.value', [JSON.stringify(missing)]);
+      for (const [id, version] of JSON.parse(String(found ?? '[]')) as [string, number][]) versions.set(id, version);
+    }
+    return versions;
+  }
+
+  private storedStreamVersion(streamId: string): number {
+    return (this.scalar('SELECT version FROM streams WHERE stream_id = ?', [streamId]) as number | undefined) ?? 0;
+  }
+
+  /**
+   * Runs `work` inside one SQLite transaction while holding the store's lock, after catching up with
+   * other writers; journals what it wrote (fsync) and only then commits. Any failure rolls back.
+   */
+  private async write<T>(purpose: string, work: () => WriteOutcome<T>): Promise<T> {
+    const critical = (): T => {
+      if (this.files) {
+        this.catchUp('locked');
+        this.ensureJournal();
+      }
+      this.db.exec('BEGIN');
+      let committed = false;
+      try {
+        const outcome = work();
+        if (outcome.journal.length > 0 && this.files) this.appendToJournal(outcome.payload ?? encodePayload(outcome.journal));
+        this.db.exec('COMMIT');
+        committed = true;
+        this.noteApplied(outcome.journal);
+        return outcome.result;
+      } finally {
+        if (!committed) this.db.exec('ROLLBACK');
+      }
+    };
+    const result = this.lock ? await this.lock.withLock(purpose, critical) : critical();
+    this.compactIfDue();
+    return result;
+  }
+
+  /**
+   * Inserts events. A batch goes in as one JSON document that SQLite unpacks itself (one statement
+   * instead of one per event); returns that document, which is also the journal record's payload.
+   * Their streams' rows are written later, in bulk (see `streamCache`).
+   */
+  private insertEvents(events: readonly JournalEvent[], payload?: Buffer): Buffer | undefined {
+    if (events.length === 0) return payload;
+    if (events.length <= SMALL_BATCH && !payload) {
+      const insert = this.db.prepare(INSERT_EVENT_SQL);
+      try {
+        for (const e of events) insert.run(e);
       } finally {
         insert.free();
       }
-      this.db.run('INSERT INTO streams (stream_id, version, last_position) VALUES (?, ?, ?) ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, last_position = excluded.last_position', [
-        streamId,
-        current + events.length,
-        position,
-      ]);
+      return undefined;
+    }
+    payload ??= encodePayload(events);
+    this.db.run(INSERT_EVENTS_JSON_SQL, [payload]);
+    return payload;
+  }
+
+  /** Writes the rows of streams changed since the last flush; needed before the streams table is read or exported. */
+  private flushStreams(): void {
+    if (this.dirtyStreams.size === 0) return;
+    const rows: [string, number, number][] = [];
+    for (const id of this.dirtyStreams) {
+      const s = this.streamCache.get(id)!;
+      rows.push([id, s.version, s.lastPosition]);
+    }
+    this.db.exec('BEGIN');
+    try {
+      if (rows.length === 1) this.db.run(UPSERT_STREAM_SQL, rows[0]!);
+      else {
+        for (let i = 0; i < rows.length; i += 10_000) this.db.run(UPSERT_STREAMS_JSON_SQL, [Buffer.from(JSON.stringify(rows.slice(i, i + 10_000)))]);
+      }
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
       throw e;
     }
+    this.dirtyStreams.clear();
+  }
+
+  /** Keeps the in-memory counters in step with committed events. */
+  private noteApplied(events: readonly JournalEvent[]): void {
+    if (events.length === 0) return;
+    this.lastPos = events[events.length - 1]![0];
+    for (const e of events) {
+      if (this.typeCounts) this.typeCounts.set(e[4], (this.typeCounts.get(e[4]) ?? 0) + 1);
+      if (this.streamCount !== undefined && e[2] === 1) this.streamCount += 1;
+      this.streamCache.set(e[1], { version: e[2], lastPosition: e[0] });
+      this.dirtyStreams.add(e[1]);
+    }
+    if (this.streamCache.size > STREAM_CACHE_LIMIT) {
+      this.flushStreams();
+      this.streamCache.clear();
+    }
+  }
+
+  // ---------------------------------------------------------------- journal
+
+  /**
+   * Applies what the journal holds beyond what this process has seen. Under the lock ('locked') a torn
+   * tail is cut off so the next record follows the last good one; without it ('open', 'refresh') a
+   * partial last record may be a write in progress and is only skipped.
+   */
+  private catchUp(mode: 'open' | 'locked' | 'refresh', onProgress?: (p: OpenProgress) => void): number {
+    const files = this.files;
+    if (!files) return 0;
+    for (let attempt = 0; ; attempt++) {
+      let fd: number;
+      try {
+        fd = fs.openSync(files.journal, mode === 'locked' ? 'r+' : 'r');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        if (this.journalGeneration !== undefined) throw new StoreUnreadableError(files.journal, 'the journal was removed while the store was open');
+        return 0; // no journal yet: a new store, or a snapshot written without one
+      }
+      try {
+        const size = fs.fstatSync(fd).size;
+        const header = this.readHeader(fd, files.journal);
+        let from = this.journalOffset;
+        if (header.generation !== this.journalGeneration) {
+          // A new journal: the first one we see, or another process compacted since we last looked
+          // (when opening, possibly between our reading the snapshot and the journal).
+          if (header.base > this.lastPos) {
+            this.reloadSnapshot();
+            if (header.base > this.lastPos) {
+              // Without the lock, another compaction may have run meanwhile: look again. Under it, the files disagree.
+              if (mode !== 'locked' && attempt < 5) continue;
+              throw new StoreUnreadableError(files.journal, `the journal continues position ${header.base}, but the snapshot ends at position ${this.lastPos}`);
+            }
+          }
+          from = JOURNAL_HEADER_BYTES;
+        }
+        if (from > size) throw new StoreUnreadableError(files.journal, `the journal shrank below what was already read from it (${size} < ${from} bytes)`);
+        let scan;
+        try {
+          scan = scanRecords(from === size ? Buffer.alloc(0) : readExactly(fd, size - from, from), from);
+        } catch (e) {
+          if (e instanceof JournalCorruptError) throw new StoreUnreadableError(files.journal, `the journal is damaged: ${e.message}`);
+          throw e;
+        }
+        const applied = this.applyRecords(scan.records, onProgress, size);
+        this.journalGeneration = header.generation;
+        this.journalOffset = scan.validEnd;
+        if (scan.tornBytes > 0 && mode === 'locked') {
+          // The last write of a process that died before its fsync returned: never acknowledged.
+          fs.ftruncateSync(fd, scan.validEnd);
+          fs.fsyncSync(fd);
+          this.onWarning?.(`Dropped ${scan.tornBytes} bytes of an incomplete journal record (a write that was never acknowledged).`);
+        }
+        return applied;
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+  }
+
+  private readHeader(fd: number, file: string): JournalHeader {
     try {
-      this.save();
+      return decodeHeader(readExactly(fd, JOURNAL_HEADER_BYTES, 0));
     } catch (e) {
-      // Not durable, so not acknowledged: take the events back out of memory too.
-      this.db.exec('BEGIN');
-      this.db.run('DELETE FROM events WHERE global_position > ?', [position - events.length]);
-      if (current === 0) this.db.run('DELETE FROM streams WHERE stream_id = ?', [streamId]);
-      else this.db.run('UPDATE streams SET version = ?, last_position = (SELECT max(global_position) FROM events WHERE stream_id = ?) WHERE stream_id = ?', [current, streamId, streamId]);
-      this.db.exec('COMMIT');
+      if (e instanceof JournalCorruptError) throw new StoreUnreadableError(file, `the journal is damaged: ${e.message}`);
       throw e;
     }
-    return { events: recorded, nextExpectedVersion: current + events.length, lastPosition: position, appended: true };
+  }
+
+  /** Inserts journaled events that are new here; events the snapshot already holds must match it exactly. */
+  private applyRecords(records: readonly JournalRecord[], onProgress: ((p: OpenProgress) => void) | undefined, total: number): number {
+    if (records.length === 0) return 0;
+    const batches: { events: JournalEvent[]; payload?: Buffer; end: number }[] = [];
+    const idAt = this.db.prepare('SELECT event_id FROM events WHERE global_position = ?');
+    try {
+      let expectedNext = this.lastPos + 1;
+      for (const record of records) {
+        const fresh: JournalEvent[] = [];
+        for (const e of record.events) {
+          const position = e[0];
+          if (position < expectedNext) {
+            if (fresh.length > 0 || batches.length > 0) throw this.journalMismatch(`it repeats position ${position}`);
+            idAt.bind([position]);
+            const stored = idAt.step() ? idAt.get()[0] : undefined;
+            idAt.reset();
+            if (stored !== e[3]) throw this.journalMismatch(`at position ${position} it holds event ${e[3]}, but the snapshot holds ${String(stored ?? 'nothing')}`);
+            continue;
+          }
+          if (position !== expectedNext) throw this.journalMismatch(`it jumps from position ${expectedNext - 1} to ${position}`);
+          fresh.push(e);
+          expectedNext += 1;
+        }
+        if (fresh.length > 0) batches.push({ events: fresh, payload: fresh.length === record.events.length ? record.payload : undefined, end: record.end });
+      }
+    } finally {
+      idAt.free();
+    }
+    if (batches.length === 0) return 0;
+    const applied: JournalEvent[] = [];
+    this.db.exec('BEGIN');
+    try {
+      let reported = 0;
+      for (const batch of batches) {
+        this.insertEvents(batch.events, batch.payload ?? (batch.events.length > SMALL_BATCH ? encodePayload(batch.events) : undefined));
+        for (const e of batch.events) applied.push(e);
+        if (onProgress && batch.end - reported >= 1024 * 1024) {
+          reported = batch.end;
+          onProgress({ phase: 'replaying', done: batch.end, total });
+        }
+      }
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw this.journalMismatch(`its events do not fit the snapshot (${(e as Error).message})`);
+    }
+    onProgress?.({ phase: 'replaying', done: total, total });
+    this.noteApplied(applied);
+    return applied.length;
+  }
+
+  private journalMismatch(detail: string): StoreUnreadableError {
+    return new StoreUnreadableError(this.files!.journal, `the journal does not continue the snapshot: ${detail}`);
+  }
+
+  /** Appends one record and fsyncs it; on failure the journal is cut back so nothing half-written remains. */
+  private appendToJournal(payload: Buffer): void {
+    const files = this.files!;
+    const record = encodeRecord(payload);
+    this.lock!.assertHeld();
+    const fd = fs.openSync(files.journal, 'r+');
+    try {
+      const size = fs.fstatSync(fd).size;
+      if (size !== this.journalOffset) {
+        throw new Error(`The journal ${files.journal} changed while this process held the lock (${size} bytes, expected ${this.journalOffset}); nothing was written.`);
+      }
+      try {
+        writeFully(fd, record, this.journalOffset);
+        fs.fsyncSync(fd);
+      } catch (e) {
+        try {
+          fs.ftruncateSync(fd, this.journalOffset);
+          fs.fsyncSync(fd);
+        } catch (e2) {
+          // The record may or may not be on disk: this process can no longer tell what it acknowledged.
+          this.broken = new Error(`Writing the journal failed (${(e as Error).message}) and could not be undone (${(e2 as Error).message}); reopen the store.`);
+        }
+        throw e;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    this.journalOffset += record.length;
+  }
+
+  /** Creates the journal (header only) when a store has none yet; its base is the snapshot's last position. */
+  private ensureJournal(snapshot?: { bytes: number; crc32: number }): void {
+    if (this.journalGeneration !== undefined) return;
+    const files = this.files!;
+    const generation = newGeneration();
+    const tmp = tempNameFor(files.journal);
+    try {
+      writeJournalFile(tmp, { generation, base: this.lastPos, ...(snapshot ? { snapshot } : {}) });
+      fs.renameSync(tmp, files.journal);
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      throw e;
+    }
+    fsyncDirectory(path.dirname(files.journal));
+    this.journalGeneration = generation;
+    this.journalOffset = JOURNAL_HEADER_BYTES;
+  }
+
+  /** First open of a new store: write its (empty) snapshot and journal, unless another process just did. */
+  private async createFiles(): Promise<void> {
+    const files = this.files!;
+    fs.mkdirSync(path.dirname(files.snapshot), { recursive: true });
+    await this.lock!.withLock('creating the store', () => {
+      if (fs.existsSync(files.snapshot)) {
+        this.reloadSnapshot();
+        this.catchUp('locked');
+        return;
+      }
+      this.flushStreams();
+      const bytes = this.db.export();
+      writeFileAtomic(files.snapshot, bytes);
+      this.snapshotBytes = bytes.length;
+      this.ensureJournal({ bytes: bytes.length, crc32: crc32(bytes) });
+    });
+  }
+
+  /** Replaces the in-memory database with the snapshot on disk (another process compacted past us). */
+  private reloadSnapshot(): void {
+    const files = this.files!;
+    const bytes = readFileWithProgress(files.snapshot);
+    const db = openSnapshot(this.SQL, bytes, files.snapshot, { skipScan: isRecordedSnapshot(bytes, files.journal) });
+    const last = lastPositionOf(db);
+    if (last < this.lastPos) {
+      db.close();
+      throw new StoreUnreadableError(files.snapshot, `the snapshot on disk ends at position ${last}, before the ${this.lastPos} events this process has already read`);
+    }
+    this.db.close();
+    this.db = db;
+    this.snapshotBytes = bytes.length;
+    this.lastPos = last;
+    this.journalGeneration = undefined;
+    this.journalOffset = 0;
+    this.typeCounts = undefined;
+    this.streamCount = undefined;
+    // The new snapshot holds every event this process had, with its streams' rows.
+    this.streamCache.clear();
+    this.dirtyStreams.clear();
+  }
+
+  // ---------------------------------------------------------------- compaction
+
+  private compactIfDue(): void {
+    if (this.compacting || this.closed || !this.files) return;
+    const journalBytes = this.journalOffset - JOURNAL_HEADER_BYTES;
+    if (journalBytes < Math.max(this.compaction.minJournalBytes, this.snapshotBytes * this.compaction.journalFraction)) return;
+    this.compact().catch((e: Error) => {
+      if (StoreLockedError.is(e)) return; // busy writers elsewhere; the next write tries again
+      this.onWarning?.(`Folding the journal into the snapshot failed (nothing is lost; the journal keeps every event): ${e.message}`, e);
+    });
+  }
+
+  /**
+   * Folds the journal into a new snapshot. Under the lock: export the database; without it: write the
+   * temp file and fsync; under the lock again: keep the old snapshot as the backup, rename the new one
+   * in, and start a new journal holding only what other processes appended meanwhile.
+   * Returns false when there was nothing to fold or another process compacted first.
+   */
+  compact(): Promise<boolean> {
+    if (this.readOnly || !this.files) return Promise.resolve(false);
+    if (this.broken) return Promise.reject(this.broken);
+    // One at a time; a call made while one runs folds what was appended since, once that one is done.
+    const run: Promise<boolean> = (this.compacting ?? Promise.resolve(false))
+      .catch(() => false)
+      .then(() => this.compactNow())
+      .finally(() => {
+        if (this.compacting === run) this.compacting = undefined;
+      });
+    this.compacting = run;
+    return run;
+  }
+
+  private async compactNow(lockTimeoutMs?: number): Promise<boolean> {
+    const files = this.files!;
+    const lock = lockTimeoutMs === undefined ? this.lock! : new FileLock(files.lock, files.snapshot, { timeoutMs: lockTimeoutMs });
+    const snapshot = await lock.withLock('compaction', () => {
+      this.catchUp('locked');
+      if (this.journalGeneration === undefined || this.journalOffset <= JOURNAL_HEADER_BYTES) return undefined;
+      this.flushStreams();
+      return { bytes: this.db.export(), position: this.lastPos, offset: this.journalOffset, generation: this.journalGeneration };
+    });
+    if (!snapshot) return false;
+
+    const tmp = tempNameFor(files.snapshot);
+    let renamed = false;
+    try {
+      await writeFileDurable(tmp, snapshot.bytes);
+      const size = snapshot.bytes.length;
+      const checksum = crc32(snapshot.bytes);
+      (snapshot as { bytes?: Uint8Array }).bytes = undefined;
+      renamed = await lock.withLock('compaction', () => {
+        const fd = fs.openSync(files.journal, 'r+');
+        try {
+          if (this.readHeader(fd, files.journal).generation !== snapshot.generation) return false; // another process compacted first
+        } finally {
+          fs.closeSync(fd);
+        }
+        this.catchUp('locked');
+        if (this.journalGeneration !== snapshot.generation) return false;
+        // Records after the snapshot's position (appended meanwhile, by us or others) move to the new journal.
+        const jfd = fs.openSync(files.journal, 'r');
+        let tail: Buffer;
+        try {
+          tail = readExactly(jfd, this.journalOffset - snapshot.offset, snapshot.offset);
+        } finally {
+          fs.closeSync(jfd);
+        }
+        this.keepBackup();
+        lock.assertHeld();
+        fs.renameSync(tmp, files.snapshot);
+        fsyncDirectory(path.dirname(files.snapshot));
+        const generation = newGeneration();
+        const jtmp = tempNameFor(files.journal);
+        try {
+          writeJournalFile(jtmp, { generation, base: snapshot.position, snapshot: { bytes: size, crc32: checksum } }, tail);
+          fs.renameSync(jtmp, files.journal);
+        } catch (e) {
+          fs.rmSync(jtmp, { force: true });
+          throw e;
+        }
+        fsyncDirectory(path.dirname(files.journal));
+        this.journalGeneration = generation;
+        this.journalOffset = JOURNAL_HEADER_BYTES + tail.length;
+        this.snapshotBytes = size;
+        removeAbandonedTempFiles(files);
+        return true;
+      });
+      return renamed;
+    } finally {
+      if (!renamed) fs.rmSync(tmp, { force: true });
+    }
+  }
+
+  /** The snapshot about to be replaced becomes the backup (a hard link: no copy). */
+  private keepBackup(): void {
+    const files = this.files!;
+    if (!fs.existsSync(files.snapshot)) return;
+    const tmp = tempNameFor(files.backup);
+    try {
+      fs.linkSync(files.snapshot, tmp);
+      fs.renameSync(tmp, files.backup);
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      this.onWarning?.(`Could not keep the previous snapshot as ${files.backup}: ${(e as Error).message}`, e as Error);
+    }
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** Picks up what other processes appended; returns those events in global order. */
+  refresh(): RecordedEvent[] {
+    if (this.closed || !this.files) return [];
+    const before = this.lastPos;
+    this.catchUp('refresh');
+    return this.lastPos > before ? this.readAll({ after: before }) : [];
   }
 
   private existingEvents(ids: readonly string[]): RecordedEvent[] {
@@ -217,10 +825,11 @@ export class SqlJsEventStore implements EventStore {
   }
 
   readStream(streamId: string, options: ReadStreamOptions = {}): RecordedEvent[] {
-    return this.query(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND stream_version > ? ORDER BY stream_version LIMIT ?`,
-      [streamId, options.afterVersion ?? 0, options.limit ?? -1],
-    );
+    return this.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND stream_version > ? ORDER BY stream_version LIMIT ?`, [
+      streamId,
+      options.afterVersion ?? 0,
+      options.limit ?? -1,
+    ]);
   }
 
   readAll(options: ReadAllOptions = {}): RecordedEvent[] {
@@ -242,49 +851,103 @@ export class SqlJsEventStore implements EventStore {
   }
 
   streamVersion(streamId: string): number {
-    return (this.scalar('SELECT version FROM streams WHERE stream_id = ?', [streamId]) as number | undefined) ?? 0;
+    return this.streamCache.get(streamId)?.version ?? this.storedStreamVersion(streamId);
   }
 
   listStreams(options: ListStreamsOptions = {}): StreamInfo[] {
+    this.flushStreams();
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (options.prefix) {
+      // A range on the primary key instead of LIKE, so the index is used: ids starting with the prefix.
+      where.push('stream_id >= ? AND stream_id < ?');
+      params.push(options.prefix, `${options.prefix}\u{10FFFF}`);
+    }
+    if (options.after !== undefined) {
+      where.push('stream_id > ?');
+      params.push(options.after);
+    }
     const rows = this.rows(
-      "SELECT stream_id, version, last_position FROM streams WHERE stream_id LIKE ? ESCAPE '\\' ORDER BY stream_id LIMIT ? OFFSET ?",
-      [`${(options.prefix ?? '').replace(/[\\%_]/g, (c) => `\\${c}`)}%`, options.limit ?? -1, options.offset ?? 0],
+      `SELECT stream_id, version, last_position FROM streams ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY stream_id LIMIT ? OFFSET ?`,
+      [...params, options.limit ?? -1, options.offset ?? 0],
     );
     return rows.map((r) => ({ streamId: r[0] as string, version: r[1] as number, lastPosition: r[2] as number }));
   }
 
   lastPosition(): number {
-    return (this.scalar('SELECT max(global_position) FROM events') as number | null) ?? 0;
+    return this.lastPos;
   }
 
+  /**
+   * Counts are kept up to date as events arrive. The streams count comes from the streams table the
+   * first time; the counts by type need a scan of every event (most of a second at 1M events), so
+   * they are only computed when `eventTypes` is first read.
+   */
   stats(): StoreStats {
-    const eventTypes: Record<string, number> = {};
-    for (const [type, count] of this.rows('SELECT type, count(*) FROM events GROUP BY type ORDER BY type')) eventTypes[type as string] = count as number;
+    if (this.streamCount === undefined) {
+      this.flushStreams();
+      this.streamCount = (this.scalar('SELECT count(*) FROM streams') as number) ?? 0;
+    }
+    const eventTypes = (): Readonly<Record<string, number>> => {
+      if (!this.typeCounts) {
+        const counts = new Map<string, number>();
+        for (const [type, count] of this.rows('SELECT type, count(*) FROM events GROUP BY type')) counts.set(type as string, count as number);
+        this.typeCounts = counts;
+      }
+      const out: Record<string, number> = {};
+      for (const type of [...this.typeCounts.keys()].sort()) out[type] = this.typeCounts.get(type)!;
+      return out;
+    };
     return {
-      events: (this.scalar('SELECT count(*) FROM events') as number) ?? 0,
-      streams: (this.scalar('SELECT count(*) FROM streams') as number) ?? 0,
-      lastPosition: this.lastPosition(),
-      eventTypes,
+      events: this.lastPos,
+      streams: this.streamCount,
+      lastPosition: this.lastPos,
+      get eventTypes() {
+        return eventTypes();
+      },
     };
   }
 
+  /** Sizes on disk, for the CLI's stats and for tests. */
+  fileStats(): { snapshotBytes: number; journalBytes: number; journalBase: number | undefined } {
+    if (!this.files) return { snapshotBytes: 0, journalBytes: 0, journalBase: undefined };
+    const size = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : 0);
+    return { snapshotBytes: size(this.files.snapshot), journalBytes: Math.max(0, size(this.files.journal) - JOURNAL_HEADER_BYTES), journalBase: peekJournalHeader(this.files.journal)?.base };
+  }
+
+  /**
+   * Waits for writes in progress, folds the journal into the snapshot when that is due or cheap,
+   * and releases the database. Every acknowledged event is already durable before this.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     await this.writeChain;
+    if (this.compacting) await this.compacting.catch(() => false);
+    if (!this.readOnly && this.files && !this.broken && this.foldOnClose()) {
+      try {
+        await this.compactNow(LOCK_WAIT_ON_CLOSE_MS);
+      } catch (e) {
+        if (!StoreLockedError.is(e)) {
+          if (!this.onWarning) throw e;
+          this.onWarning(`Folding the journal into the snapshot on close failed (nothing is lost; the journal keeps every event): ${(e as Error).message}`, e as Error);
+        }
+      }
+    }
     this.closed = true;
     this.db.close();
   }
 
-  /** Writes the whole database to its file atomically; a crash leaves the old or the new file, never half of one. */
-  private save(): void {
-    if (!this.path) return;
-    fs.mkdirSync(path.dirname(this.path), { recursive: true });
-    writeFileAtomic(this.path, this.db.export());
+  private foldOnClose(): boolean {
+    const journalBytes = this.journalOffset - JOURNAL_HEADER_BYTES;
+    if (journalBytes <= 0 || this.compaction.onClose === 'never') return false;
+    if (this.compaction.onClose === 'always') return true;
+    return this.snapshotBytes <= CHEAP_SNAPSHOT_BYTES || journalBytes >= (this.snapshotBytes * this.compaction.journalFraction) / 4;
   }
 
   private assertWritable(): void {
     if (this.closed) throw new ReadOnlyStoreError('it is closed');
     if (this.readOnly) throw new ReadOnlyStoreError(this.readOnlyReason);
+    if (this.broken) throw this.broken;
   }
 
   private query(sql: string, params: SqlValue[]): RecordedEvent[] {
@@ -305,5 +968,70 @@ export class SqlJsEventStore implements EventStore {
 
   private scalar(sql: string, params: SqlValue[] = []): SqlValue | undefined {
     return this.rows(sql, params)[0]?.[0];
+  }
+}
+
+function checkAppendSize(events: readonly { data: string; metadata: string }[]): void {
+  let total = 0;
+  for (const e of events) total += e.data.length + e.metadata.length;
+  // Length in UTF-16 units is a lower bound of the UTF-8 size; measure exactly only near the limit.
+  if (total * 3 > MAX_APPEND_BYTES) {
+    total = events.reduce((sum, e) => sum + Buffer.byteLength(e.data) + Buffer.byteLength(e.metadata), 0);
+  }
+  if (total > MAX_APPEND_BYTES) {
+    throw new InvalidEventError(`One append holds at most ${MAX_APPEND_BYTES / (1024 * 1024)} MiB of data and metadata; this one holds ${(total / (1024 * 1024)).toFixed(1)} MiB.`);
+  }
+}
+
+/** Reads a whole file into one buffer, reporting progress in chunks. */
+function readFileWithProgress(file: string, onProgress?: (p: OpenProgress) => void): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const total = fs.fstatSync(fd).size;
+    const buf = Buffer.allocUnsafe(total);
+    let done = 0;
+    onProgress?.({ phase: 'reading', done: 0, total });
+    while (done < total) {
+      const n = fs.readSync(fd, buf, done, Math.min(READ_CHUNK_BYTES, total - done), done);
+      if (n === 0) break;
+      done += n;
+      onProgress?.({ phase: 'reading', done, total });
+    }
+    return done === total ? buf : buf.subarray(0, done);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * True when `bytes` are exactly the snapshot the journal says the store wrote (same size, same CRC-32).
+ * Such a snapshot came from a database that passed the checks when it was opened, and the checksum
+ * shows that not one byte changed since (a stronger check than quick_check, which does not read
+ * the payloads): its integrity scan can be skipped. Any other snapshot gets the full check.
+ */
+function isRecordedSnapshot(bytes: Uint8Array, journal: string): boolean {
+  let header: JournalHeader | undefined;
+  try {
+    header = peekJournalHeader(journal);
+  } catch {
+    return false; // a damaged journal is reported when it is read
+  }
+  return header?.snapshot !== undefined && header.snapshot.bytes === bytes.length && crc32(bytes) === header.snapshot.crc32;
+}
+
+function peekJournalHeader(file: string): JournalHeader | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    return decodeHeader(readExactly(fd, JOURNAL_HEADER_BYTES, 0));
+  } catch (e) {
+    if (e instanceof JournalCorruptError) throw new StoreUnreadableError(file, `the journal is damaged: ${e.message}`);
+    throw e;
+  } finally {
+    fs.closeSync(fd);
   }
 }

@@ -69,9 +69,38 @@ export interface ReadStreamOptions {
 }
 
 export interface ListStreamsOptions {
+  /** Skips this many streams (cost grows with the offset; prefer `after` for deep pages). */
   readonly offset?: number;
   readonly limit?: number;
+  /** Only streams whose id starts with this (case-sensitive). */
   readonly prefix?: string;
+  /** Only streams whose id sorts after this one: the cursor for the next page. */
+  readonly after?: string;
+}
+
+/** An event for a bulk import: appended at the end of its stream; an event id already stored in that stream is skipped. */
+export interface ImportEvent {
+  readonly streamId: string;
+  readonly eventId?: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata?: EventMetadata;
+}
+
+export interface ImportedEvent {
+  readonly eventId: string;
+  readonly streamId: string;
+  readonly globalPosition: number;
+  readonly streamVersion: number;
+  /** False when the event id was already stored (in the same stream): nothing new was written. */
+  readonly appended: boolean;
+}
+
+/** Progress while a store opens: bytes read, the integrity check, the journal replayed. */
+export interface OpenProgress {
+  readonly phase: 'reading' | 'checking' | 'replaying';
+  readonly done: number;
+  readonly total: number;
 }
 
 /** The append-only event store every other part depends on. */
@@ -88,5 +117,10 @@ export interface EventStore {
   listStreams(options?: ListStreamsOptions): StreamInfo[];
   lastPosition(): number;
   stats(): StoreStats;
+  /**
+   * Picks up events other processes appended since this store last looked, and returns them in
+   * global order (call it when the store's files change). Stores that only one process writes may omit it.
+   */
+  refresh?(): RecordedEvent[];
   close(): Promise<void>;
 }

@@ -1,0 +1,455 @@
+import * as fs from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { CommandHandler } from './core/application/commandHandler';
+import { seedDemoData } from './core/application/demoData';
+import { EventBus } from './core/application/eventBus';
+import { builtInAggregates } from './core/domain/aggregates';
+import { DomainError } from './core/domain/errors';
+import { ConcurrencyError, InvalidEventError, ReadOnlyStoreError, StoreLockedError, StoreUnreadableError } from './core/eventStore/errors';
+import { SqlJsEventStore, type OpenStoreOptions } from './core/eventStore/sqlJsEventStore';
+import type { ExpectedVersion, ImportEvent, RecordedEvent } from './core/eventStore/types';
+import { MAX_APPEND_BYTES, MAX_EVENT_BYTES } from './core/eventStore/validation';
+import { verifyStore } from './core/eventStore/verify';
+
+/** Exit codes: part of the CLI's contract with scripts. */
+export const EXIT = {
+  ok: 0,
+  /** Bad usage or bad input (including an event the store refuses). */
+  usage: 1,
+  /** The domain rejected the command (exec, seed). */
+  rejected: 2,
+  /** The stream was not at the expected version. */
+  conflict: 3,
+  /** The store cannot be read: missing, corrupt, not a store, or an I/O error. */
+  unreadable: 4,
+  /** Another process holds the store's lock for longer than --lock-timeout. */
+  locked: 5,
+} as const;
+
+export interface CliIo {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly stdin: Readable;
+}
+
+class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+const HELP = `Usage: event-store <command> --store FILE [options]
+
+Commands:
+  append   --stream ID --type TYPE --data JSON [--metadata JSON]
+           [--expected-version N|no-stream|any] [--event-id ID]
+           Appends one event; prints {"globalPosition":P,"streamVersion":V} once it is durable.
+  import   [--ack] [--batch N] [PATH|-]
+           Appends NDJSON lines {"streamId","type","data","metadata"?,"eventId"?} (stdin when no
+           PATH or "-"), up to N (default 2000) per transaction and fsync. With --ack prints
+           {"ack":P,"eventId":...} for each event as soon as it is durable. An event id already
+           stored in the same stream is skipped. Stops at the first bad line (the lines before it
+           are imported). Ends with {"imported":N,"skipped":K,"seconds":S}.
+  export   [--from P] [--to P]   Prints the events from position P (default 1) as NDJSON, in global order.
+  stats                 Prints {"events","streams","lastPosition","eventTypes",...}.
+  verify                Checks the store; exits 0 when sound, else prints one finding per line.
+  exec     --command JSON   Runs a command through the write model, e.g.
+           {"type":"CreateUser","data":{"userId":"u1","name":"Ada"}}; prints the events appended.
+  seed                  Runs the demo commands; prints the events appended.
+
+JSON values may also be given as @PATH (a file) or @- (stdin).
+Writing commands accept --lock-timeout MS (default 10000): how long to wait for another writer.
+
+Exit codes: 0 ok, 1 bad usage or input, 2 command rejected by the domain, 3 concurrency conflict,
+4 store unreadable or corrupt, 5 store locked by another process.
+Limits: ${MAX_EVENT_BYTES} bytes of data + metadata per event, ${MAX_APPEND_BYTES} bytes per append.
+`;
+
+interface Args {
+  readonly command: string | undefined;
+  readonly options: Map<string, string | true>;
+  readonly positionals: string[];
+}
+
+const FLAGS = new Set(['ack', 'help']);
+
+function parseArgs(argv: readonly string[]): Args {
+  const options = new Map<string, string | true>();
+  const positionals: string[] = [];
+  let command: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '-h') options.set('help', true);
+    else if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const name = arg.slice(2, eq === -1 ? undefined : eq);
+      if (name.length === 0) throw new UsageError(`"${arg}" is not an option.`);
+      if (FLAGS.has(name)) {
+        if (eq !== -1) throw new UsageError(`--${name} takes no value.`);
+        options.set(name, true);
+        continue;
+      }
+      let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
+      if (value === undefined) {
+        value = argv[i + 1];
+        if (value === undefined || (value.startsWith('--') && value.length > 2)) throw new UsageError(`--${name} needs a value.`);
+        i++;
+      }
+      if (options.has(name)) throw new UsageError(`--${name} is given twice.`);
+      options.set(name, value);
+    } else if (command === undefined) command = arg;
+    else positionals.push(arg);
+  }
+  return { command, options, positionals };
+}
+
+function checkOptions(args: Args, allowed: readonly string[], maxPositionals = 0): void {
+  for (const name of args.options.keys()) {
+    if (name !== 'help' && name !== 'store' && !allowed.includes(name)) throw new UsageError(`${args.command} does not take --${name} (see event-store --help).`);
+  }
+  if (args.positionals.length > maxPositionals) throw new UsageError(`Unexpected argument "${args.positionals[maxPositionals]}" (see event-store --help).`);
+}
+
+function option(args: Args, name: string): string | undefined {
+  const value = args.options.get(name);
+  return value === true ? undefined : value;
+}
+
+function required(args: Args, name: string): string {
+  const value = option(args, name);
+  if (value === undefined) throw new UsageError(`${args.command} needs --${name} (see event-store --help).`);
+  return value;
+}
+
+async function readAll(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A JSON option: inline text, @PATH or @- (stdin). */
+async function jsonOption(args: Args, name: string, io: CliIo, what: string): Promise<unknown> {
+  const raw = option(args, name);
+  if (raw === undefined) return undefined;
+  let text = raw;
+  if (raw.startsWith('@')) {
+    const source = raw.slice(1);
+    try {
+      text = source === '-' ? await readAll(io.stdin) : fs.readFileSync(source, 'utf8');
+    } catch (e) {
+      throw new UsageError(`The ${what} file ${source} cannot be read: ${(e as Error).message}.`);
+    }
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new UsageError(`The ${what} (--${name}) is not valid JSON: ${(e as Error).message}.`);
+  }
+}
+
+function parseExpectedVersion(raw: string | undefined): ExpectedVersion | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === 'any' || raw === 'no-stream') return raw;
+  if (/^\d+$/.test(raw) && Number.isSafeInteger(Number(raw))) return Number(raw);
+  throw new UsageError(`--expected-version must be a whole number, "no-stream" or "any"; got "${raw}".`);
+}
+
+function parseCount(raw: string | undefined, name: string, fallback: number, min = 0): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw)) || Number(raw) < min) throw new UsageError(`--${name} must be a whole number >= ${min}; got "${raw}".`);
+  return Number(raw);
+}
+
+/** Writes respecting backpressure, so a large export does not pile up in memory. */
+function write(out: Writable, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ok = out.write(text, (e) => (e ? reject(e) : undefined));
+    if (ok) resolve();
+    else out.once('drain', resolve);
+  });
+}
+
+function eventLine(e: RecordedEvent): string {
+  // Keys in the documented order.
+  return JSON.stringify({
+    globalPosition: e.globalPosition,
+    streamId: e.streamId,
+    streamVersion: e.streamVersion,
+    eventId: e.eventId,
+    type: e.type,
+    data: e.data,
+    metadata: e.metadata,
+    recordedAt: e.recordedAt,
+  });
+}
+
+function storeOptions(args: Args, io: CliIo, readOnly: boolean): OpenStoreOptions {
+  const journalLimit = process.env.EVENT_STORE_JOURNAL_LIMIT;
+  return {
+    path: required(args, 'store'),
+    readOnly,
+    readOnlyReason: 'this command only reads',
+    lockTimeoutMs: parseCount(option(args, 'lock-timeout'), 'lock-timeout', 10_000),
+    ...(journalLimit && /^\d+$/.test(journalLimit) ? { compaction: { minJournalBytes: Number(journalLimit), journalFraction: 0 } } : {}),
+    onWarning: (message) => void io.stderr.write(`warning: ${message}\n`),
+  };
+}
+
+async function withStore<T>(args: Args, io: CliIo, readOnly: boolean, run: (store: SqlJsEventStore) => Promise<T>): Promise<T> {
+  const options = storeOptions(args, io, readOnly);
+  const store = await SqlJsEventStore.open(options);
+  try {
+    return await run(store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function appendCommand(args: Args, io: CliIo): Promise<number> {
+  checkOptions(args, ['stream', 'type', 'data', 'metadata', 'expected-version', 'event-id', 'lock-timeout']);
+  const streamId = required(args, 'stream');
+  const type = required(args, 'type');
+  required(args, 'data');
+  const data = await jsonOption(args, 'data', io, 'event data');
+  const metadata = await jsonOption(args, 'metadata', io, 'event metadata');
+  const expectedVersion = parseExpectedVersion(option(args, 'expected-version'));
+  const eventId = option(args, 'event-id');
+  return withStore(args, io, false, async (store) => {
+    const result = await store.append(
+      streamId,
+      [{ type, data, ...(metadata === undefined ? {} : { metadata: metadata as Record<string, unknown> }), ...(eventId === undefined ? {} : { eventId }) }],
+      expectedVersion === undefined ? {} : { expectedVersion },
+    );
+    const last = result.events[result.events.length - 1]!;
+    await write(io.stdout, `${JSON.stringify({ globalPosition: last.globalPosition, streamVersion: last.streamVersion })}\n`);
+    return EXIT.ok;
+  });
+}
+
+/** One NDJSON line of an import, checked for shape (the store checks the values). */
+function importLine(line: string, lineNo: number): ImportEvent {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch (e) {
+    throw new UsageError(`Line ${lineNo} is not valid JSON: ${(e as Error).message}.`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`Line ${lineNo} is not a JSON object.`);
+  const o = parsed as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!['streamId', 'type', 'data', 'metadata', 'eventId'].includes(key)) throw new UsageError(`Line ${lineNo} has an unknown field "${key}" (expected streamId, type, data, metadata, eventId).`);
+  }
+  if (!('data' in o)) throw new UsageError(`Line ${lineNo} has no "data".`);
+  return o as unknown as ImportEvent;
+}
+
+const IMPORT_BATCH_EVENTS = 2000;
+const IMPORT_BATCH_BYTES = 4 * 1024 * 1024;
+
+async function importCommand(args: Args, io: CliIo): Promise<number> {
+  checkOptions(args, ['ack', 'lock-timeout', 'batch'], 1);
+  const source = args.positionals[0];
+  const ack = args.options.get('ack') === true;
+  const batchLimit = parseCount(option(args, 'batch'), 'batch', IMPORT_BATCH_EVENTS, 1);
+  let input: Readable;
+  if (source === undefined || source === '-') input = io.stdin;
+  else {
+    if (!fs.existsSync(source)) throw new UsageError(`The import file ${source} does not exist.`);
+    input = fs.createReadStream(source, { highWaterMark: 1024 * 1024 });
+  }
+  const started = process.hrtime.bigint();
+  return withStore(args, io, false, async (store) => {
+    let imported = 0;
+    let skipped = 0;
+    let batch: { event: ImportEvent; lineNo: number }[] = [];
+    let batchBytes = 0;
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const current = batch;
+      batch = [];
+      batchBytes = 0;
+      let results;
+      try {
+        results = await store.importEvents(current.map((b) => b.event));
+      } catch (e) {
+        if (!InvalidEventError.is(e) || e.eventIndex === undefined) throw e;
+        // The lines before the bad one are imported (and acknowledged); the bad one is the error.
+        if (e.eventIndex > 0) {
+          batch = current.slice(0, e.eventIndex);
+          await flush();
+        }
+        throw new InvalidEventError(`Line ${current[e.eventIndex]!.lineNo}: ${e.message}`);
+      }
+      let out = '';
+      for (const r of results) {
+        if (r.appended) imported += 1;
+        else skipped += 1;
+        if (ack) out += `${JSON.stringify({ ack: r.globalPosition, eventId: r.eventId })}\n`;
+      }
+      if (out) await write(io.stdout, out);
+    };
+
+    let lineNo = 0;
+    let carry = '';
+    const iterator = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+    let pending = iterator.next();
+    for (;;) {
+      // When the input pauses, commit what has arrived, so acknowledgements are not held back.
+      let next = await Promise.race([pending, new Promise<'idle'>((resolve) => setImmediate(() => resolve('idle')))]);
+      if (next === 'idle') {
+        await flush();
+        next = await pending;
+      }
+      if (next.done) break;
+      pending = iterator.next();
+      const text = carry + (typeof next.value === 'string' ? next.value : next.value.toString('utf8'));
+      const lines = text.split('\n');
+      carry = lines.pop()!;
+      for (const raw of lines) {
+        lineNo += 1;
+        const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+        if (line.trim().length === 0) continue;
+        let event: ImportEvent;
+        try {
+          event = importLine(line, lineNo);
+        } catch (e) {
+          await flush(); // the lines before the bad one are imported
+          throw e;
+        }
+        batch.push({ event, lineNo });
+        batchBytes += line.length;
+        if (batch.length >= batchLimit || batchBytes >= IMPORT_BATCH_BYTES) await flush();
+      }
+    }
+    if (carry.trim().length > 0) {
+      lineNo += 1;
+      let event: ImportEvent;
+      try {
+        event = importLine(carry, lineNo);
+      } catch (e) {
+        await flush();
+        throw e;
+      }
+      batch.push({ event, lineNo });
+    }
+    await flush();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    await write(io.stdout, `${JSON.stringify({ imported, skipped, seconds: Math.round(seconds * 1000) / 1000 })}\n`);
+    return EXIT.ok;
+  });
+}
+
+async function exportCommand(args: Args, io: CliIo): Promise<number> {
+  checkOptions(args, ['from', 'to']);
+  const from = parseCount(option(args, 'from'), 'from', 1, 1);
+  const to = parseCount(option(args, 'to'), 'to', Number.MAX_SAFE_INTEGER, 0);
+  return withStore(args, io, true, async (store) => {
+    const page = 5000;
+    for (let after = from - 1; after < to; ) {
+      const events = store.readAll({ after, limit: Math.min(page, to - after) });
+      if (events.length === 0) break;
+      await write(io.stdout, events.map((e) => `${eventLine(e)}\n`).join(''));
+      after = events[events.length - 1]!.globalPosition;
+    }
+    return EXIT.ok;
+  });
+}
+
+async function statsCommand(args: Args, io: CliIo): Promise<number> {
+  checkOptions(args, []);
+  return withStore(args, io, true, async (store) => {
+    const stats = store.stats();
+    const files = store.fileStats();
+    await write(io.stdout, `${JSON.stringify({ ...stats, snapshotBytes: files.snapshotBytes, journalBytes: files.journalBytes })}\n`);
+    return EXIT.ok;
+  });
+}
+
+async function verifyCommand(args: Args, io: CliIo): Promise<number> {
+  checkOptions(args, []);
+  const report = await verifyStore(required(args, 'store'));
+  if (report.ok) {
+    const { findings: _findings, ...summary } = report;
+    await write(io.stdout, `${JSON.stringify(summary)}\n`);
+    return EXIT.ok;
+  }
+  await write(io.stdout, report.findings.map((f) => `${JSON.stringify({ finding: f })}\n`).join(''));
+  io.stderr.write(`The store ${required(args, 'store')} is not sound: ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'} (listed on stdout).\n`);
+  return EXIT.unreadable;
+}
+
+function newHandler(store: SqlJsEventStore): CommandHandler {
+  return new CommandHandler(store, new EventBus(), builtInAggregates);
+}
+
+async function execCommand(args: Args, io: CliIo): Promise<number> {
+  checkOptions(args, ['command', 'lock-timeout']);
+  required(args, 'command');
+  const command = (await jsonOption(args, 'command', io, 'command')) as { type?: unknown; data?: unknown; metadata?: Record<string, unknown> } | null;
+  if (command === null || typeof command !== 'object' || Array.isArray(command)) throw new UsageError('The command (--command) must be a JSON object like {"type":"CreateUser","data":{...}}.');
+  return withStore(args, io, false, async (store) => {
+    const result = await newHandler(store).execute({ ...(command as { type: string; data: unknown }), metadata: { ...(command.metadata ?? {}), source: 'cli' } });
+    await write(io.stdout, result.events.map((e) => `${eventLine(e)}\n`).join(''));
+    return EXIT.ok;
+  });
+}
+
+async function seedCommand(args: Args, io: CliIo): Promise<number> {
+  checkOptions(args, ['lock-timeout']);
+  return withStore(args, io, false, async (store) => {
+    const results = await seedDemoData(newHandler(store), 'cli');
+    await write(io.stdout, results.flatMap((r) => r.events.map((e) => `${eventLine(e)}\n`)).join(''));
+    return EXIT.ok;
+  });
+}
+
+const COMMANDS: Record<string, (args: Args, io: CliIo) => Promise<number>> = {
+  append: appendCommand,
+  import: importCommand,
+  export: exportCommand,
+  stats: statsCommand,
+  verify: verifyCommand,
+  exec: execCommand,
+  seed: seedCommand,
+};
+
+/** Maps an error to its exit code and one sentence for stderr. */
+export function describeFailure(e: unknown): { code: number; message: string } {
+  const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof UsageError || InvalidEventError.is(e) || ReadOnlyStoreError.is(e)) return { code: EXIT.usage, message };
+  if (DomainError.is(e)) return { code: EXIT.rejected, message: `The command was rejected: ${message}` };
+  if (ConcurrencyError.is(e)) return { code: EXIT.conflict, message };
+  if (StoreLockedError.is(e)) return { code: EXIT.locked, message };
+  if (StoreUnreadableError.is(e)) return { code: EXIT.unreadable, message };
+  const errno = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno)) return { code: EXIT.unreadable, message: `The store could not be read or written: ${message}` };
+  return { code: EXIT.usage, message: `Unexpected error: ${message}` };
+}
+
+export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
+  try {
+    const args = parseArgs(argv);
+    if (args.command === undefined || args.command === 'help') {
+      (args.command === undefined && !args.options.has('help') ? io.stderr : io.stdout).write(HELP);
+      return args.command === undefined && !args.options.has('help') ? EXIT.usage : EXIT.ok;
+    }
+    const run = COMMANDS[args.command];
+    if (!run) throw new UsageError(`Unknown command "${args.command}"; the commands are ${Object.keys(COMMANDS).join(', ')} (see event-store --help).`);
+    if (args.options.has('help')) {
+      io.stdout.write(HELP);
+      return EXIT.ok;
+    }
+    return await run(args, io);
+  } catch (e) {
+    const { code, message } = describeFailure(e);
+    io.stderr.write(`${message.replace(/\s*\n\s*/g, ' ')}\n`);
+    return code;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,49 @@
+// Opens a store in a fresh process and reports the time and the peak memory (max RSS) it took:
+//   node out/test/bench/openProbe.js store|bare FILE
+// "store" opens it as the extension does (SqlJsEventStore.open: read, integrity check, schema
+// check, journal replay); "bare" is the baseline: sql.js holding the same file, nothing checked.
+import * as fs from 'node:fs';
+import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
+import { loadSqlJs } from '../../src/core/eventStore/sqlJs';
+
+/**
+ * Peak resident memory of this process in MB. On Linux from /proc (VmHWM): getrusage's maxRSS is
+ * inherited across fork and exec, so a child spawned by a large parent would report the parent's peak.
+ */
+function peakRssMb(): number {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) return Number(hwm[1]) / 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+async function probe(mode: string, file: string): Promise<void> {
+  const SQL = await loadSqlJs();
+  const rssBefore = peakRssMb();
+  const t0 = process.hrtime.bigint();
+  let events: number;
+  let close: () => Promise<void> | void;
+  if (mode === 'store') {
+    const store = await SqlJsEventStore.open({ path: file, compaction: { onClose: 'never' } });
+    events = store.lastPosition();
+    close = () => store.close();
+  } else if (mode === 'bare') {
+    const db = new SQL.Database(fs.readFileSync(file));
+    events = db.exec('SELECT max(global_position) FROM events')[0]!.values[0]![0] as number;
+    close = () => db.close();
+  } else {
+    throw new Error(`Unknown probe mode ${mode}.`);
+  }
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const maxRssMb = peakRssMb();
+  await close();
+  process.stdout.write(`${JSON.stringify({ mode, events, ms, maxRssMb, baseRssMb: rssBefore })}\n`);
+}
+
+void probe(process.argv[2] ?? '', process.argv[3] ?? '').catch((e: Error) => {
+  process.stderr.write(`${e.message}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,362 @@
+// `npm run bench`: the embedded store's figures, each beside a baseline measured in the same run.
+//   BENCH_SIZES=1000,100000,1000000  store sizes for append latency (and the largest for open,
+//                                   memory and rebuild); BENCH_IMPORT=100000 events for the import.
+// Prints a table, then one JSON line with every figure.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Projector } from '../../src/core/application/projector';
+import { builtInProjections } from '../../src/core/projections/builtIn';
+import { SCHEMA_SQL } from '../../src/core/eventStore/schema';
+import { loadSqlJs } from '../../src/core/eventStore/sqlJs';
+import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
+import { benchEvents, type BenchEvent } from './benchEvents';
+
+interface BetterSqlite {
+  pragma(sql: string): unknown;
+  exec(sql: string): void;
+  prepare(sql: string): { run(...params: unknown[]): unknown };
+  transaction<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void;
+  close(): void;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const BetterSqlite3 = require('better-sqlite3') as new (file: string) => BetterSqlite;
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const PROBE = path.join(__dirname, 'openProbe.js');
+
+const sizes = (process.env.BENCH_SIZES ?? '1000,100000,1000000')
+  .split(',')
+  .map((s) => Number(s.trim()))
+  .filter((n) => Number.isSafeInteger(n) && n > 0)
+  .sort((a, b) => a - b);
+const largest = sizes[sizes.length - 1]!;
+const importCount = Number(process.env.BENCH_IMPORT ?? Math.min(100_000, Math.max(largest, 10_000)));
+const IMPORT_BATCH = 1000;
+/** Appends measured per size (after 20 that warm up). */
+const APPENDS = 300;
+
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+const quantile = (xs: readonly number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+};
+const median = (xs: readonly number[]) => quantile(xs, 0.5);
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+interface Row {
+  readonly metric: string;
+  readonly ours: string;
+  readonly baseline: string;
+  readonly ratio: string;
+  readonly goal: string;
+  readonly pass?: boolean;
+}
+const rows: Row[] = [];
+const figures: Record<string, unknown> = { sizes, importCount, node: process.version, cpus: os.cpus().length, platform: `${os.platform()} ${os.arch()}` };
+
+// ------------------------------------------------------------------ import
+
+async function importOurs(file: string, events: readonly BenchEvent[]): Promise<{ perSecond: number; closeMs: number; bytes: number }> {
+  const store = await SqlJsEventStore.open({ path: file });
+  const t0 = now();
+  for (let i = 0; i < events.length; i += IMPORT_BATCH) await store.importEvents(events.slice(i, i + IMPORT_BATCH));
+  const ms = now() - t0;
+  const c0 = now();
+  await store.close();
+  return { perSecond: (events.length / ms) * 1000, closeMs: now() - c0, bytes: fs.statSync(file).size };
+}
+
+/** The baseline: better-sqlite3 (native SQLite, WAL, a file) inserting the same events into the same schema, in the same batches. */
+function importBaseline(file: string, events: readonly BenchEvent[]): { perSecond: number } {
+  const db = new BetterSqlite3(file);
+  db.pragma('journal_mode = WAL');
+  db.exec(SCHEMA_SQL);
+  const insert = db.prepare('INSERT INTO events (global_position, stream_id, stream_version, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const upsert = db.prepare('INSERT INTO streams (stream_id, version, last_position) VALUES (?, ?, ?) ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, last_position = excluded.last_position');
+  const batch = db.transaction((from: number, slice: readonly BenchEvent[]) => {
+    const at = new Date().toISOString();
+    const last = new Map<string, [number, number]>();
+    slice.forEach((e, k) => {
+      insert.run(from + k + 1, e.streamId, e.streamVersion, e.eventId, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata ?? {}), at);
+      last.set(e.streamId, [e.streamVersion, from + k + 1]);
+    });
+    for (const [streamId, [version, position]] of last) upsert.run(streamId, version, position);
+  });
+  const t0 = now();
+  for (let i = 0; i < events.length; i += IMPORT_BATCH) batch(i, events.slice(i, i + IMPORT_BATCH));
+  const ms = now() - t0;
+  db.close();
+  return { perSecond: (events.length / ms) * 1000 };
+}
+
+async function benchImport(dir: string): Promise<void> {
+  log(`import: ${fmt(importCount)} events in batches of ${IMPORT_BATCH}...`);
+  const events = benchEvents(0, importCount, importCount);
+  const ours: number[] = [];
+  const base: number[] = [];
+  let closeMs = 0;
+  let bytes = 0;
+  for (let round = 0; round < 3; round++) {
+    const r = await importOurs(path.join(dir, `import-${round}`, 'events.db'), events);
+    ours.push(r.perSecond);
+    closeMs = r.closeMs;
+    bytes = r.bytes;
+    base.push(importBaseline(path.join(dir, `import-${round}`, 'baseline.db'), events).perSecond);
+  }
+  const best = Math.max(...ours);
+  const bestBase = Math.max(...base);
+  const ratio = best / bestBase;
+  rows.push({ metric: `import ${fmt(importCount)} events (events/s, best of 3)`, ours: fmt(best), baseline: `${fmt(bestBase)} better-sqlite3 WAL`, ratio: `${ratio.toFixed(2)}×`, goal: '>= 0.40×', pass: ratio >= 0.4 });
+  figures.import = { events: importCount, oursPerSecond: ours, baselinePerSecond: base, ratio, closeMs, snapshotBytes: bytes, bytesPerEvent: bytes / importCount };
+
+  if (fs.existsSync(CLI)) {
+    const feed = path.join(dir, 'import.ndjson');
+    fs.writeFileSync(feed, events.map((e) => JSON.stringify({ streamId: e.streamId, type: e.type, data: e.data, metadata: e.metadata, eventId: e.eventId })).join('\n') + '\n');
+    const store = path.join(dir, 'cli-import', 'events.db');
+    const t0 = now();
+    const r = spawnSync(process.execPath, [CLI, 'import', '--store', store, feed], { encoding: 'utf8' });
+    const wallMs = now() - t0;
+    if (r.status === 0) {
+      const done = JSON.parse(r.stdout.trim().split('\n').pop()!) as { imported: number; seconds: number };
+      const perSecond = done.imported / done.seconds;
+      rows.push({ metric: 'CLI import of the same NDJSON (events/s)', ours: fmt(perSecond), baseline: `${fmt(bestBase)} better-sqlite3 WAL`, ratio: `${(perSecond / bestBase).toFixed(2)}×`, goal: 'info' });
+      figures.cliImport = { perSecond, wallMs };
+    } else log(`CLI import failed: ${r.stderr}`);
+  }
+}
+
+// ------------------------------------------------------------------ stores of each size
+
+async function buildStore(file: string, total: number): Promise<number> {
+  const t0 = now();
+  const store = await SqlJsEventStore.open({ path: file });
+  for (let i = 0; i < total; i += 10_000) await store.importEvents(benchEvents(i, Math.min(10_000, total - i), total));
+  await store.compact();
+  await store.close();
+  return now() - t0;
+}
+
+/**
+ * Acknowledged-append latency at every size, interleaved (one append to each store in turn), so that
+ * disk noise during the run weighs on every size alike. Each append is what a command does: read the
+ * stream's version, append one event expecting it, wait for the fsync.
+ */
+async function benchAppends(files: ReadonlyMap<number, string>): Promise<Map<number, { p50: number; p95: number; p99: number }>> {
+  const stores = new Map<number, SqlJsEventStore>();
+  for (const [total, file] of files) stores.set(total, await SqlJsEventStore.open({ path: file, compaction: { onClose: 'never' } }));
+  const latencies = new Map<number, number[]>([...files.keys()].map((t) => [t, []]));
+  for (let k = 0; k < APPENDS + 20; k++) {
+    for (const [total, store] of stores) {
+      const streamId = `user-${(k * 7919) % Math.max(1, Math.floor(total / 20))}`;
+      const expectedVersion = store.streamVersion(streamId);
+      const t0 = now();
+      await store.append(streamId, [{ type: 'UserRenamed', data: { userId: streamId.slice(5), oldName: 'a', name: `b${k}` }, metadata: { correlationId: `bench-${k}` } }], { expectedVersion });
+      if (k >= 20) latencies.get(total)!.push(now() - t0); // the first 20 warm up
+    }
+  }
+  const result = new Map<number, { p50: number; p95: number; p99: number }>();
+  for (const [total, store] of stores) {
+    figures[`reads${total}`] = benchReads(store, total);
+    await store.compact(); // so the bare baseline below reads the same events from the snapshot alone
+    await store.close();
+    const xs = latencies.get(total)!;
+    result.set(total, { p50: quantile(xs, 0.5), p95: quantile(xs, 0.95), p99: quantile(xs, 0.99) });
+  }
+  return result;
+}
+
+/** The reads a UI makes, at this size: each the median of 5, in ms. */
+function benchReads(store: SqlJsEventStore, total: number): Record<string, number> {
+  const time = (fn: () => unknown) => {
+    const xs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = now();
+      fn();
+      xs.push(now() - t0);
+    }
+    return median(xs);
+  };
+  const streams = Math.max(1, Math.floor(total / 20));
+  const middle = `user-${Math.floor(streams / 2)}`;
+  const s0 = now();
+  store.stats();
+  const firstStats = now() - s0;
+  return {
+    listStreamsFirstPage: time(() => store.listStreams({ limit: 100 })),
+    listStreamsAfterCursor: time(() => store.listStreams({ after: middle, limit: 100 })),
+    listStreamsPrefixPage: time(() => store.listStreams({ prefix: 'user-4', limit: 100 })),
+    listStreamsOffsetHalf: time(() => store.listStreams({ offset: Math.floor(streams / 2), limit: 100 })),
+    readStream50: time(() => store.readStream(middle, { limit: 50 })),
+    readAllWindow100: time(() => store.readAll({ after: Math.floor(total / 2), limit: 100 })),
+    statsFirstCall: firstStats,
+    statsAfter: time(() => store.stats()),
+  };
+}
+
+function probe(mode: 'store' | 'bare', file: string): { ms: number; maxRssMb: number } {
+  const r = spawnSync(process.execPath, [PROBE, mode, file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`open probe (${mode}) failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as { ms: number; maxRssMb: number };
+}
+
+async function benchRebuild(file: string, total: number): Promise<void> {
+  const store = await SqlJsEventStore.open({ path: file, readOnly: true });
+  const rates = { projector: [] as number[], projectorWithoutCopies: [] as number[], counting: [] as number[], bare: [] as number[] };
+  const SQL = await loadSqlJs();
+  const bare = new SQL.Database(fs.readFileSync(file));
+  for (let round = 0; round < 2; round++) {
+    let t0 = now();
+    const stmt = bare.prepare('SELECT global_position, stream_id, stream_version, event_id, type, data, metadata, recorded_at FROM events ORDER BY global_position');
+    const bareCounts = new Map<string, number>();
+    let m = 0;
+    while (stmt.step()) {
+      const row = stmt.get();
+      JSON.parse(row[5] as string);
+      JSON.parse(row[6] as string);
+      bareCounts.set(row[4] as string, (bareCounts.get(row[4] as string) ?? 0) + 1);
+      m += 1;
+    }
+    stmt.free();
+    rates.bare.push((m / (now() - t0)) * 1000);
+
+    t0 = now();
+    const counts = new Map<string, number>();
+    let n = 0;
+    store.forEach((e) => {
+      counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
+      n += 1;
+    });
+    rates.counting.push((n / (now() - t0)) * 1000);
+    if (n !== total || m !== n) throw new Error(`rebuild saw ${n} events, bare scan ${m}; expected ${total}`);
+  }
+  // The project's Projector with every built-in read model, once: as configured (it also keeps a deep
+  // copy of every read model each 1000 events, for the replay), and without those copies.
+  let t0 = now();
+  const applied = new Projector(store, builtInProjections, undefined).rebuild();
+  rates.projector.push((applied / (now() - t0)) * 1000);
+  t0 = now();
+  const folded = new Projector(store, builtInProjections, undefined, { snapshotEvery: Number.MAX_SAFE_INTEGER }).rebuild();
+  rates.projectorWithoutCopies.push((folded / (now() - t0)) * 1000);
+  bare.close();
+  await store.close();
+  const bestBare = Math.max(...rates.bare);
+  const projectorRatio = Math.max(...rates.projector) / bestBare;
+  const countingRatio = Math.max(...rates.counting) / bestBare;
+  rows.push({
+    metric: `read-model rebuild, Projector + built-in projections, ${fmt(total)} (events/s, once)`,
+    ours: fmt(Math.max(...rates.projector)),
+    baseline: `${fmt(bestBare)} bare sql.js scan + JSON.parse`,
+    ratio: `${projectorRatio.toFixed(2)}×`,
+    goal: '>= 0.8×',
+    pass: projectorRatio >= 0.8,
+  });
+  rows.push({
+    metric: `  the same Projector without its replay copies (events/s, once)`,
+    ours: fmt(Math.max(...rates.projectorWithoutCopies)),
+    baseline: `${fmt(bestBare)} bare sql.js scan + JSON.parse`,
+    ratio: `${(Math.max(...rates.projectorWithoutCopies) / bestBare).toFixed(2)}×`,
+    goal: 'info',
+  });
+  rows.push({
+    metric: `rebuild, counting projection over store.forEach, ${fmt(total)} (events/s)`,
+    ours: fmt(Math.max(...rates.counting)),
+    baseline: `${fmt(bestBare)} bare sql.js scan + JSON.parse`,
+    ratio: `${countingRatio.toFixed(2)}×`,
+    goal: '>= 0.8×',
+    pass: countingRatio >= 0.8,
+  });
+  figures.rebuild = { events: total, ...rates, projectorRatio, countingRatio };
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-bench-'));
+  const started = now();
+  try {
+    await benchImport(dir);
+
+    const files = new Map<number, string>();
+    for (const total of sizes) {
+      const file = path.join(dir, `store-${total}`, 'events.db');
+      const buildMs = await buildStore(file, total);
+      log(`store of ${fmt(total)} events built in ${fmt(buildMs / 1000, 1)} s (${fmt(fs.statSync(file).size / 1e6, 1)} MB)`);
+      figures[`build${total}`] = { ms: buildMs, bytes: fs.statSync(file).size };
+      files.set(total, file);
+    }
+    log(`appending to each store in turn (${APPENDS} measured each)...`);
+    const measured = await benchAppends(files);
+    const latency = Object.fromEntries(measured) as Record<number, { p50: number; p95: number; p99: number }>;
+    const smallest = latency[sizes[0]!]!;
+    for (const total of sizes) {
+      const l = latency[total]!;
+      const isLargest = total === largest && sizes.length > 1;
+      const ratio = l.p95 / smallest.p95;
+      rows.push({
+        metric: `acknowledged append with ${fmt(total)} stored: p50 / p95 (ms)`,
+        ours: `${fmt(l.p50, 2)} / ${fmt(l.p95, 2)}`,
+        baseline: total === sizes[0] ? '(the baseline)' : `p95 ${fmt(smallest.p95, 2)} at ${fmt(sizes[0]!)}`,
+        ratio: total === sizes[0] ? '' : `${ratio.toFixed(2)}×`,
+        goal: isLargest ? 'p95 <= 1.5× and < 10 ms' : '',
+        ...(isLargest ? { pass: ratio <= 1.5 && l.p95 < 10 } : {}),
+      });
+    }
+    figures.appendLatencyMs = latency;
+
+    const file = path.join(dir, `store-${largest}`, 'events.db');
+    log(`opening the ${fmt(largest)}-event store in fresh processes...`);
+    const ours: { ms: number; maxRssMb: number }[] = [];
+    const bare: { ms: number; maxRssMb: number }[] = [];
+    for (let i = 0; i < 3; i++) {
+      ours.push(probe('store', file));
+      bare.push(probe('bare', file));
+    }
+    const openMs = median(ours.map((o) => o.ms));
+    const bareMs = median(bare.map((o) => o.ms));
+    const rss = median(ours.map((o) => o.maxRssMb));
+    const bareRss = median(bare.map((o) => o.maxRssMb));
+    rows.push({ metric: `open ${fmt(largest)} events (ms, median of 3)`, ours: fmt(openMs), baseline: `${fmt(bareMs)} bare sql.js load`, ratio: `${(openMs / bareMs).toFixed(2)}×`, goal: '<= 1500 ms', pass: openMs <= 1500 });
+    rows.push({ metric: `peak memory opening ${fmt(largest)} events (MB, max RSS)`, ours: fmt(rss), baseline: `${fmt(bareRss)} bare sql.js`, ratio: `${(rss / bareRss).toFixed(2)}×`, goal: '<= 1.3×', pass: rss / bareRss <= 1.3 });
+    figures.open = { events: largest, ours, bare, openMs, bareMs, rssMb: rss, bareRssMb: bareRss };
+    // The same snapshot without its journal (as a copied file is first opened): the checksum cannot
+    // vouch for it, so the integrity scan (quick_check) runs.
+    const copied = path.join(dir, 'copied', 'events.db');
+    fs.mkdirSync(path.dirname(copied));
+    fs.copyFileSync(file, copied);
+    const scanned = [probe('store', copied), probe('store', copied), probe('store', copied)];
+    const scannedMs = median(scanned.map((o) => o.ms));
+    rows.push({ metric: `  open ${fmt(largest)} with the integrity scan (a copied snapshot, ms)`, ours: fmt(scannedMs), baseline: `${fmt(bareMs)} bare sql.js load`, ratio: `${(scannedMs / bareMs).toFixed(2)}×`, goal: 'info' });
+    figures.openWithScan = { ms: scannedMs, runs: scanned };
+
+    log('rebuilding read models...');
+    await benchRebuild(file, largest + APPENDS + 20);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  figures.totalSeconds = (now() - started) / 1000;
+  printTable();
+  process.stdout.write(`${JSON.stringify({ bench: 'eventStore', ...figures, rows })}\n`);
+}
+
+function printTable(): void {
+  const header: Row = { metric: 'metric', ours: 'store', baseline: 'baseline (same run)', ratio: 'ratio', goal: 'goal' };
+  const all = [header, ...rows];
+  const width = (k: keyof Row) => Math.max(...all.map((r) => String(r[k] ?? '').length));
+  const line = (r: Row) =>
+    `${r.metric.padEnd(width('metric'))}  ${r.ours.padStart(width('ours'))}  ${r.baseline.padEnd(width('baseline'))}  ${r.ratio.padStart(width('ratio'))}  ${r.goal.padEnd(width('goal'))}  ${r.pass === undefined ? '' : r.pass ? 'ok' : 'MISSED'}`;
+  process.stdout.write(`\n${line(header)}\n${'-'.repeat(line(header).length + 6)}\n`);
+  for (const r of rows) process.stdout.write(`${line(r)}\n`);
+  const readKeys = Object.keys(figures).filter((k) => k.startsWith('reads'));
+  if (readKeys.length > 0) {
+    process.stdout.write('\nUI reads (ms, median of 5):\n');
+    for (const k of readKeys) process.stdout.write(`  ${fmt(Number(k.slice(5)))} events: ${Object.entries(figures[k] as Record<string, number>).map(([name, ms]) => `${name} ${ms.toFixed(2)}`).join(', ')}\n`);
+  }
+  process.stdout.write(`\n${fmt(Number(figures.totalSeconds), 0)} s in all; ${os.cpus().length} CPUs, Node ${process.version}.\n`);
+}
+
+void main().catch((e: Error) => {
+  process.stderr.write(`${e.stack ?? e.message}\n`);
+  process.exitCode = 1;
+});
