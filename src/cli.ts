@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { CommandHandler } from './core/application/commandHandler';
 import { seedDemoData } from './core/application/demoData';
 import { EventBus } from './core/application/eventBus';
@@ -292,6 +293,7 @@ async function importCommand(args: Args, io: CliIo): Promise<number> {
 
     let lineNo = 0;
     let carry = '';
+    const decoder = new StringDecoder('utf8');
     const iterator = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
     let pending = iterator.next();
     for (;;) {
@@ -303,7 +305,8 @@ async function importCommand(args: Args, io: CliIo): Promise<number> {
       }
       if (next.done) break;
       pending = iterator.next();
-      const text = carry + (typeof next.value === 'string' ? next.value : next.value.toString('utf8'));
+      // A decoder keeps the bytes of a character split between two chunks until the rest arrives.
+      const text = carry + (typeof next.value === 'string' ? next.value : decoder.write(next.value));
       const lines = text.split('\n');
       carry = lines.pop()!;
       for (const raw of lines) {
@@ -322,6 +325,7 @@ async function importCommand(args: Args, io: CliIo): Promise<number> {
         if (batch.length >= batchLimit || batchBytes >= IMPORT_BATCH_BYTES) await flush();
       }
     }
+    carry += decoder.end();
     if (carry.trim().length > 0) {
       lineNo += 1;
       let event: ImportEvent;

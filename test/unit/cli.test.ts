@@ -185,6 +185,16 @@ describe('CLI (event-store)', () => {
     assert.deepEqual(strip(await cli(['export', '--store', copy])), strip(exported));
   });
 
+  it('import keeps characters whose bytes arrive in two chunks', async () => {
+    const line = Buffer.from(`${JSON.stringify({ streamId: 's', type: 'T', data: { text: 'ü€ 🙂 ok' } })}\n`);
+    const cut = line.indexOf(Buffer.from('€')) + 1; // inside the three bytes of the euro sign
+    const stdout = new PassThrough();
+    const code = await main(['import', '--store', store], { stdout, stderr: new PassThrough(), stdin: Readable.from([line.subarray(0, cut), line.subarray(cut)]) });
+    assert.equal(code, EXIT.ok);
+    const exported = await cli(['export', '--store', store]);
+    assert.deepEqual((exported.lines[0] as { data: unknown }).data, { text: 'ü€ 🙂 ok' });
+  });
+
   it('import stops at the first bad line: the lines before it are imported and acknowledged', async () => {
     const input = [
       '{"streamId":"s","type":"T","data":{"n":1}}',
