@@ -8,6 +8,8 @@ import { builtInAggregates } from '../../src/core/domain/aggregates';
 import { builtInProjections } from '../../src/core/projections/builtIn';
 import { ReplayEngine } from '../../src/core/replay/replayEngine';
 import { ReplayView } from '../../src/core/replay/replayView';
+import type { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
+import type { ImportEvent } from '../../src/core/eventStore/types';
 
 const USERS = 10_000;
 const now = () => Number(process.hrtime.bigint()) / 1e6;
@@ -17,24 +19,22 @@ const quantile = (xs: number[], q: number) => {
 };
 
 /**
- * A deterministic history across 10k user streams: each append carries 10 events of one user
- * (created, then renamed, sometimes deactivated), so filling costs few appends.
+ * A deterministic history across 10k user streams (created, then renamed, sometimes deactivated),
+ * imported in large batches (one transaction and one fsync each).
  */
-async function fill(session: StoreSession, events: number): Promise<void> {
-  const chunk = 10;
+async function fill(store: SqlJsEventStore, events: number): Promise<void> {
   const versions = new Map<number, number>();
-  for (let start = 0; start < events; start += chunk) {
-    const user = (start / chunk) % USERS;
-    const n = Math.min(chunk, events - start);
-    let version = versions.get(user) ?? 0;
-    const list: { type: string; data: unknown }[] = [];
-    for (let k = 0; k < n; k++, version++) {
-      const type = version === 0 ? 'UserCreated' : version % 97 === 0 ? 'UserDeactivated' : 'UserRenamed';
-      list.push({ type, data: type === 'UserCreated' ? { userId: `u${user}`, name: `User ${user}` } : type === 'UserRenamed' ? { userId: `u${user}`, oldName: '', name: `User ${user} v${version}` } : { userId: `u${user}` } });
-    }
-    versions.set(user, version);
-    await session.store.append(`user-u${user}`, list);
+  const batch: ImportEvent[] = [];
+  for (let i = 0; i < events; i++) {
+    const user = Math.floor(i / 10) % USERS;
+    const version = versions.get(user) ?? 0;
+    versions.set(user, version + 1);
+    const type = version === 0 ? 'UserCreated' : version % 97 === 0 ? 'UserDeactivated' : 'UserRenamed';
+    const data = type === 'UserCreated' ? { userId: `u${user}`, name: `User ${user}` } : type === 'UserRenamed' ? { userId: `u${user}`, oldName: '', name: `User ${user} v${version}` } : { userId: `u${user}` };
+    batch.push({ streamId: `user-u${user}`, type, data, metadata: { commandType: 'Bench' } });
+    if (batch.length === 10_000) await store.importEvents(batch.splice(0));
   }
+  if (batch.length > 0) await store.importEvents(batch.splice(0));
 }
 
 export interface ReplayFigures {
@@ -55,7 +55,7 @@ export async function benchReplay(events: number, log: (line: string) => void = 
   try {
     let session = await StoreSession.open({ path: file });
     const t0 = now();
-    await fill(session, events);
+    await fill(session.store as SqlJsEventStore, events);
     log(`  replay ${events}: filled in ${((now() - t0) / 1000).toFixed(1)} s`);
     session.projector.catchUp();
     await session.close();

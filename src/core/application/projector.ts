@@ -44,6 +44,8 @@ export class Projector {
    * before the present, where the replay's first step (the last event) starts folding.
    */
   private bases: { position: number; states: Map<string, unknown> }[] = [];
+  /** Positions below this are not copied (set while catching up on many events). */
+  private copyFrom = 0;
   private readonly baseListeners = new Set<(position: number, states: ReadonlyMap<string, unknown>) => void>();
 
   constructor(
@@ -98,10 +100,17 @@ export class Projector {
   /** Applies events the read models have not seen yet, straight from the store. */
   catchUp(): number {
     const applied: RecordedEvent[] = [];
-    this.store.forEach((e) => {
-      this.applyOne(e);
-      if (applied.length < 1000) applied.push(e);
-    }, { after: this.checkpointPosition });
+    // Only the last two copies are kept: while catching up, skip the copies that would be dropped.
+    const last = this.store.lastPosition();
+    this.copyFrom = (Math.floor(last / this.snapshotEvery) - 1) * this.snapshotEvery;
+    try {
+      this.store.forEach((e) => {
+        this.applyOne(e);
+        if (applied.length < 1000) applied.push(e);
+      }, { after: this.checkpointPosition });
+    } finally {
+      this.copyFrom = 0;
+    }
     if (applied.length > 0) this.changed(applied);
     return applied.length;
   }
@@ -145,8 +154,8 @@ export class Projector {
     }
     this.checkpointPosition = event.globalPosition;
     this.checkpointEventId = event.eventId;
-    if (event.globalPosition % this.snapshotEvery === 0) {
-      const base = { position: event.globalPosition, states: new Map([...this.states].map(([k, v]) => [k, cloneJson(v)])) };
+    if (event.globalPosition % this.snapshotEvery === 0 && event.globalPosition >= this.copyFrom) {
+      const base = { position: event.globalPosition, states: new Map(this.projections.map((p) => [p.name, p.copy ? p.copy(this.states.get(p.name)) : cloneJson(this.states.get(p.name))])) };
       this.bases = [...this.bases.slice(-1), base];
       for (const listener of this.baseListeners) listener(base.position, base.states);
     }

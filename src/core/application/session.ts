@@ -59,7 +59,7 @@ export class StoreSession {
   }
 
   static async open(options: SessionOptions = {}): Promise<StoreSession> {
-    const store = await SqlJsEventStore.open({ path: options.path, readOnly: options.readOnly, readOnlyReason: options.readOnlyReason, onProgress: options.onProgress });
+    const store = await SqlJsEventStore.open({ path: options.path, readOnly: options.readOnly, readOnlyReason: options.readOnlyReason, onProgress: options.onProgress, onWarning: options.log });
     const session = new StoreSession(store, options);
     session.startup = session.projector.start();
     return session;
