@@ -121,6 +121,21 @@ describe('Replay view: filters, moves, what-if, export', () => {
     assert.equal(view.count, view.total, 'a blank filter shows everything');
   });
 
+  it('the store finds filtered positions with SQL, the same as checking each event', () => {
+    const all = s.store.readAll();
+    const someCorrelation = all[3]!.metadata.correlationId as string;
+    const someCausation = all[5]!.metadata.causationId as string;
+    const filters = [{ streamId: 'user-grace' }, { eventType: 'ItemAdded' }, { text: 'HOPPER' }, { text: '"name"' }, { correlationId: someCorrelation }, { causationId: someCausation }, { eventType: 'UserCreated', text: 'ada' }, { text: 'no such text' }];
+    for (const f of filters) {
+      const expected = all
+        .filter((e) => (!('streamId' in f) || e.streamId === f.streamId) && (!('eventType' in f) || e.type === f.eventType))
+        .filter((e) => !('text' in f) || JSON.stringify(e.data).toLowerCase().includes(f.text!.toLowerCase()))
+        .filter((e) => (!('correlationId' in f) || e.metadata.correlationId === f.correlationId) && (!('causationId' in f) || e.metadata.causationId === f.causationId))
+        .map((e) => e.globalPosition);
+      assert.deepEqual(s.store.findPositions!(f), expected, JSON.stringify(f));
+    }
+  });
+
   it('rows come a window at a time, in global order', () => {
     const rows = view.rows(2, 3);
     assert.deepEqual(rows.map((r) => r.position), [3, 4, 5]);

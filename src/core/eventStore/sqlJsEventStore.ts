@@ -45,6 +45,7 @@ import type {
   ListStreamsOptions,
   NewEvent,
   OpenProgress,
+  PositionFilter,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
@@ -844,6 +845,30 @@ export class SqlJsEventStore implements EventStore {
     } finally {
       stmt.free();
     }
+  }
+
+  /**
+   * Global positions of the events that match every given criterion, in order, found by SQLite
+   * without parsing each event (the replay's filters on a large store). `text` is searched in the
+   * data's JSON, ignoring case (of ASCII letters).
+   */
+  findPositions(filter: PositionFilter): number[] {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (filter.streamId) (where.push('stream_id = ?'), params.push(filter.streamId));
+    if (filter.eventType) (where.push('type = ?'), params.push(filter.eventType));
+    if (filter.correlationId) (where.push("json_extract(metadata, '$.correlationId') = ?"), params.push(filter.correlationId));
+    if (filter.causationId) (where.push("json_extract(metadata, '$.causationId') = ?"), params.push(filter.causationId));
+    if (filter.text) (where.push('instr(lower(data), ?) > 0'), params.push(filter.text.toLowerCase()));
+    const stmt = this.db.prepare(`SELECT global_position FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY global_position`);
+    const positions: number[] = [];
+    try {
+      stmt.bind(params);
+      while (stmt.step()) positions.push(stmt.get()[0] as number);
+    } finally {
+      stmt.free();
+    }
+    return positions;
   }
 
   readEvent(globalPosition: number): RecordedEvent | undefined {

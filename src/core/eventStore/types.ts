@@ -103,6 +103,16 @@ export interface OpenProgress {
   readonly total: number;
 }
 
+/** Criteria for finding events by position; all given criteria must match. */
+export interface PositionFilter {
+  readonly streamId?: string;
+  readonly eventType?: string;
+  /** Case-insensitive text in the event's data (as JSON). */
+  readonly text?: string;
+  readonly correlationId?: string;
+  readonly causationId?: string;
+}
+
 /** The append-only event store every other part depends on. */
 export interface EventStore {
   readonly path: string | undefined;
@@ -122,5 +132,7 @@ export interface EventStore {
    * global order (call it when the store's files change). Stores that only one process writes may omit it.
    */
   refresh?(): RecordedEvent[];
+  /** Positions of matching events, found without reading every event into memory (optional). */
+  findPositions?(filter: PositionFilter): number[];
   close(): Promise<void>;
 }

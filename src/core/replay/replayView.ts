@@ -104,6 +104,10 @@ export class ReplayView {
       this.inView = undefined;
       return;
     }
+    if (this.store.findPositions) {
+      this.inView = this.store.findPositions(clean);
+      return;
+    }
     const positions: number[] = [];
     this.store.forEach((e) => {
       if (matches(clean, e)) positions.push(e.globalPosition);
