@@ -853,13 +853,16 @@ export class SqlJsEventStore implements EventStore {
    * data's JSON, ignoring case (of ASCII letters).
    */
   findPositions(filter: PositionFilter): number[] {
-    const where: string[] = [];
-    const params: SqlValue[] = [];
-    if (filter.streamId) (where.push('stream_id = ?'), params.push(filter.streamId));
-    if (filter.eventType) (where.push('type = ?'), params.push(filter.eventType));
-    if (filter.correlationId) (where.push("json_extract(metadata, '$.correlationId') = ?"), params.push(filter.correlationId));
-    if (filter.causationId) (where.push("json_extract(metadata, '$.causationId') = ?"), params.push(filter.causationId));
-    if (filter.text) (where.push('instr(lower(data), ?) > 0'), params.push(filter.text.toLowerCase()));
+    const criteria: [string, string | undefined][] = [
+      ['stream_id = ?', filter.streamId],
+      ['type = ?', filter.eventType],
+      ["json_extract(metadata, '$.correlationId') = ?", filter.correlationId],
+      ["json_extract(metadata, '$.causationId') = ?", filter.causationId],
+      ['instr(lower(data), ?) > 0', filter.text?.toLowerCase()],
+    ];
+    const given = criteria.filter(([, value]) => value);
+    const where = given.map(([sql]) => sql);
+    const params: SqlValue[] = given.map(([, value]) => value!);
     const stmt = this.db.prepare(`SELECT global_position FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY global_position`);
     const positions: number[] = [];
     try {
