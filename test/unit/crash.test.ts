@@ -5,17 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
 import { verifyStore } from '../../src/core/eventStore/verify';
+import { prng } from '../builders/prng';
+import { copyCli } from '../builders/cliCopy';
 
-const BUILT_CLI = path.resolve(__dirname, '..', '..', '..', 'dist', 'cli.js');
 
-/** A private copy of the bundled CLI and its wasm, so a rebuild of dist/ meanwhile cannot pull it away. */
-function copyCli(into: string): string {
-  assert.ok(fs.existsSync(BUILT_CLI), 'dist/cli.js is built (npm run build)');
-  const bin = path.join(into, 'bin');
-  fs.mkdirSync(bin, { recursive: true });
-  for (const name of ['cli.js', 'sql-wasm.wasm']) fs.copyFileSync(path.join(path.dirname(BUILT_CLI), name), path.join(bin, name));
-  return path.join(bin, 'cli.js');
-}
 
 interface Sent {
   readonly streamId: string;
@@ -25,17 +18,6 @@ interface Sent {
   readonly eventId: string;
 }
 
-/** A small deterministic PRNG, so a failing round can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

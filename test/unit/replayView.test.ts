@@ -9,18 +9,8 @@ import { givenWhenThenTest } from '../../src/core/replay/exportTest';
 import { ReplayEngine } from '../../src/core/replay/replayEngine';
 import { ReplayView } from '../../src/core/replay/replayView';
 import type { RecordedEvent } from '../../src/core/eventStore/types';
+import { prng } from '../builders/prng';
 
-/** A small deterministic PRNG, so a failing property run can be repeated from its seed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Issues random user commands through the write model; rejected ones are part of life. */
 async function randomHistory(s: StoreSession, seed: number, commands: number): Promise<void> {

@@ -148,10 +148,17 @@ export class Projector {
     this.listeners.clear();
   }
 
+  /** The projections that handle each event type, worked out once per type (rebuilds apply millions). */
+  private readonly handlers = new Map<string, readonly Projection[]>();
+
+  private handlersOf(event: RecordedEvent): readonly Projection[] {
+    let list = this.handlers.get(event.type);
+    if (!list) this.handlers.set(event.type, (list = this.projections.filter((p) => canHandle(p, event))));
+    return list;
+  }
+
   private applyOne(event: RecordedEvent): void {
-    for (const projection of this.projections) {
-      if (canHandle(projection, event)) this.states.set(projection.name, projection.evolve(this.states.get(projection.name), event));
-    }
+    for (const projection of this.handlersOf(event)) this.states.set(projection.name, projection.evolve(this.states.get(projection.name), event));
     this.checkpointPosition = event.globalPosition;
     this.checkpointEventId = event.eventId;
     if (event.globalPosition % this.snapshotEvery === 0 && event.globalPosition >= this.copyFrom) {

@@ -31,10 +31,10 @@ export const usersDirectory: Projection<UsersDirectoryState> = {
         state.users[userId] = { userId, name: event.data.name, status: 'active', since: recorded.recordedAt };
         break;
       case 'UserRenamed':
-        if (existing) state.users[userId] = { ...existing, name: event.data.name };
+        if (existing) state.users[userId] = { userId, name: event.data.name, status: existing.status, since: existing.since };
         break;
       case 'UserDeactivated':
-        if (existing) state.users[userId] = { ...existing, status: 'deactivated' };
+        if (existing) state.users[userId] = { userId, name: existing.name, status: 'deactivated', since: existing.since };
         break;
     }
     return state;
