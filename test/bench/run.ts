@@ -234,21 +234,24 @@ async function benchRebuild(file: string, total: number): Promise<void> {
     rates.counting.push((n / (now() - t0)) * 1000);
     if (n !== total || m !== n) throw new Error(`rebuild saw ${n} events, bare scan ${m}; expected ${total}`);
   }
-  // The project's Projector with every built-in read model, once: as configured (it also keeps a deep
-  // copy of every read model each 1000 events, for the replay), and without those copies.
-  let t0 = now();
-  const applied = new Projector(store, builtInProjections, undefined).rebuild();
-  rates.projector.push((applied / (now() - t0)) * 1000);
-  t0 = now();
-  const folded = new Projector(store, builtInProjections, undefined, { snapshotEvery: Number.MAX_SAFE_INTEGER }).rebuild();
-  rates.projectorWithoutCopies.push((folded / (now() - t0)) * 1000);
+  // The project's Projector with every built-in read model: as configured (it keeps copies of the read
+  // models at the last two replay snapshot positions), and without those copies.
+  // Best of two, as the baselines above (the first run also pays for compiling the evolve functions).
+  for (let round = 0; round < 2; round++) {
+    let t0 = now();
+    const applied = new Projector(store, builtInProjections, undefined).rebuild();
+    rates.projector.push((applied / (now() - t0)) * 1000);
+    t0 = now();
+    const folded = new Projector(store, builtInProjections, undefined, { snapshotEvery: Number.MAX_SAFE_INTEGER }).rebuild();
+    rates.projectorWithoutCopies.push((folded / (now() - t0)) * 1000);
+  }
   bare.close();
   await store.close();
   const bestBare = Math.max(...rates.bare);
   const projectorRatio = Math.max(...rates.projector) / bestBare;
   const countingRatio = Math.max(...rates.counting) / bestBare;
   rows.push({
-    metric: `read-model rebuild, Projector + built-in projections, ${fmt(total)} (events/s, once)`,
+    metric: `read-model rebuild, Projector + built-in projections, ${fmt(total)} (events/s, best of 2)`,
     ours: fmt(Math.max(...rates.projector)),
     baseline: `${fmt(bestBare)} bare sql.js scan + JSON.parse`,
     ratio: `${projectorRatio.toFixed(2)}×`,
@@ -256,7 +259,7 @@ async function benchRebuild(file: string, total: number): Promise<void> {
     pass: projectorRatio >= 0.8,
   });
   rows.push({
-    metric: `  the same Projector without its replay copies (events/s, once)`,
+    metric: `  the same Projector without its replay copies (events/s, best of 2)`,
     ours: fmt(Math.max(...rates.projectorWithoutCopies)),
     baseline: `${fmt(bestBare)} bare sql.js scan + JSON.parse`,
     ratio: `${(Math.max(...rates.projectorWithoutCopies) / bestBare).toFixed(2)}×`,
