@@ -34,7 +34,8 @@ export class Timeline {
 
   /** A new step: how many rows, which is current, and a key that changes when rows must be read again. */
   update(count: number, index: number, position: number, key: string): void {
-    if (key !== this.key || count !== this.count) {
+    const sameRows = key === this.key && count === this.count;
+    if (!sameRows) {
       this.pages.clear();
       this.requested.clear();
       this.key = key;
@@ -43,8 +44,22 @@ export class Timeline {
     this.index = index;
     this.position = position;
     this.spacer.style.height = `${count * ROW_HEIGHT}px`;
-    this.keepInView();
-    this.render();
+    const scrolled = this.keepInView();
+    // A step within the rows in sight only moves the highlight: no need to build the rows again.
+    if (sameRows && !scrolled) this.markCurrent();
+    else this.render();
+  }
+
+  private markCurrent(): void {
+    for (const node of this.spacer.children) {
+      const row = node as HTMLElement;
+      const isCurrent = row.dataset.position === String(this.position);
+      if (row.classList.contains('current') === isCurrent) continue;
+      row.classList.toggle('current', isCurrent);
+      row.setAttribute('aria-selected', String(isCurrent));
+      if (isCurrent) row.setAttribute('aria-current', 'step');
+      else row.removeAttribute('aria-current');
+    }
   }
 
   receive(offset: number, rows: RowView[], count: number): void {
@@ -63,11 +78,14 @@ export class Timeline {
     return Math.floor(this.viewport.scrollTop / ROW_HEIGHT / PAGE);
   }
 
-  private keepInView(): void {
-    if (this.index === 0) return;
+  /** Scrolls the current row into sight; true when it had to scroll. */
+  private keepInView(): boolean {
+    if (this.index === 0) return false;
     const top = (this.index - 1) * ROW_HEIGHT;
     const { scrollTop, clientHeight } = this.viewport;
-    if (top < scrollTop || top + ROW_HEIGHT > scrollTop + clientHeight) this.viewport.scrollTop = Math.max(0, top - clientHeight / 2);
+    if (top >= scrollTop && top + ROW_HEIGHT <= scrollTop + clientHeight) return false;
+    this.viewport.scrollTop = Math.max(0, top - clientHeight / 2);
+    return true;
   }
 
   private queueRender(): void {
@@ -111,6 +129,7 @@ export class Timeline {
     const node = document.createElement('div');
     const isCurrent = row.position === this.position;
     node.className = `row${isCurrent ? ' current' : ''}${row.skipped ? ' skipped' : ''}`;
+    node.dataset.position = String(row.position);
     node.style.top = `${i * ROW_HEIGHT}px`;
     node.setAttribute('role', 'option');
     node.setAttribute('aria-selected', String(isCurrent));
