@@ -55,12 +55,8 @@ export class CommandLogTree extends Disposable implements vscode.TreeDataProvide
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
-    let session: StoreSession;
-    try {
-      session = await this.controller.get();
-    } catch (e) {
-      return node ? [] : [{ kind: 'message', text: 'The event store could not be opened', detail: (e as Error).message }];
-    }
+    const session = await this.controller.sessionOrRows<Node>(node, (detail) => ({ kind: 'message', text: 'The event store could not be opened', detail }));
+    if (Array.isArray(session)) return session;
     if (!this.sessionListener) this.follow(session);
     if (!node) {
       const entries = session.commandLog.entries();

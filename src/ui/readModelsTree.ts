@@ -22,12 +22,8 @@ export class ReadModelsTree extends Disposable implements vscode.TreeDataProvide
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
-    let session: StoreSession;
-    try {
-      session = await this.controller.get();
-    } catch (e) {
-      return node ? [] : [{ kind: 'message', text: 'The event store could not be opened', detail: (e as Error).message }];
-    }
+    const session = await this.controller.sessionOrRows<Node>(node, (detail) => ({ kind: 'message', text: 'The event store could not be opened', detail }));
+    if (Array.isArray(session)) return session;
     if (!node) return session.projections.map((projection) => ({ kind: 'readModel', projection }));
     if (node.kind === 'readModel') {
       const rows = node.projection.view(session.projector.stateOf(node.projection.name) as never);

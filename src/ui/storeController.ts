@@ -69,6 +69,18 @@ export class StoreController extends Disposable {
     return this.openError;
   }
 
+  /**
+   * For tree views: the open session, or, at the root, one row saying why the store could not be
+   * opened (`unopened` builds that row), and nothing below it.
+   */
+  async sessionOrRows<T>(node: unknown, unopened: (reason: string) => T): Promise<StoreSession | T[]> {
+    try {
+      return await this.get();
+    } catch (e) {
+      return node ? [] : [unopened((e as Error).message)];
+    }
+  }
+
   /** The open session, opening it on first use. Throws the store's own error when it cannot be opened. */
   async get(): Promise<StoreSession> {
     if (this.current) return this.current;

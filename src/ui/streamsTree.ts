@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import type { StoreSession } from '../core/application/session';
 import type { RecordedEvent, StreamInfo } from '../core/eventStore/types';
 import { Disposable } from './disposable';
 import type { StoreController } from './storeController';
@@ -42,12 +41,8 @@ export class StreamsTree extends Disposable implements vscode.TreeDataProvider<N
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
-    let session: StoreSession;
-    try {
-      session = await this.controller.get();
-    } catch (e) {
-      return node ? [] : [{ kind: 'message', text: 'The event store could not be opened', detail: (e as Error).message }];
-    }
+    const session = await this.controller.sessionOrRows<Node>(node, (detail) => ({ kind: 'message', text: 'The event store could not be opened', detail }));
+    if (Array.isArray(session)) return session;
     if (!node) {
       const limit = this.shown.get(ROOT) ?? PAGE_SIZE;
       const streams = session.store.listStreams({ limit });
