@@ -126,6 +126,17 @@ describe('Replay view: filters, moves, what-if, export', () => {
     }
   });
 
+  it('a filtered view takes in new events, also when only the first of many were announced', async () => {
+    view.setFilter({ eventType: 'UserCreated' });
+    const before = view.count;
+    const one = await s.execute({ type: 'CreateUser', data: { userId: 'kay', name: 'Alan Kay' } });
+    view.appended(one.events);
+    assert.equal(view.count, before + 1);
+    const many = await s.store.append('bulk', Array.from({ length: 5 }, (_, i) => ({ type: 'UserCreated', data: { userId: `b${i}`, name: `B ${i}` } })));
+    view.appended(many.events.slice(0, 2));
+    assert.equal(view.count, before + 6, 'all five bulk events are in view');
+  });
+
   it('rows come a window at a time, in global order', () => {
     const rows = view.rows(2, 3);
     assert.deepEqual(rows.map((r) => r.position), [3, 4, 5]);

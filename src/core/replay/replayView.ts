@@ -118,6 +118,11 @@ export class ReplayView {
   /** New events were appended: a filtered view takes in those that match. */
   appended(events: readonly RecordedEvent[]): void {
     if (!this.inView) return;
+    // A large catch-up announces only its first events: then find the matches again from the store.
+    if ((events[events.length - 1]?.globalPosition ?? 0) < this.store.lastPosition()) {
+      this.setFilter(this.filterValue);
+      return;
+    }
     const last = this.inView[this.inView.length - 1] ?? 0;
     for (const e of events) if (e.globalPosition > last && matches(this.filterValue, e)) this.inView.push(e.globalPosition);
   }
