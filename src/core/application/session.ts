@@ -82,8 +82,7 @@ export class StoreSession {
 
   /** Picks up events other processes appended and publishes them on the bus. */
   async refresh(): Promise<readonly RecordedEvent[]> {
-    const refreshable = this.store as EventStore & { refresh?: () => RecordedEvent[] | Promise<RecordedEvent[]> };
-    const fresh = refreshable.refresh ? await refreshable.refresh() : [];
+    const fresh = this.store.refresh?.() ?? [];
     if (fresh.length > 0) await this.bus.publish(fresh);
     return fresh;
   }

@@ -1,15 +1,8 @@
-import type { EventStore, RecordedEvent } from '../eventStore/types';
+import type { EventStore, PositionFilter, RecordedEvent } from '../eventStore/types';
 import type { ReplayEngine, ReplayStep } from './replayEngine';
 
-/** What the timeline shows; filtered-out events are still applied to the state. */
-export interface ReplayFilter {
-  readonly streamId?: string;
-  readonly eventType?: string;
-  /** Case-insensitive text searched in the event's data. */
-  readonly text?: string;
-  readonly correlationId?: string;
-  readonly causationId?: string;
-}
+/** What the timeline shows (the store's own filter); filtered-out events are still applied to the state. */
+export type ReplayFilter = PositionFilter;
 
 export interface TimelineRow {
   readonly position: number;
