@@ -199,20 +199,75 @@ function quickInput(page: Page): Locator {
   return page.locator(QUICK_INPUT_BOX);
 }
 
-/** Runs a command by its full palette title, e.g. `Event Store: Create User`. */
-export async function runCommand(page: Page, title: string): Promise<void> {
+/**
+ * Where keyboard focus is, as a person would say it: the element of the workbench that has it, and
+ * when that is a frame (a webview, the walkthrough's diagram), the element inside it.
+ */
+export async function describeFocus(page: Page): Promise<string> {
+  return page
+    .evaluate(() => {
+      const name = (el: Element | null): string => {
+        if (!el) return 'nothing';
+        const label = el.getAttribute('aria-label');
+        const cls = typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/).slice(0, 3).join('.')}` : '';
+        return `${el.tagName.toLowerCase()}${cls}${label ? ` "${label.slice(0, 40)}"` : ''}`;
+      };
+      const active = document.activeElement;
+      const host = active?.closest('.part, .editor-instance, .getting-started-media, .webview') ?? null;
+      return `${name(active)}${host && host !== active ? ` in ${name(host)}` : ''}; document has focus: ${document.hasFocus()}`;
+    })
+    .catch((error: unknown) => `unknown (${error instanceof Error ? error.message : String(error)})`);
+}
+
+/**
+ * Gives keyboard focus back to the workbench itself when a frame holds it. A key pressed while an
+ * iframe has focus goes to that frame's document: a webview forwards it to the workbench only once
+ * its content is loaded and listening, and the walkthrough's diagram (a webview that is replaced
+ * whenever another step is selected) drops it, so F1 pressed there opens nothing.
+ */
+export async function focusWorkbench(page: Page): Promise<string | undefined> {
+  return page.evaluate(() => {
+    const active = document.activeElement;
+    if (!(active instanceof HTMLIFrameElement)) return undefined;
+    const what = `${active.tagName.toLowerCase()}${active.className ? `.${String(active.className).trim().split(/\s+/).join('.')}` : ''}`;
+    active.blur();
+    return what;
+  });
+}
+
+/** Logs a retry of the harness with its reason, so that a run that needed one says so. */
+export function logRetry(what: string, reason: string): void {
+  console.log(`      [retry] ${what}: ${reason}`);
+}
+
+/** Opens the command palette with F1 from wherever focus is. */
+export async function openCommandPalette(page: Page): Promise<void> {
   const input = quickInput(page);
-  // F1 opens the palette from anywhere in the workbench; if focus sits somewhere that swallows
-  // it (a webview that has not forwarded the key yet), try the other binding.
-  for (const key of ['F1', 'Control+Shift+P', 'F1']) {
-    await page.keyboard.press(key);
-    const opened = await input.waitFor({ state: 'visible', timeout: 5_000 }).then(
+  if (await input.isVisible()) {
+    // A quick input left open (another picker, or the palette itself): start from a closed one.
+    await page.keyboard.press('Escape');
+    await input.waitFor({ state: 'hidden', timeout: 10_000 });
+  }
+  const attempts = 3;
+  for (let attempt = 1; ; attempt++) {
+    const blurred = await focusWorkbench(page);
+    if (blurred) console.log(`      [focus] F1 would have gone to ${blurred}: focus moved back to the workbench`);
+    await page.keyboard.press('F1');
+    const opened = await input.waitFor({ state: 'visible', timeout: 10_000 }).then(
       () => true,
       () => false,
     );
-    if (opened) break;
+    if (opened) return;
+    const focus = await describeFocus(page);
+    if (attempt === attempts) throw new Error(`the command palette did not open after F1 (${attempts} times); focus: ${focus}`);
+    logRetry('F1 opened no command palette within 10 s', `focus: ${focus}`);
   }
-  await input.waitFor({ state: 'visible', timeout: 5_000 });
+}
+
+/** Runs a command by its full palette title, e.g. `Event Store: Create User`. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await openCommandPalette(page);
+  const input = quickInput(page);
   // The palette's value starts with '>' (commands mode): keep it when replacing the text.
   await input.fill(`>${title}`);
   const focused = page.locator(`${QUICK_INPUT} .monaco-list-row.focused`);
@@ -392,4 +447,26 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(screenshotDir, `${name.replace(/[^\w.-]+/g, '-')}.png`);
   await page.screenshot({ path: file });
   return file;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stories: tests that build on each other
+
+/**
+ * Declares the steps of a story: tests of one suite that each build on the state the one before
+ * left. After a step fails, the later steps still appear in the report, each failed by name with
+ * the step that broke the story, instead of running on a broken state or being dropped silently.
+ * Call it inside `describe`.
+ */
+export function story(): (title: string, fn: (this: Mocha.Context) => Promise<void>) => Mocha.Test {
+  let broken: string | undefined;
+  afterEach(function () {
+    // Also catches a step that timed out, whose own body never got to say it failed.
+    if (this.currentTest?.state === 'failed') broken ??= this.currentTest.title;
+  });
+  return (title, fn) =>
+    it(title, async function () {
+      if (broken !== undefined) throw new Error(`not run: the earlier step "${broken}" failed`);
+      await fn.call(this);
+    });
 }

@@ -20,6 +20,7 @@ import {
   waitForNotification,
   waitForTreeItem,
   type VsCode,
+  story,
 } from './harness';
 
 const QUICK_INPUT = '.quick-input-widget';
@@ -97,7 +98,9 @@ async function waitDone(page: Page, id: string): Promise<void> {
 const STEPS = ['seed', 'command', 'appended', 'readModels', 'query', 'replay', 'rebuild', 'rejected', 'conflict', 'domain'];
 
 describe('Learning: the walkthrough on demo data', function () {
-  this.bail(true);
+  // Each test builds on the state the one before left: after a failure, the later ones are
+  // reported failed by name rather than run on a broken state (see story()).
+  const it = story();
   let vscode: VsCode;
   let page: Page;
 
@@ -242,7 +245,9 @@ describe('Learning: the walkthrough on demo data', function () {
 });
 
 describe('Learning: a domain of your own from the workspace', function () {
-  this.bail(true);
+  // Each test builds on the state the one before left: after a failure, the later ones are
+  // reported failed by name rather than run on a broken state (see story()).
+  const it = story();
   let vscode: VsCode;
   let page: Page;
   const fixture = path.join(repoRoot, 'test', 'fixtures', 'workspace-domain');

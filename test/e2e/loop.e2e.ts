@@ -20,6 +20,7 @@ import {
   waitForInputBox,
   waitForTreeItem,
   type VsCode,
+  story,
 } from './harness';
 
 const READ_MODELS = 'Read Models';
@@ -60,8 +61,9 @@ async function regionText(frame: Frame, label: string): Promise<string> {
 }
 
 describe('Event Store loop', function () {
-  // Later steps build on earlier ones: stop at the first failure instead of piling up noise.
-  this.bail(true);
+  // Each test builds on the state the one before left: after a failure, the later ones are
+  // reported failed by name rather than run on a broken state (see story()).
+  const it = story();
 
   let vscode: VsCode;
   let replay: Frame;

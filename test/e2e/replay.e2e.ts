@@ -20,6 +20,7 @@ import {
   waitForEditorTab,
   waitForInputBox,
   type VsCode,
+  story,
 } from './harness';
 
 const HOSTILE = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>';
@@ -69,7 +70,9 @@ async function setTheme(page: Page, theme: string, dark: boolean): Promise<void>
 }
 
 describe('Event Replay panel', function () {
-  this.bail(true);
+  // Each test builds on the state the one before left: after a failure, the later ones are
+  // reported failed by name rather than run on a broken state (see story()).
+  const it = story();
   let vscode: VsCode;
   let page: Page;
   let replay: Frame;
