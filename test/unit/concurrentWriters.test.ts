@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -7,14 +7,10 @@ import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
 import { verifyStore } from '../../src/core/eventStore/verify';
 import { BUILT_CLI, copyCli } from '../builders/cliCopy';
 
-
-
 let CLI = BUILT_CLI;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Runs the CLI; `input` given as lines is fed a few at a time, so that the run lasts and overlaps another. */
-function run(args: string[], input: string | readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs the CLI with `input` on stdin. */
+function run(args: string[], input: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -23,17 +19,58 @@ function run(args: string[], input: string | readonly string[], env: NodeJS.Proc
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     child.on('error', reject);
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    if (typeof input === 'string') child.stdin.end(input);
-    else {
-      void (async () => {
-        for (let i = 0; i < input.length; i += 25) {
-          child.stdin.write(input.slice(i, i + 25).join('\n') + '\n');
-          await sleep(10);
-        }
-        child.stdin.end();
-      })();
-    }
+    child.stdin.end(input);
   });
+}
+
+/**
+ * An `import --ack` process fed its input in rounds: the test sends a batch, then waits until the
+ * writer has acknowledged it. Sending each round to two writers at once and waiting for both
+ * makes them write concurrently in every round, so that they interleave by construction, however
+ * slow or loaded the machine is.
+ */
+class Importer {
+  private readonly child: ChildProcessWithoutNullStreams;
+  stdout = '';
+  stderr = '';
+  private waiters: Array<() => void> = [];
+  readonly exited: Promise<number | null>;
+
+  constructor(args: string[], env: NodeJS.ProcessEnv) {
+    this.child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout.on('data', (c: Buffer) => {
+      this.stdout += c.toString('utf8');
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+    this.child.stderr.on('data', (c: Buffer) => (this.stderr += c.toString('utf8')));
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => {
+      for (const wake of this.waiters.splice(0)) wake();
+      resolve(code);
+    }));
+  }
+
+  acks(): Array<{ ack: number; eventId: string }> {
+    return this.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{"ack"'))
+      .map((l) => JSON.parse(l) as { ack: number; eventId: string });
+  }
+
+  send(lines: readonly string[]): void {
+    this.child.stdin.write(lines.join('\n') + '\n');
+  }
+
+  end(): void {
+    this.child.stdin.end();
+  }
+
+  /** Waits for `count` acknowledgements in all (a state, not a time); fails if the writer exits first. */
+  async acknowledged(count: number): Promise<void> {
+    while (this.acks().length < count) {
+      if (this.child.exitCode !== null) throw new Error(`the writer exited (${this.child.exitCode}) after ${this.acks().length} of ${count} acks: ${this.stderr}`);
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
 }
 
 describe('Two writer processes on one store', function () {
@@ -52,18 +89,20 @@ describe('Two writer processes on one store', function () {
     const inputs = ['a', 'b'].map((writer) =>
       Array.from({ length: perWriter }, (_, i) => JSON.stringify({ streamId: `acct-${i % 7}`, type: 'Moved', data: { writer, i }, eventId: `${writer}-${i}` })),
     );
-    // Input that trickles in (so the two runs overlap), small batches so they interleave, and a small
-    // journal limit so both also compact while the other writes.
+    // Rounds of 25 events sent to both writers at once (so they write concurrently in every round
+    // and interleave), and a small journal limit so both also compact while the other writes.
     const env = { EVENT_STORE_JOURNAL_LIMIT: '40000' };
-    const results = await Promise.all(inputs.map((input) => run(['import', '--store', store, '--ack', '--batch', '25'], input, env)));
-    for (const r of results) assert.equal(r.code, 0, r.stderr);
+    const batch = 25;
+    const writers = inputs.map(() => new Importer(['import', '--store', store, '--ack', '--batch', String(batch)], env));
+    for (let sent = 0; sent < perWriter; sent += batch) {
+      writers.forEach((writer, w) => writer.send(inputs[w]!.slice(sent, sent + batch)));
+      await Promise.all(writers.map((writer) => writer.acknowledged(Math.min(sent + batch, perWriter))));
+    }
+    for (const writer of writers) writer.end();
+    const codes = await Promise.all(writers.map((writer) => writer.exited));
+    writers.forEach((writer, w) => assert.equal(codes[w], 0, writer.stderr));
 
-    const acks = results.map((r) =>
-      r.stdout
-        .split('\n')
-        .filter((l) => l.startsWith('{"ack"'))
-        .map((l) => JSON.parse(l) as { ack: number; eventId: string }),
-    );
+    const acks = writers.map((writer) => writer.acks());
     assert.deepEqual(acks.map((a) => a.length), [perWriter, perWriter]);
     const positions = acks.flat().map((a) => a.ack).sort((x, y) => x - y);
     assert.deepEqual(positions, Array.from({ length: 2 * perWriter }, (_, i) => i + 1), 'positions 1..N, each once');
