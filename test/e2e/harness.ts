@@ -220,19 +220,64 @@ export async function describeFocus(page: Page): Promise<string> {
 }
 
 /**
- * Gives keyboard focus back to the workbench itself when a frame holds it. A key pressed while an
- * iframe has focus goes to that frame's document: a webview forwards it to the workbench only once
- * its content is loaded and listening, and the walkthrough's diagram (a webview that is replaced
- * whenever another step is selected) drops it, so F1 pressed there opens nothing.
+ * Gives keyboard focus back to the workbench when a frame that cannot pass keys on holds it. A
+ * key pressed while an iframe has focus goes to that frame's document: a webview forwards it to
+ * the workbench once its content is loaded (VS Code marks its iframe `ready`), but one still
+ * loading drops it. A ready webview keeps focus, as it would for a person: blurring it leaves
+ * the workbench without a focused element, and when the palette then closes VS Code focuses the
+ * active editor, the webview, asynchronously, which can close the quick pick the command opens.
  */
 export async function focusWorkbench(page: Page): Promise<string | undefined> {
   return page.evaluate(() => {
     const active = document.activeElement;
-    if (!(active instanceof HTMLIFrameElement)) return undefined;
+    if (!(active instanceof HTMLIFrameElement) || active.classList.contains('ready')) return undefined;
     const what = `${active.tagName.toLowerCase()}${active.className ? `.${String(active.className).trim().split(/\s+/).join('.')}` : ''}`;
     active.blur();
     return what;
   });
+}
+
+/**
+ * Starts recording, in the page, whether the palette shows at all and where focus goes, so that a
+ * palette that did not open can say why: never shown (the key went nowhere) or shown and closed
+ * again (it lost focus to something that took it).
+ */
+async function watchPalette(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    type Watch = { shown: boolean; focus: string[]; stop: () => void };
+    const w = window as unknown as { __paletteWatch?: Watch };
+    w.__paletteWatch?.stop();
+    const watch: Watch = { shown: false, focus: [], stop: () => undefined };
+    const describe = (el: Element | null) =>
+      el ? `${el.tagName.toLowerCase()}${el.getAttribute('aria-label') ? ` "${el.getAttribute('aria-label')!.slice(0, 30)}"` : ''}` : 'nothing';
+    const onFocus = (event: FocusEvent) => watch.focus.push(describe(event.target as Element));
+    document.addEventListener('focusin', onFocus, true);
+    let frame = 0;
+    const poll = () => {
+      const input = document.querySelector<HTMLElement>('.quick-input-widget .quick-input-box input');
+      if (input && input.offsetParent !== null) watch.shown = true;
+      frame = requestAnimationFrame(poll);
+    };
+    poll();
+    watch.stop = () => {
+      cancelAnimationFrame(frame);
+      document.removeEventListener('focusin', onFocus, true);
+    };
+    w.__paletteWatch = watch;
+  });
+}
+
+/** What watchPalette() saw since it started, in words. */
+async function paletteHistory(page: Page): Promise<string> {
+  return page
+    .evaluate(() => {
+      const watch = (window as unknown as { __paletteWatch?: { shown: boolean; focus: string[]; stop: () => void } }).__paletteWatch;
+      if (!watch) return 'nothing recorded';
+      watch.stop();
+      const moves = watch.focus.length > 0 ? `focus went to ${watch.focus.slice(-4).join(' → ')}` : 'focus did not move';
+      return `${watch.shown ? 'the palette showed, then closed again' : 'the palette never showed'}; ${moves}`;
+    })
+    .catch(() => 'nothing recorded');
 }
 
 /** Logs a retry of the harness with its reason, so that a run that needed one says so. */
@@ -260,13 +305,15 @@ export async function openCommandPalette(page: Page): Promise<void> {
   for (const [i, way] of ways.entries()) {
     const blurred = await focusWorkbench(page);
     if (blurred) console.log(`      [focus] a key pressed now would go to ${blurred}: focus given back to the workbench`);
+    await watchPalette(page);
     await way.open();
     const opened = await input.waitFor({ state: 'visible', timeout: 10_000 }).then(
       () => true,
       () => false,
     );
     if (opened) return;
-    const state = `focus: ${await describeFocus(page)}${(await dialogText(page)) ? `; dialog: ${await dialogText(page)}` : ''}`;
+    const dialog = await dialogText(page);
+    const state = `${await paletteHistory(page)}; focus now: ${await describeFocus(page)}${dialog ? `; dialog: ${dialog}` : ''}`;
     if (i === ways.length - 1) throw new Error(`the command palette did not open (by F1, F1 again, the command center); ${state}`);
     logRetry(`${way.name} opened no command palette within 10 s`, state);
   }
