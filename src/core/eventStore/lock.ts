@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { StoreLockedError } from './errors';
+import { StoreLockedError, StoreUnreadableError } from './errors';
+import { NotRegularFileError, openRegularFile } from './regularFile';
 
 /** Who holds a store's write lock; written into the lock file so a waiting writer can name it. */
 export interface LockHolder {
@@ -152,9 +153,10 @@ export class FileLock {
   private readHolder(): { holder: LockHolder | undefined; ino: number; mtimeMs: number } | undefined {
     let fd: number;
     try {
-      fd = fs.openSync(this.file, 'r');
+      fd = openRegularFile(this.file);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (NotRegularFileError.is(e)) throw new StoreUnreadableError(this.file, e.message);
       throw e;
     }
     try {
