@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Database, SqlJsStatic } from 'sql.js';
 import { openSnapshot } from './database';
 import { StoreUnreadableError } from './errors';
@@ -50,6 +51,7 @@ export interface LoadedSnapshot {
  */
 export function loadSnapshot(SQL: SqlJsStatic, file: string, journal: string, onProgress?: (p: OpenProgress) => void): LoadedSnapshot {
   const bytes = readSnapshotBytes(file, onProgress);
+  refuseUncheckpointedWal(bytes, file);
   onProgress?.({ phase: 'checking', done: 0, total: 1 });
   let sealed = false;
   try {
@@ -67,4 +69,24 @@ export function loadSnapshot(SQL: SqlJsStatic, file: string, journal: string, on
   }
   onProgress?.({ phase: 'checking', done: 1, total: 1 });
   return { db, bytes: bytes.length, ...(unsound ? { unsound } : {}) };
+}
+
+/**
+ * A store left in SQLite's WAL mode by another program may have committed rows only in its `-wal`
+ * file, which this store does not read: refused, rather than shown without them.
+ */
+export function refuseUncheckpointedWal(bytes: Uint8Array, file: string): void {
+  if (bytes.length < 20 || (bytes[18] !== 2 && bytes[19] !== 2)) return;
+  let size = 0;
+  try {
+    size = fs.statSync(`${file}-wal`).size;
+  } catch {
+    return; // no -wal file: every row is in the file itself
+  }
+  if (size > 0) {
+    throw new StoreUnreadableError(
+      file,
+      `it was left in SQLite's WAL mode by another program, and ${path.basename(file)}-wal holds changes that are not in the file yet; checkpoint them first (sqlite3 "${file}" "PRAGMA wal_checkpoint(TRUNCATE)")`,
+    );
+  }
 }

@@ -5,7 +5,7 @@ import { StoreUnreadableError } from './errors';
 import { JOURNAL_HEADER_BYTES, JournalCorruptError, decodeHeader, scanRecords, type JournalEvent, type JournalRecord } from './journal';
 import { readingJournal } from './journalFile';
 import { readRegularFile } from './regularFile';
-import { readSnapshotBytes } from './snapshotFile';
+import { readSnapshotBytes, refuseUncheckpointedWal } from './snapshotFile';
 import { isSealed } from './snapshotSeal';
 import { findUnsoundness } from './soundness';
 import { loadSqlJs } from './sqlJs';
@@ -59,6 +59,7 @@ export async function verifyStore(storePath: string, options: { wasmPath?: strin
   let bytes: Buffer;
   try {
     bytes = readSnapshotBytes(files.snapshot);
+    refuseUncheckpointedWal(bytes, files.snapshot);
     db = openSnapshot(SQL, bytes, files.snapshot, { fullCheck: true });
   } catch (e) {
     if (StoreUnreadableError.is(e)) return empty(`${e.message}`);
