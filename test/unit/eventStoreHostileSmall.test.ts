@@ -5,6 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { main } from '../../src/cli';
+import { CommandLog, MAX_COMMAND_LOG_READ_BYTES, commandLogFileFor } from '../../src/core/application/commandLog';
+import { StoreSession, readModelsFileFor } from '../../src/core/application/session';
 import { MAX_IMPORT_LINE_CHARS } from '../../src/cliInput';
 import { InvalidEventError, StoreUnreadableError } from '../../src/core/eventStore/errors';
 import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
@@ -161,6 +163,48 @@ describe('Smaller hostile inputs', () => {
         fs.rmSync(storeFiles(file).lock, { force: true });
         await store.close();
       }
+    });
+  });
+
+  describe('files beside the store', () => {
+    const entry = (id: string, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({ id, at: '2026-01-01T00:00:00.000Z', command: { type: 'CreateUser', data: {} }, outcome: 'rejected', reason: 'no', positionBefore: 0, ...extra });
+
+    it('command log: a line with fields of the wrong type is skipped; a byte that is not UTF-8 does not make every read reload the file', () => {
+      const logFile = commandLogFileFor(file);
+      fs.writeFileSync(logFile, Buffer.concat([Buffer.from(`${entry('a')}\n${entry('b', { reason: 42 })}\n${entry('c', { deliveredTo: 'all' })}\n`), ...entry('d', { reason: 'bad byte: MARK' }).split('MARK').flatMap((part, i) => (i === 0 ? [Buffer.from(part)] : [Buffer.from([0xff]), Buffer.from(part)])), Buffer.from('\n')]));
+      const logged: string[] = [];
+      const log = CommandLog.open(logFile, { readOnly: true, log: (m) => logged.push(m) });
+      for (let i = 0; i < 3; i++) assert.deepEqual(log.entries().map((e) => e.id), ['a', 'd']);
+      assert.equal(logged.filter((m) => /had 2 unreadable lines/.test(m)).length, 1, `read once: ${logged.join(' | ')}`);
+    });
+
+    it('command log: only the newest part of a very large file is read', () => {
+      const logFile = commandLogFileFor(file);
+      const filler = `${entry('old', { reason: 'x'.repeat(10_000) })}\n`;
+      const fd = fs.openSync(logFile, 'w');
+      for (let written = 0; written <= MAX_COMMAND_LOG_READ_BYTES; written += filler.length) fs.writeSync(fd, filler);
+      fs.writeSync(fd, `${entry('newest')}\n`);
+      fs.closeSync(fd);
+      const logged: string[] = [];
+      const log = CommandLog.open(logFile, { readOnly: true, maxEntries: 5, log: (m) => logged.push(m) });
+      assert.equal(log.last()?.id, 'newest');
+      assert.ok(logged.some((m) => /only its newest \d+ bytes were read/.test(m)), logged.join(' | '));
+    });
+
+    it('saved read models forged in the workspace are set aside and rebuilt from the events', async () => {
+      let s = await StoreSession.open({ path: file });
+      await s.execute({ type: 'CreateUser', data: { userId: 'u1', name: 'Ada' } });
+      const eventId = s.store.readEvent(1)?.eventId ?? null;
+      await s.close();
+      const forged = { format: 1, checkpoint: 1, checkpointEventId: eventId, states: { usersDirectory: { users: { mallory: { name: 'Mallory' } } }, summary: 'not an object' } };
+      fs.writeFileSync(readModelsFileFor(file), JSON.stringify(forged));
+      const logged: string[] = [];
+      s = await StoreSession.open({ path: file, readOnly: true, log: (m) => logged.push(m) });
+      const users = (s.projector.stateOf('usersDirectory') as { users: Record<string, unknown> }).users;
+      assert.deepEqual(Object.keys(users), ['u1']);
+      assert.ok(logged.some((m) => /carry no seal of this user/.test(m)), logged.join(' | '));
+      await s.close();
     });
   });
 
