@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
+import { MAX_IMPORT_LINE_CHARS, StrictUtf8, lineTooLong, quietOnClosedPipe } from './cliInput';
 import { CommandHandler } from './core/application/commandHandler';
 import { seedDemoData } from './core/application/demoData';
 import { EventBus } from './core/application/eventBus';
@@ -9,7 +9,7 @@ import { DomainError } from './core/domain/errors';
 import { ConcurrencyError, InvalidEventError, ReadOnlyStoreError, StoreLockedError, StoreUnreadableError } from './core/eventStore/errors';
 import { SqlJsEventStore, type OpenStoreOptions } from './core/eventStore/sqlJsEventStore';
 import type { ExpectedVersion, ImportEvent, RecordedEvent } from './core/eventStore/types';
-import { MAX_APPEND_BYTES, MAX_EVENT_BYTES } from './core/eventStore/validation';
+import { MAX_APPEND_BYTES, MAX_EVENT_BYTES, MAX_EVENTS_PER_APPEND } from './core/eventStore/validation';
 import { verifyStore } from './core/eventStore/verify';
 
 /** Exit codes: part of the CLI's contract with scripts. */
@@ -252,7 +252,8 @@ async function importCommand(args: Args, io: CliIo): Promise<number> {
   checkOptions(args, ['ack', 'lock-timeout', 'batch'], 1);
   const source = args.positionals[0];
   const ack = args.options.get('ack') === true;
-  const batchLimit = parseCount(option(args, 'batch'), 'batch', IMPORT_BATCH_EVENTS, 1);
+  // Above the store's per-batch maximum, a batch is split rather than refused.
+  const batchLimit = Math.min(parseCount(option(args, 'batch'), 'batch', IMPORT_BATCH_EVENTS, 1), MAX_EVENTS_PER_APPEND);
   let input: Readable;
   if (source === undefined || source === '-') input = io.stdin;
   else {
@@ -293,7 +294,7 @@ async function importCommand(args: Args, io: CliIo): Promise<number> {
 
     let lineNo = 0;
     let carry = '';
-    const decoder = new StringDecoder('utf8');
+    const decoder = new StrictUtf8(() => lineNo + 1);
     const iterator = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
     let pending = iterator.next();
     for (;;) {
@@ -324,8 +325,17 @@ async function importCommand(args: Args, io: CliIo): Promise<number> {
         batchBytes += line.length;
         if (batch.length >= batchLimit || batchBytes >= IMPORT_BATCH_BYTES) await flush();
       }
+      const refused = decoder.error ?? (carry.length > MAX_IMPORT_LINE_CHARS ? lineTooLong(lineNo + 1) : undefined);
+      if (refused) {
+        await flush(); // the lines before the bad one are imported
+        throw refused;
+      }
     }
     carry += decoder.end();
+    if (decoder.error) {
+      await flush();
+      throw decoder.error;
+    }
     if (carry.trim().length > 0) {
       lineNo += 1;
       let event: ImportEvent;
@@ -453,6 +463,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
 }
 
 if (require.main === module) {
+  quietOnClosedPipe(process.stdout);
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

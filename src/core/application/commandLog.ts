@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { assertRegularIfPresent, openRegularFile } from '../eventStore/regularFile';
 
 export type CommandOutcome = 'accepted' | 'rejected' | 'conflict';
 
@@ -64,19 +65,41 @@ function boundedData(data: unknown): unknown {
 /** Where the command log of a store lives: beside it, like the read models. */
 export const commandLogFileFor = (storePath: string): string => `${storePath}.commands.ndjson`;
 
+/**
+ * Only the newest part of a larger file is read. A log kept by this class stays far below it
+ * (twice `maxEntries` lines of at most MAX_LOGGED_DATA_BYTES each).
+ */
+export const MAX_COMMAND_LOG_READ_BYTES = 48 * 1024 * 1024;
+
 const OUTCOMES: readonly CommandOutcome[] = ['accepted', 'rejected', 'conflict'];
 
+const optional = (value: unknown, check: (v: unknown) => boolean) => value === undefined || check(value);
+const isString = (v: unknown) => typeof v === 'string';
+const isStringList = (v: unknown) => Array.isArray(v) && v.every(isString);
+const isPosition = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/** Every field is checked: the file is workspace data, and the views and the replay read each field as typed. */
 function isEntry(value: unknown): value is CommandLogEntry {
-  if (value === null || typeof value !== 'object') return false;
-  const e = value as Partial<CommandLogEntry>;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const e = value as Record<keyof CommandLogEntry, unknown>;
+  const command = e.command as { type?: unknown } | null;
   return (
     typeof e.id === 'string' &&
     typeof e.at === 'string' &&
-    typeof e.positionBefore === 'number' &&
+    isPosition(e.positionBefore) &&
     OUTCOMES.includes(e.outcome as CommandOutcome) &&
-    e.command !== null &&
-    typeof e.command === 'object' &&
-    typeof e.command.type === 'string'
+    command !== null &&
+    typeof command === 'object' &&
+    !Array.isArray(command) &&
+    typeof command.type === 'string' &&
+    optional(e.reason, isString) &&
+    optional(e.errorName, isString) &&
+    optional(e.streamId, isString) &&
+    optional(e.aggregate, isString) &&
+    optional(e.source, isString) &&
+    optional(e.retries, isPosition) &&
+    optional(e.deliveredTo, isStringList) &&
+    optional(e.eventPositions, (v) => Array.isArray(v) && v.every(isPosition))
   );
 }
 
@@ -164,8 +187,10 @@ export class CommandLog implements CommandRecorder {
   private load(): void {
     if (!this.file || !fs.existsSync(this.file)) return;
     try {
-      const text = fs.readFileSync(this.file, 'utf8');
-      this.knownSize = Buffer.byteLength(text);
+      const { text, size, skipped } = readTail(this.file, MAX_COMMAND_LOG_READ_BYTES);
+      // The size on disk, not of the decoded text: bytes that are not UTF-8 must not make every read reload the file.
+      this.knownSize = size;
+      if (skipped > 0) this.logMessage(`The command log ${this.file} holds ${size} bytes; only its newest ${MAX_COMMAND_LOG_READ_BYTES} bytes were read.`);
       const lines = text.split('\n').filter((l) => l.trim().length > 0);
       this.linesOnDisk = lines.length;
       const items: CommandLogEntry[] = [];
@@ -206,6 +231,7 @@ export class CommandLog implements CommandRecorder {
         return;
       }
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      assertRegularIfPresent(this.file); // appending to a FIFO would wait for a reader forever
       const line = `${JSON.stringify(entry)}\n`;
       // One write of one line with O_APPEND: lines of two processes do not interleave.
       fs.appendFileSync(this.file, line);
@@ -230,5 +256,26 @@ export class CommandLog implements CommandRecorder {
     } catch (e) {
       this.logMessage(`Could not write the command log ${this.file}: ${(e as Error).message}`);
     }
+  }
+}
+
+/** Reads at most the last `maxBytes` of a regular file, from the first line that starts inside them. */
+function readTail(file: string, maxBytes: number): { text: string; size: number; skipped: number } {
+  const fd = openRegularFile(file);
+  try {
+    const size = fs.fstatSync(fd).size;
+    const skipped = Math.max(0, size - maxBytes);
+    const buf = Buffer.allocUnsafe(size - skipped);
+    let done = 0;
+    while (done < buf.length) {
+      const n = fs.readSync(fd, buf, done, buf.length - done, skipped + done);
+      if (n === 0) break;
+      done += n;
+    }
+    let start = 0;
+    if (skipped > 0) start = buf.indexOf(0x0a) + 1; // the first line was cut
+    return { text: buf.toString('utf8', start, done), size: skipped + done, skipped };
+  } finally {
+    fs.closeSync(fd);
   }
 }

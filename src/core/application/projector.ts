@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
 import { writeFileAtomic } from '../eventStore/atomicFile';
+import { readRegularFile } from '../eventStore/regularFile';
+import { isSealed, sealOf } from '../eventStore/snapshotSeal';
 import type { EventStore, RecordedEvent } from '../eventStore/types';
 import { canHandle, type Projection } from '../projections/projection';
 import { cloneJson } from '../replay/diff';
@@ -14,6 +16,9 @@ export interface ReadModelSnapshot {
   /** The states at the last two multiples of the replay's snapshot interval, so a replay opens near the end. */
   readonly replayBases?: readonly { readonly position: number; readonly states: Record<string, unknown> }[];
 }
+
+/** Saved read models larger than this are not read (they are rebuilt from the events instead). */
+export const MAX_SAVED_READ_MODELS_BYTES = 256 * 1024 * 1024;
 
 export interface ProjectorOptions {
   /** Keep a copy of the states every this many events (for the replay). */
@@ -198,7 +203,9 @@ export class Projector {
       replayBases: this.bases.map((b) => ({ position: b.position, states: Object.fromEntries(b.states) })),
     };
     try {
-      writeFileAtomic(this.snapshotFile, Buffer.from(JSON.stringify(snapshot)));
+      // The first line seals the rest (see snapshotSeal.ts): a file forged in the workspace is never shown as the read models.
+      const body = Buffer.from(JSON.stringify(snapshot));
+      writeFileAtomic(this.snapshotFile, Buffer.concat([Buffer.from(`${sealOf(body) ?? 'unsealed'}\n`), body]));
     } catch (e) {
       // Read models are derived data: losing the file only costs a rebuild at the next start.
       this.log(`Could not save the read models to ${this.snapshotFile}: ${(e as Error).message}`);
@@ -208,7 +215,15 @@ export class Projector {
   private loadSnapshot(): boolean {
     if (!this.snapshotFile || !fs.existsSync(this.snapshotFile)) return false;
     try {
-      const snapshot = JSON.parse(fs.readFileSync(this.snapshotFile, 'utf8')) as ReadModelSnapshot;
+      const bytes = readRegularFile(this.snapshotFile, MAX_SAVED_READ_MODELS_BYTES);
+      if (!bytes) return false;
+      const newline = bytes.indexOf(0x0a);
+      const body = bytes.subarray(newline + 1);
+      if (newline !== 64 || !isSealed(body, { bytes: body.length, seal: bytes.toString('latin1', 0, 64) })) {
+        this.log(`Saved read models ${this.snapshotFile} could not be read as this user's (they carry no seal of this user: written elsewhere or changed from outside): set aside, rebuilding from position 0.`);
+        return false;
+      }
+      const snapshot = JSON.parse(body.toString('utf8')) as ReadModelSnapshot;
       if (snapshot.format !== 1 || typeof snapshot.checkpoint !== 'number' || typeof snapshot.states !== 'object' || snapshot.states === null) {
         this.log('Saved read models are in an unknown format; rebuilding from position 0.');
         return false;
@@ -230,7 +245,7 @@ export class Projector {
         .map((b) => ({ position: b.position, states: new Map(names.map((n) => [n, b.states[n]])) }));
       return true;
     } catch (e) {
-      this.log(`Saved read models could not be read (${(e as Error).message}); rebuilding from position 0.`);
+      this.log(`Saved read models ${this.snapshotFile} could not be read (${(e as Error).message}): set aside, rebuilding from position 0.`);
       return false;
     }
   }

@@ -60,6 +60,7 @@ export class StoreSession {
 
   static async open(options: SessionOptions = {}): Promise<StoreSession> {
     const store = await SqlJsEventStore.open({ path: options.path, readOnly: options.readOnly, readOnlyReason: options.readOnlyReason, onProgress: options.onProgress, onWarning: options.log });
+    if (store.unsound) options.log?.(`The event store ${store.path ?? ''} is not sound (${store.unsound}): it was opened read-only and left untouched.`);
     const session = new StoreSession(store, options);
     session.startup = session.projector.start();
     return session;

@@ -88,8 +88,9 @@ function expectedSchema(SQL: SqlJsStatic): string[] {
 }
 
 function schemaObjects(db: Database): string[] {
-  const rows = db.exec('SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name')[0]?.values ?? [];
-  return rows.map((r) => `${String(r[0])} ${String(r[1])} on ${String(r[2])}: ${r[3] === null ? '' : String(r[3]).replace(/\s+/g, ' ').trim()}`);
+  // Root pages too: a file with our schema text but two index roots swapped would answer lookups from the wrong tree.
+  const rows = db.exec('SELECT type, name, tbl_name, rootpage, sql FROM sqlite_schema ORDER BY type, name LIMIT 100')[0]?.values ?? [];
+  return rows.map((r) => `${String(r[0])} ${String(r[1])} on ${String(r[2])} (root page ${String(r[3])}): ${r[4] === null ? '' : String(r[4]).replace(/\s+/g, ' ').trim()}`);
 }
 
 function pragmaValue(db: Database, pragma: string): SqlValue | undefined {
@@ -152,18 +153,16 @@ function describeSqliteError(e: unknown): string {
   return `SQLite says: ${message}`;
 }
 
+/**
+ * The order matters: everything SQLite can tell without evaluating what the file defines comes
+ * first (header fields, the list of schema objects with their root pages). Only a file whose schema
+ * is exactly ours gets the integrity scan, which would otherwise evaluate the file's own CHECK
+ * constraints and expression indexes (a file can make that cost minutes).
+ */
 function checkDatabase(SQL: SqlJsStatic, db: Database, file: string, scan: 'full' | 'quick' | 'none'): void {
-  const checks =
-    scan === 'none' ? ['ok'] : (db.exec(scan === 'full' ? 'PRAGMA integrity_check(10)' : 'PRAGMA quick_check(10)')[0]?.values ?? []).flatMap((r) => String(r[0]).split('\n'));
-  if (checks.length !== 1 || checks[0] !== 'ok') {
-    const problems = checks.filter((line) => !line.startsWith('***'));
-    const more = problems.length > 2 ? (problems.length >= 10 ? ', and more' : `, and ${problems.length - 2} more`) : '';
-    throw new StoreUnreadableError(file, `the integrity check found damage (${problems.slice(0, 2).join('; ')}${more})`);
-  }
   const appId = pragmaValue(db, 'application_id');
-  const objects = schemaObjects(db);
   if (appId !== APPLICATION_ID) {
-    const tables = (db.exec("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")[0]?.values ?? []).map((r) => String(r[0]));
+    const tables = (db.exec("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name LIMIT 9")[0]?.values ?? []).map((r) => String(r[0]));
     throw new StoreUnreadableError(
       file,
       tables.length === 0
@@ -175,17 +174,25 @@ function checkDatabase(SQL: SqlJsStatic, db: Database, file: string, scan: 'full
   if (typeof version !== 'number' || version > SCHEMA_VERSION) {
     throw new StoreUnreadableError(file, `its schema version ${String(version)} is newer than this version understands (${SCHEMA_VERSION})`);
   }
+  const objects = schemaObjects(db);
   const expected = expectedSchema(SQL);
   const unexpected = objects.filter((o) => !expected.includes(o));
   const missing = expected.filter((o) => !objects.includes(o));
   if (unexpected.length > 0 || missing.length > 0) {
     const detail = [
-      unexpected.length > 0 ? `unexpected: ${unexpected.map((o) => o.split(':')[0]).slice(0, 5).join(', ')}` : '',
-      missing.length > 0 ? `missing or different: ${missing.map((o) => o.split(':')[0]).slice(0, 5).join(', ')}` : '',
+      unexpected.length > 0 ? `unexpected: ${unexpected.map((o) => o.split(' (root page')[0]).slice(0, 5).join(', ')}` : '',
+      missing.length > 0 ? `missing or different: ${missing.map((o) => o.split(' (root page')[0]).slice(0, 5).join(', ')}` : '',
     ]
       .filter(Boolean)
       .join('; ');
     throw new StoreUnreadableError(file, `its schema is not the event store schema (${detail})`);
+  }
+  const checks =
+    scan === 'none' ? ['ok'] : (db.exec(scan === 'full' ? 'PRAGMA integrity_check(10)' : 'PRAGMA quick_check(10)')[0]?.values ?? []).flatMap((r) => String(r[0]).split('\n'));
+  if (checks.length !== 1 || checks[0] !== 'ok') {
+    const problems = checks.filter((line) => !line.startsWith('***'));
+    const more = problems.length > 2 ? (problems.length >= 10 ? ', and more' : `, and ${problems.length - 2} more`) : '';
+    throw new StoreUnreadableError(file, `the integrity check found damage (${problems.slice(0, 2).join('; ')}${more})`);
   }
 }
 

@@ -34,8 +34,12 @@ export interface JournalHeader {
   readonly generation: string;
   /** Position of the last event held by the snapshot this journal continues. */
   readonly base: number;
-  /** Size and CRC-32 of that snapshot as the store wrote it: a snapshot still matching them needs no integrity scan. */
-  readonly snapshot?: { readonly bytes: number; readonly crc32: number };
+  /**
+   * Size and seal (keyed HMAC, see snapshotSeal.ts) of that snapshot as the store wrote it: a snapshot
+   * still matching them needs no scan on open. Journals of earlier versions carried a CRC-32 here,
+   * which anyone can compute; it is ignored.
+   */
+  readonly snapshot?: { readonly bytes: number; readonly seal: string };
 }
 
 export interface JournalRecord {
@@ -104,7 +108,7 @@ export function decodeHeader(bytes: Uint8Array): JournalHeader {
   } catch {
     throw new JournalCorruptError(0, 'its header is not readable (not an event store journal)');
   }
-  const h = parsed as { format?: unknown; version?: unknown; generation?: unknown; base?: unknown; snapshot?: { bytes?: unknown; crc32?: unknown } };
+  const h = parsed as { format?: unknown; version?: unknown; generation?: unknown; base?: unknown; snapshot?: { bytes?: unknown; seal?: unknown } };
   if (h === null || typeof h !== 'object' || h.format !== JOURNAL_FORMAT) throw new JournalCorruptError(0, 'it is not an event store journal');
   if (typeof h.version !== 'number' || h.version > JOURNAL_VERSION) {
     throw new JournalCorruptError(0, `its format version ${String(h.version)} is newer than this version understands (${JOURNAL_VERSION})`);
@@ -113,7 +117,10 @@ export function decodeHeader(bytes: Uint8Array): JournalHeader {
     throw new JournalCorruptError(0, 'its header is incomplete');
   }
   const snap = h.snapshot;
-  const snapshot = snap && typeof snap === 'object' && Number.isSafeInteger(snap.bytes) && Number.isSafeInteger(snap.crc32) ? { bytes: snap.bytes as number, crc32: snap.crc32 as number } : undefined;
+  const snapshot =
+    snap && typeof snap === 'object' && Number.isSafeInteger(snap.bytes) && typeof snap.seal === 'string' && /^[0-9a-f]{64}$/.test(snap.seal)
+      ? { bytes: snap.bytes as number, seal: snap.seal }
+      : undefined;
   return { generation: h.generation, base: h.base, ...(snapshot ? { snapshot } : {}) };
 }
 
@@ -229,27 +236,4 @@ export function readExactly(fd: number, length: number, position: number): Buffe
 export function writeFully(fd: number, bytes: Uint8Array, position: number): void {
   let done = 0;
   while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done, position + done);
-}
-
-/** Reads the header and the records from `fromOffset` (a record boundary, or 0 for the first record). */
-export function readJournalFd(fd: number, fromOffset = 0): { header: JournalHeader; scan: JournalScan; size: number } {
-  const size = fs.fstatSync(fd).size;
-  const header = decodeHeader(readExactly(fd, JOURNAL_HEADER_BYTES, 0));
-  const start = Math.max(fromOffset, JOURNAL_HEADER_BYTES);
-  if (start > size) throw new JournalCorruptError(start, `it is shorter (${size} bytes) than what was already read from it (${start} bytes)`);
-  const scan = scanRecords(start === size ? Buffer.alloc(0) : readExactly(fd, size - start, start), start);
-  return { header, scan, size };
-}
-
-/** Creates a journal file (header only, plus optional records copied verbatim) and makes it durable. */
-export function writeJournalFile(file: string, header: JournalHeader, records?: Uint8Array): void {
-  const fd = fs.openSync(file, 'w', 0o644);
-  try {
-    const head = encodeHeader(header);
-    writeFully(fd, head, 0);
-    if (records && records.length > 0) writeFully(fd, records, head.length);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { StoreLockedError } from './errors';
+import { StoreLockedError, StoreUnreadableError } from './errors';
+import { NotRegularFileError, openRegularFile } from './regularFile';
 
 /** Who holds a store's write lock; written into the lock file so a waiting writer can name it. */
 export interface LockHolder {
@@ -24,6 +25,26 @@ export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 const DEFAULT_FOREIGN_STALE_MS = 60_000;
 /** A lock file whose content cannot be read (being written, or damaged) is abandoned after this long. */
 const UNREADABLE_STALE_MS = 10_000;
+
+/** Process start times are known to the clock tick, and clocks of the lock file and /proc may differ slightly. */
+const PID_START_TOLERANCE_MS = 2000;
+
+let bootMs: number | undefined;
+
+/** When a process started (Linux, from /proc), or undefined where that cannot be told. */
+function processStartMs(pid: number): number | undefined {
+  try {
+    bootMs ??= Number(/^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'))![1]) * 1000;
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces and parentheses); starttime is field 22, in clock ticks since boot.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    // USER_HZ is 100 on every Linux the extension runs on.
+    return Number.isFinite(ticks) && Number.isFinite(bootMs) ? bootMs + ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -152,9 +173,10 @@ export class FileLock {
   private readHolder(): { holder: LockHolder | undefined; ino: number; mtimeMs: number } | undefined {
     let fd: number;
     try {
-      fd = fs.openSync(this.file, 'r');
+      fd = openRegularFile(this.file);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (NotRegularFileError.is(e)) throw new StoreUnreadableError(this.file, e.message);
       throw e;
     }
     try {
@@ -177,10 +199,17 @@ export class FileLock {
     if (!current) return true; // released meanwhile: just try again
     const { holder } = current;
     if (!holder) return Date.now() - current.mtimeMs > UNREADABLE_STALE_MS;
-    if (holder.host !== this.host) return Date.now() - Date.parse(holder.since) > this.foreignStaleMs;
+    const since = Date.parse(holder.since);
+    const taken = Number.isNaN(since) ? current.mtimeMs : Math.min(since, current.mtimeMs);
+    // A lock "taken" in the future (a clock far off, or a forged file) would otherwise never expire.
+    if (taken > Date.now() + this.foreignStaleMs) return true;
+    if (holder.host !== this.host) return Date.now() - taken > this.foreignStaleMs;
     // Our critical sections are synchronous, so a lock naming our own pid was left by an earlier process with that pid.
     if (holder.pid === process.pid) return true;
-    return !isAlive(holder.pid);
+    if (!isAlive(holder.pid)) return true;
+    // The pid is alive, but that process started after the lock file was written: the holder died and its pid was reused.
+    const started = processStartMs(holder.pid);
+    return started !== undefined && started > current.mtimeMs + PID_START_TOLERANCE_MS;
   }
 
   /** Moves the abandoned lock aside; if what was moved turns out to be a fresh lock, it is put back. */

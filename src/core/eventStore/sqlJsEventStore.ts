@@ -12,28 +12,16 @@ import {
   createEmptyDatabase,
   journalEventToRecorded,
   lastPositionOf,
-  openSnapshot,
   rowToEvent,
 } from './database';
 import { ConcurrencyError, InvalidEventError, ReadOnlyStoreError, StoreLockedError, StoreUnreadableError } from './errors';
 import { newUuidV7 } from './ids';
-import {
-  JOURNAL_HEADER_BYTES,
-  JournalCorruptError,
-  crc32,
-  decodeHeader,
-  encodePayload,
-  encodeRecord,
-  newGeneration,
-  readExactly,
-  scanRecords,
-  writeFully,
-  writeJournalFile,
-  type JournalEvent,
-  type JournalHeader,
-  type JournalRecord,
-} from './journal';
+import { JOURNAL_HEADER_BYTES, encodePayload, encodeRecord, newGeneration, readExactly, writeFully, type JournalEvent, type JournalRecord } from './journal';
+import { openJournal, peekJournalHeader, readJournalHeader, readJournalRecords, readingJournal, replaceJournal } from './journalFile';
 import { DEFAULT_LOCK_TIMEOUT_MS, FileLock } from './lock';
+import { openRegularFile } from './regularFile';
+import { loadSnapshot } from './snapshotFile';
+import { sealOf } from './snapshotSeal';
 import { loadSqlJs } from './sqlJs';
 import { removeAbandonedTempFiles, storeFiles, type StoreFiles } from './storeFiles';
 import type {
@@ -52,7 +40,7 @@ import type {
   StoreStats,
   StreamInfo,
 } from './types';
-import { MAX_APPEND_BYTES, MAX_EVENTS_PER_APPEND, validateNewEvent, validateStreamId } from './validation';
+import { MAX_APPEND_BYTES, MAX_EVENTS_PER_APPEND, validateNewEvent, validateSerializedEvent, validateStreamId } from './validation';
 
 /** When the journal is folded into a new snapshot. */
 export interface CompactionOptions {
@@ -87,7 +75,6 @@ const DEFAULT_MIN_JOURNAL_BYTES = 2 * 1024 * 1024;
 const DEFAULT_JOURNAL_FRACTION = 1 / 32;
 /** Below this size a snapshot is cheap enough (tens of ms) to write on every close. */
 const CHEAP_SNAPSHOT_BYTES = 32 * 1024 * 1024;
-const READ_CHUNK_BYTES = 16 * 1024 * 1024;
 const LOCK_WAIT_ON_CLOSE_MS = 1000;
 /** Up to this many events are inserted row by row; more go in as one JSON document. */
 const SMALL_BATCH = 8;
@@ -127,6 +114,8 @@ export class SqlJsEventStore implements EventStore {
   private compacting: Promise<boolean> | undefined;
   /** Set when the journal may hold bytes this process could not take back: writing stops until reopened. */
   private broken: Error | undefined;
+  /** Why the store is not sound (see soundness.ts), when a check found it: it is then only read, never written. */
+  private unsoundFinding: string | undefined;
 
   /** Journal state: which journal (generation) this process has applied, and up to which byte. */
   private journalGeneration: string | undefined;
@@ -175,12 +164,12 @@ export class SqlJsEventStore implements EventStore {
     let db: Database;
     let snapshotBytes = 0;
     let created = false;
+    let unsound: string | undefined;
     if (fs.existsSync(files.snapshot)) {
-      const bytes = readFileWithProgress(files.snapshot, options.onProgress);
-      snapshotBytes = bytes.length;
-      options.onProgress?.({ phase: 'checking', done: 0, total: 1 });
-      db = openSnapshot(SQL, bytes, files.snapshot, { skipScan: isRecordedSnapshot(bytes, files.journal) });
-      options.onProgress?.({ phase: 'checking', done: 1, total: 1 });
+      const loaded = loadSnapshot(SQL, files.snapshot, files.journal, options.onProgress);
+      db = loaded.db;
+      snapshotBytes = loaded.bytes;
+      unsound = loaded.unsound;
     } else {
       const journal = peekJournalHeader(files.journal);
       if (journal && journal.base > 0) {
@@ -194,9 +183,17 @@ export class SqlJsEventStore implements EventStore {
       created = true;
     }
 
-    const store = new SqlJsEventStore(SQL, db, file, readOnly, readOnlyReason, options);
+    const store = new SqlJsEventStore(
+      SQL,
+      db,
+      file,
+      readOnly || unsound !== undefined,
+      unsound !== undefined && !readOnly ? `the store is not sound (${unsound}); run "event-store verify" for every finding` : readOnlyReason,
+      options,
+    );
     store.snapshotBytes = snapshotBytes;
-    if (!readOnly) removeAbandonedTempFiles(files);
+    store.unsoundFinding = unsound;
+    if (!store.readOnly) removeAbandonedTempFiles(files);
     try {
       store.catchUp('open', options.onProgress);
       if (created) await store.createFiles();
@@ -205,6 +202,11 @@ export class SqlJsEventStore implements EventStore {
       throw e;
     }
     return store;
+  }
+
+  /** Why the store is not sound, when the checks on open (or on a reload) found it so; it is then read-only. */
+  get unsound(): string | undefined {
+    return this.unsoundFinding;
   }
 
   // ---------------------------------------------------------------- writes
@@ -491,17 +493,14 @@ export class SqlJsEventStore implements EventStore {
     const files = this.files;
     if (!files) return 0;
     for (let attempt = 0; ; attempt++) {
-      let fd: number;
-      try {
-        fd = fs.openSync(files.journal, mode === 'locked' ? 'r+' : 'r');
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      const fd = openJournal(files.journal, mode === 'locked' ? 'r+' : 'r');
+      if (fd === undefined) {
         if (this.journalGeneration !== undefined) throw new StoreUnreadableError(files.journal, 'the journal was removed while the store was open');
         return 0; // no journal yet: a new store, or a snapshot written without one
       }
       try {
         const size = fs.fstatSync(fd).size;
-        const header = this.readHeader(fd, files.journal);
+        const header = readJournalHeader(fd, files.journal);
         let from = this.journalOffset;
         if (header.generation !== this.journalGeneration) {
           // A new journal: the first one we see, or another process compacted since we last looked
@@ -517,13 +516,7 @@ export class SqlJsEventStore implements EventStore {
           from = JOURNAL_HEADER_BYTES;
         }
         if (from > size) throw new StoreUnreadableError(files.journal, `the journal shrank below what was already read from it (${size} < ${from} bytes)`);
-        let scan;
-        try {
-          scan = scanRecords(from === size ? Buffer.alloc(0) : readExactly(fd, size - from, from), from);
-        } catch (e) {
-          if (e instanceof JournalCorruptError) throw new StoreUnreadableError(files.journal, `the journal is damaged: ${e.message}`);
-          throw e;
-        }
+        const scan = readJournalRecords(fd, files.journal, from, size);
         const applied = this.applyRecords(scan.records, onProgress, size);
         this.journalGeneration = header.generation;
         this.journalOffset = scan.validEnd;
@@ -537,15 +530,6 @@ export class SqlJsEventStore implements EventStore {
       } finally {
         fs.closeSync(fd);
       }
-    }
-  }
-
-  private readHeader(fd: number, file: string): JournalHeader {
-    try {
-      return decodeHeader(readExactly(fd, JOURNAL_HEADER_BYTES, 0));
-    } catch (e) {
-      if (e instanceof JournalCorruptError) throw new StoreUnreadableError(file, `the journal is damaged: ${e.message}`);
-      throw e;
     }
   }
 
@@ -578,6 +562,7 @@ export class SqlJsEventStore implements EventStore {
       idAt.free();
     }
     if (batches.length === 0) return 0;
+    this.checkJournaled(batches.flatMap((b) => b.events));
     const applied: JournalEvent[] = [];
     this.db.exec('BEGIN');
     try {
@@ -600,6 +585,25 @@ export class SqlJsEventStore implements EventStore {
     return applied.length;
   }
 
+  /**
+   * Journaled events pass the same checks as appended ones (the journal is a file anyone could have
+   * written): ids, type, JSON, limits, and each stream's versions continuing its current version.
+   */
+  private checkJournaled(events: readonly JournalEvent[]): void {
+    const versions = this.currentVersions(events.map((e) => e[1]));
+    for (const e of events) {
+      try {
+        validateSerializedEvent({ streamId: e[1], streamVersion: e[2], eventId: e[3], type: e[4], data: e[5], metadata: e[6], recordedAt: e[7] });
+      } catch (err) {
+        if (!InvalidEventError.is(err)) throw err;
+        throw this.journalMismatch(`its event at position ${e[0]} is not valid (${err.message.replace(/\.$/, '')})`);
+      }
+      const expected = (versions.get(e[1]) ?? 0) + 1;
+      if (e[2] !== expected) throw this.journalMismatch(`at position ${e[0]} it gives stream ${JSON.stringify(e[1])} version ${e[2]}, where version ${expected} comes next`);
+      versions.set(e[1], expected);
+    }
+  }
+
   private journalMismatch(detail: string): StoreUnreadableError {
     return new StoreUnreadableError(this.files!.journal, `the journal does not continue the snapshot: ${detail}`);
   }
@@ -609,7 +613,7 @@ export class SqlJsEventStore implements EventStore {
     const files = this.files!;
     const record = encodeRecord(payload);
     this.lock!.assertHeld();
-    const fd = fs.openSync(files.journal, 'r+');
+    const fd = readingJournal(files.journal, () => openRegularFile(files.journal, 'r+'));
     try {
       const size = fs.fstatSync(fd).size;
       if (size !== this.journalOffset) {
@@ -635,19 +639,11 @@ export class SqlJsEventStore implements EventStore {
   }
 
   /** Creates the journal (header only) when a store has none yet; its base is the snapshot's last position. */
-  private ensureJournal(snapshot?: { bytes: number; crc32: number }): void {
+  private ensureJournal(snapshot?: { bytes: number; seal: string }): void {
     if (this.journalGeneration !== undefined) return;
     const files = this.files!;
     const generation = newGeneration();
-    const tmp = tempNameFor(files.journal);
-    try {
-      writeJournalFile(tmp, { generation, base: this.lastPos, ...(snapshot ? { snapshot } : {}) });
-      fs.renameSync(tmp, files.journal);
-    } catch (e) {
-      fs.rmSync(tmp, { force: true });
-      throw e;
-    }
-    fsyncDirectory(path.dirname(files.journal));
+    replaceJournal(files.journal, { generation, base: this.lastPos, ...(snapshot ? { snapshot } : {}) });
     this.journalGeneration = generation;
     this.journalOffset = JOURNAL_HEADER_BYTES;
   }
@@ -666,15 +662,15 @@ export class SqlJsEventStore implements EventStore {
       const bytes = this.db.export();
       writeFileAtomic(files.snapshot, bytes);
       this.snapshotBytes = bytes.length;
-      this.ensureJournal({ bytes: bytes.length, crc32: crc32(bytes) });
+      const seal = sealOf(bytes);
+      this.ensureJournal(seal ? { bytes: bytes.length, seal } : undefined);
     });
   }
 
   /** Replaces the in-memory database with the snapshot on disk (another process compacted past us). */
   private reloadSnapshot(): void {
     const files = this.files!;
-    const bytes = readFileWithProgress(files.snapshot);
-    const db = openSnapshot(this.SQL, bytes, files.snapshot, { skipScan: isRecordedSnapshot(bytes, files.journal) });
+    const { db, bytes, unsound } = loadSnapshot(this.SQL, files.snapshot, files.journal);
     const last = lastPositionOf(db);
     if (last < this.lastPos) {
       db.close();
@@ -682,7 +678,8 @@ export class SqlJsEventStore implements EventStore {
     }
     this.db.close();
     this.db = db;
-    this.snapshotBytes = bytes.length;
+    this.snapshotBytes = bytes;
+    if (unsound) this.unsoundFinding = unsound;
     this.lastPos = last;
     this.journalGeneration = undefined;
     this.journalOffset = 0;
@@ -712,7 +709,7 @@ export class SqlJsEventStore implements EventStore {
    * Returns false when there was nothing to fold or another process compacted first.
    */
   compact(): Promise<boolean> {
-    if (this.readOnly || !this.files) return Promise.resolve(false);
+    if (this.readOnly || !this.files || this.unsoundFinding) return Promise.resolve(false);
     if (this.broken) return Promise.reject(this.broken);
     // One at a time; a call made while one runs folds what was appended since, once that one is done.
     const run: Promise<boolean> = (this.compacting ?? Promise.resolve(false))
@@ -741,19 +738,15 @@ export class SqlJsEventStore implements EventStore {
     try {
       await writeFileDurable(tmp, snapshot.bytes);
       const size = snapshot.bytes.length;
-      const checksum = crc32(snapshot.bytes);
+      const seal = sealOf(snapshot.bytes);
       (snapshot as { bytes?: Uint8Array }).bytes = undefined;
       renamed = await lock.withLock('compaction', () => {
-        const fd = fs.openSync(files.journal, 'r+');
-        try {
-          if (this.readHeader(fd, files.journal).generation !== snapshot.generation) return false; // another process compacted first
-        } finally {
-          fs.closeSync(fd);
-        }
+        if (peekJournalHeader(files.journal)?.generation !== snapshot.generation) return false; // another process compacted first
         this.catchUp('locked');
         if (this.journalGeneration !== snapshot.generation) return false;
         // Records after the snapshot's position (appended meanwhile, by us or others) move to the new journal.
-        const jfd = fs.openSync(files.journal, 'r');
+        const jfd = openJournal(files.journal, 'r');
+        if (jfd === undefined) throw new StoreUnreadableError(files.journal, 'the journal was removed while the store was open');
         let tail: Buffer;
         try {
           tail = readExactly(jfd, this.journalOffset - snapshot.offset, snapshot.offset);
@@ -765,15 +758,7 @@ export class SqlJsEventStore implements EventStore {
         fs.renameSync(tmp, files.snapshot);
         fsyncDirectory(path.dirname(files.snapshot));
         const generation = newGeneration();
-        const jtmp = tempNameFor(files.journal);
-        try {
-          writeJournalFile(jtmp, { generation, base: snapshot.position, snapshot: { bytes: size, crc32: checksum } }, tail);
-          fs.renameSync(jtmp, files.journal);
-        } catch (e) {
-          fs.rmSync(jtmp, { force: true });
-          throw e;
-        }
-        fsyncDirectory(path.dirname(files.journal));
+        replaceJournal(files.journal, { generation, base: snapshot.position, ...(seal ? { snapshot: { bytes: size, seal } } : {}) }, tail);
         this.journalGeneration = generation;
         this.journalOffset = JOURNAL_HEADER_BYTES + tail.length;
         this.snapshotBytes = size;
@@ -967,7 +952,7 @@ export class SqlJsEventStore implements EventStore {
 
   private foldOnClose(): boolean {
     const journalBytes = this.journalOffset - JOURNAL_HEADER_BYTES;
-    if (journalBytes <= 0 || this.compaction.onClose === 'never') return false;
+    if (journalBytes <= 0 || this.compaction.onClose === 'never' || this.unsoundFinding) return false;
     if (this.compaction.onClose === 'always') return true;
     return this.snapshotBytes <= CHEAP_SNAPSHOT_BYTES || journalBytes >= (this.snapshotBytes * this.compaction.journalFraction) / 4;
   }
@@ -975,6 +960,7 @@ export class SqlJsEventStore implements EventStore {
   private assertWritable(): void {
     if (this.closed) throw new ReadOnlyStoreError('it is closed');
     if (this.readOnly) throw new ReadOnlyStoreError(this.readOnlyReason);
+    if (this.unsoundFinding) throw new ReadOnlyStoreError(`the store is not sound (${this.unsoundFinding}); run "event-store verify" for every finding`);
     if (this.broken) throw this.broken;
   }
 
@@ -1008,58 +994,5 @@ function checkAppendSize(events: readonly { data: string; metadata: string }[]):
   }
   if (total > MAX_APPEND_BYTES) {
     throw new InvalidEventError(`One append holds at most ${MAX_APPEND_BYTES / (1024 * 1024)} MiB of data and metadata; this one holds ${(total / (1024 * 1024)).toFixed(1)} MiB.`);
-  }
-}
-
-/** Reads a whole file into one buffer, reporting progress in chunks. */
-function readFileWithProgress(file: string, onProgress?: (p: OpenProgress) => void): Buffer {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const total = fs.fstatSync(fd).size;
-    const buf = Buffer.allocUnsafe(total);
-    let done = 0;
-    onProgress?.({ phase: 'reading', done: 0, total });
-    while (done < total) {
-      const n = fs.readSync(fd, buf, done, Math.min(READ_CHUNK_BYTES, total - done), done);
-      if (n === 0) break;
-      done += n;
-      onProgress?.({ phase: 'reading', done, total });
-    }
-    return done === total ? buf : buf.subarray(0, done);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/**
- * True when `bytes` are exactly the snapshot the journal says the store wrote (same size, same CRC-32).
- * Such a snapshot came from a database that passed the checks when it was opened, and the checksum
- * shows that not one byte changed since (a stronger check than quick_check, which does not read
- * the payloads): its integrity scan can be skipped. Any other snapshot gets the full check.
- */
-function isRecordedSnapshot(bytes: Uint8Array, journal: string): boolean {
-  let header: JournalHeader | undefined;
-  try {
-    header = peekJournalHeader(journal);
-  } catch {
-    return false; // a damaged journal is reported when it is read
-  }
-  return header?.snapshot !== undefined && header.snapshot.bytes === bytes.length && crc32(bytes) === header.snapshot.crc32;
-}
-
-function peekJournalHeader(file: string): JournalHeader | undefined {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    return decodeHeader(readExactly(fd, JOURNAL_HEADER_BYTES, 0));
-  } catch (e) {
-    if (e instanceof JournalCorruptError) throw new StoreUnreadableError(file, `the journal is damaged: ${e.message}`);
-    throw e;
-  } finally {
-    fs.closeSync(fd);
   }
 }

@@ -10,9 +10,12 @@ export const MAX_APPEND_BYTES = 32 * 1024 * 1024;
 export const MAX_EVENT_ID_LENGTH = 200;
 
 const TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/;
-// Control characters in ids would make them unreadable in lists and logs.
+// Control characters in ids would make them unreadable in lists and logs; bidi controls and
+// zero-width characters would make two ids look alike (or one look like another) without being equal.
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+/** A UTF-16 surrogate without its pair: not a character; UTF-8 cannot store it, so two such ids would become one. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export function validateStreamId(streamId: unknown): asserts streamId is string {
   if (typeof streamId !== 'string' || streamId.length === 0) {
@@ -25,7 +28,10 @@ export function validateStreamId(streamId: unknown): asserts streamId is string 
     throw new InvalidEventError(`A stream id is at most ${MAX_STREAM_ID_LENGTH} characters; got ${streamId.length}.`);
   }
   if (CONTROL_CHARS.test(streamId)) {
-    throw new InvalidEventError('A stream id may not contain control characters or line breaks.');
+    throw new InvalidEventError('A stream id may not contain control characters or line breaks (nor bidirectional controls or zero-width characters).');
+  }
+  if (LONE_SURROGATE.test(streamId)) {
+    throw new InvalidEventError('A stream id may not contain a lone UTF-16 surrogate (half of a character).');
   }
 }
 
@@ -86,7 +92,14 @@ export function toJson(value: unknown, what: string, index?: number): string {
 }
 
 export function validateEventId(eventId: unknown, what = 'The event id', index?: number): asserts eventId is string {
-  if (typeof eventId !== 'string' || eventId.length === 0 || eventId.length > MAX_EVENT_ID_LENGTH || CONTROL_CHARS.test(eventId) || eventId.trim() !== eventId) {
+  if (
+    typeof eventId !== 'string' ||
+    eventId.length === 0 ||
+    eventId.length > MAX_EVENT_ID_LENGTH ||
+    CONTROL_CHARS.test(eventId) ||
+    LONE_SURROGATE.test(eventId) ||
+    eventId.trim() !== eventId
+  ) {
     throw new InvalidEventError(
       `${what} is not valid: it must be a non-empty string of at most ${MAX_EVENT_ID_LENGTH} printable characters, without surrounding white space.`,
       index,
@@ -125,4 +138,64 @@ export function validateNewEvent(event: NewEvent, index: number, customLabel?: s
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** True when JSON text nests arrays and objects deeper than `max` (a linear scan: no parse, no recursion). */
+export function jsonDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/** An event as stored or journaled: its data and metadata are JSON text already. */
+export interface SerializedEvent {
+  readonly streamId: unknown;
+  readonly streamVersion: unknown;
+  readonly eventId: unknown;
+  readonly type: unknown;
+  readonly data: unknown;
+  readonly metadata: unknown;
+  readonly recordedAt: unknown;
+}
+
+/**
+ * Checks an event read from a file (the journal, or a store's rows) by the same rules as an append:
+ * ids, type, JSON that parses, metadata an object, nesting and size limits, a recording time.
+ * Throws InvalidEventError with one sentence.
+ */
+export function validateSerializedEvent(e: SerializedEvent): void {
+  validateStreamId(e.streamId);
+  validateEventId(e.eventId);
+  validateEventType(e.type);
+  if (!Number.isSafeInteger(e.streamVersion) || (e.streamVersion as number) < 1) {
+    throw new InvalidEventError(`The stream version ${String(e.streamVersion)} is not a whole number >= 1.`);
+  }
+  if (typeof e.data !== 'string' || typeof e.metadata !== 'string') throw new InvalidEventError('Its data and metadata must be JSON text.');
+  if ((e.data.length + e.metadata.length) * 3 > MAX_EVENT_BYTES && Buffer.byteLength(e.data) + Buffer.byteLength(e.metadata) > MAX_EVENT_BYTES) {
+    throw new InvalidEventError(`It holds more than ${MAX_EVENT_BYTES} bytes of data and metadata.`);
+  }
+  for (const [what, text] of [
+    ['data', e.data],
+    ['metadata', e.metadata],
+  ] as const) {
+    if (jsonDeeperThan(text, MAX_JSON_DEPTH)) throw new InvalidEventError(`Its ${what} is nested more than ${MAX_JSON_DEPTH} levels deep.`);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new InvalidEventError(`Its ${what} is not valid JSON.`);
+    }
+    if (what === 'metadata' && (value === null || typeof value !== 'object' || Array.isArray(value))) throw new InvalidEventError('Its metadata is not a JSON object.');
+  }
+  if (typeof e.recordedAt !== 'string' || Number.isNaN(Date.parse(e.recordedAt))) throw new InvalidEventError('It has no valid recording time.');
 }

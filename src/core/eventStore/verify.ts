@@ -2,10 +2,15 @@ import * as fs from 'node:fs';
 import type { Database, SqlValue } from 'sql.js';
 import { EVENT_COLUMNS, INSERT_EVENT_SQL, UPSERT_STREAM_SQL, lastPositionOf, openSnapshot } from './database';
 import { StoreUnreadableError } from './errors';
-import { JOURNAL_HEADER_BYTES, JournalCorruptError, crc32, decodeHeader, scanRecords, type JournalEvent, type JournalRecord } from './journal';
+import { JOURNAL_HEADER_BYTES, JournalCorruptError, decodeHeader, scanRecords, type JournalEvent, type JournalRecord } from './journal';
+import { readingJournal } from './journalFile';
+import { readRegularFile } from './regularFile';
+import { readSnapshotBytes, refuseUncheckpointedWal } from './snapshotFile';
+import { isSealed } from './snapshotSeal';
+import { findUnsoundness } from './soundness';
 import { loadSqlJs } from './sqlJs';
 import { storeFiles } from './storeFiles';
-import { validateEventId, validateEventType, validateStreamId } from './validation';
+import { validateSerializedEvent } from './validation';
 
 export interface VerifyReport {
   /** True when there is no finding. */
@@ -51,9 +56,10 @@ export async function verifyStore(storePath: string, options: { wasmPath?: strin
 
   if (!fs.existsSync(files.snapshot)) return empty(`The store file ${files.snapshot} does not exist.`);
   let db: Database;
-  const bytes = fs.readFileSync(files.snapshot);
-  const snapshot = { bytes: bytes.length, crc32: crc32(bytes) };
+  let bytes: Buffer;
   try {
+    bytes = readSnapshotBytes(files.snapshot);
+    refuseUncheckpointedWal(bytes, files.snapshot);
     db = openSnapshot(SQL, bytes, files.snapshot, { fullCheck: true });
   } catch (e) {
     if (StoreUnreadableError.is(e)) return empty(`${e.message}`);
@@ -61,7 +67,9 @@ export async function verifyStore(storePath: string, options: { wasmPath?: strin
   }
   try {
     const snapshotEvents = lastPositionOf(db);
-    const journalEvents = checkJournal(db, files.journal, snapshot, snapshotEvents, findings, notes);
+    const unsound = findUnsoundness(db);
+    if (unsound) findings.add('soundness', `The snapshot is not sound, so the store opens read-only: ${unsound}.`);
+    const journalEvents = checkJournal(db, files.journal, bytes, snapshotEvents, findings, notes);
     checkEvents(db, findings);
     findings.summarise();
     const count = (sql: string) => (db.exec(sql)[0]?.values[0]?.[0] as number | undefined) ?? 0;
@@ -81,12 +89,18 @@ export async function verifyStore(storePath: string, options: { wasmPath?: strin
 }
 
 /** Reads the journal; applies its new events to `db` (in memory only) and returns how many it added. */
-function checkJournal(db: Database, file: string, snapshot: { bytes: number; crc32: number }, snapshotLast: number, findings: Findings, notes: string[]): number {
-  if (!fs.existsSync(file)) {
+function checkJournal(db: Database, file: string, snapshot: Uint8Array, snapshotLast: number, findings: Findings, notes: string[]): number {
+  let bytes: Buffer | undefined;
+  try {
+    bytes = readingJournal(file, () => readRegularFile(file));
+  } catch (e) {
+    findings.add('journal', `${(e as Error).message}`);
+    return 0;
+  }
+  if (!bytes) {
     notes.push('There is no journal: every event is in the snapshot.');
     return 0;
   }
-  const bytes = fs.readFileSync(file);
   let header;
   try {
     header = decodeHeader(bytes);
@@ -103,8 +117,8 @@ function checkJournal(db: Database, file: string, snapshot: { bytes: number; crc
     findings.add('journal', `The journal ${file} is damaged: ${e instanceof JournalCorruptError ? e.message : String(e)}.`);
     return 0;
   }
-  if (header.snapshot && (header.snapshot.bytes !== snapshot.bytes || header.snapshot.crc32 !== snapshot.crc32)) {
-    notes.push('The snapshot is not the one the journal records (a crash during a compaction, or a change from outside): it was checked in full.');
+  if (!isSealed(snapshot, header.snapshot)) {
+    notes.push('The snapshot does not carry the seal of this user (copied, written elsewhere or changed from outside): it is checked in full on open.');
   }
   if (header.base > snapshotLast) {
     findings.add('journal', `The journal continues position ${header.base}, but the snapshot ends at position ${snapshotLast}: events ${snapshotLast + 1} to ${header.base} are missing.`);
@@ -124,6 +138,11 @@ function checkJournal(db: Database, file: string, snapshot: { bytes: number; crc
           next = e[0];
         }
         next += 1;
+        try {
+          validateSerializedEvent({ streamId: e[1], streamVersion: e[2], eventId: e[3], type: e[4], data: e[5], metadata: e[6], recordedAt: e[7] });
+        } catch (err) {
+          findings.add('journal event', `The journal event at position ${e[0]} is not valid: ${(err as Error).message}`);
+        }
         if (e[0] <= snapshotLast) {
           stored.bind([e[0]]);
           const row = stored.step() ? stored.get() : undefined;
@@ -183,29 +202,23 @@ function checkEvents(db: Database, findings: Findings): void {
   for (const [eventId, n] of rows('SELECT event_id, count(*) FROM events NOT INDEXED GROUP BY event_id HAVING count(*) > 1 LIMIT 50')) {
     findings.add('event ids', `Event id ${String(eventId)} is stored ${String(n)} times.`);
   }
-  const stmt = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events ORDER BY global_position`);
+  // The same rules as an append, over every row as JavaScript reads it (what export does), and the
+  // raw bytes of the ids: text that is not UTF-8 is read with replacement characters, so two ids could read the same.
+  const stmt = db.prepare(
+    `SELECT ${EVENT_COLUMNS}, length(CAST(stream_id AS BLOB)), length(CAST(event_id AS BLOB)) FROM events ORDER BY global_position`,
+  );
   try {
     while (stmt.step()) {
-      const [position, streamId, , eventId, type, data, metadata, recordedAt] = stmt.get();
-      const at = `position ${String(position)}`;
-      const check = (kind: string, fn: () => void) => {
-        try {
-          fn();
-        } catch (e) {
-          findings.add(kind, `The event at ${at}: ${(e as Error).message}`);
-        }
-      };
-      check('stream ids', () => validateStreamId(streamId));
-      check('event types', () => validateEventType(type));
-      check('event ids', () => validateEventId(eventId));
-      check('JSON', () => {
-        JSON.parse(String(data));
-      });
-      check('JSON', () => {
-        const m: unknown = JSON.parse(String(metadata));
-        if (m === null || typeof m !== 'object' || Array.isArray(m)) throw new Error('its metadata is not a JSON object.');
-      });
-      if (typeof recordedAt !== 'string' || Number.isNaN(Date.parse(recordedAt))) findings.add('timestamps', `The event at ${at} has no valid recording time.`);
+      const [position, streamId, streamVersion, eventId, type, data, metadata, recordedAt, streamIdBytes, eventIdBytes] = stmt.get();
+      try {
+        validateSerializedEvent({ streamId, streamVersion, eventId, type, data, metadata, recordedAt });
+      } catch (e) {
+        findings.add('events', `The event at position ${String(position)}: ${(e as Error).message}`);
+        continue;
+      }
+      if (Buffer.byteLength(String(streamId)) !== streamIdBytes || Buffer.byteLength(String(eventId)) !== eventIdBytes) {
+        findings.add('events', `The event at position ${String(position)}: its stream id or event id is not valid UTF-8.`);
+      }
     }
   } finally {
     stmt.free();

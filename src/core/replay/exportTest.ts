@@ -6,6 +6,11 @@ export interface KnownCommand {
   readonly data: unknown;
 }
 
+/** A JavaScript identifier made from a name (letters, digits, _ and $ kept; anything else becomes _). */
+const identifier = (name: string): string => {
+  const id = name.replace(/[^A-Za-z0-9_$]/g, '_');
+  return /^[A-Za-z_$]/.test(id) ? id : `_${id}`;
+};
 const json = (v: unknown, indent: string): string => JSON.stringify(v, null, 2).replace(/\n/g, `\n${indent}`);
 const message = (e: { type: string; data: unknown }) => ({ type: e.type, data: e.data });
 
@@ -26,17 +31,21 @@ export function givenWhenThenTest(store: EventStore, aggregates: readonly Aggreg
   const command = commandFor?.(firstProduced);
   const commandType = command?.type ?? (typeof event.metadata.commandType === 'string' ? event.metadata.commandType : undefined);
   const name = aggregate?.name ?? 'Unknown';
-  const deciderName = `${name.charAt(0).toLowerCase()}${name.slice(1)}Decider`;
+  // Everything from the store or the domain enters the code as a JSON string literal or a sanitised
+  // identifier, never raw: a stream id holding a line break and code must stay a string.
+  const deciderName = identifier(`${name.charAt(0).toLowerCase()}${name.slice(1)}Decider`);
   const when = command
     ? json(message(command), '      ')
     : `{ type: ${JSON.stringify(commandType ?? 'UnknownCommand')}, data: {} /* the command's data was not recorded: fill it in */ }`;
   return [
-    `// Given/When/Then for the ${name} decider, from ${event.streamId} at global position ${position}.`,
+    `// Given/When/Then for a decider, from the event named in \`source\` below.`,
     `// Exported by Event Store Inspector. Run it with mocha after pointing the import at your decider.`,
     `import * as assert from 'node:assert/strict';`,
-    `import { ${deciderName} as decider } from './${name.toLowerCase()}';`,
+    `import { ${deciderName} as decider } from ${JSON.stringify(`./${name.toLowerCase()}`)};`,
     ``,
-    `describe(${JSON.stringify(`${name}: ${commandType ?? event.type} on ${event.streamId}`)}, () => {`,
+    `const source = ${JSON.stringify({ aggregate: name, streamId: event.streamId, globalPosition: position })};`,
+    ``,
+    `describe(${JSON.stringify(`${name}: ${commandType ?? event.type} on `)} + source.streamId, () => {`,
     `  it(${JSON.stringify(`emits ${produced.map((e) => e.type).join(', ')}`)}, () => {`,
     `    const given = ${json(prior.map(message), '    ')};`,
     `    const when = ${when};`,
