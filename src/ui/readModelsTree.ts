@@ -26,7 +26,7 @@ export class ReadModelsTree extends Disposable implements vscode.TreeDataProvide
     if (Array.isArray(session)) return session;
     if (!node) return session.projections.map((projection) => ({ kind: 'readModel', projection }));
     if (node.kind === 'readModel') {
-      const rows = node.projection.view(session.projector.stateOf(node.projection.name) as never);
+      const rows = node.projection.view(session.projector.stateOf(node.projection));
       if (rows.length === 0) return [{ kind: 'message', text: 'Empty', detail: 'No events for this read model yet: try "Event Store: Create User".' }];
       return rows.map((row, i) => ({ kind: 'row', row, id: `${node.projection.name}/${i}:${row.label}` }));
     }

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import type { Message } from '../domain/decider';
 import { writeFileAtomic } from '../eventStore/atomicFile';
 import type { EventStore, RecordedEvent } from '../eventStore/types';
 import { canHandle, type Projection } from '../projections/projection';
@@ -75,8 +76,16 @@ export class Projector {
     return this.checkpointPosition;
   }
 
-  stateOf(name: string): unknown {
-    return this.states.get(name);
+  /**
+   * The current state of a read model. Given the projection, typed as its state (one this projector
+   * does not run has applied no event: its initial state); given only a name (a read model of the
+   * workspace domain, known at run time), unknown.
+   */
+  stateOf<S, E extends Message>(projection: Projection<S, E>): S;
+  stateOf(name: string): unknown;
+  stateOf(which: string | Projection<unknown, Message>): unknown {
+    if (typeof which === 'string') return this.states.get(which);
+    return this.states.has(which.name) ? this.states.get(which.name) : which.initialState();
   }
 
   status(): ReadModelStatus[] {

@@ -99,7 +99,7 @@ export const cartAggregate: AggregateDefinition<CartCommand, CartEvent, CartStat
 };
 
 // The registry is heterogeneous: each definition is typed on its own, the registry only routes.
-export const builtInAggregates: readonly AggregateDefinition[] = [userAggregate as unknown as AggregateDefinition, cartAggregate as unknown as AggregateDefinition];
+export const builtInAggregates: readonly AggregateDefinition[] = [userAggregate, cartAggregate];
 
 export function aggregateForCommand(aggregates: readonly AggregateDefinition[], commandType: string): AggregateDefinition | undefined {
   return aggregates.find((a) => a.commandTypes.includes(commandType));

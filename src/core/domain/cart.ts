@@ -71,7 +71,7 @@ function assertOpenForChanges(cartId: string, state: CartState): void {
 const describeAmount = (amount: number): string => amount.toFixed(2);
 
 export const cartDecider: Decider<CartCommand, CartEvent, CartState> = {
-  initialState: { status: 'none', lines: {} },
+  initialState: () => ({ status: 'none', lines: {} }),
 
   decide(command, state) {
     const cartId = validateId(command.data.cartId, 'cart id');

@@ -37,7 +37,7 @@ function validateUserId(userId: unknown): string {
 }
 
 export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
-  initialState: { status: 'none' },
+  initialState: () => ({ status: 'none' }),
 
   decide(command, state) {
     const userId = validateUserId(command.data.userId);

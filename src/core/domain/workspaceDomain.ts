@@ -262,9 +262,7 @@ function wrapAggregate(a: ModuleAggregate, file: string): AggregateDefinition {
   const schemas: CommandSchema[] = a.commands.map((c) => ({ ...c, fields: c.fields.map((f) => (f.name === idField ? { ...f, id: true } : f)) }));
 
   const decider: Decider<Message, Message, unknown> = {
-    get initialState() {
-      return freshState(a.initialState, `${a.name}`, file);
-    },
+    initialState: () => freshState(a.initialState, `${a.name}`, file),
     decide(command, state) {
       let decided: unknown;
       try {

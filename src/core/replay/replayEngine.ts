@@ -1,5 +1,5 @@
 import { aggregateForStream, type AggregateDefinition } from '../domain/aggregates';
-import { fold, type Message } from '../domain/decider';
+import { fold } from '../domain/decider';
 import type { EventStore, RecordedEvent } from '../eventStore/types';
 import { canHandle, type Projection } from '../projections/projection';
 import { cloneJson, diffJson, type Change } from './diff';
@@ -185,9 +185,9 @@ export class ReplayEngine {
       return { streamId: event.streamId, aggregate: undefined, version: event.streamVersion, before: undefined, after: undefined, changes: [] };
     }
     const history = this.store.readStream(event.streamId, { limit: event.streamVersion });
-    const prior = history.slice(0, -1).filter((e) => !skipped.has(e.globalPosition)) as unknown as Message[];
+    const prior = history.slice(0, -1).filter((e) => !skipped.has(e.globalPosition));
     const before = fold(aggregate.decider, prior);
-    const after = skipped.has(event.globalPosition) ? before : aggregate.decider.evolve(clone(before), event as unknown as Message);
+    const after = skipped.has(event.globalPosition) ? before : aggregate.decider.evolve(clone(before), event);
     return { streamId: event.streamId, aggregate: aggregate.name, version: event.streamVersion, before, after, changes: diffJson(before, after) };
   }
 

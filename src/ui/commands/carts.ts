@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import type { StoreSession } from '../../core/application/session';
-import { cartAggregate, commandSchemaFor, type AggregateDefinition } from '../../core/domain/aggregates';
+import { cartAggregate, commandSchemaFor } from '../../core/domain/aggregates';
 import { parseFieldInput, type FieldSchema } from '../../core/domain/commandSchema';
-import type { CartDetailsState } from '../../core/projections/cartDetails';
+import { cartDetails, type CartDetailsState } from '../../core/projections/cartDetails';
 import { newInstanceId, pickOrType } from '../commandInput';
 import { boundary, issue, registerCommand, type CommandContext } from './boundary';
 
@@ -15,11 +15,11 @@ interface CartPick extends vscode.QuickPickItem {
 
 /** The carts of the Cart details read model. */
 export function carts(session: StoreSession): CartDetailsState['carts'] {
-  return (session.projector.stateOf('cartDetails') as CartDetailsState | undefined)?.carts ?? {};
+  return session.projector.stateOf(cartDetails).carts;
 }
 
 const cartField = (name: string, command = 'AddItem'): FieldSchema =>
-  commandSchemaFor(cartAggregate as unknown as AggregateDefinition, command)!.fields.find((f) => f.name === name)!;
+  commandSchemaFor(cartAggregate, command)!.fields.find((f) => f.name === name)!;
 
 const fieldError = (field: FieldSchema) => (text: string) => {
   const result = parseFieldInput(field, text);

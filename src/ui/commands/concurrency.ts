@@ -6,8 +6,8 @@ import {
   type ConcurrentUpdateOutcome,
 } from '../../core/application/concurrency';
 import type { StoreSession } from '../../core/application/session';
-import { DomainError } from '../../core/domain/errors';
-import type { UsersDirectoryState } from '../../core/projections/usersDirectory';
+import { DomainError, ValidationError } from '../../core/domain/errors';
+import { usersDirectory } from '../../core/projections/usersDirectory';
 import { isRecord } from '../../shared/json';
 import { boundary, describeResult, EXPLAIN, registerCommand, showEntry, type CommandContext } from './boundary';
 import { carts } from './carts';
@@ -48,8 +48,7 @@ async function cartScenario(session: StoreSession): Promise<CommandPair | undefi
 }
 
 async function userScenario(session: StoreSession): Promise<CommandPair | undefined> {
-  const directory = session.projector.stateOf('usersDirectory') as UsersDirectoryState | undefined;
-  const users = Object.values(directory?.users ?? {}).filter((u) => u.status === 'active');
+  const users = Object.values(session.projector.stateOf(usersDirectory).users).filter((u) => u.status === 'active');
   if (users.length === 0) {
     void vscode.window.showInformationMessage(
       'No active user: create one with "Event Store: Create User" (or seed the demo data) first.',
@@ -83,9 +82,17 @@ const scenarios: readonly Scenario[] = [
   },
 ];
 
+/** A command given as an argument: a `type` and its `data` (the write model checks the data). */
+function givenCommand(value: Record<string, unknown>, which: string): CommandEnvelope {
+  const { type, data, metadata } = value;
+  if (typeof type !== 'string') throw new ValidationError(`The ${which} command needs a "type" (a string).`);
+  if (metadata !== undefined && !isRecord(metadata)) throw new ValidationError(`The metadata of the ${which} command must be an object.`);
+  return metadata === undefined ? { type, data } : { type, data, metadata };
+}
+
 async function commandPair(session: StoreSession, args?: ConcurrencyArgs): Promise<CommandPair | undefined> {
   if (isRecord(args?.first) && isRecord(args?.second)) {
-    return { first: args.first as unknown as CommandEnvelope, second: args.second as unknown as CommandEnvelope };
+    return { first: givenCommand(args.first, 'first'), second: givenCommand(args.second, 'second') };
   }
   const scenario = await vscode.window.showQuickPick(scenarios, {
     title: TITLE,

@@ -49,7 +49,7 @@ async function queryReadModel(ctx: CommandContext, args?: QueryArgs): Promise<Qu
   if (!chosen) return undefined;
   const { projection, query } = chosen;
   // A copy: a query only reads, and must not be able to change the read model it asks.
-  const state = structuredClone(session.projector.stateOf(projection.name));
+  const state = structuredClone(session.projector.stateOf(projection));
   let argument = typeof args?.argument === 'string' ? args.argument : undefined;
   if (query.parameter && argument === undefined) {
     argument = await pickOrType({

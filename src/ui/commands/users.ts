@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { StoreSession } from '../../core/application/session';
 import { validateUserName } from '../../core/domain/user';
-import type { UsersDirectoryState } from '../../core/projections/usersDirectory';
+import { usersDirectory } from '../../core/projections/usersDirectory';
 import { boundary, describeResult, issue, registerCommand, type CommandContext } from './boundary';
 
 interface UserPick extends vscode.QuickPickItem {
@@ -11,7 +11,7 @@ interface UserPick extends vscode.QuickPickItem {
 }
 
 async function pickUser(session: StoreSession, placeHolder: string): Promise<UserPick | undefined> {
-  const state = session.projector.stateOf('usersDirectory') as UsersDirectoryState;
+  const state = session.projector.stateOf(usersDirectory);
   const items: UserPick[] = Object.values(state.users)
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((u) => ({
