@@ -6,6 +6,7 @@ import { DomainModuleError, loadDomainModule, reservedNames, type DomainProblem,
 import { builtInProjections } from '../core/projections/builtIn';
 import { Disposable } from './disposable';
 import type { StoreController } from './storeController';
+import { resolveInWorkspace } from './workspacePaths';
 
 export const DEFAULT_DOMAIN_MODULE = '.eventstore/domain.js';
 
@@ -22,9 +23,7 @@ export const UNTRUSTED_REASON =
 export function resolveDomainModulePath(): string | undefined {
   const configured = vscode.workspace.getConfiguration('eventStore').get<string>('domainModule') ?? DEFAULT_DOMAIN_MODULE;
   if (!configured.trim()) return undefined;
-  if (path.isAbsolute(configured)) return configured;
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  return folder && folder.uri.scheme === 'file' ? path.join(folder.uri.fsPath, configured) : undefined;
+  return resolveInWorkspace(configured);
 }
 
 /**

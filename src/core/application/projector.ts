@@ -2,8 +2,7 @@ import * as fs from 'node:fs';
 import type { Message } from '../domain/decider';
 import { writeFileAtomic } from '../eventStore/atomicFile';
 import type { EventStore, RecordedEvent } from '../eventStore/types';
-import { canHandle, type Projection } from '../projections/projection';
-import { cloneJson } from '../replay/diff';
+import { canHandle, copyState, type Projection } from '../projections/projection';
 
 export interface ReadModelSnapshot {
   readonly format: 1;
@@ -171,7 +170,7 @@ export class Projector {
     this.checkpointPosition = event.globalPosition;
     this.checkpointEventId = event.eventId;
     if (event.globalPosition % this.snapshotEvery === 0 && event.globalPosition >= this.copyFrom) {
-      const base = { position: event.globalPosition, states: new Map(this.projections.map((p) => [p.name, p.copy ? p.copy(this.states.get(p.name)) : cloneJson(this.states.get(p.name))])) };
+      const base = { position: event.globalPosition, states: new Map(this.projections.map((p) => [p.name, copyState(p, this.states.get(p.name))])) };
       this.bases = [...this.bases.slice(-1), base];
       for (const listener of this.baseListeners) listener(base.position, base.states);
     }

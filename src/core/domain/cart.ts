@@ -1,5 +1,6 @@
 import type { Decider, Message } from './decider';
 import { IllegalStateError, ValidationError } from './errors';
+import { validateId } from './identifiers';
 
 export const MAX_QUANTITY = 999;
 export const MAX_PRICE = 1_000_000;
@@ -40,13 +41,6 @@ export function cartTotal(lines: Readonly<Record<string, CartLine>>): number {
 }
 
 export const cartItemCount = (lines: Readonly<Record<string, CartLine>>): number => Object.values(lines).reduce((n, line) => n + line.quantity, 0);
-
-const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-
-function validateId(value: unknown, what: string): string {
-  if (typeof value !== 'string' || !ID.test(value)) throw new ValidationError(`The ${what} ${JSON.stringify(value)} is not valid: use 1-64 letters, digits, "-" or "_".`);
-  return value;
-}
 
 function validateQuantity(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_QUANTITY) {

@@ -1,5 +1,6 @@
 import type { Message } from '../domain/decider';
 import type { RecordedEvent } from '../eventStore/types';
+import { cloneJson } from '../../shared/json';
 
 /** A row of a read model as people see it (in the tree, the replay): plain text only. */
 export interface ViewNode {
@@ -60,4 +61,9 @@ export interface Projection<S = unknown, E extends Message = Message> {
 /** Whether the projection handles the event: it lists the event's type, or lists none (it takes every event). */
 export function canHandle<S, E extends Message>(projection: Projection<S, E>, event: RecordedEvent): event is RecordedEvent<E> {
   return projection.eventTypes.length === 0 || (projection.eventTypes as readonly string[]).includes(event.type);
+}
+
+/** A copy of a read model's state that its evolve may change: the projection's own `copy`, else a deep copy. */
+export function copyState<S, E extends Message>(projection: Projection<S, E>, state: S): S {
+  return projection.copy ? projection.copy(state) : cloneJson(state);
 }

@@ -1,8 +1,9 @@
 import { aggregateForStream, type AggregateDefinition } from '../domain/aggregates';
 import { fold } from '../domain/decider';
 import type { EventStore, RecordedEvent } from '../eventStore/types';
-import { canHandle, type Projection } from '../projections/projection';
-import { cloneJson, diffJson, type Change } from './diff';
+import { canHandle, copyState, type Projection } from '../projections/projection';
+import { cloneJson } from '../../shared/json';
+import { diffJson, type Change } from './diff';
 
 export interface StreamStateAtStep {
   readonly streamId: string;
@@ -50,9 +51,8 @@ interface Snapshot {
  */
 export const replaySnapshotInterval = (events: number): number => Math.max(1000, Math.ceil(events / 200 / 1000) * 1000);
 
-// Read-model states are JSON (they are saved as JSON), so a JSON copy is a faithful one.
+// Read-model and decider states are JSON (they are saved as JSON), so a JSON copy is a faithful one.
 const clone = cloneJson;
-const copyState = (p: Projection, state: unknown): unknown => (p.copy ? p.copy(state) : clone(state));
 const NO_SKIPS: ReadonlySet<number> = new Set();
 const keyOf = (skipped: ReadonlySet<number>): string => (skipped.size ? [...skipped].sort((a, b) => a - b).join(',') : '');
 

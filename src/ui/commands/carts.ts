@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { StoreSession } from '../../core/application/session';
 import { cartAggregate, commandSchemaFor } from '../../core/domain/aggregates';
+import { MAX_QUANTITY } from '../../core/domain/cart';
 import { parseFieldInput, type FieldSchema } from '../../core/domain/commandSchema';
 import { cartDetails, type CartDetailsState } from '../../core/projections/cartDetails';
 import { newInstanceId, pickOrType } from '../commandInput';
@@ -115,7 +116,7 @@ async function addItemToCart(ctx: CommandContext, args?: CartArgs) {
   const quantity =
     args?.quantity !== undefined
       ? args.quantity
-      : (await askField<number>(cartField('quantity'), `${title}: quantity of ${productId}`, '1', 'How many? (a whole number from 1 to 999)'))
+      : (await askField<number>(cartField('quantity'), `${title}: quantity of ${productId}`, '1', `How many? (a whole number from 1 to ${MAX_QUANTITY})`))
           ?.value;
   if (quantity === undefined) return undefined;
   const inCart = carts(session)[cartId]?.lines[productId]?.unitPrice ?? prices.get(productId);

@@ -3,14 +3,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { branchFileName, branchStore, checkBranchPosition, type BranchResult } from '../../core/application/branch';
 import { seedDemoData } from '../../core/application/demoData';
+import { settingPathFor } from '../workspacePaths';
 import { boundary, registerCommand, type CommandContext } from './boundary';
 
 /** Points the workspace at another store file; the controller reopens on the setting change. */
 async function switchStoreTo(ctx: CommandContext, file: string): Promise<void> {
   const { controller } = ctx;
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  const inFolder = folder && folder.uri.scheme === 'file' && !path.relative(folder.uri.fsPath, file).startsWith('..');
-  const value = inFolder ? path.relative(folder.uri.fsPath, file).split(path.sep).join('/') : file;
   const opened = new Promise<void>((resolve) => {
     const timer = setTimeout(() => done(), 15_000);
     const sub = controller.onDidOpen(() => {
@@ -22,8 +20,8 @@ async function switchStoreTo(ctx: CommandContext, file: string): Promise<void> {
       resolve();
     }
   });
-  const target = folder ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-  await vscode.workspace.getConfiguration('eventStore').update('storePath', value, target);
+  const target = vscode.workspace.workspaceFolders?.[0] ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await vscode.workspace.getConfiguration('eventStore').update('storePath', settingPathFor(file), target);
   // The controller reopens on the setting change; wait for it so the caller sees the new store.
   await opened;
   ctx.log.info(`Switched the store to ${file}.`);
