@@ -239,11 +239,6 @@ export class ReplayPanel extends Disposable {
     }
   }
 
-  /** Shows the replay at a position (used by "Replay from here"). */
-  seekTo(position: number): void {
-    this.enqueue({ type: 'seek', position });
-  }
-
   private postStep(): void {
     const view = this.view;
     if (!view) return;

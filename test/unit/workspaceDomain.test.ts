@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import { StoreSession } from '../../src/core/application/session';
 import { builtInAggregates } from '../../src/core/domain/aggregates';
 import { DomainError } from '../../src/core/domain/errors';
-import { DomainModuleError, loadDomainModule, reservedNames, type DomainProblem } from '../../src/core/domain/workspaceDomain';
+import { loadDomainModule } from '../../src/core/workspaceDomain/loadDomainModule';
+import { DomainModuleError, type DomainProblem } from '../../src/core/workspaceDomain/moduleErrors';
+import { reservedNames } from '../../src/core/workspaceDomain/moduleShape';
 import { builtInProjections } from '../../src/core/projections/builtIn';
 import { tempDirPerTest } from '../builders/tempDir';
 

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { CommandEnvelope, CommandResult } from '../../core/application/commandHandler';
 import type { CommandLogEntry } from '../../core/application/commandLog';
 import { DomainError } from '../../core/domain/errors';
-import { DomainModuleError } from '../../core/domain/workspaceDomain';
+import { DomainModuleError } from '../../core/workspaceDomain/moduleErrors';
 import { EventStoreError, StoreUnreadableError } from '../../core/eventStore/errors';
 import { commandEntryUri } from '../commandLogTree';
 import { resolveDomainModulePath, type DomainModuleController } from '../domainModule';
