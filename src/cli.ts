@@ -1,10 +1,8 @@
 import * as fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { CommandHandler } from './core/application/commandHandler';
 import { seedDemoData } from './core/application/demoData';
-import { EventBus } from './core/application/eventBus';
-import { builtInAggregates } from './core/domain/aggregates';
+import { StoreSession } from './core/application/session';
 import { DomainError } from './core/domain/errors';
 import { ConcurrencyError, InvalidEventError, ReadOnlyStoreError, StoreLockedError, StoreUnreadableError } from './core/eventStore/errors';
 import { SqlJsEventStore, type OpenStoreOptions } from './core/eventStore/sqlJsEventStore';
@@ -355,8 +353,12 @@ async function verifyCommand(args: Args, io: CliIo): Promise<number> {
   return EXIT.unreadable;
 }
 
-function newHandler(store: SqlJsEventStore): CommandHandler {
-  return new CommandHandler(store, new EventBus(), builtInAggregates);
+/**
+ * Commands go through a session, as from the palette: the write model decides, and the command
+ * with its outcome (accepted, rejected, conflict) reaches the command log beside the store.
+ */
+async function withCommandSession<T>(args: Args, io: CliIo, run: (session: StoreSession) => Promise<T>): Promise<T> {
+  return withStore(args, io, false, (store) => run(StoreSession.over(store, { readModels: false })));
 }
 
 async function execCommand(args: Args, io: CliIo): Promise<number> {
@@ -364,8 +366,8 @@ async function execCommand(args: Args, io: CliIo): Promise<number> {
   required(args, 'command');
   const command = (await jsonOption(args, 'command', io, 'command')) as { type?: unknown; data?: unknown; metadata?: Record<string, unknown> } | null;
   if (command === null || typeof command !== 'object' || Array.isArray(command)) throw new UsageError('The command (--command) must be a JSON object like {"type":"CreateUser","data":{...}}.');
-  return withStore(args, io, false, async (store) => {
-    const result = await newHandler(store).execute({ ...(command as { type: string; data: unknown }), metadata: { ...(command.metadata ?? {}), source: 'cli' } });
+  return withCommandSession(args, io, async (session) => {
+    const result = await session.execute({ ...(command as { type: string; data: unknown }), metadata: { ...(command.metadata ?? {}), source: 'cli' } });
     await writeText(io.stdout, result.events.map((e) => `${eventLine(e)}\n`).join(''));
     return EXIT.ok;
   });
@@ -373,8 +375,8 @@ async function execCommand(args: Args, io: CliIo): Promise<number> {
 
 async function seedCommand(args: Args, io: CliIo): Promise<number> {
   checkOptions(args, ['lock-timeout']);
-  return withStore(args, io, false, async (store) => {
-    const results = await seedDemoData(newHandler(store), 'cli');
+  return withCommandSession(args, io, async (session) => {
+    const results = await seedDemoData(session.handler, 'cli');
     await writeText(io.stdout, results.flatMap((r) => r.events.map((e) => `${eventLine(e)}\n`)).join(''));
     return EXIT.ok;
   });

@@ -6,8 +6,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { EXIT, main } from '../../src/cli';
+import { CommandLog, commandLogFileFor } from '../../src/core/application/commandLog';
+import { readModelsFileFor, StoreSession } from '../../src/core/application/session';
 import { storeFiles } from '../../src/core/eventStore/storeFiles';
 import { MAX_EVENT_BYTES } from '../../src/core/eventStore/validation';
+import { usersDirectory } from '../../src/core/projections/usersDirectory';
+import { copyCli } from '../builders/cliCopy';
 import { tempDirPerTest } from '../builders/tempDir';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -138,6 +142,31 @@ describe('CLI (event-store)', () => {
     assert.match(unknown.stderr, /Unknown command "LaunchRocket"/);
     const notJson = await cli(['exec', '--store', store, '--command', 'CreateUser']);
     assert.equal(notJson.code, EXIT.usage);
+  });
+
+  it('commands run by the built CLI reach the command log with source "cli", as palette commands do', async () => {
+    const bin = copyCli(tmp.dir);
+    const run = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 20_000 });
+    const create = '{"type":"CreateUser","data":{"userId":"u1","name":"Ada"}}';
+    assert.equal(run(['exec', '--store', store, '--command', create]).status, EXIT.ok);
+    assert.equal(run(['exec', '--store', store, '--command', create]).status, EXIT.rejected);
+    assert.equal(run(['seed', '--store', store]).status, EXIT.ok);
+
+    const entries = CommandLog.open(commandLogFileFor(store), { readOnly: true }).entries();
+    assert.deepEqual(entries.slice(0, 2).map((e) => [e.command.type, e.outcome, e.source]), [
+      ['CreateUser', 'accepted', 'cli'],
+      ['CreateUser', 'rejected', 'cli'],
+    ]);
+    assert.match(entries[1]!.reason ?? '', /User u1 already exists/);
+    assert.ok(entries.length > 2 && entries.slice(2).every((e) => e.source === 'cli'), 'the seeding commands are logged too');
+    // The CLI keeps no read models; they catch up from the store at the next full open.
+    assert.equal(fs.existsSync(readModelsFileFor(store)), false);
+    const session = await StoreSession.open({ path: store, readOnly: true });
+    try {
+      assert.equal(session.projector.stateOf(usersDirectory).users.u1?.name, 'Ada');
+    } finally {
+      await session.close();
+    }
   });
 
   it('seed runs the demo commands and prints their events; seeding again adds no user twice', async () => {
