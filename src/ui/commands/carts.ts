@@ -85,6 +85,17 @@ async function givenOrPickedCart(session: StoreSession, args: CartArgs | undefin
   return typeof args?.cartId === 'string' ? args.cartId : pickCart(session, title, allowNew);
 }
 
+/** The product given as an argument, or the one the person picks or types (checked by the command's schema). */
+async function givenOrPickedProduct(
+  args: CartArgs | undefined,
+  title: string,
+  command: 'AddItem' | 'RemoveItem',
+  pick: { placeholder: string; items: vscode.QuickPickItem[] },
+): Promise<string | undefined> {
+  if (typeof args?.productId === 'string') return args.productId;
+  return pickOrType({ title: `${title}: product`, ...pick, validate: fieldError(cartField('productId', command)) });
+}
+
 /** The last price each product was added at, across every cart. */
 function knownPrices(session: StoreSession): Map<string, number> {
   const prices = new Map<string, { price: number; at: string }>();
@@ -103,15 +114,10 @@ async function addItemToCart(ctx: CommandContext, args?: CartArgs) {
   const cartId = await givenOrPickedCart(session, args, title, true);
   if (cartId === undefined) return undefined;
   const prices = knownPrices(session);
-  const productId =
-    typeof args?.productId === 'string'
-      ? args.productId
-      : await pickOrType({
-          title: `${title}: product`,
-          placeholder: 'Pick a product or type a new product id',
-          items: [...prices].map(([p, price]) => ({ label: p, description: `last added at ${price.toFixed(2)}` })),
-          validate: fieldError(cartField('productId')),
-        });
+  const productId = await givenOrPickedProduct(args, title, 'AddItem', {
+    placeholder: 'Pick a product or type a new product id',
+    items: [...prices].map(([p, price]) => ({ label: p, description: `last added at ${price.toFixed(2)}` })),
+  });
   if (productId === undefined) return undefined;
   const quantity =
     args?.quantity !== undefined
@@ -141,15 +147,10 @@ async function removeItemFromCart(ctx: CommandContext, args?: CartArgs) {
   const cartId = await givenOrPickedCart(session, args, title);
   if (cartId === undefined) return undefined;
   const lines = carts(session)[cartId]?.lines ?? {};
-  const productId =
-    typeof args?.productId === 'string'
-      ? args.productId
-      : await pickOrType({
-          title: `${title}: product`,
-          placeholder: 'Pick a product in the cart (or type another one to see the cart refuse it)',
-          items: Object.entries(lines).map(([p, l]) => ({ label: p, description: `${l.quantity} × ${l.unitPrice.toFixed(2)} in the cart` })),
-          validate: fieldError(cartField('productId', 'RemoveItem')),
-        });
+  const productId = await givenOrPickedProduct(args, title, 'RemoveItem', {
+    placeholder: 'Pick a product in the cart (or type another one to see the cart refuse it)',
+    items: Object.entries(lines).map(([p, l]) => ({ label: p, description: `${l.quantity} × ${l.unitPrice.toFixed(2)} in the cart` })),
+  });
   if (productId === undefined) return undefined;
   let quantity = args?.quantity;
   if (typeof args?.productId !== 'string') {
