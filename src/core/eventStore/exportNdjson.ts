@@ -19,7 +19,11 @@ export function eventLine(e: RecordedEvent): string {
  * The events from position `from` to `to` (both included) as NDJSON, one chunk of lines per page
  * read: a large export never holds the whole store in memory.
  */
-export function* exportNdjson(store: Pick<EventStore, 'readAll'>, range: { from?: number; to?: number } = {}, page = 5000): Generator<string> {
+export function* exportNdjson(
+  store: Pick<EventStore, 'readAll'>,
+  range: { from?: number; to?: number } = {},
+  page = 5000,
+): Generator<string> {
   const to = range.to ?? Number.MAX_SAFE_INTEGER;
   for (let after = (range.from ?? 1) - 1; after < to; ) {
     const events = store.readAll({ after, limit: Math.min(page, to - after) });

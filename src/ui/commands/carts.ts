@@ -119,11 +119,11 @@ async function addItemToCart(ctx: CommandContext, args?: CartArgs) {
     items: [...prices].map(([p, price]) => ({ label: p, description: `last added at ${price.toFixed(2)}` })),
   });
   if (productId === undefined) return undefined;
+  const howMany = `How many? (a whole number from 1 to ${MAX_QUANTITY})`;
   const quantity =
     args?.quantity !== undefined
       ? args.quantity
-      : (await askField<number>(cartField('quantity'), `${title}: quantity of ${productId}`, '1', `How many? (a whole number from 1 to ${MAX_QUANTITY})`))
-          ?.value;
+      : (await askField<number>(cartField('quantity'), `${title}: quantity of ${productId}`, '1', howMany))?.value;
   if (quantity === undefined) return undefined;
   const inCart = carts(session)[cartId]?.lines[productId]?.unitPrice ?? prices.get(productId);
   const unitPrice =
