@@ -1,16 +1,15 @@
 import * as fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { MAX_IMPORT_LINE_CHARS, StrictUtf8, lineTooLong, quietOnClosedPipe } from './cliInput';
-import { CommandHandler } from './core/application/commandHandler';
 import { seedDemoData } from './core/application/demoData';
-import { EventBus } from './core/application/eventBus';
-import { builtInAggregates } from './core/domain/aggregates';
+import { StoreSession } from './core/application/session';
 import { DomainError } from './core/domain/errors';
 import { ConcurrencyError, InvalidEventError, ReadOnlyStoreError, StoreLockedError, StoreUnreadableError } from './core/eventStore/errors';
 import { SqlJsEventStore, type OpenStoreOptions } from './core/eventStore/sqlJsEventStore';
-import type { ExpectedVersion, ImportEvent, RecordedEvent } from './core/eventStore/types';
+import type { ExpectedVersion, ImportEvent } from './core/eventStore/types';
 import { MAX_APPEND_BYTES, MAX_EVENT_BYTES, MAX_EVENTS_PER_APPEND } from './core/eventStore/validation';
 import { verifyStore } from './core/eventStore/verify';
+import { eventLine, exportNdjson, writeChunks, writeText } from './core/eventStore/exportNdjson';
 
 /** Exit codes: part of the CLI's contract with scripts. */
 export const EXIT = {
@@ -162,29 +161,6 @@ function parseCount(raw: string | undefined, name: string, fallback: number, min
   return Number(raw);
 }
 
-/** Writes respecting backpressure, so a large export does not pile up in memory. */
-function write(out: Writable, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const ok = out.write(text, (e) => (e ? reject(e) : undefined));
-    if (ok) resolve();
-    else out.once('drain', resolve);
-  });
-}
-
-function eventLine(e: RecordedEvent): string {
-  // Keys in the documented order.
-  return JSON.stringify({
-    globalPosition: e.globalPosition,
-    streamId: e.streamId,
-    streamVersion: e.streamVersion,
-    eventId: e.eventId,
-    type: e.type,
-    data: e.data,
-    metadata: e.metadata,
-    recordedAt: e.recordedAt,
-  });
-}
-
 function storeOptions(args: Args, io: CliIo, readOnly: boolean): OpenStoreOptions {
   const journalLimit = process.env.EVENT_STORE_JOURNAL_LIMIT;
   return {
@@ -223,7 +199,7 @@ async function appendCommand(args: Args, io: CliIo): Promise<number> {
       expectedVersion === undefined ? {} : { expectedVersion },
     );
     const last = result.events[result.events.length - 1]!;
-    await write(io.stdout, `${JSON.stringify({ globalPosition: last.globalPosition, streamVersion: last.streamVersion })}\n`);
+    await writeText(io.stdout, `${JSON.stringify({ globalPosition: last.globalPosition, streamVersion: last.streamVersion })}\n`);
     return EXIT.ok;
   });
 }
@@ -289,7 +265,7 @@ async function importCommand(args: Args, io: CliIo): Promise<number> {
         else skipped += 1;
         if (ack) out += `${JSON.stringify({ ack: r.globalPosition, eventId: r.eventId })}\n`;
       }
-      if (out) await write(io.stdout, out);
+      if (out) await writeText(io.stdout, out);
     };
 
     let lineNo = 0;
@@ -349,7 +325,7 @@ async function importCommand(args: Args, io: CliIo): Promise<number> {
     }
     await flush();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    await write(io.stdout, `${JSON.stringify({ imported, skipped, seconds: Math.round(seconds * 1000) / 1000 })}\n`);
+    await writeText(io.stdout, `${JSON.stringify({ imported, skipped, seconds: Math.round(seconds * 1000) / 1000 })}\n`);
     return EXIT.ok;
   });
 }
@@ -359,13 +335,7 @@ async function exportCommand(args: Args, io: CliIo): Promise<number> {
   const from = parseCount(option(args, 'from'), 'from', 1, 1);
   const to = parseCount(option(args, 'to'), 'to', Number.MAX_SAFE_INTEGER, 0);
   return withStore(args, io, true, async (store) => {
-    const page = 5000;
-    for (let after = from - 1; after < to; ) {
-      const events = store.readAll({ after, limit: Math.min(page, to - after) });
-      if (events.length === 0) break;
-      await write(io.stdout, events.map((e) => `${eventLine(e)}\n`).join(''));
-      after = events[events.length - 1]!.globalPosition;
-    }
+    await writeChunks(io.stdout, exportNdjson(store, { from, to }));
     return EXIT.ok;
   });
 }
@@ -375,7 +345,7 @@ async function statsCommand(args: Args, io: CliIo): Promise<number> {
   return withStore(args, io, true, async (store) => {
     const stats = store.stats();
     const files = store.fileStats();
-    await write(io.stdout, `${JSON.stringify({ ...stats, snapshotBytes: files.snapshotBytes, journalBytes: files.journalBytes })}\n`);
+    await writeText(io.stdout, `${JSON.stringify({ ...stats, snapshotBytes: files.snapshotBytes, journalBytes: files.journalBytes })}\n`);
     return EXIT.ok;
   });
 }
@@ -385,16 +355,20 @@ async function verifyCommand(args: Args, io: CliIo): Promise<number> {
   const report = await verifyStore(required(args, 'store'));
   if (report.ok) {
     const { findings: _findings, ...summary } = report;
-    await write(io.stdout, `${JSON.stringify(summary)}\n`);
+    await writeText(io.stdout, `${JSON.stringify(summary)}\n`);
     return EXIT.ok;
   }
-  await write(io.stdout, report.findings.map((f) => `${JSON.stringify({ finding: f })}\n`).join(''));
+  await writeText(io.stdout, report.findings.map((f) => `${JSON.stringify({ finding: f })}\n`).join(''));
   io.stderr.write(`The store ${required(args, 'store')} is not sound: ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'} (listed on stdout).\n`);
   return EXIT.unreadable;
 }
 
-function newHandler(store: SqlJsEventStore): CommandHandler {
-  return new CommandHandler(store, new EventBus(), builtInAggregates);
+/**
+ * Commands go through a session, as from the palette: the write model decides, and the command
+ * with its outcome (accepted, rejected, conflict) reaches the command log beside the store.
+ */
+async function withCommandSession<T>(args: Args, io: CliIo, run: (session: StoreSession) => Promise<T>): Promise<T> {
+  return withStore(args, io, false, (store) => run(StoreSession.over(store, { readModels: false })));
 }
 
 async function execCommand(args: Args, io: CliIo): Promise<number> {
@@ -402,18 +376,18 @@ async function execCommand(args: Args, io: CliIo): Promise<number> {
   required(args, 'command');
   const command = (await jsonOption(args, 'command', io, 'command')) as { type?: unknown; data?: unknown; metadata?: Record<string, unknown> } | null;
   if (command === null || typeof command !== 'object' || Array.isArray(command)) throw new UsageError('The command (--command) must be a JSON object like {"type":"CreateUser","data":{...}}.');
-  return withStore(args, io, false, async (store) => {
-    const result = await newHandler(store).execute({ ...(command as { type: string; data: unknown }), metadata: { ...(command.metadata ?? {}), source: 'cli' } });
-    await write(io.stdout, result.events.map((e) => `${eventLine(e)}\n`).join(''));
+  return withCommandSession(args, io, async (session) => {
+    const result = await session.execute({ ...(command as { type: string; data: unknown }), metadata: { ...(command.metadata ?? {}), source: 'cli' } });
+    await writeText(io.stdout, result.events.map((e) => `${eventLine(e)}\n`).join(''));
     return EXIT.ok;
   });
 }
 
 async function seedCommand(args: Args, io: CliIo): Promise<number> {
   checkOptions(args, ['lock-timeout']);
-  return withStore(args, io, false, async (store) => {
-    const results = await seedDemoData(newHandler(store), 'cli');
-    await write(io.stdout, results.flatMap((r) => r.events.map((e) => `${eventLine(e)}\n`)).join(''));
+  return withCommandSession(args, io, async (session) => {
+    const results = await seedDemoData(session.handler, 'cli');
+    await writeText(io.stdout, results.flatMap((r) => r.events.map((e) => `${eventLine(e)}\n`)).join(''));
     return EXIT.ok;
   });
 }

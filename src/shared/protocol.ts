@@ -1,6 +1,8 @@
 // Messages between the extension host and the replay webview. Both sides validate what they
 // receive: the webview's messages are untrusted input to the host, and vice versa.
 
+import { isRecord } from './json';
+
 export type ChangeKind = 'added' | 'removed' | 'changed';
 
 export interface ChangeView {
@@ -112,13 +114,12 @@ export const MAX_POSITION = Number.MAX_SAFE_INTEGER;
 export const MAX_ROWS_PER_REQUEST = 500;
 export const MAX_FILTER_LENGTH = 200;
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isPosition = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_POSITION;
 const hasOnly = (o: Record<string, unknown>, keys: readonly string[]) => Object.keys(o).every((k) => keys.includes(k));
 const FILTER_KEYS = ['streamId', 'eventType', 'text', 'correlationId', 'causationId'] as const;
 
 function parseFilter(v: unknown): FilterView | undefined {
-  if (!isObject(v) || !hasOnly(v, FILTER_KEYS)) return undefined;
+  if (!isRecord(v) || !hasOnly(v, FILTER_KEYS)) return undefined;
   const out: Record<string, string> = {};
   for (const k of FILTER_KEYS) {
     const value = v[k];
@@ -131,7 +132,7 @@ function parseFilter(v: unknown): FilterView | undefined {
 
 /** Accepts only the messages the host understands, with every field checked; anything else is dropped. */
 export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
-  if (!isObject(raw) || typeof raw.type !== 'string') return undefined;
+  if (!isRecord(raw) || typeof raw.type !== 'string') return undefined;
   switch (raw.type) {
     case 'ready':
     case 'clearSkips':
@@ -163,22 +164,22 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
 }
 
 function isStepView(v: unknown): v is StepView {
-  if (!isObject(v) || !isPosition(v.position) || !isPosition(v.total) || v.position > v.total) return false;
+  if (!isRecord(v) || !isPosition(v.position) || !isPosition(v.total) || v.position > v.total) return false;
   if (!isPosition(v.index) || !isPosition(v.count) || v.index > v.count) return false;
   if (typeof v.explanation !== 'string' || !Array.isArray(v.readModels) || !Array.isArray(v.whatIf) || typeof v.skipped !== 'boolean') return false;
   if (!parseFilter(v.filter) || !isPosition(v.refusedTotal)) return false;
-  if (!Array.isArray(v.rejections) || !v.rejections.every((r) => isObject(r) && typeof r.type === 'string' && typeof r.reason === 'string' && (r.outcome === 'rejected' || r.outcome === 'conflict'))) return false;
-  if (v.event !== null && (!isObject(v.event) || typeof v.event.type !== 'string' || typeof v.event.streamId !== 'string')) return false;
-  return v.readModels.every((r) => isObject(r) && typeof r.name === 'string' && typeof r.title === 'string' && Array.isArray(r.changes));
+  if (!Array.isArray(v.rejections) || !v.rejections.every((r) => isRecord(r) && typeof r.type === 'string' && typeof r.reason === 'string' && (r.outcome === 'rejected' || r.outcome === 'conflict'))) return false;
+  if (v.event !== null && (!isRecord(v.event) || typeof v.event.type !== 'string' || typeof v.event.streamId !== 'string')) return false;
+  return v.readModels.every((r) => isRecord(r) && typeof r.name === 'string' && typeof r.title === 'string' && Array.isArray(r.changes));
 }
 
 function isRowView(v: unknown): v is RowView {
-  return isObject(v) && isPosition(v.position) && typeof v.type === 'string' && typeof v.streamId === 'string' && isPosition(v.streamVersion) && typeof v.recordedAt === 'string' && typeof v.skipped === 'boolean' && isPosition(v.rejected);
+  return isRecord(v) && isPosition(v.position) && typeof v.type === 'string' && typeof v.streamId === 'string' && isPosition(v.streamVersion) && typeof v.recordedAt === 'string' && typeof v.skipped === 'boolean' && isPosition(v.rejected);
 }
 
 /** The webview's check of what the host sends. */
 export function parseHostMessage(raw: unknown): HostToWebview | undefined {
-  if (!isObject(raw) || typeof raw.type !== 'string') return undefined;
+  if (!isRecord(raw) || typeof raw.type !== 'string') return undefined;
   switch (raw.type) {
     case 'step':
       return isStepView(raw.step) ? { type: 'step', step: raw.step } : undefined;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { StoreSession } from '../core/application/session';
+import { writeChunks } from '../core/eventStore/exportNdjson';
 import { previewJson } from '../core/replay/diff';
 import { givenWhenThenTest } from '../core/replay/exportTest';
 import type { ReplayStep } from '../core/replay/replayEngine';
@@ -238,11 +239,6 @@ export class ReplayPanel extends Disposable {
     }
   }
 
-  /** Shows the replay at a position (used by "Replay from here"). */
-  seekTo(position: number): void {
-    this.enqueue({ type: 'seek', position });
-  }
-
   private postStep(): void {
     const view = this.view;
     if (!view) return;
@@ -271,7 +267,7 @@ export class ReplayPanel extends Disposable {
     if (!target) return;
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${view.position} events…` }, async () => {
       const out = fs.createWriteStream(target.fsPath);
-      for (const line of view.ndjson()) if (!out.write(line)) await new Promise<void>((r) => out.once('drain', () => r()));
+      await writeChunks(out, view.ndjson());
       await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
     });
     void vscode.window.showInformationMessage(`Exported ${view.position} events to ${target.fsPath}.`);

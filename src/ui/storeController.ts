@@ -7,6 +7,8 @@ import { builtInProjections } from '../core/projections/builtIn';
 import type { Projection } from '../core/projections/projection';
 import type { RecordedEvent } from '../core/eventStore/types';
 import { Disposable } from './disposable';
+import { storeNotOpened, type MessageNode } from './messageNode';
+import { resolveInWorkspace } from './workspacePaths';
 
 /** Stores above this size open with a progress notification. */
 const LARGE_STORE_BYTES = 20 * 1024 * 1024;
@@ -14,10 +16,7 @@ const LARGE_STORE_BYTES = 20 * 1024 * 1024;
 /** Resolves where the store lives: the setting, relative to the first workspace folder, else global storage. */
 export function resolveStorePath(context: vscode.ExtensionContext): string {
   const configured = vscode.workspace.getConfiguration('eventStore').get<string>('storePath') || '.eventstore/events.db';
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  if (path.isAbsolute(configured)) return configured;
-  if (folder && folder.uri.scheme === 'file') return path.join(folder.uri.fsPath, configured);
-  return path.join(context.globalStorageUri.fsPath, 'events.db');
+  return resolveInWorkspace(configured) ?? path.join(context.globalStorageUri.fsPath, 'events.db');
 }
 
 /**
@@ -71,13 +70,13 @@ export class StoreController extends Disposable {
 
   /**
    * For tree views: the open session, or, at the root, one row saying why the store could not be
-   * opened (`unopened` builds that row), and nothing below it.
+   * opened, and nothing below it.
    */
-  async sessionOrRows<T>(node: unknown, unopened: (reason: string) => T): Promise<StoreSession | T[]> {
+  async sessionOrRows(node: unknown): Promise<StoreSession | MessageNode[]> {
     try {
       return await this.get();
     } catch (e) {
-      return node ? [] : [unopened((e as Error).message)];
+      return node ? [] : [storeNotOpened((e as Error).message)];
     }
   }
 

@@ -203,6 +203,12 @@ describe('Learning: the walkthrough on demo data', function () {
     await clickStepButton(page, 'rejected', 'Add a Pen to the Confirmed Cart');
     const message = await waitForNotification(page, /rejected/);
     assert.match(message, /Cart ada-1 is already confirmed: it cannot change any more\. Nothing was appended\./);
+    // Every refusal offers the same two actions: the log, and the explanation of the refused command.
+    const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: 'Cart ada-1 is already confirmed' });
+    await toast.getByRole('button', { name: 'Show Log' }).waitFor();
+    await toast.getByRole('button', { name: 'Explain' }).click();
+    const text = async () => ((await page.locator('.editor-instance .view-lines').textContent()) ?? '').replace(/\u00a0/g, ' ');
+    await until(async () => /AddItem — rejected/.test(await text()), 'the explanation of the refused command', 20_000);
     await waitDone(page, 'rejected');
     await openViewContainer(page, 'Event Store');
     const row = await waitForTreeItem(page, 'Command Log', 'rejected · Cart ada-1 is already confirmed');

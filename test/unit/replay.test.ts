@@ -5,6 +5,7 @@ import { diffJson, previewJson } from '../../src/core/replay/diff';
 import { ReplayEngine } from '../../src/core/replay/replayEngine';
 import { builtInAggregates } from '../../src/core/domain/aggregates';
 import { builtInProjections } from '../../src/core/projections/builtIn';
+import { withTempDir } from '../builders/tempDir';
 
 describe('Replay engine', () => {
   let s: StoreSession;
@@ -82,12 +83,9 @@ describe('diffJson / previewJson', () => {
 
 describe('Replay opens near the end without folding the whole stream', () => {
   it('starts from the live read models\' saved copy at the last snapshot interval', async () => {
-    const fs = await import('node:fs');
-    const os = await import('node:os');
     const path = await import('node:path');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-replay-'));
-    const file = path.join(dir, 'events.db');
-    try {
+    await withTempDir('esi-replay-', async (dir) => {
+      const file = path.join(dir, 'events.db');
       let s = await StoreSession.open({ path: file });
       for (let batch = 0; batch < 5; batch++) {
         const events = Array.from({ length: 500 }, (_, i) => ({ type: 'UserCreated', data: { userId: `b${batch}-${i}`, name: `User ${batch}-${i}` } }));
@@ -107,8 +105,6 @@ describe('Replay opens near the end without folding the whole stream', () => {
       const fresh = new ReplayEngine(s.store, builtInProjections, builtInAggregates, 1_000_000);
       assert.deepEqual(s.replay.statesAt(2499), fresh.statesAt(2499));
       await s.close();
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

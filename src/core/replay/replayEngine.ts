@@ -1,8 +1,9 @@
 import { aggregateForStream, type AggregateDefinition } from '../domain/aggregates';
-import { fold, type Message } from '../domain/decider';
+import { fold } from '../domain/decider';
 import type { EventStore, RecordedEvent } from '../eventStore/types';
-import { canHandle, type Projection } from '../projections/projection';
-import { cloneJson, diffJson, type Change } from './diff';
+import { canHandle, copyState, type Projection } from '../projections/projection';
+import { cloneJson } from '../../shared/json';
+import { diffJson, type Change } from './diff';
 
 export interface StreamStateAtStep {
   readonly streamId: string;
@@ -50,9 +51,8 @@ interface Snapshot {
  */
 export const replaySnapshotInterval = (events: number): number => Math.max(1000, Math.ceil(events / 200 / 1000) * 1000);
 
-// Read-model states are JSON (they are saved as JSON), so a JSON copy is a faithful one.
+// Read-model and decider states are JSON (they are saved as JSON), so a JSON copy is a faithful one.
 const clone = cloneJson;
-const copyState = (p: Projection, state: unknown): unknown => (p.copy ? p.copy(state) : clone(state));
 const NO_SKIPS: ReadonlySet<number> = new Set();
 const keyOf = (skipped: ReadonlySet<number>): string => (skipped.size ? [...skipped].sort((a, b) => a - b).join(',') : '');
 
@@ -185,9 +185,9 @@ export class ReplayEngine {
       return { streamId: event.streamId, aggregate: undefined, version: event.streamVersion, before: undefined, after: undefined, changes: [] };
     }
     const history = this.store.readStream(event.streamId, { limit: event.streamVersion });
-    const prior = history.slice(0, -1).filter((e) => !skipped.has(e.globalPosition)) as unknown as Message[];
+    const prior = history.slice(0, -1).filter((e) => !skipped.has(e.globalPosition));
     const before = fold(aggregate.decider, prior);
-    const after = skipped.has(event.globalPosition) ? before : aggregate.decider.evolve(clone(before), event as unknown as Message);
+    const after = skipped.has(event.globalPosition) ? before : aggregate.decider.evolve(clone(before), event);
     return { streamId: event.streamId, aggregate: aggregate.name, version: event.streamVersion, before, after, changes: diffJson(before, after) };
   }
 

@@ -9,7 +9,7 @@ import type { CartDetailsState } from '../../../src/core/projections/cartDetails
 import type { EventStoreApi } from '../../../src/extension';
 import { CommandLogTree } from '../../../src/ui/commandLogTree';
 import type { DomainModuleState } from '../../../src/ui/domainModule';
-import type { QueryReport } from '../../../src/ui/learningCommands';
+import type { QueryReport } from '../../../src/ui/commands/queries';
 
 const EXTENSION_ID = 'event-store-inspector.event-store-inspector';
 
