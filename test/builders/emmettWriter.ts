@@ -103,6 +103,7 @@ export class EmmettWriter {
 
   /** Ends the process without closing the connection: the WAL stays as a crashed application leaves it. */
   async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.child.kill('SIGKILL');
     await exited;
