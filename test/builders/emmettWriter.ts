@@ -21,7 +21,7 @@ export interface WriterEvent {
 
 type Request =
   | { op: 'append'; stream: string; events: WriterEvent[]; expected?: number }
-  | { op: 'bulk'; streams: number; count: number; payloadBytes: number; prefix: string }
+  | { op: 'bulk'; streams: number; count: number; payloadBytes: number; prefix: string; batch: number }
   | { op: 'checkpoint'; processorId: string; position: number; previous: number | null }
   | { op: 'walCheckpoint' }
   | { op: 'beginAndHold'; rows: number }
@@ -67,9 +67,9 @@ export class EmmettWriter {
     return { lastGlobalPosition: Number(r.lastGlobalPosition), nextStreamPosition: Number(r.nextStreamPosition) };
   }
 
-  /** Appends `count` events over `streams` streams through Emmett, in appends of up to 100 events. */
-  async bulk(count: number, options: { streams?: number; payloadBytes?: number; prefix?: string } = {}): Promise<void> {
-    await this.request({ op: 'bulk', count, streams: options.streams ?? 100, payloadBytes: options.payloadBytes ?? 100, prefix: options.prefix ?? 'item' });
+  /** Appends `count` events over `streams` streams through Emmett, in appends of `batch` (default 100) events. */
+  async bulk(count: number, options: { streams?: number; payloadBytes?: number; prefix?: string; batch?: number } = {}): Promise<void> {
+    await this.request({ op: 'bulk', count, streams: options.streams ?? 100, payloadBytes: options.payloadBytes ?? 100, prefix: options.prefix ?? 'item', batch: options.batch ?? 100 });
   }
 
   async checkpoint(processorId: string, position: number, previous: number | null = null): Promise<void> {
@@ -161,8 +161,8 @@ async function child(file: string, version: EmmettVersion): Promise<void> {
         case 'bulk': {
           const pad = 'x'.repeat(Math.max(0, req.payloadBytes - 40));
           for (let done = 0; done < req.count; ) {
-            const n = Math.min(100, req.count - done);
-            const stream = `${req.prefix}-${done % req.streams}`;
+            const n = Math.min(req.batch, req.count - done);
+            const stream = `${req.prefix}-${(done / req.batch) % req.streams}`;
             await store.appendToStream(
               stream,
               Array.from({ length: n }, (_, i) => ({ type: (done + i) % 3 === 0 ? 'ItemAdded' : (done + i) % 3 === 1 ? 'ItemRemoved' : 'PriceChanged', data: { n: done + i, pad } })),

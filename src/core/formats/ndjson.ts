@@ -1,23 +1,7 @@
 import { InvalidEventError } from '../eventStore/errors';
 import type { EventMetadata, RecordedEvent } from '../eventStore/types';
 
-/**
- * The one NDJSON shape of an event, for every format: what `export` prints and what an import that
- * keeps positions reads back. Keys in this order.
- */
-export function toExportLine(e: RecordedEvent): string {
-  return JSON.stringify({
-    globalPosition: e.globalPosition,
-    streamId: e.streamId,
-    streamVersion: e.streamVersion,
-    eventId: e.eventId,
-    type: e.type,
-    data: e.data,
-    metadata: e.metadata,
-    recordedAt: e.recordedAt,
-  });
-}
-
+/** The keys of an exported event (see eventLine in eventStore/exportNdjson.ts), read back by an import that keeps positions. */
 const FIELDS = ['globalPosition', 'streamId', 'streamVersion', 'eventId', 'type', 'data', 'metadata', 'recordedAt'] as const;
 
 /** Reads one exported line back into an event; throws one sentence naming the line when it does not fit. */

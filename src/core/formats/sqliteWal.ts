@@ -153,40 +153,54 @@ function readIfExists(file: string): Buffer | undefined {
   }
 }
 
-function walHeaderBytes(file: string): Buffer | undefined {
-  let fd: number | undefined;
+function walState(file: string): string {
   try {
-    fd = fs.openSync(file, 'r');
-    const buf = Buffer.alloc(WAL_HEADER_BYTES);
-    const n = fs.readSync(fd, buf, 0, WAL_HEADER_BYTES, 0);
-    return buf.subarray(0, n);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
+    const st = fs.statSync(file);
+    return `${st.size}:${st.mtimeMs}:${st.ino}`;
+  } catch {
+    return '-';
+  }
+}
+
+/** Reads a whole file into the start of `into` (which may be larger), returning the bytes read. */
+function readInto(file: string, into: Uint8Array, size: number): void {
+  const fd = fs.openSync(file, 'r');
+  try {
+    for (let offset = 0; offset < size; ) {
+      const n = fs.readSync(fd, into, offset, size - offset, offset);
+      if (n === 0) throw new SqliteFileError(file, 'it became shorter while it was read');
+      offset += n;
+    }
   } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    fs.closeSync(fd);
   }
 }
 
 /**
  * Reads `file` and `file-wal` (read-only) and applies the committed WAL frames to the main file's
- * bytes. The WAL header is read before and after the main file: if the writer restarted its WAL in
- * between (after a checkpoint), the read is repeated, so no committed page is missed.
+ * bytes, read straight into a buffer of the database's final size (one copy of the database in
+ * memory). The WAL is read first; if it changed by the time the main file is read (the writer
+ * committed, or checkpointed and restarted it), the read is repeated, so pages the main file
+ * received from a checkpoint never mix with an older WAL.
  */
 export function readDatabaseImage(file: string): DatabaseImage {
   const walFile = `${file}-wal`;
   for (let attempt = 0; ; attempt++) {
-    const before = walHeaderBytes(walFile);
-    const main = readIfExists(file);
+    const walBefore = walState(walFile);
     const walBytes = readIfExists(walFile);
-    if (!main) {
+    let mainSize: number;
+    try {
+      mainSize = fs.statSync(file).size;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       throw new SqliteFileError(file, walBytes ? 'the database file does not exist, only its -wal file is there (a WAL cannot be read without its database)' : 'the file does not exist');
     }
     const wal = walBytes ? readWal(walBytes) : EMPTY_WAL;
-    const after = walBytes?.subarray(0, WAL_HEADER_BYTES);
-    const restarted = before !== undefined && after !== undefined && Buffer.compare(before, after) !== 0;
-    if (restarted && attempt < 5) continue;
-    return { bytes: applyWal(file, main, walBytes, wal), wal, mainBytes: main.length, walBytes: walBytes?.length ?? 0 };
+    const walSize = wal.header && wal.databasePages > 0 ? wal.databasePages * wal.header.pageSize : 0;
+    const main = new Uint8Array(Math.max(mainSize, walSize));
+    readInto(file, main, mainSize);
+    if (walState(walFile) !== walBefore && attempt < 10) continue;
+    return { bytes: applyWal(file, main.subarray(0, walSize || mainSize), walBytes, wal, mainSize), wal, mainBytes: mainSize, walBytes: walBytes?.length ?? 0 };
   }
 }
 
@@ -194,17 +208,18 @@ export function readDatabaseImage(file: string): DatabaseImage {
  * Applies committed frames to the main file's bytes (in place when the size allows) and marks the
  * image as a rollback-journal database, so sql.js reads it without looking for a WAL of its own.
  */
-export function applyWal(file: string, main: Uint8Array, walBytes: Uint8Array | undefined, wal: WalContents): Uint8Array {
-  if (main.length === 0 && wal.databasePages === 0) throw new SqliteFileError(file, 'it is empty (0 bytes)');
-  if (main.length > 0 && !isSqliteHeader(main)) throw new SqliteFileError(file, 'it is not a SQLite database');
+export function applyWal(file: string, main: Uint8Array, walBytes: Uint8Array | undefined, wal: WalContents, mainSize = main.length): Uint8Array {
+  if (mainSize === 0 && wal.databasePages === 0) throw new SqliteFileError(file, 'it is empty (0 bytes)');
+  if (mainSize > 0 && !isSqliteHeader(main)) throw new SqliteFileError(file, 'it is not a SQLite database');
   let image = main;
   if (wal.header && wal.databasePages > 0 && walBytes) {
     const pageSize = wal.header.pageSize;
-    if (main.length > 0 && pageSizeOf(main) !== pageSize) {
+    if (mainSize > 0 && pageSizeOf(main) !== pageSize) {
       throw new SqliteFileError(file, `its -wal file does not belong to it (pages of ${pageSize} bytes in the WAL, ${pageSizeOf(main)} in the database)`);
     }
     const size = wal.databasePages * pageSize;
     if (size !== main.length) {
+      // Callers that know the WAL's size read the main file into a buffer of that size; others pay a copy.
       image = new Uint8Array(size);
       image.set(main.subarray(0, Math.min(size, main.length)));
     }
