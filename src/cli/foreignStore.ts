@@ -20,17 +20,17 @@ export function isForeignFile(path: string): boolean {
 }
 
 /** Opens a foreign store, its errors made into the CLI's "store unreadable" (exit 4). */
-export async function openForeign(path: string): Promise<EmmettSqliteStore> {
+export async function openForeign(path: string, check = false): Promise<EmmettSqliteStore> {
   try {
-    return await EmmettSqliteStore.open({ path });
+    return await EmmettSqliteStore.open({ path, check });
   } catch (e) {
     if (SqliteFileError.is(e)) throw new StoreUnreadableError(path, e.reason);
     throw e;
   }
 }
 
-async function withForeign<T>(path: string, run: (store: EmmettSqliteStore) => Promise<T>): Promise<T> {
-  const store = await openForeign(path);
+async function withForeign<T>(path: string, run: (store: EmmettSqliteStore) => Promise<T>, check = false): Promise<T> {
+  const store = await openForeign(path, check);
   try {
     return await run(store);
   } finally {
@@ -79,7 +79,7 @@ export function foreignVerify(path: string, out: Writable, err: Writable): Promi
     await writeText(out, report.findings.map((f) => `${JSON.stringify({ finding: f })}\n`).join(''));
     err.write(`The store ${path} has integrity findings: ${report.findings.length} (listed on stdout).\n`);
     return EXIT_FINDINGS;
-  });
+  }, true);
 }
 
 /** `copy --to FILE`: every event of any store into a new store of ours; prints what was kept. */

@@ -47,9 +47,9 @@ export async function benchEmmett(dir: string, total: number, log: (line: string
   const figures: Record<string, unknown> = { total, walOnly };
   try {
     const t0 = now();
-    await writer.bulk(total - walOnly, { streams: 10_000, payloadBytes: 120, batch: 1000 });
+    await writer.bulk(total - walOnly, { streams: 10_000, payloadBytes: 120 });
     await writer.walCheckpoint();
-    await writer.bulk(walOnly, { streams: 10_000, payloadBytes: 120, batch: 1000, prefix: 'late' });
+    await writer.bulk(walOnly, { streams: 10_000, payloadBytes: 120, prefix: 'late' });
     figures.writeMs = now() - t0;
     figures.mainBytes = fs.statSync(file).size;
     figures.walBytes = fs.statSync(`${file}-wal`).size;

@@ -149,3 +149,30 @@ describe('CLI on an Emmett SQLite store (--store FILE, read-only)', function () 
     assert.match(t.stderr, /cannot be opened: it is truncated/);
   });
 });
+
+describe('CLI on an Emmett store with a WAL of another database beside it', function () {
+  this.timeout(60_000);
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-cli-emmett-mixed-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('verify finds the damage (SQLite itself would not notice), and nothing is modified', async () => {
+    const file = path.join(dir, 'b.db');
+    await writeClosedStore(file, '0.42', (w) => w.bulk(2000, { streams: 50 }));
+    const other = path.join(dir, 'a.db');
+    const writer = await EmmettWriter.start(other);
+    try {
+      await writer.bulk(3000, { streams: 7, prefix: 'other' });
+      await writer.walCheckpoint();
+      await writer.bulk(300, { streams: 7, prefix: 'more' });
+      fs.copyFileSync(`${other}-wal`, `${file}-wal`);
+    } finally {
+      await writer.close();
+    }
+    const before = fingerprint(file);
+    const r = await cli(['verify', '--store', file]);
+    assert.equal(r.code, EXIT.unreadable, r.stdout + r.stderr);
+    assert.match(r.stderr, /cannot be opened: SQLite's integrity check found damage \(with the pages of its -wal file applied: the WAL may belong to another database\)/);
+    assert.equal(fingerprint(file), before);
+  });
+});

@@ -18,7 +18,10 @@ import { detectEmmettSchema, type EmmettSchema, tableNames } from './schema';
 
 export interface OpenEmmettOptions {
   readonly path: string;
-  /** Runs SQLite's quick_check on the loaded image (default true): a WAL that does not belong to its database shows here. */
+  /**
+   * Runs SQLite's quick_check on the loaded image (default false: it costs most of an open). A WAL
+   * of another database with the same page size shows here, as damage; SQLite itself would not notice.
+   */
   readonly check?: boolean;
   readonly wasmPath?: string;
 }
@@ -97,7 +100,7 @@ export class EmmettSqliteStore implements ForeignStore {
 
   static async open(options: OpenEmmettOptions): Promise<EmmettSqliteStore> {
     const SQL = await loadSqlJs(options.wasmPath);
-    const check = options.check ?? true;
+    const check = options.check ?? false;
     return new EmmettSqliteStore(options.path, SQL, check, load(SQL, options.path, check));
   }
 
@@ -223,24 +226,31 @@ export class EmmettSqliteStore implements ForeignStore {
 
   /**
    * Streams in id order, from the messages themselves (Emmett's own stream table may disagree; the
-   * integrity check says so). Grouping walks the (stream_id, stream_position, ...) unique index in
-   * order, so a page stops after its last stream instead of grouping the whole table.
+   * integrity check says so). The ids come from a walk of the (stream_id, stream_position, ...)
+   * unique index, one seek per stream, and each stream's version and last position from the last
+   * entry of its range: a page costs O(page x log n), however many messages its streams hold.
    */
   listStreams(options: ListStreamsOptions = {}): StreamInfo[] {
-    const where: string[] = [];
+    const bounds: string[] = [];
     const params: SqlValue[] = [];
     if (options.prefix) {
-      where.push('stream_id >= ? AND stream_id < ?');
+      bounds.push('stream_id >= ? AND stream_id < ?');
       params.push(options.prefix, `${options.prefix}\u{10FFFF}`);
     }
-    if (options.after !== undefined) {
-      where.push('stream_id > ?');
-      params.push(options.after);
-    }
     const t = this.loaded.schema.messagesTable;
+    const within = bounds.length ? ` AND ${bounds.join(' AND ')}` : '';
+    const first = options.after !== undefined ? 'stream_id > ?' : 'stream_id >= ?';
     const rows = this.rows(
-      `SELECT stream_id, max(stream_position), max(global_position) FROM ${t} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} GROUP BY stream_id ORDER BY stream_id LIMIT ? OFFSET ?`,
-      [...params, options.limit ?? -1, options.offset ?? 0],
+      `WITH RECURSIVE ids(id) AS (
+         SELECT (SELECT min(stream_id) FROM ${t} WHERE ${first}${within})
+         UNION ALL
+         SELECT (SELECT min(stream_id) FROM ${t} WHERE stream_id > ids.id${within}) FROM ids WHERE ids.id IS NOT NULL
+       )
+       SELECT id,
+         (SELECT stream_position FROM ${t} WHERE stream_id = id ORDER BY stream_position DESC LIMIT 1),
+         (SELECT global_position FROM ${t} WHERE stream_id = id ORDER BY stream_position DESC LIMIT 1)
+       FROM ids WHERE id IS NOT NULL LIMIT ? OFFSET ?`,
+      [options.after ?? '', ...params, ...params, options.limit ?? -1, options.offset ?? 0],
     );
     return rows.map((r) => ({ streamId: String(r[0]), version: Number(r[1]), lastPosition: Number(r[2]) }));
   }
@@ -356,7 +366,7 @@ function load(SQL: SqlJsStatic, file: string, check: boolean): Loaded {
   const { bytes: _bytes, ...info } = image;
   try {
     // The schema of a foreign file is untrusted: no functions with side effects from it; and no writes at all.
-    db.exec('PRAGMA trusted_schema = OFF; PRAGMA cache_size = -16384;');
+    db.exec('PRAGMA trusted_schema = OFF;');
     if (check) {
       const result = (db.exec('PRAGMA quick_check(3)')[0]?.values ?? []).map((r) => String(r[0]));
       if (result.length !== 1 || result[0] !== 'ok') {
