@@ -197,7 +197,9 @@ export function readDatabaseImage(file: string): DatabaseImage {
     }
     const wal = walBytes ? readWal(walBytes) : EMPTY_WAL;
     const walSize = wal.header && wal.databasePages > 0 ? wal.databasePages * wal.header.pageSize : 0;
-    const main = new Uint8Array(Math.max(mainSize, walSize));
+    // Only the part past the main file is zeroed (in case a page there is in no frame); the rest is read.
+    const main = Buffer.allocUnsafe(Math.max(mainSize, walSize));
+    main.fill(0, mainSize);
     readInto(file, main, mainSize);
     if (walState(walFile) !== walBefore && attempt < 10) continue;
     return { bytes: applyWal(file, main.subarray(0, walSize || mainSize), walBytes, wal, mainSize), wal, mainBytes: mainSize, walBytes: walBytes?.length ?? 0 };
