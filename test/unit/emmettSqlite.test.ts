@@ -2,6 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { StoreSession } from '../../src/core/application/session';
+import { ReadOnlyStoreError } from '../../src/core/eventStore/errors';
 import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
 import { copyToNativeStore } from '../../src/core/formats/copyToNative';
 import { EmmettSqliteStore } from '../../src/core/formats/emmettSqlite/emmettSqliteStore';
@@ -292,6 +294,36 @@ describe('Emmett SQLite stores, read-only', function () {
       const store = await openEmmett(file);
       assert.equal(store.readAll().length, 2);
       assert.equal(fingerprint(file), before);
+    });
+  });
+
+  describe('a session over a live Emmett store (what the views, the replay and the commands use)', () => {
+    it('replays the events, steps over commands, refuses commands with the reason, picks up appends, writes no file', async () => {
+      const file = path.join(dir, 'live.db');
+      const writer = await startWriter(file);
+      await writeShop(writer, '0.42');
+      const before = fingerprint(file);
+      const session = await StoreSession.open({ path: file });
+      open.push(session);
+      assert.equal(session.store.readOnly, true);
+      const replay = session.replay;
+      assert.equal(replay.total, 6);
+      assert.equal(replay.step(2).event!.type, 'ItemAdded');
+      const command = replay.step(4);
+      assert.equal(command.event, undefined);
+      assert.match(command.explanation, /Position 4 holds no event \(a command/);
+      assert.equal(replay.step(5).event!.type, 'CartConfirmed');
+      await assert.rejects(session.execute({ type: 'CreateUser', data: { userId: 'u1', name: 'Ada' } }), (e: unknown) => ReadOnlyStoreError.is(e) && /Emmett SQLite store, opened read-only/.test(e.message));
+      assert.equal(fingerprint(file), before);
+
+      await writer.append('cart-2', [{ type: 'ItemRemoved', data: { sku: 'pad' } }]);
+      const arrived = await session.refresh();
+      assert.deepEqual(arrived.map((e) => [e.globalPosition, e.type]), [[7, 'ItemRemoved']]);
+      assert.equal(session.replay.step(7).event!.streamId, 'cart-2');
+      const after = fingerprint(file);
+      await session.close();
+      open.splice(open.indexOf(session), 1);
+      assert.equal(fingerprint(file), after, 'closing wrote no read models or command log beside it');
     });
   });
 

@@ -35,6 +35,20 @@ export function detectFileFormat(file: string): DetectedFormat {
   return header.length >= 16 && header.subarray(0, 16).toString('latin1') === 'SQLite format 3\u0000' ? 'foreign-sqlite' : 'native';
 }
 
+/**
+ * Opens `file` as a store of another application when its schema says it is one (read-only,
+ * errors as the store's own "cannot be opened"); undefined when it is a store of ours (or new).
+ */
+export async function openForeignStore(file: string, options: { readonly wasmPath?: string } = {}): Promise<EmmettSqliteStore | undefined> {
+  if (detectFileFormat(file) !== 'foreign-sqlite') return undefined;
+  try {
+    return await EmmettSqliteStore.open({ path: file, ...(options.wasmPath ? { wasmPath: options.wasmPath } : {}) });
+  } catch (e) {
+    if (SqliteFileError.is(e)) throw new StoreUnreadableError(file, e.reason);
+    throw e;
+  }
+}
+
 export interface OpenAnyStoreOptions extends OpenStoreOptions {
   readonly path: string;
 }
@@ -45,12 +59,5 @@ export interface OpenAnyStoreOptions extends OpenStoreOptions {
  * store's message, which names the tables it found.
  */
 export async function openAnyStore(options: OpenAnyStoreOptions): Promise<StoreReader> {
-  const format = detectFileFormat(options.path);
-  if (format !== 'foreign-sqlite') return SqlJsEventStore.open(options);
-  try {
-    return await EmmettSqliteStore.open({ path: options.path, ...(options.wasmPath ? { wasmPath: options.wasmPath } : {}) });
-  } catch (e) {
-    if (SqliteFileError.is(e)) throw new StoreUnreadableError(options.path, e.reason);
-    throw e;
-  }
+  return (await openForeignStore(options.path, options)) ?? SqlJsEventStore.open(options);
 }
