@@ -42,7 +42,8 @@ export class EmmettWriter {
 
   /** Starts a writer on `file` (created with Emmett's schema on the first request). */
   static async start(file: string, version: EmmettVersion = '0.42'): Promise<EmmettWriter> {
-    const child = spawn(process.execPath, [__filename, '--child', file, version], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // ELECTRON_RUN_AS_NODE: inside a VS Code extension host (Electron) the executable runs as plain Node.
+    const child = spawn(process.execPath, [__filename, '--child', file, version], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
     const writer = new EmmettWriter(child);
     await writer.request({ op: 'sql', sql: 'SELECT 1' });
     return writer;
@@ -203,8 +204,10 @@ async function child(file: string, version: EmmettVersion): Promise<void> {
         case 'close':
           if (version === '0.38') await store.close?.();
           connection.close();
-          answer({});
-          rl.close();
+          // sqlite3 closes in the background: the last connection to close checkpoints and removes the
+          // WAL. Wait for that state (bounded), then end the process even if a handle lingers.
+          for (const deadline = Date.now() + 5000; fs.existsSync(`${file}-wal`) && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 10));
+          process.stdout.write(`${JSON.stringify({})}\n`, () => process.exit(0));
           return;
       }
     } catch (e) {

@@ -37,6 +37,10 @@ async function writeShop(w: EmmettWriter, version: '0.42' | '0.38'): Promise<voi
   await w.checkpoint('mailer', 2);
 }
 
+function only(report: ReturnType<typeof checkEmmettStore>, check: FindingCheck) {
+  return report.findings.filter((f) => f.check === check);
+}
+
 describe('Emmett SQLite stores, read-only', function () {
   this.timeout(120_000);
   let dir: string;
@@ -234,6 +238,29 @@ describe('Emmett SQLite stores, read-only', function () {
     });
   });
 
+  describe('the emt_events generation (no published version that writes it could be installed)', () => {
+    it('reads a 0.42 store with its table and columns renamed to the old names, as the nearest stand-in', async () => {
+      const file = path.join(dir, 'renamed.db');
+      await writeClosedStore(file, '0.42', (w) => writeShop(w, '0.42'));
+      const db = new Database(file);
+      db.exec(`DELETE FROM emt_messages WHERE message_kind = 'C';
+        ALTER TABLE emt_messages DROP COLUMN message_kind;
+        ALTER TABLE emt_messages RENAME TO emt_events;
+        ${['data', 'metadata', 'schema_version', 'type', 'id'].map((c) => `ALTER TABLE emt_events RENAME COLUMN message_${c} TO event_${c};`).join('\n')}`);
+      db.close();
+      const store = await openEmmett(file);
+      assert.equal(store.format.generation, 'emt_events (before 0.38)');
+      assert.deepEqual(store.readAll().map((e) => [e.globalPosition, e.type]), [
+        [1, 'ItemAdded'],
+        [2, 'ItemAdded'],
+        [3, 'UserCreated'],
+        [5, 'CartConfirmed'],
+        [6, 'ItemAdded'],
+      ]);
+      assert.deepEqual(only(checkEmmettStore(store), 'position-gap').map((f) => f.position), [4]);
+    });
+  });
+
   describe('a live store: the writer keeps its connection open, automatic checkpoints off', () => {
     it('shows events that are only in the WAL, picks up new ones on refresh, and changes no file', async () => {
       const file = path.join(dir, 'live.db');
@@ -346,9 +373,6 @@ describe('Emmett SQLite stores, read-only', function () {
       return report;
     }
 
-    function only(report: ReturnType<typeof checkEmmettStore>, check: FindingCheck) {
-      return report.findings.filter((f) => f.check === check);
-    }
 
     it("reports Emmett 0.42's own quirk: '[object Object]' as the partition of every stream", async () => {
       const report = checkEmmettStore(await openEmmett(file));
