@@ -10,6 +10,7 @@ import type { ExpectedVersion, ImportEvent } from './core/eventStore/types';
 import { MAX_APPEND_BYTES, MAX_EVENT_BYTES, MAX_EVENTS_PER_APPEND } from './core/eventStore/validation';
 import { verifyStore } from './core/eventStore/verify';
 import { eventLine, exportNdjson, writeChunks, writeText } from './core/eventStore/exportNdjson';
+import { copyCommand as copyStore, EXIT_FINDINGS, foreignExport, foreignStats, foreignVerify, importExported, isForeignFile } from './cli/foreignStore';
 
 /** Exit codes: part of the CLI's contract with scripts. */
 export const EXIT = {
@@ -24,6 +25,8 @@ export const EXIT = {
   unreadable: 4,
   /** Another process holds the store's lock for longer than --lock-timeout. */
   locked: 5,
+  /** verify read a foreign store and found integrity problems (listed on stdout). */
+  findings: EXIT_FINDINGS,
 } as const;
 
 export interface CliIo {
@@ -41,6 +44,9 @@ class UsageError extends Error {
 
 const HELP = `Usage: event-store <command> --store FILE [options]
 
+FILE is a store of ours, or a store another application wrote (Emmett SQLite, found by its schema;
+its -wal file is read too), which is opened read-only: stats, export, verify and copy work on it.
+
 Commands:
   append   --stream ID --type TYPE --data JSON [--metadata JSON]
            [--expected-version N|no-stream|any] [--event-id ID]
@@ -51,9 +57,13 @@ Commands:
            {"ack":P,"eventId":...} for each event as soon as it is durable. An event id already
            stored in the same stream is skipped. Stops at the first bad line (the lines before it
            are imported). Ends with {"imported":N,"skipped":K,"seconds":S}.
+           With --keep-positions: reads lines as export prints them into a new store FILE,
+           keeping positions, ids, times and metadata (as copy does).
   export   [--from P] [--to P]   Prints the events from position P (default 1) as NDJSON, in global order.
   stats                 Prints {"events","streams","lastPosition","eventTypes",...}.
   verify                Checks the store; exits 0 when sound, else prints one finding per line.
+  copy     --to FILE    Copies every event into a new store of ours (a sandbox for any store,
+                        e.g. an Emmett one): positions, ids, times and metadata kept.
   exec     --command JSON   Runs a command through the write model, e.g.
            {"type":"CreateUser","data":{"userId":"u1","name":"Ada"}}; prints the events appended.
   seed                  Runs the demo commands; prints the events appended.
@@ -62,7 +72,8 @@ JSON values may also be given as @PATH (a file) or @- (stdin).
 Writing commands accept --lock-timeout MS (default 10000): how long to wait for another writer.
 
 Exit codes: 0 ok, 1 bad usage or input, 2 command rejected by the domain, 3 concurrency conflict,
-4 store unreadable or corrupt, 5 store locked by another process.
+4 store unreadable or corrupt, 5 store locked by another process, 6 verify found integrity
+problems in a foreign store (each on stdout with its stream and position).
 Limits: ${MAX_EVENT_BYTES} bytes of data + metadata per event, ${MAX_APPEND_BYTES} bytes per append.
 `;
 
@@ -72,7 +83,7 @@ interface Args {
   readonly positionals: string[];
 }
 
-const FLAGS = new Set(['ack', 'help']);
+const FLAGS = new Set(['ack', 'help', 'keep-positions']);
 
 function parseArgs(argv: readonly string[]): Args {
   const options = new Map<string, string | true>();
@@ -175,6 +186,9 @@ function storeOptions(args: Args, io: CliIo, readOnly: boolean): OpenStoreOption
 
 async function withStore<T>(args: Args, io: CliIo, readOnly: boolean, run: (store: SqlJsEventStore) => Promise<T>): Promise<T> {
   const options = storeOptions(args, io, readOnly);
+  if (!readOnly && isForeignFile(options.path!)) {
+    throw new ReadOnlyStoreError(`${options.path!} was written by another application and is only ever read; copy it into a store of ours with "event-store copy --store ${options.path!} --to NEW.db"`);
+  }
   const store = await SqlJsEventStore.open(options);
   try {
     return await run(store);
@@ -225,8 +239,9 @@ const IMPORT_BATCH_EVENTS = 2000;
 const IMPORT_BATCH_BYTES = 4 * 1024 * 1024;
 
 async function importCommand(args: Args, io: CliIo): Promise<number> {
-  checkOptions(args, ['ack', 'lock-timeout', 'batch'], 1);
+  checkOptions(args, ['ack', 'lock-timeout', 'batch', 'keep-positions'], 1);
   const source = args.positionals[0];
+  if (args.options.get('keep-positions') === true) return importExported(source, io.stdin, required(args, 'store'), io.stdout);
   const ack = args.options.get('ack') === true;
   // Above the store's per-batch maximum, a batch is split rather than refused.
   const batchLimit = Math.min(parseCount(option(args, 'batch'), 'batch', IMPORT_BATCH_EVENTS, 1), MAX_EVENTS_PER_APPEND);
@@ -334,6 +349,7 @@ async function exportCommand(args: Args, io: CliIo): Promise<number> {
   checkOptions(args, ['from', 'to']);
   const from = parseCount(option(args, 'from'), 'from', 1, 1);
   const to = parseCount(option(args, 'to'), 'to', Number.MAX_SAFE_INTEGER, 0);
+  if (isForeignFile(required(args, 'store'))) return foreignExport(required(args, 'store'), from, to, io.stdout);
   return withStore(args, io, true, async (store) => {
     await writeChunks(io.stdout, exportNdjson(store, { from, to }));
     return EXIT.ok;
@@ -342,6 +358,7 @@ async function exportCommand(args: Args, io: CliIo): Promise<number> {
 
 async function statsCommand(args: Args, io: CliIo): Promise<number> {
   checkOptions(args, []);
+  if (isForeignFile(required(args, 'store'))) return foreignStats(required(args, 'store'), io.stdout);
   return withStore(args, io, true, async (store) => {
     const stats = store.stats();
     const files = store.fileStats();
@@ -352,6 +369,7 @@ async function statsCommand(args: Args, io: CliIo): Promise<number> {
 
 async function verifyCommand(args: Args, io: CliIo): Promise<number> {
   checkOptions(args, []);
+  if (isForeignFile(required(args, 'store'))) return foreignVerify(required(args, 'store'), io.stdout, io.stderr);
   const report = await verifyStore(required(args, 'store'));
   if (report.ok) {
     const { findings: _findings, ...summary } = report;
@@ -392,6 +410,11 @@ async function seedCommand(args: Args, io: CliIo): Promise<number> {
   });
 }
 
+async function copyCommand(args: Args, io: CliIo): Promise<number> {
+  checkOptions(args, ['to']);
+  return copyStore(required(args, 'store'), required(args, 'to'), io.stdout);
+}
+
 const COMMANDS: Record<string, (args: Args, io: CliIo) => Promise<number>> = {
   append: appendCommand,
   import: importCommand,
@@ -400,6 +423,7 @@ const COMMANDS: Record<string, (args: Args, io: CliIo) => Promise<number>> = {
   verify: verifyCommand,
   exec: execCommand,
   seed: seedCommand,
+  copy: copyCommand,
 };
 
 /** Maps an error to its exit code and one sentence for stderr. */

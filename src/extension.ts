@@ -8,6 +8,7 @@ import { ReadModelsTree } from './ui/readModelsTree';
 import { REPLAY_VIEW_TYPE, ReplayPanel } from './ui/replayPanel';
 import { StoreStatusBar } from './ui/statusBar';
 import { StoreController } from './ui/storeController';
+import { StoreFormatViews } from './ui/storeFormatViews';
 import { StreamsTree } from './ui/streamsTree';
 
 let controller: StoreController | undefined;
@@ -27,6 +28,10 @@ export function activate(context: vscode.ExtensionContext): EventStoreApi {
   const streamsTree = new StreamsTree(controller);
   // Before the store is first opened, so the workspace domain is part of the first session.
   const domain = new DomainModuleController(context, controller, log);
+  const views = [
+    vscode.window.createTreeView('eventStore.readModels', { treeDataProvider: readModelsTree, showCollapseAll: true }),
+    vscode.window.createTreeView('eventStore.streams', { treeDataProvider: streamsTree, showCollapseAll: true }),
+  ];
   context.subscriptions.push(
     log,
     controller,
@@ -34,8 +39,8 @@ export function activate(context: vscode.ExtensionContext): EventStoreApi {
     readModelsTree,
     streamsTree,
     new StoreStatusBar(controller),
-    vscode.window.createTreeView('eventStore.readModels', { treeDataProvider: readModelsTree, showCollapseAll: true }),
-    vscode.window.createTreeView('eventStore.streams', { treeDataProvider: streamsTree, showCollapseAll: true }),
+    ...views,
+    new StoreFormatViews(controller, views),
     vscode.workspace.registerTextDocumentContentProvider(EVENT_SCHEME, new EventDocumentProvider(controller)),
     vscode.window.registerWebviewPanelSerializer(REPLAY_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => ReplayPanel.revive(panel, context, controller!, log, state),

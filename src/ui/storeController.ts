@@ -6,6 +6,7 @@ import { builtInAggregates, type AggregateDefinition } from '../core/domain/aggr
 import { builtInProjections } from '../core/projections/builtIn';
 import type { Projection } from '../core/projections/projection';
 import type { RecordedEvent } from '../core/eventStore/types';
+import { isForeignStore } from '../core/formats/storeReader';
 import { Disposable } from './disposable';
 import { storeNotOpened, type MessageNode } from './messageNode';
 import { resolveInWorkspace } from './workspacePaths';
@@ -152,6 +153,20 @@ export class StoreController extends Disposable {
       }, 150);
     };
     this.sessionDisposables.push(watcher.onDidChange(onChange), watcher.onDidCreate(onChange), watcher, { dispose: () => timer && clearTimeout(timer) });
+    if (isForeignStore(session.store)) {
+      // Another application's store usually lives outside the workspace, where the workbench may not
+      // watch: Node's watcher on its folder sees the main file and its -wal change as well.
+      try {
+        const base = path.basename(file);
+        const nodeWatcher = fs.watch(path.dirname(file), (_event, name) => {
+          if (name && name.toString().startsWith(base)) onChange();
+        });
+        nodeWatcher.on('error', (e) => this.log.warn(`Watching ${file} failed: ${e.message}`));
+        this.sessionDisposables.push({ dispose: () => nodeWatcher.close() });
+      } catch (e) {
+        this.log.warn(`Watching ${file} failed: ${(e as Error).message}`);
+      }
+    }
   }
 
   private async closeSession(): Promise<void> {

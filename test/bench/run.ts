@@ -1,6 +1,7 @@
 // `npm run bench`: the embedded store's figures, each beside a baseline measured in the same run.
 //   BENCH_SIZES=1000,100000,1000000  store sizes for append latency (and the largest for open,
-//                                   memory and rebuild); BENCH_IMPORT=100000 events for the import.
+//                                   memory and rebuild); BENCH_IMPORT=100000 events for the import;
+//   BENCH_EMMETT=1000000            events of the Emmett SQLite store (default: the largest size).
 // Prints a table, then one JSON line with every figure.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,6 +15,7 @@ import { loadSqlJs } from '../../src/core/eventStore/sqlJs';
 import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
 import { benchEvents, type BenchEvent } from './benchEvents';
 import { benchHostileOpen, type HostileOpenFigures } from './hostileOpenBench';
+import { benchEmmett } from './emmettBench';
 
 interface BetterSqlite {
   pragma(sql: string): unknown;
@@ -390,6 +392,13 @@ async function main(): Promise<void> {
       });
     }
     figures.replay = replay;
+
+    // A store another application writes (Emmett SQLite), its last events only in the WAL.
+    const emmettEvents = Number(process.env.BENCH_EMMETT ?? largest);
+    log(`Emmett SQLite store of ${fmt(emmettEvents)} events...`);
+    const emmett = await benchEmmett(dir, emmettEvents, log);
+    rows.push(...emmett.rows);
+    figures.emmett = emmett.figures;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

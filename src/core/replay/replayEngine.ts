@@ -147,7 +147,19 @@ export class ReplayEngine {
     }
     const before = this.compute(target - 1, skipped);
     const event = this.store.readEvent(target);
-    if (!event) throw new Error(`No event at position ${target}.`);
+    if (!event) {
+      // Stores of other applications share the sequence with commands (or have gaps): nothing to apply here.
+      this.cursor = { position: target, states: before, skips: keyOf(skipped) };
+      return {
+        position: target,
+        total,
+        event: undefined,
+        skipped: false,
+        stream: undefined,
+        readModels: this.projections.map((p) => ({ name: p.name, title: p.title, description: p.description, state: before.get(p.name), handled: false, changes: [] })),
+        explanation: `Position ${target} holds no event (a command, or a gap in the store's sequence): the read models stay as they were.`,
+      };
+    }
     const isSkipped = skipped.has(target);
     // Copy on write: only the read models this event reaches are copied before it is applied.
     const after: States = new Map(before);

@@ -5,6 +5,7 @@ import { registerLogCommands } from './commandLog';
 import { registerConcurrencyCommands } from './concurrency';
 import { registerDomainModuleCommands } from './domainModule';
 import { registerExecuteCommand } from './executeCommand';
+import { registerForeignStoreCommands } from './foreignStores';
 import { registerQueryCommands } from './queries';
 import { registerReadModelCommands } from './readModels';
 import { registerReplayCommands } from './replay';
@@ -22,6 +23,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     ...registerQueryCommands(ctx),
     ...registerConcurrencyCommands(ctx),
     ...registerStoreCommands(ctx),
+    ...registerForeignStoreCommands(ctx),
     ...registerStreamsCommands(ctx),
     ...registerReadModelCommands(ctx),
     ...registerReplayCommands(ctx),
