@@ -32,7 +32,9 @@ export function renderJson(value: unknown, changes: readonly ChangeView[], showO
     if (v !== null && typeof v === 'object') {
       const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v as Record<string, unknown>);
       if (entries.length === 0) return line(depth, key, Array.isArray(v) ? '[]' : '{}', change);
-      line(depth, key, Array.isArray(v) ? `[${entries.length}]` : `{${entries.length}}`, change);
+      // In words rather than {4} / [3]: a count in brackets reads like a value.
+      const n = entries.length;
+      line(depth, key, Array.isArray(v) ? `list of ${n} item${n === 1 ? '' : 's'}` : `${n} field${n === 1 ? '' : 's'}`, change);
       for (const [ck, cv] of entries) walk(cv, depth + 1, [...path, ck], ck);
       return;
     }

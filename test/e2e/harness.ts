@@ -381,6 +381,27 @@ export async function findFrame(page: Page, selector: string, timeoutMs = 30_000
   );
 }
 
+/**
+ * Switches the colour theme through its picker (e.g. `Light+`, `Dark High Contrast`) and waits for
+ * the workbench, and the webview in `frame` if given, to wear it.
+ */
+export async function setTheme(page: Page, theme: string, frame?: Frame): Promise<void> {
+  // "Browse Color Themes in Marketplace" ranks first for this title: pick the command's own row.
+  await page.keyboard.press('F1');
+  const input = page.locator(`${QUICK_INPUT_BOX}`);
+  await input.fill('>Preferences: Color Theme');
+  await page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: /^Preferences: Color Theme/ }).first().click();
+  await waitForInputBox(page);
+  await input.fill(theme);
+  const exact = new RegExp(`^${theme.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const row = page.locator(`${QUICK_INPUT} .monaco-list-row`).filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+  await row.waitFor({ state: 'visible', timeout: 10_000 });
+  await row.click();
+  await page.locator(QUICK_INPUT).waitFor({ state: 'hidden', timeout: 10_000 });
+  // The webview receives the theme's colours and its name in the same update.
+  if (frame) await until(async () => (await frame.evaluate(() => document.body.dataset.vscodeThemeName)) === theme, `the webview in ${theme}`, 20_000);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Screenshots
 
