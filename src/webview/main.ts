@@ -355,6 +355,14 @@ function render(step: StepView): void {
   ui.explanation.textContent = step.explanation;
   ui.first.disabled = ui.back.disabled = step.position === 0;
   ui.forward.disabled = ui.last.disabled = step.index >= step.count;
+  // On an empty store, or before the first event, there is nothing to play, export or branch: say so.
+  const empty = step.total === 0;
+  ui.play.disabled = step.count === 0 && !playing();
+  ui.exportNdjson.disabled = ui.exportTest.disabled = ui.branch.disabled = step.position === 0;
+  const nothing = empty ? 'The store has no event yet: issue a command first' : 'Before the first event: step forward first';
+  ui.exportNdjson.title = step.position === 0 ? nothing : 'The events up to this position, one JSON object per line (NDJSON)';
+  ui.exportTest.title = step.position === 0 ? nothing : 'A given/when/then test for the decider, from the current event';
+  ui.branch.title = step.position === 0 ? nothing : 'Copy the events up to this position into a new store and open it; this store is untouched';
   ui.goto.max = String(step.total);
   vscode.setState({ position: step.position });
 
