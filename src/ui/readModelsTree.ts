@@ -101,5 +101,5 @@ const FIRST_COMMAND: Readonly<Record<string, string>> = {
 function emptyDetail(projection: Projection): string {
   if (projection.eventTypes.length === 0) return 'No event in the store yet.';
   const first = projection.eventTypes.map((t) => FIRST_COMMAND[t]).find((c) => c !== undefined);
-  return `No ${projection.eventTypes.join(', ')} event yet.${first ? ` Try "${first}".` : ''}`;
+  return first ? `Try "${first}"` : `No ${projection.eventTypes.join(', ')} event yet.`;
 }
