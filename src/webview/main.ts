@@ -114,6 +114,9 @@ ui.gotoForm.addEventListener('submit', (e) => {
   const n = Number(ui.goto.value);
   if (Number.isInteger(n) && n >= 0) send({ type: 'seek', position: n });
 });
+// What changed is the point of a step, so "only changes" starts on; the person's choice is kept.
+const saved = vscode.getState() as { onlyChanges?: unknown } | undefined;
+ui.onlyChanges.checked = typeof saved?.onlyChanges === 'boolean' ? saved.onlyChanges : true;
 ui.onlyChanges.addEventListener('change', () => current && render(current));
 ui.exportNdjson.addEventListener('click', () => send({ type: 'export', format: 'ndjson' }));
 ui.exportTest.addEventListener('click', () => send({ type: 'export', format: 'test' }));
@@ -309,7 +312,12 @@ const openedByPerson = new Set<string>();
 function renderReadModels(step: StepView, only: boolean): void {
   const region = ui.readModelsRegion;
   // What the event changed comes first, open; the rest is one line each, to open on demand.
-  const changed = step.readModels.filter((rm) => rm.changes.length > 0);
+  // Among those, models keyed by an entity (changes below the top level) before store-wide counters,
+  // then the fewest changes first.
+  const counter = (rm: (typeof step.readModels)[number]) => (rm.changes.some((c) => c.path.length <= 1) ? 1 : 0);
+  const changed = step.readModels
+    .filter((rm) => rm.changes.length > 0)
+    .sort((a, b) => counter(a) - counter(b) || a.changes.length - b.changes.length);
   const unchanged = step.readModels.filter((rm) => rm.changes.length === 0);
   const nodes: HTMLElement[] = [el('h2', {}, 'Read models')];
   if (step.event && changed.length === 0) nodes.push(el('p', { class: 'muted small' }, 'No read model changed at this step.'));
@@ -317,7 +325,9 @@ function renderReadModels(step: StepView, only: boolean): void {
     const touched = rm.changes.length > 0;
     const open = touched || openedByPerson.has(rm.name);
     const status = step.event ? (step.skipped ? 'skipped event: unchanged' : rm.handled ? changeSummary(rm.changes) : 'does not handle this event') : 'initial state';
-    const key = JSON.stringify([rm.state, rm.changes, only, status, rm.description, open]);
+    // An unchanged read model has no change to show: opened, it shows its whole state.
+    const onlyHere = only && touched;
+    const key = JSON.stringify([rm.state, rm.changes, onlyHere, status, rm.description, open]);
     const cached = readModelSections.get(rm.name);
     if (cached?.key === key) {
       nodes.push(cached.node);
@@ -327,8 +337,8 @@ function renderReadModels(step: StepView, only: boolean): void {
       'details',
       { class: `read-model${touched ? ' touched' : ''}`, 'aria-label': rm.title },
       el('summary', {}, el('h3', {}, rm.title, el('span', { class: 'status' }, ` · ${status}`))),
-      el('p', { class: 'description' }, rm.description),
-      renderJson(rm.state, rm.changes, only),
+      el('p', { class: 'description', title: rm.description }, rm.description),
+      renderJson(rm.state, rm.changes, onlyHere),
     );
     node.open = open;
     if (!touched) {
@@ -364,7 +374,7 @@ function render(step: StepView): void {
   ui.exportTest.title = step.position === 0 ? nothing : 'A given/when/then test for the decider, from the current event';
   ui.branch.title = step.position === 0 ? nothing : 'Copy the events up to this position into a new store and open it; this store is untouched';
   ui.goto.max = String(step.total);
-  vscode.setState({ position: step.position });
+  vscode.setState({ position: step.position, onlyChanges: ui.onlyChanges.checked });
 
   ui.whatIfBanner.hidden = step.whatIf.length === 0;
   document.body.classList.toggle('what-if', step.whatIf.length > 0);
