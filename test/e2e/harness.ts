@@ -1,6 +1,7 @@
 // Playwright helpers that drive the real VS Code workbench (code-server) in headless Chromium the
 // way a person does: the activity bar, the command palette, input boxes, tree rows, notifications
 // and webviews. Used by the end-to-end tests and by the integration launcher.
+import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
@@ -199,24 +200,41 @@ function quickInput(page: Page): Locator {
   return page.locator(QUICK_INPUT_BOX);
 }
 
-/** Runs a command by its full palette title, e.g. `Event Store: Create User`. */
-export async function runCommand(page: Page, title: string): Promise<void> {
+/** Opens the command palette and types `>title`; false if the palette closed before taking the text. */
+async function openPaletteWith(page: Page, title: string): Promise<boolean> {
   const input = quickInput(page);
   // F1 opens the palette from anywhere in the workbench; if focus sits somewhere that swallows
-  // it (a webview that has not forwarded the key yet), try the other binding.
-  // A focused webview may keep both: then the command center in the title bar opens it with a click.
-  for (const key of ['F1', 'Control+Shift+P', 'click']) {
-    if (key === 'click') await page.locator('.command-center .command-center-center').first().click();
-    else await page.keyboard.press(key);
-    const opened = await input.waitFor({ state: 'visible', timeout: 5_000 }).then(
+  // it (a webview that has not forwarded the key yet), try the other binding; a focused webview
+  // may keep both: then focus goes to the workbench first (the active editor's tab).
+  for (const key of ['F1', 'Control+Shift+P', 'focus-workbench', 'F1']) {
+    if (key === 'focus-workbench') {
+      const tab = page.locator('.tabs-container .tab.active').first();
+      if (await tab.isVisible()) await tab.click();
+      else await page.locator('.statusbar').first().click({ position: { x: 2, y: 2 } });
+      continue;
+    }
+    await page.keyboard.press(key);
+    // Generous: on a machine under load the palette can take seconds to appear.
+    const opened = await input.waitFor({ state: 'visible', timeout: 10_000 }).then(
       () => true,
       () => false,
     );
     if (opened) break;
   }
-  await input.waitFor({ state: 'visible', timeout: 5_000 });
-  // The palette's value starts with '>' (commands mode): keep it when replacing the text.
-  await input.fill(`>${title}`);
+  // The palette's value starts with '>' (commands mode): keep it when replacing the text. A late
+  // focus change elsewhere (a view or the walkthrough settling) closes it: then say so.
+  return input.fill(`>${title}`, { timeout: 5_000 }).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Runs a command by its full palette title, e.g. `Event Store: Create User`. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  const input = quickInput(page);
+  let typed = false;
+  for (let attempt = 0; attempt < 3 && !typed; attempt++) typed = await openPaletteWith(page, title);
+  assert.ok(typed, `the command palette took "${title}"`);
   const focused = page.locator(`${QUICK_INPUT} .monaco-list-row.focused`);
   await until(
     async () => {

@@ -204,6 +204,20 @@ describe('Learning: the walkthrough, walked at 1400×900 with the side bar open'
     assert.equal(await isDone(page, 'seed'), false, 'step 1 stays unchecked on an empty store');
   });
 
+  it('on the empty store the replay says there is nothing to play, export or branch', async () => {
+    await runCommand(page, 'Event Store: Open Replay');
+    await waitForEditorTab(page, 'Event Replay');
+    const replay = await findFrame(page, '[aria-label="Replay position"]');
+    await until(async () => ((await replay.textContent('[aria-label="Current event"]')) ?? '').includes('No events yet') || undefined, 'the empty replay');
+    for (const label of ['Play', 'First event', 'Last event']) assert.equal(await replay.isDisabled(`[aria-label="${label}"]`), true, `${label} is disabled`);
+    for (const id of ['export-ndjson', 'export-test']) {
+      assert.equal(await replay.isDisabled(`#${id}`), true, `${id} is disabled`);
+      assert.match((await replay.getAttribute(`#${id}`, 'title')) ?? '', /no event yet/);
+    }
+    await screenshot(page, 'replay-empty-store');
+    await runCommand(page, 'View: Close All Editor Groups');
+  });
+
   it('1. seeds the demo data, and sees its streams', async () => {
     await clickStepButton(page, 'seed', 'Seed Demo Data');
     await waitForNotification(page, /Seeded demo data/);
@@ -346,6 +360,28 @@ describe('Learning: the walkthrough, walked at 1400×900 with the side bar open'
     await assertOnScreen(page.locator('.editor-instance .monaco-editor').first(), 'the domain module');
     await screenshot(page, 'walkthrough-10-domain');
     await waitDone(page, 'domain');
+  });
+
+  it('asks before writing into data that is already there: Seed Demo Data and a simulation on an own cart', async () => {
+    const counter = page.locator('.statusbar .statusbar-item', { hasText: /^\s*\S*\s*\d+ events?\s*$/ }).first();
+    const events = async () => Number(/(\d+) events?/.exec((await counter.textContent()) ?? '')?.[1]);
+    const before = await events();
+    await runCommand(page, 'Event Store: Seed Demo Data');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match((await dialog.innerText()).replace(/\s+/g, ' '), new RegExp(`The store already has ${before} events\\. Seeding adds the demo's five users and three carts`));
+    await screenshot(page, 'seed-asks-first');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+
+    await runCommand(page, 'Event Store: Simulate Concurrent Update');
+    await pick(page, 'Simulate Concurrent Update', 'A cart is confirmed while someone else adds an item');
+    await pick(page, 'Simulate Concurrent Update', 'alan-1');
+    await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match((await dialog.innerText()).replace(/\s+/g, ' '), /writes to your own stream cart-alan-1: it appends CartConfirmed \(window A confirms it\) for good/);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+    assert.equal(await events(), before, 'nothing was appended');
   });
 
   it('every step of the walkthrough is checked', async () => {
