@@ -232,19 +232,23 @@ async function openPaletteWith(page: Page, title: string): Promise<boolean> {
 /** Runs a command by its full palette title, e.g. `Event Store: Create User`. */
 export async function runCommand(page: Page, title: string): Promise<void> {
   const input = quickInput(page);
-  let typed = false;
-  for (let attempt = 0; attempt < 3 && !typed; attempt++) typed = await openPaletteWith(page, title);
-  assert.ok(typed, `the command palette took "${title}"`);
   const focused = page.locator(`${QUICK_INPUT} .monaco-list-row.focused`);
-  await until(
-    async () => {
-      const label = (await focused.first().textContent({ timeout: 1_000 })) ?? '';
-      return label.includes(title);
-    },
-    `"${title}" to be highlighted in the command palette`,
-    15_000,
-  );
-  await input.press('Enter');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (!(await openPaletteWith(page, title))) continue;
+    await until(
+      async () => {
+        const label = (await focused.first().textContent({ timeout: 1_000 })) ?? '';
+        return label.includes(title);
+      },
+      `"${title}" to be highlighted in the command palette`,
+      15_000,
+    );
+    // Still open: a palette closed meanwhile would let Enter fall on whatever has the focus.
+    if (!(await input.isVisible())) continue;
+    await input.press('Enter');
+    return;
+  }
+  assert.fail(`the command palette did not stay open to run "${title}"`);
 }
 
 /**
