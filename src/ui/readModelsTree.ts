@@ -28,7 +28,7 @@ export class ReadModelsTree extends Disposable implements vscode.TreeDataProvide
     if (!node) return session.projections.map((projection) => ({ kind: 'readModel', projection }));
     if (node.kind === 'readModel') {
       const rows = node.projection.view(session.projector.stateOf(node.projection));
-      if (rows.length === 0) return [messageNode('Empty', 'No events for this read model yet: try "Event Store: Create User".')];
+      if (rows.length === 0) return [messageNode('Empty', emptyDetail(node.projection))];
       return rows.map((row, i) => ({ kind: 'row', row, id: `${node.projection.name}/${i}:${row.label}` }));
     }
     if (node.kind === 'row') return (node.row.children ?? []).map((row, i) => ({ kind: 'row', row, id: `${node.id}/${i}:${row.label}` }));
@@ -85,4 +85,17 @@ function readModelTooltip(projection: Projection, checkpoint: number, session: S
   }
   md.appendMarkdown('.');
   return md;
+}
+
+/** The command that produces the first event a read model applies, by event type (built-in domain). */
+const FIRST_COMMAND: Readonly<Record<string, string>> = {
+  UserCreated: 'Event Store: Create User',
+  ItemAdded: 'Event Store: Add Item to Cart',
+};
+
+/** Why a read model is empty, and the command that feeds it (never one that does not). */
+function emptyDetail(projection: Projection): string {
+  if (projection.eventTypes.length === 0) return 'No event in the store yet.';
+  const first = projection.eventTypes.map((t) => FIRST_COMMAND[t]).find((c) => c !== undefined);
+  return first ? `Try "${first}"` : `No ${projection.eventTypes.join(', ')} event yet.`;
 }

@@ -10,6 +10,7 @@ import { ReplayView } from '../core/replay/replayView';
 import { parseWebviewMessage, type ChangeView, type HostToWebview, type StepView, type WebviewToHost } from '../shared/protocol';
 import { Disposable } from './disposable';
 import type { StoreController } from './storeController';
+import { markDone, WalkthroughDone } from './walkthroughProgress';
 
 export const REPLAY_VIEW_TYPE = 'eventStore.replay';
 const MAX_CHANGES = 200;
@@ -211,14 +212,15 @@ export class ReplayPanel extends Disposable {
         return;
       }
       case 'seek':
-        view.seek(message.position);
-        return this.postStep();
       case 'seekIndex':
-        view.seek(view.positionAtIndex(message.index));
+      case 'move': {
+        const from = view.position;
+        if (message.type === 'seek') view.seek(message.position);
+        else if (message.type === 'seekIndex') view.seek(view.positionAtIndex(message.index));
+        else view.move(message.to);
+        if (view.position < from) markDone(WalkthroughDone.steppedBack);
         return this.postStep();
-      case 'move':
-        view.move(message.to);
-        return this.postStep();
+      }
       case 'rows':
         this.post({ type: 'rows', offset: message.offset, rows: view.rows(message.offset, message.limit), count: view.count });
         return;
@@ -242,7 +244,10 @@ export class ReplayPanel extends Disposable {
   private postStep(): void {
     const view = this.view;
     if (!view) return;
-    this.post({ type: 'step', step: toStepView(view.step(), view) });
+    const step = toStepView(view.step(), view);
+    // The same event shaped into two read models or more: what the "read models" step is about.
+    if (this.panel.visible && step.readModels.filter((r) => r.changes.length > 0).length >= 2) markDone(WalkthroughDone.readModelsCompared);
+    this.post({ type: 'step', step });
   }
 
   private async export(view: ReplayView, format: 'ndjson' | 'test'): Promise<void> {

@@ -6,7 +6,8 @@ const pathKey = (path: readonly string[]) => JSON.stringify(path);
 
 /**
  * Renders a JSON value as indented lines (text nodes only); keys whose path changed carry a
- * marker (+, ~, −) and a class, and "only changes" keeps just the changed lines and their parents.
+ * marker (+, ~, −) and a class, and "only changes" keeps just the changed lines (with what an added
+ * or changed entry holds) and their parents.
  */
 export function renderJson(value: unknown, changes: readonly ChangeView[], showOnlyChanges: boolean): HTMLElement {
   const marks = new Map<string, ChangeView>();
@@ -25,15 +26,18 @@ export function renderJson(value: unknown, changes: readonly ChangeView[], showO
     if (change?.kind === 'changed') row.append(el('span', { class: 'was' }, ` (was ${formatScalar(change.before)})`));
     root.append(row);
   };
-  const walk = (v: unknown, depth: number, path: string[], key: string | null) => {
+  // `inChange`: under an added or changed entry, whose whole content is part of the change.
+  const walk = (v: unknown, depth: number, path: string[], key: string | null, inChange = false) => {
     const k = pathKey(path);
     const change = marks.get(k);
-    if (showOnlyChanges && !onPath.has(k)) return;
+    if (showOnlyChanges && !onPath.has(k) && !inChange) return;
     if (v !== null && typeof v === 'object') {
       const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v as Record<string, unknown>);
       if (entries.length === 0) return line(depth, key, Array.isArray(v) ? '[]' : '{}', change);
-      line(depth, key, Array.isArray(v) ? `[${entries.length}]` : `{${entries.length}}`, change);
-      for (const [ck, cv] of entries) walk(cv, depth + 1, [...path, ck], ck);
+      // In words rather than {4} / [3]: a count in brackets reads like a value.
+      const n = entries.length;
+      line(depth, key, Array.isArray(v) ? `list of ${n} item${n === 1 ? '' : 's'}` : `${n} field${n === 1 ? '' : 's'}`, change);
+      for (const [ck, cv] of entries) walk(cv, depth + 1, [...path, ck], ck, inChange || change !== undefined);
       return;
     }
     line(depth, key, formatScalar(v), change);

@@ -114,6 +114,9 @@ ui.gotoForm.addEventListener('submit', (e) => {
   const n = Number(ui.goto.value);
   if (Number.isInteger(n) && n >= 0) send({ type: 'seek', position: n });
 });
+// What changed is the point of a step, so "only changes" starts on; the person's choice is kept.
+const saved = vscode.getState() as { onlyChanges?: unknown } | undefined;
+ui.onlyChanges.checked = typeof saved?.onlyChanges === 'boolean' ? saved.onlyChanges : true;
 ui.onlyChanges.addEventListener('change', () => current && render(current));
 ui.exportNdjson.addEventListener('click', () => send({ type: 'export', format: 'ndjson' }));
 ui.exportTest.addEventListener('click', () => send({ type: 'export', format: 'test' }));
@@ -248,33 +251,34 @@ function renderEvent(step: StepView): void {
     return;
   }
   const correlation = e.correlationId
-    ? el('span', {}, e.correlationId, ' ', linkButton('Show all', `Show events with correlation ${e.correlationId}`, () => {
+    ? el('span', {}, e.correlationId, ' ', linkButton('Show all', `Show all events with correlation ${e.correlationId}`, () => {
         correlationFilter = e.correlationId ?? undefined;
         sendFilter();
       }))
     : '—';
   region.append(
     el('div', { class: `event-type${step.skipped ? ' skipped' : ''}` }, e.type, step.skipped ? el('span', { class: 'tag' }, 'skipped') : ''),
-    field('Stream', el('span', {}, e.streamId, ' ', linkButton('Filter', `Show only stream ${e.streamId}`, () => {
+    field('Stream', el('span', {}, e.streamId, ' ', linkButton('Filter', `Filter: only the events of stream ${e.streamId}`, () => {
       ui.filterStream.value = e.streamId;
       sendFilter();
     }))),
     field('Stream version', String(e.streamVersion)),
     field('Global position', String(e.globalPosition)),
+    el('h3', {}, 'Data'),
+    renderJson(e.data, [], false),
+    el('h3', {}, 'Recorded with it'),
     field('Recorded', e.recordedAt),
     field('Event id', e.eventId),
     field('Correlation', correlation),
     field(
       'Causation',
       e.causationId
-        ? el('span', {}, e.causationId, ' ', linkButton('Show all', `Show events caused by ${e.causationId}`, () => {
+        ? el('span', {}, e.causationId, ' ', linkButton('Show all', `Show all events caused by ${e.causationId}`, () => {
             causationFilter = e.causationId ?? undefined;
             sendFilter();
           }))
         : '—',
     ),
-    el('h3', {}, 'Data'),
-    renderJson(e.data, [], false),
     el('h3', {}, 'Metadata'),
     renderJson(e.metadata, [], false),
   );
@@ -285,40 +289,64 @@ function renderStream(step: StepView, only: boolean): void {
   region.replaceChildren(el('h2', {}, 'Write model'));
   const s = step.stream;
   if (!s) {
-    region.append(el('p', { class: 'muted' }, 'The state of the current event\u2019s aggregate, folded from its stream, appears here.'));
+    region.append(el('p', { class: 'muted' }, 'The state of the current event\u2019s aggregate, folded from the events of its stream, appears here: before the event and after it.'));
     return;
   }
   region.append(
     field('Aggregate', s.aggregate ?? 'unknown (no decider for this stream)'),
     field('Stream', `${s.streamId} @ version ${s.version}`),
-    el('h3', {}, 'Before'),
-    renderJson(s.before, [], false),
-    el('h3', {}, `After (${changeSummary(s.changes)})`),
-    renderJson(s.after, s.changes, only),
+    el(
+      'div',
+      { class: 'before-after' },
+      el('div', { class: 'state-before' }, el('h3', {}, 'Before'), renderJson(s.before, [], false)),
+      el('div', { class: 'state-after' }, el('h3', {}, `After (${changeSummary(s.changes)})`), renderJson(s.after, s.changes, only)),
+    ),
   );
 }
 
 /** Sections keyed by what they show: a read model that did not change keeps its DOM between steps. */
 const readModelSections = new Map<string, { key: string; node: HTMLElement }>();
+/** Unchanged read models the person opened: they stay open from step to step. */
+const openedByPerson = new Set<string>();
 
 function renderReadModels(step: StepView, only: boolean): void {
   const region = ui.readModelsRegion;
+  // What the event changed comes first, open; the rest is one line each, to open on demand.
+  // Among those, models keyed by an entity (changes below the top level) before store-wide counters,
+  // then the fewest changes first.
+  const counter = (rm: (typeof step.readModels)[number]) => (rm.changes.some((c) => c.path.length <= 1) ? 1 : 0);
+  const changed = step.readModels
+    .filter((rm) => rm.changes.length > 0)
+    .sort((a, b) => counter(a) - counter(b) || a.changes.length - b.changes.length);
+  const unchanged = step.readModels.filter((rm) => rm.changes.length === 0);
   const nodes: HTMLElement[] = [el('h2', {}, 'Read models')];
-  for (const rm of step.readModels) {
+  if (step.event && changed.length === 0) nodes.push(el('p', { class: 'muted small' }, 'No read model changed at this step.'));
+  for (const rm of [...changed, ...unchanged]) {
+    const touched = rm.changes.length > 0;
+    const open = touched || openedByPerson.has(rm.name);
     const status = step.event ? (step.skipped ? 'skipped event: unchanged' : rm.handled ? changeSummary(rm.changes) : 'does not handle this event') : 'initial state';
-    const key = JSON.stringify([rm.state, rm.changes, only, status, rm.description]);
+    // An unchanged read model has no change to show: opened, it shows its whole state.
+    const onlyHere = only && touched;
+    const key = JSON.stringify([rm.state, rm.changes, onlyHere, status, rm.description, open]);
     const cached = readModelSections.get(rm.name);
     if (cached?.key === key) {
       nodes.push(cached.node);
       continue;
     }
     const node = el(
-      'section',
-      { class: `read-model${rm.changes.length ? ' touched' : ''}`, 'aria-label': rm.title },
-      el('h3', {}, rm.title, el('span', { class: 'muted' }, ` · ${status}`)),
-      el('p', { class: 'description' }, rm.description),
-      renderJson(rm.state, rm.changes, only),
+      'details',
+      { class: `read-model${touched ? ' touched' : ''}`, 'aria-label': rm.title },
+      el('summary', {}, el('h3', {}, rm.title, el('span', { class: 'status' }, ` · ${status}`))),
+      el('p', { class: 'description', title: rm.description }, rm.description),
+      renderJson(rm.state, rm.changes, onlyHere),
     );
+    node.open = open;
+    if (!touched) {
+      node.addEventListener('toggle', () => {
+        if (node.open) openedByPerson.add(rm.name);
+        else openedByPerson.delete(rm.name);
+      });
+    }
     readModelSections.set(rm.name, { key, node });
     nodes.push(node);
   }
@@ -327,6 +355,7 @@ function renderReadModels(step: StepView, only: boolean): void {
 
 function render(step: StepView): void {
   const started = performance.now();
+  const moved = current?.position !== step.position;
   current = step;
   ui.slider.max = String(step.count);
   ui.slider.value = String(step.index);
@@ -336,8 +365,16 @@ function render(step: StepView): void {
   ui.explanation.textContent = step.explanation;
   ui.first.disabled = ui.back.disabled = step.position === 0;
   ui.forward.disabled = ui.last.disabled = step.index >= step.count;
+  // On an empty store, or before the first event, there is nothing to play, export or branch: say so.
+  const empty = step.total === 0;
+  ui.play.disabled = step.count === 0 && !playing();
+  ui.exportNdjson.disabled = ui.exportTest.disabled = ui.branch.disabled = step.position === 0;
+  const nothing = empty ? 'The store has no event yet: issue a command first' : 'Before the first event: step forward first';
+  ui.exportNdjson.title = step.position === 0 ? nothing : 'The events up to this position, one JSON object per line (NDJSON)';
+  ui.exportTest.title = step.position === 0 ? nothing : 'A given/when/then test for the decider, from the current event';
+  ui.branch.title = step.position === 0 ? nothing : 'Copy the events up to this position into a new store and open it; this store is untouched';
   ui.goto.max = String(step.total);
-  vscode.setState({ position: step.position });
+  vscode.setState({ position: step.position, onlyChanges: ui.onlyChanges.checked });
 
   ui.whatIfBanner.hidden = step.whatIf.length === 0;
   document.body.classList.toggle('what-if', step.whatIf.length > 0);
@@ -355,6 +392,8 @@ function render(step: StepView): void {
   renderEvent(step);
   renderStream(step, only);
   renderReadModels(step, only);
+  // Each column scrolls on its own; a new event starts them at the top, where its changes are.
+  if (moved) for (const region of [ui.eventRegion, ui.streamRegion, ui.readModelsRegion]) region.scrollTop = 0;
   timeline.update(step.count, step.index, step.position, JSON.stringify([step.filter, step.whatIf, step.total, step.refusedTotal]));
   // Reading layout forces it, so the figure covers style and layout too (tests read it).
   void document.body.offsetHeight;

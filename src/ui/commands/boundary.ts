@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { CommandEnvelope, CommandResult } from '../../core/application/commandHandler';
 import type { CommandLogEntry } from '../../core/application/commandLog';
+import { canHandle, type Projection } from '../../core/projections/projection';
 import { DomainError } from '../../core/domain/errors';
 import { DomainModuleError } from '../../core/workspaceDomain/moduleErrors';
 import { EventStoreError, StoreUnreadableError } from '../../core/eventStore/errors';
@@ -8,6 +9,7 @@ import { commandEntryUri } from '../commandLogTree';
 import { resolveDomainModulePath, type DomainModuleController } from '../domainModule';
 import type { StoreController } from '../storeController';
 import type { StreamsTree } from '../streamsTree';
+import { markDone, WalkthroughDone } from '../walkthroughProgress';
 
 /** What every palette command may use. */
 export interface CommandContext {
@@ -24,11 +26,13 @@ export const SHOW_LOG = 'Show Log';
 export const registerCommand = (id: string, handler: (...args: never[]) => unknown): vscode.Disposable =>
   vscode.commands.registerCommand(id, handler);
 
-/** Opens the explanation of a command log entry (what was decided, appended, delivered). */
+/**
+ * Opens the explanation of a command log entry (what was decided, appended, delivered) rendered,
+ * beside what is open (the walkthrough stays in sight).
+ */
 export async function showEntry(entry: CommandLogEntry): Promise<void> {
-  const doc = await vscode.workspace.openTextDocument(commandEntryUri(entry));
-  await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
-  await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: false });
+  await vscode.commands.executeCommand('markdown.showPreviewToSide', commandEntryUri(entry));
+  markDone(WalkthroughDone.commandExplained);
 }
 
 /** A message with "Explain" (when there is a command log entry to explain) and "Show Log". */
@@ -86,12 +90,24 @@ export async function boundary<T>(ctx: CommandContext, title: string, run: () =>
   }
 }
 
-/** One sentence on what a command did: its events, where they went, who received them. */
-export function describeResult(result: CommandResult): string {
+/**
+ * One sentence on what a command did: its events, where they went, and which read models applied
+ * them (when the projections are given) or which subscribers received them.
+ */
+export function describeResult(result: CommandResult, projections?: readonly Projection[]): string {
   if (result.events.length === 0) return `${result.aggregate} decided no event: nothing was appended.`;
   const events = result.events
     .map((e) => `${e.type} at position ${e.globalPosition} (version ${e.streamVersion} of ${e.streamId})`)
     .join(', ');
+  if (projections) {
+    const applied = projections.filter((p) => result.events.some((e) => canHandle(p, e))).map((p) => p.title);
+    const ignored = projections.length - applied.length;
+    const them = result.events.length === 1 ? 'it' : 'them';
+    const rest = ignored > 0 ? ` (${ignored} other${ignored === 1 ? ' ignores' : 's ignore'} ${result.events.length === 1 ? 'its type' : 'their types'})` : '';
+    return applied.length
+      ? `${events}; the event bus delivered ${them} and ${applied.join(', ')} applied ${them}${rest}.`
+      : `${events}; no read model handles ${result.events.length === 1 ? 'this type' : 'these types'}.`;
+  }
   const deliveredTo = result.deliveries.filter((d) => !d.error).map((d) => d.subscriber);
   return `${events}${deliveredTo.length ? `; the event bus delivered it to ${deliveredTo.join(', ')}` : ''}.`;
 }
@@ -104,11 +120,13 @@ export async function issue(
   ctx: CommandContext,
   title: string,
   command: CommandEnvelope,
-  announce: (result: CommandResult) => string = (result) => `${title}: ${describeResult(result)}`,
+  announce?: (result: CommandResult) => string,
 ): Promise<CommandResult> {
   const session = await ctx.controller.get();
   const result = await session.execute({ ...command, metadata: { source: 'palette', ...command.metadata } });
   ctx.log.info(`${command.type} ${JSON.stringify(command.data)} → ${describeResult(result)}`);
+  if (result.events.length > 0) markDone(WalkthroughDone.commandAccepted);
+  announce ??= (r) => `${title}: ${describeResult(r, session.projections)}`;
   const entry = session.commandLog.find(result.commandId);
   void vscode.window.showInformationMessage(announce(result), EXPLAIN).then((action) => {
     if (action === EXPLAIN && entry) void showEntry(entry);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { resolveDomainModulePath } from '../domainModule';
+import { markDone, WalkthroughDone } from '../walkthroughProgress';
 import { boundary, registerCommand, type CommandContext } from './boundary';
 
 /** Creates the workspace domain module from the example (when there is none yet) and opens it. */
@@ -16,6 +17,7 @@ async function createDomainModule(ctx: CommandContext): Promise<string> {
   }
   await vscode.window.showTextDocument(vscode.Uri.file(file));
   await ctx.domain.reload();
+  markDone(WalkthroughDone.domainModuleCreated);
   void vscode.window.showInformationMessage(
     `Your domain lives in ${vscode.workspace.asRelativePath(file, false)}: edit and save it, and it is reloaded. ` +
       'Try its commands with "Event Store: Execute Command…".',

@@ -2,7 +2,10 @@ import * as vscode from 'vscode';
 import type { StoreSession } from '../../core/application/session';
 import type { Projection, QueryAnswer, ReadModelQuery } from '../../core/projections/projection';
 import { pickOrType } from '../commandInput';
+import { markDone, WalkthroughDone } from '../walkthroughProgress';
 import { boundary, registerCommand, type CommandContext } from './boundary';
+
+const SHOW_READ_MODELS = 'Show Read Models';
 
 type QueryArgs = { readModel?: unknown; query?: unknown; argument?: unknown };
 
@@ -63,13 +66,18 @@ async function queryReadModel(ctx: CommandContext, args?: QueryArgs): Promise<Qu
   const position = session.projector.checkpoint;
   const answer = query.run(state, argument);
   const eventsAfter = session.store.lastPosition();
+  // The lesson first and short: a toast shows a long message cut, and the point is the last clause.
   const unchanged =
     eventsAfter === eventsBefore
-      ? `the store still has ${eventsAfter} event${eventsAfter === 1 ? '' : 's'}: asking did not change it`
-      : `the store now has ${eventsAfter} events, appended meanwhile by others, not by this query`;
-  const message = `${answer.answer} (Answered from ${projection.title} at position ${position}; ${unchanged}.)`;
+      ? `Asking changed nothing: the store still has ${eventsAfter} event${eventsAfter === 1 ? '' : 's'}`
+      : `Asking changed nothing: the ${eventsAfter - eventsBefore} new event(s) were appended meanwhile by others`;
+  const message = `${answer.answer} ${unchanged} (answered from ${projection.title} as of position ${position}).`;
   ctx.log.info(`Query ${query.title}${argument !== undefined ? ` ${JSON.stringify(argument)}` : ''}: ${message}`);
-  void vscode.window.showInformationMessage(message);
+  markDone(WalkthroughDone.questionAnswered);
+  // With an action the toast opens in full rather than as one cut line.
+  void vscode.window.showInformationMessage(message, SHOW_READ_MODELS).then((action) => {
+    if (action === SHOW_READ_MODELS) void vscode.commands.executeCommand('eventStore.readModels.focus');
+  });
   const asked = argument !== undefined ? { argument } : {};
   return { readModel: projection.name, query: query.name, ...asked, answer, position, eventsBefore, eventsAfter };
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { markDone, WalkthroughDone } from '../walkthroughProgress';
 import { boundary, registerCommand, type CommandContext } from './boundary';
 
 async function rebuildReadModels(ctx: CommandContext): Promise<number> {
@@ -9,6 +10,7 @@ async function rebuildReadModels(ctx: CommandContext): Promise<number> {
   );
   const message = `Rebuilt ${session.projections.length} read models from position 0 by replaying ${position} events.`;
   ctx.log.info(message);
+  markDone(WalkthroughDone.readModelsRebuilt);
   void vscode.window.showInformationMessage(message);
   return position;
 }

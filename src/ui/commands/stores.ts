@@ -56,6 +56,12 @@ async function branch(ctx: CommandContext, position: unknown, options?: { switch
   }
   const session = await ctx.controller.get();
   const last = session.store.lastPosition();
+  if (last === 0 && (position === undefined || position === null)) {
+    void vscode.window.showInformationMessage(
+      'The store is empty: there is nothing to branch yet. Issue a command or run "Event Store: Seed Demo Data" first.',
+    );
+    return undefined;
+  }
   const at = position === undefined || position === null ? await askBranchPosition(last) : checkBranchPosition(position, last);
   if (at === undefined) return undefined;
   const storePath = session.store.path;
@@ -98,8 +104,24 @@ async function switchStore(ctx: CommandContext, file: unknown): Promise<string |
   return target;
 }
 
-async function seed(ctx: CommandContext) {
+/**
+ * Seeds the demo story. On a store that already has events it asks first (unless `mix` is true):
+ * the demo's users and carts would sit among the person's own events for good.
+ */
+async function seed(ctx: CommandContext, options?: { mix?: unknown }) {
   const session = await ctx.controller.get();
+  const existing = session.store.lastPosition();
+  if (existing > 0 && options?.mix !== true) {
+    const add = 'Add the Demo Data';
+    const choice = await vscode.window.showWarningMessage(
+      `The store already has ${existing} event${existing === 1 ? '' : 's'}. Seeding adds the demo's five users and three carts ` +
+        'among them, as commands through the write model (what is already there is skipped); nothing is removed, and ' +
+        'what is appended stays. You can also try the walkthrough on the events you have.',
+      { modal: true },
+      add,
+    );
+    if (choice !== add) return undefined;
+  }
   const results = await seedDemoData(session.handler, 'palette');
   const count = results.reduce((n, r) => n + r.events.length, 0);
   const message =
@@ -114,7 +136,7 @@ async function seed(ctx: CommandContext) {
 /** The commands on whole stores: seed one, branch it at a position, switch to another. */
 export function registerStoreCommands(ctx: CommandContext): vscode.Disposable[] {
   return [
-    registerCommand('eventStore.seedDemoData', () => boundary(ctx, 'Seed Demo Data', () => seed(ctx))),
+    registerCommand('eventStore.seedDemoData', (options?: { mix?: unknown }) => boundary(ctx, 'Seed Demo Data', () => seed(ctx, options))),
     registerCommand('eventStore.branchStore', (position?: unknown, options?: { switchTo?: unknown }) =>
       boundary(ctx, 'Branch Store Here', () => branch(ctx, position, options)),
     ),

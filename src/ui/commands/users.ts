@@ -61,7 +61,7 @@ async function createUser(ctx: CommandContext, args?: { name?: unknown }) {
     ctx,
     'Create User',
     { type: 'CreateUser', data: { userId, name: name.trim() } },
-    (result) => `Created ${name.trim()} (${userId}): ${describeResult(result)}`,
+    (result) => `Created ${name.trim()} (${userId}): ${describeResult(result, ctx.controller.session?.projections)}`,
   );
 }
 
@@ -83,7 +83,7 @@ async function renameUser(ctx: CommandContext, args?: { userId?: unknown; name?:
     ctx,
     'Rename User',
     { type: 'RenameUser', data: { userId: user.userId, name: name.trim() } },
-    (result) => `Renamed ${user.name} to ${name.trim()}: ${describeResult(result)}`,
+    (result) => `Renamed ${user.name} to ${name.trim()}: ${describeResult(result, ctx.controller.session?.projections)}`,
   );
 }
 
@@ -94,7 +94,7 @@ async function deactivateUser(ctx: CommandContext, args?: { userId?: unknown }) 
     ctx,
     'Deactivate User',
     { type: 'DeactivateUser', data: { userId: user.userId } },
-    (result) => `Deactivated ${user.name}: ${describeResult(result)}`,
+    (result) => `Deactivated ${user.name}: ${describeResult(result, ctx.controller.session?.projections)}`,
   );
 }
 

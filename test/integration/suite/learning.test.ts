@@ -43,7 +43,7 @@ describe('Learning commands in the extension host', () => {
   before(async () => {
     ext = await api();
     folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-    await vscode.commands.executeCommand('eventStore.seedDemoData');
+    await vscode.commands.executeCommand('eventStore.seedDemoData', { mix: true });
   });
 
   it('registers the learning commands', async () => {
