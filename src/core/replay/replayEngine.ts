@@ -54,6 +54,8 @@ export const replaySnapshotInterval = (events: number): number => Math.max(1000,
 const clone = cloneJson;
 const copyState = (p: Projection, state: unknown): unknown => (p.copy ? p.copy(state) : clone(state));
 const NO_SKIPS: ReadonlySet<number> = new Set();
+/** Copies kept near the cursor for stepping back (a few snapshot intervals' worth). */
+const MAX_LOCAL_POINTS = 64;
 const keyOf = (skipped: ReadonlySet<number>): string => (skipped.size ? [...skipped].sort((a, b) => a - b).join(',') : '');
 
 /**
@@ -66,12 +68,18 @@ export class ReplayEngine {
   private readonly snapshots: Snapshot[] = [];
   /** The last states computed, with the skip set they were computed under. */
   private cursor: { position: number; states: States; skips: string } | undefined;
+  /**
+   * Copies taken every `localEvery` events while folding towards an earlier position, so that
+   * stepping back again (a held key) folds a few hundred events instead of a snapshot interval.
+   */
+  private local: { skips: string; points: Snapshot[] } = { skips: '', points: [] };
 
   constructor(
     private readonly store: EventStore,
     readonly projections: readonly Projection[],
     private readonly aggregates: readonly AggregateDefinition[],
     readonly snapshotEvery = replaySnapshotInterval(store.lastPosition()),
+    readonly localEvery = Math.max(50, Math.ceil(snapshotEvery / 20)),
   ) {
     this.snapshots.push({ position: 0, states: new Map(projections.map((p) => [p.name, p.initialState()])) });
   }
@@ -116,18 +124,34 @@ export class ReplayEngine {
     let base: { position: number; states: States } = this.snapshots[0]!;
     for (const s of this.snapshots) if (s.position <= usable && s.position > base.position) base = s;
     if (c && c.skips === skipsKey && c.position <= target && c.position > base.position) base = c;
+    if (this.local.skips === skipsKey) for (const s of this.local.points) if (s.position <= target && s.position > base.position) base = s;
+    // Going backwards: leave copies on the way, the next step back starts from the nearest one.
+    const backwards = c !== undefined && c.skips === skipsKey && target < c.position && target - base.position > this.localEvery;
+    if (backwards && this.local.skips !== skipsKey) this.local = { skips: skipsKey, points: [] };
     const states = this.cloneStates(base.states);
     if (target > base.position) {
       this.store.forEach(
         (event) => {
           if (!skipped.has(event.globalPosition)) this.apply(states, event);
           if (event.globalPosition < firstSkip) this.remember(event.globalPosition, states);
+          if (backwards && event.globalPosition % this.localEvery === 0 && event.globalPosition < target) this.keepLocal(event.globalPosition, states);
         },
         { after: base.position, to: target },
       );
     }
     this.cursor = { position: target, states, skips: skipsKey };
     return states;
+  }
+
+  /** Keeps a copy near the cursor; the copy farthest from it goes first, so memory stays bounded. */
+  private keepLocal(position: number, states: States): void {
+    const points = this.local.points;
+    if (points.some((s) => s.position === position)) return;
+    points.push({ position, states: this.cloneStates(states) });
+    if (points.length <= MAX_LOCAL_POINTS) return;
+    let far = 0;
+    for (let i = 1; i < points.length; i++) if (Math.abs(points[i]!.position - position) > Math.abs(points[far]!.position - position)) far = i;
+    points.splice(far, 1);
   }
 
   step(position: number, skipped: ReadonlySet<number> = NO_SKIPS): ReplayStep {
