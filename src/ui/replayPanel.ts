@@ -224,6 +224,23 @@ export class ReplayPanel extends Disposable {
     } finally {
       this.busy = false;
     }
+    this.warmWhenIdle();
+  }
+
+  private warmTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  /** Between requests, the engine folds the history a slice at a time: later seeks start near their target. */
+  private warmWhenIdle(): void {
+    if (this.warmTimer || !this.view || this.closed) return;
+    const view = this.view;
+    this.warmTimer = setTimeout(() => {
+      this.warmTimer = undefined;
+      if (this.closed || view !== this.view) return;
+      if (this.busy || this.queue.length > 0) return; // drain() calls again when done
+      // A slice of 1,000 events keeps each turn of the host's event loop short.
+      if (!view.engine.warm(1000)) this.warmWhenIdle();
+    }, 1);
   }
 
   private async currentView(): Promise<ReplayView> {
@@ -401,6 +418,8 @@ export class ReplayPanel extends Disposable {
   }
 
   override dispose(): void {
+    this.closed = true;
+    clearTimeout(this.warmTimer);
     if (ReplayPanel.current === this) ReplayPanel.current = undefined;
     super.dispose();
     this.panel.dispose();

@@ -52,6 +52,19 @@ describe('Replay engine', () => {
     }
   });
 
+  it('warming a slice at a time leaves a snapshot every interval, and seeks from them equal a fold from 0', () => {
+    const engine = new ReplayEngine(s.store, builtInProjections, builtInAggregates, 3);
+    const total = s.store.lastPosition();
+    let slices = 0;
+    while (!engine.warm(2)) slices++;
+    assert.ok(slices >= Math.floor(total / 2) - 1, `${slices} slices of 2 events`);
+    assert.equal(engine.snapshotCount, Math.floor(total / 3) + 1);
+    for (const position of [total, 1, total - 2, 4]) {
+      const fresh = new ReplayEngine(s.store, builtInProjections, builtInAggregates, 1_000_000).statesAt(position);
+      assert.deepEqual(engine.statesAt(position), fresh, `position ${position}`);
+    }
+  });
+
   it('a step shows the event, its stream state before and after, and what changed in each read model', () => {
     const renamed = s.store.readAll().find((e) => e.type === 'UserRenamed')!;
     const step = s.replay.step(renamed.globalPosition);

@@ -73,6 +73,8 @@ export class ReplayEngine {
    * stepping back again (a held key) folds a few hundred events instead of a snapshot interval.
    */
   private local: { skips: string; points: Snapshot[] } = { skips: '', points: [] };
+  /** Where the background fold (warm) stands, with its own states. */
+  private warming: Snapshot | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -126,7 +128,7 @@ export class ReplayEngine {
     if (c && c.skips === skipsKey && c.position <= target && c.position > base.position) base = c;
     if (this.local.skips === skipsKey) for (const s of this.local.points) if (s.position <= target && s.position > base.position) base = s;
     // Going backwards: leave copies on the way, the next step back starts from the nearest one.
-    const backwards = c !== undefined && c.skips === skipsKey && target < c.position && target - base.position > this.localEvery;
+    const backwards = c !== undefined && c.skips === skipsKey && target < c.position && c.position - target <= this.localEvery && target - base.position > this.localEvery;
     if (backwards && this.local.skips !== skipsKey) this.local = { skips: skipsKey, points: [] };
     const states = this.cloneStates(base.states);
     if (target > base.position) {
@@ -152,6 +154,34 @@ export class ReplayEngine {
     let far = 0;
     for (let i = 1; i < points.length; i++) if (Math.abs(points[i]!.position - position) > Math.abs(points[far]!.position - position)) far = i;
     points.splice(far, 1);
+  }
+
+  /**
+   * Folds the next `maxEvents` of the real history that no snapshot covers yet, leaving snapshots on
+   * the way: called a slice at a time while the replay is idle, so that any seek soon folds at most
+   * one snapshot interval. Returns true once every interval has its snapshot.
+   */
+  warm(maxEvents = 1000): boolean {
+    const have = new Set(this.snapshots.map((s) => s.position));
+    let from = 0;
+    for (let p = this.snapshotEvery; p <= this.total && have.has(p); p += this.snapshotEvery) from = p;
+    if (from + this.snapshotEvery > this.total) {
+      this.warming = undefined;
+      return true;
+    }
+    let w = this.warming;
+    if (!w || w.position < from) w = { position: from, states: this.cloneStates(this.snapshots.find((s) => s.position === from)!.states) };
+    const to = Math.min(this.total, w.position + maxEvents);
+    const states = w.states;
+    this.store.forEach(
+      (event) => {
+        this.apply(states, event);
+        this.remember(event.globalPosition, states);
+      },
+      { after: w.position, to },
+    );
+    this.warming = { position: to, states };
+    return false;
   }
 
   step(position: number, skipped: ReadonlySet<number> = NO_SKIPS): ReplayStep {
