@@ -13,7 +13,7 @@ import {
   type WebviewToHost,
 } from '../shared/protocol';
 import { el } from './dom';
-import { renderJson } from './json';
+import { renderJson, type JsonLineCache } from './json';
 import { Timeline } from './timeline';
 
 interface VsCodeApi {
@@ -367,8 +367,17 @@ function renderStream(step: StepView, only: boolean): void {
 
 /** Sections keyed by what they show: a read model that did not change keeps its DOM between steps. */
 const readModelSections = new Map<string, { key: string; node: HTMLElement }>();
+/** Each read model's lines of its last rendering, reused for the parts a step did not change. */
+const readModelLines = new Map<string, JsonLineCache>();
 /** Unchanged read models the person opened: they stay open from step to step. */
 const openedByPerson = new Set<string>();
+
+function renderLines(name: string, state: unknown, changes: readonly ChangeView[], only: boolean): HTMLElement {
+  const next: JsonLineCache = new Map();
+  const node = renderJson(state, changes, only, { previous: readModelLines.get(name) ?? new Map(), next });
+  readModelLines.set(name, next);
+  return node;
+}
 
 function renderReadModels(step: StepView, only: boolean): void {
   const region = ui.readModelsRegion;
@@ -399,7 +408,7 @@ function renderReadModels(step: StepView, only: boolean): void {
       { class: `read-model${touched ? ' touched' : ''}`, 'aria-label': rm.title },
       el('summary', {}, el('h3', {}, rm.title, el('span', { class: 'status' }, ` · ${status}`))),
       el('p', { class: 'description', title: rm.description }, rm.description),
-      renderJson(rm.state, rm.changes, onlyHere),
+      renderLines(rm.name, rm.state, rm.changes, onlyHere),
     );
     node.open = open;
     if (!touched) {

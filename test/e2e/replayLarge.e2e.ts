@@ -63,6 +63,20 @@ describe(`Event Replay on a ${EVENTS}-event store`, function () {
     assert.equal(await replay.evaluate(() => (window as unknown as { pwned?: unknown }).pwned), undefined);
   });
 
+  it('a held arrow key tracks the key: presses made while a step is on its way add up, none is lost or replayed', async () => {
+    const start = (await replayPosition(replay)).n;
+    const seqBefore = JSON.parse((await replay.evaluate(() => document.body.dataset.stepTiming)) ?? '{"seq":0}') as { seq: number };
+    await replay.click('#explanation');
+    // Auto-repeat as a keyboard sends it: keydowns one after another, nobody waiting for the panel.
+    for (let i = 0; i < 30; i++) await page.keyboard.press('ArrowLeft');
+    await waitForReplayPosition(replay, start - 30, EVENTS, 120_000);
+    const seqAfter = JSON.parse((await replay.evaluate(() => document.body.dataset.stepTiming)) ?? '{"seq":0}') as { seq: number };
+    console.log(`      30 presses answered by ${seqAfter.seq - seqBefore.seq} requests`);
+    assert.ok(seqAfter.seq - seqBefore.seq <= 30);
+    for (let i = 0; i < 30; i++) await page.keyboard.press('ArrowRight');
+    await waitForReplayPosition(replay, start, EVENTS, 120_000);
+  });
+
   it('comes back to its position, filter and skipped events after 10 reloads at random positions', async () => {
     const random = prng(SEED + 1);
     for (let i = 0; i < 10; i++) {
