@@ -108,6 +108,8 @@ export class ReplayPanel extends Disposable {
   /** Where to go once the store is open: a reload's saved place, or "Replay from here". */
   private pending: ReplayPlace | undefined;
   private logSubscription: { dispose(): void } | undefined;
+  /** The number of events in the last step sent: the end the person saw. */
+  private shownTotal: number | undefined;
   /** Each read model's state as last sent: an unchanged one is not sent again. */
   private sentStates = new Map<string, string>();
   /** The host's event-loop delay, measured when EVENT_STORE_MEASURE=1 (the bench sets it); the webview then measures too. */
@@ -165,7 +167,8 @@ export class ReplayPanel extends Disposable {
         // Until the saved place is restored, the position is not the person's: do not follow the tail.
         if (!this.ready || !view || this.viewSession !== controller.session || this.pending) return;
         // Follow the stream when at its end, like a tail; otherwise keep the place and update the totals.
-        const atEnd = view.position >= (events[0]?.globalPosition ?? view.total) - 1;
+        // "At the end" of what the person saw: an announcement may start before it (a catch-up after open).
+        const atEnd = view.position >= (this.shownTotal ?? (events[0]?.globalPosition ?? view.total) - 1);
         view.appended(events);
         if (atEnd && view.skipped.length === 0) view.seek(view.total);
         this.postStep();
@@ -325,6 +328,7 @@ export class ReplayPanel extends Disposable {
     const view = this.view;
     if (!view) return;
     const step = view.step();
+    this.shownTotal = step.total;
     // The same event shaped into two read models or more: what the "read models" step is about.
     if (this.panel.visible && step.readModels.filter((r) => r.changes.length > 0).length >= 2) markDone(WalkthroughDone.readModelsCompared);
     let stepView = this.unchangedLeftOut(toStepView(step, view));
