@@ -37,8 +37,8 @@ describe(`Event Replay on a ${EVENTS}-event store`, function () {
     await vscode?.close();
   });
 
-  const globalPosition = async () => {
-    const title = (await replay.getAttribute('[aria-label="Replay position"]', 'title')) ?? '';
+  const globalPosition = async (frame: Frame = replay) => {
+    const title = (await frame.getAttribute('[aria-label="Replay position"]', 'title')) ?? '';
     return Number(/Global position (\d+)/.exec(title)?.[1] ?? NaN);
   };
 
@@ -106,9 +106,18 @@ describe(`Event Replay on a ${EVENTS}-event store`, function () {
       await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
       await waitForEditorTab(page, 'Event Replay', 120_000);
       replay = await findFrame(page, '[aria-label="Replay position"]', 120_000);
-      // The first step drawn after the reload is the restored place: it must not move afterwards.
-      await until(async () => Number.isFinite(await globalPosition()), 'the first step after the reload', 180_000);
-      const restored = { ...(await replayPosition(replay)), global: await globalPosition(), filter: await replay.inputValue('#filter-type'), skipped: await replay.isVisible('#whatif-banner') };
+      // The first step drawn after the reload is the restored place (read again if the frame is rebuilt meanwhile).
+      const restored = await until(
+        async () => {
+          const frame = await live();
+          const global = await globalPosition(frame);
+          if (!Number.isFinite(global)) return undefined;
+          return { ...(await replayPosition(frame)), global, filter: await frame.inputValue('#filter-type'), skipped: await frame.isVisible('#whatif-banner') };
+        },
+        'the first step after the reload',
+        180_000,
+      );
+      await live();
       assert.deepEqual(restored, { n: expected.index, m: expected.inView, global: expected.target, filter: expected.filter, skipped: expected.skipped }, `reload ${i + 1}`);
       if (withSkip) {
         assert.ok(((await replay.textContent('#whatif-text')) ?? '').includes(`#${target}`));
