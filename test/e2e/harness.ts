@@ -101,6 +101,8 @@ export interface LaunchOptions {
   workspace: string;
   userDataDir?: string;
   settings?: Record<string, unknown>;
+  /** Extra environment for code-server and its extension host (e.g. EVENT_STORE_MEASURE=1). */
+  env?: Record<string, string>;
   /** Echo code-server's output (also on with EVENT_STORE_E2E_VERBOSE=1). */
   verbose?: boolean;
 }
@@ -138,6 +140,7 @@ export class VsCode {
       folder: this.options.workspace,
       userDataDir: this.options.userDataDir,
       settings: this.options.settings,
+      env: this.options.env,
       verbose: this.options.verbose ?? process.env.EVENT_STORE_E2E_VERBOSE === '1',
     });
     this.browser = await launchBrowser();
@@ -146,7 +149,8 @@ export class VsCode {
     this.page.on('console', (message) => {
       if (message.type() === 'error') this.consoleErrors.push(message.text());
     });
-    await this.page.goto(this.server.devHostUrl(repoRoot));
+    // EVENT_STORE_E2E_EXTENSION runs another build of the extension (the bench's before/after).
+    await this.page.goto(this.server.devHostUrl(process.env.EVENT_STORE_E2E_EXTENSION ?? repoRoot));
     await this.page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
   }
 

@@ -37,6 +37,35 @@ describe('Replay engine', () => {
     }
   });
 
+  it('stepping back one event at a time, with and without skipped events, equals a fold from position 0', () => {
+    // One snapshot (position 0) and a copy every 2 events on the way back: each step back starts from one.
+    const engine = new ReplayEngine(s.store, builtInProjections, builtInAggregates, 1_000_000, 2);
+    const fresh = () => new ReplayEngine(s.store, builtInProjections, builtInAggregates, 1_000_000);
+    const total = s.store.lastPosition();
+    for (const skipped of [new Set<number>(), new Set([3, total - 4])]) {
+      engine.step(total, skipped);
+      for (let position = total - 1; position >= 0; position--) {
+        const step = engine.step(position, skipped);
+        const expected = fresh().step(position, skipped);
+        assert.deepEqual(step.readModels, expected.readModels, `position ${position}, skipping ${[...skipped].join(',')}`);
+        assert.deepEqual(step.stream, expected.stream, `stream at ${position}`);
+      }
+    }
+  });
+
+  it('warming a slice at a time leaves a snapshot every interval, and seeks from them equal a fold from 0', () => {
+    const engine = new ReplayEngine(s.store, builtInProjections, builtInAggregates, 3);
+    const total = s.store.lastPosition();
+    let slices = 0;
+    while (!engine.warm(2)) slices++;
+    assert.ok(slices >= Math.floor(total / 2) - 1, `${slices} slices of 2 events`);
+    assert.equal(engine.snapshotCount, Math.floor(total / 3) + 1);
+    for (const position of [total, 1, total - 2, 4]) {
+      const fresh = new ReplayEngine(s.store, builtInProjections, builtInAggregates, 1_000_000).statesAt(position);
+      assert.deepEqual(engine.statesAt(position), fresh, `position ${position}`);
+    }
+  });
+
   it('a step shows the event, its stream state before and after, and what changed in each read model', () => {
     const renamed = s.store.readAll().find((e) => e.type === 'UserRenamed')!;
     const step = s.replay.step(renamed.globalPosition);
