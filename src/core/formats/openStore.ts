@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { StoreUnreadableError } from '../eventStore/errors';
+import { NotRegularFileError, openRegularFile, readRegularFile } from '../eventStore/regularFile';
 import { APPLICATION_ID } from '../eventStore/schema';
 import { SqlJsEventStore, type OpenStoreOptions } from '../eventStore/sqlJsEventStore';
 import { EmmettSqliteStore } from './emmettSqlite/emmettSqliteStore';
@@ -17,10 +18,12 @@ export function detectFileFormat(file: string): DetectedFormat {
   let header: Buffer | undefined;
   let fd: number | undefined;
   try {
-    fd = fs.openSync(file, 'r');
+    // Never blocks on a FIFO or a device: those are left to the native store, which refuses them.
+    fd = openRegularFile(file);
     header = Buffer.alloc(100);
     header = header.subarray(0, fs.readSync(fd, header, 0, 100, 0));
   } catch (e) {
+    if (NotRegularFileError.is(e)) return 'native';
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
@@ -29,7 +32,7 @@ export function detectFileFormat(file: string): DetectedFormat {
   if (header.length === 100 && header.readUInt32BE(68) === APPLICATION_ID) return 'native';
   if (header.length === 0 && fs.existsSync(`${file}-wal`)) {
     // A database created in WAL mode may have all of its pages, the header too, only in the WAL.
-    const wal = readWal(fs.readFileSync(`${file}-wal`));
+    const wal = readWal(readRegularFile(`${file}-wal`) ?? Buffer.alloc(0));
     return wal.committedFrames > 0 ? 'foreign-sqlite' : 'native';
   }
   return header.length >= 16 && header.subarray(0, 16).toString('latin1') === 'SQLite format 3\u0000' ? 'foreign-sqlite' : 'native';

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { openRegularFile, readRegularFile } from '../eventStore/regularFile';
 
 /**
  * Reading a SQLite database the way a SQLite reader would see it while its writer runs in WAL mode:
@@ -144,13 +145,9 @@ export interface DatabaseImage {
   readonly walBytes: number;
 }
 
+/** Reads a regular file whole (a FIFO or a device is refused, never waited on); undefined when absent. */
 function readIfExists(file: string): Buffer | undefined {
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
+  return readRegularFile(file);
 }
 
 function walState(file: string): string {
@@ -164,7 +161,7 @@ function walState(file: string): string {
 
 /** Reads a whole file into the start of `into` (which may be larger), returning the bytes read. */
 function readInto(file: string, into: Uint8Array, size: number): void {
-  const fd = fs.openSync(file, 'r');
+  const fd = openRegularFile(file);
   try {
     for (let offset = 0; offset < size; ) {
       const n = fs.readSync(fd, into, offset, size - offset, offset);
