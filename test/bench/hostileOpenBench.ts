@@ -9,7 +9,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const BetterSqlite3 = require('better-sqlite3') as new (file: string) => { unsafeMode(on: boolean): void; exec(sql: string): void; close(): void };
+const BetterSqlite3 = require('better-sqlite3') as new (file: string) => {
+  unsafeMode(on: boolean): void;
+  exec(sql: string): void;
+  close(): void;
+};
 
 export interface HostileOpenFigures {
   readonly events: number;
@@ -51,7 +55,10 @@ export function benchHostileOpen(file: string, events: number, work: string): Ho
     `CREATE TABLE bomb (x); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) INSERT INTO bomb SELECT i FROM n;
      PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = 'CREATE TABLE bomb (x CHECK (length(printf(''%.*c'', 300000000, ''x'')) > 0))' WHERE name = 'bomb';`,
   );
-  const unsound = variant('unsound', `UPDATE events SET data = '{' WHERE global_position = (SELECT max(global_position) FROM events)`);
+  const unsound = variant(
+    'unsound',
+    `UPDATE events SET data = '{' WHERE global_position = (SELECT max(global_position) FROM events)`,
+  );
   const copied = variant('copied');
   const results = { sealed: median3(file), copied: median3(copied), bomb: median3(bomb), unsound: median3(unsound) };
   fs.rmSync(work, { recursive: true, force: true });

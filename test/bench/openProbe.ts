@@ -36,10 +36,14 @@ async function probe(mode: string, file: string): Promise<void> {
       const unsound = store.unsound;
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       await store.close();
-      process.stdout.write(`${JSON.stringify({ mode, events, ms, maxRssMb: peakRssMb(), outcome: unsound ? 'read-only (unsound)' : 'opened' })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ mode, events, ms, maxRssMb: peakRssMb(), outcome: unsound ? 'read-only (unsound)' : 'opened' })}\n`,
+      );
     } catch (e) {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      process.stdout.write(`${JSON.stringify({ mode, events: 0, ms, maxRssMb: peakRssMb(), outcome: 'refused', reason: (e as Error).message })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ mode, events: 0, ms, maxRssMb: peakRssMb(), outcome: 'refused', reason: (e as Error).message })}\n`,
+      );
     }
     return;
   } else if (mode === 'store') {

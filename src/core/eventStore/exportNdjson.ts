@@ -25,7 +25,7 @@ export function* exportNdjson(
   page = 5000,
 ): Generator<string> {
   const to = range.to ?? Number.MAX_SAFE_INTEGER;
-  for (let after = (range.from ?? 1) - 1; after < to; ) {
+  for (let after = (range.from ?? 1) - 1; after < to;) {
     const events = store.readAll({ after, limit: Math.min(page, to - after) });
     if (events.length === 0) break;
     yield events.map((e) => `${eventLine(e)}\n`).join('');

@@ -49,7 +49,12 @@ export interface LoadedSnapshot {
  * one this store wrote from a sound database: only the header and schema are checked. Any other gets
  * the integrity scan and the soundness checks.
  */
-export function loadSnapshot(SQL: SqlJsStatic, file: string, journal: string, onProgress?: (p: OpenProgress) => void): LoadedSnapshot {
+export function loadSnapshot(
+  SQL: SqlJsStatic,
+  file: string,
+  journal: string,
+  onProgress?: (p: OpenProgress) => void,
+): LoadedSnapshot {
   const bytes = readSnapshotBytes(file, onProgress);
   refuseUncheckpointedWal(bytes, file);
   onProgress?.({ phase: 'checking', done: 0, total: 1 });
