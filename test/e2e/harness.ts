@@ -143,7 +143,10 @@ export class VsCode {
     this.server = await codeServer().startCodeServer({
       folder: this.options.workspace,
       userDataDir: this.options.userDataDir,
-      settings: this.options.settings,
+      // Reduced motion: the walkthrough then focuses a step it selects at once, instead of from a
+      // timer after its slide animation, which on a loaded machine fired after a palette opened
+      // meanwhile and closed it (the palette closes when it loses focus).
+      settings: { 'workbench.reduceMotion': 'on', ...this.options.settings },
       env: this.options.env,
       verbose: this.options.verbose ?? process.env.EVENT_STORE_E2E_VERBOSE === '1',
     });
