@@ -12,6 +12,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FileResults, TestResult } from './runFile';
 
+/** Where the e2e files are: here, unless E2E_DIR says otherwise (the runner's own tests use that). */
+const E2E_DIR = process.env.E2E_DIR ?? __dirname;
+
 /** A file whose tests have not all settled by then is stopped (its tests without a result fail). */
 const FILE_TIMEOUT_MS = 25 * 60_000;
 
@@ -85,11 +88,11 @@ async function main(): Promise<number> {
   const filters = process.argv.slice(2);
   const repeat = Math.max(1, Number(process.env.E2E_REPEAT ?? '1') || 1);
   const files = fs
-    .readdirSync(__dirname)
+    .readdirSync(E2E_DIR)
     .filter((name) => name.endsWith('.e2e.js'))
     .filter((name) => filters.length === 0 || filters.some((filter) => name.includes(filter)))
     .sort()
-    .map((name) => path.join(__dirname, name));
+    .map((name) => path.join(E2E_DIR, name));
   if (files.length === 0) {
     console.log('e2e: 0 passed, 1 failed (no e2e file found)');
     return 1;
