@@ -6,7 +6,7 @@ import { seedDemoData } from './core/application/demoData';
 import { EventBus } from './core/application/eventBus';
 import { builtInAggregates } from './core/domain/aggregates';
 import { DomainError } from './core/domain/errors';
-import { ConcurrencyError, InvalidEventError, ReadOnlyStoreError, StoreLockedError, StoreUnreadableError } from './core/eventStore/errors';
+import { ConcurrencyError, InvalidEventError, ReadOnlyStoreError, StoreLockedError, StoreUnreadableError, UnsoundEventError } from './core/eventStore/errors';
 import { SqlJsEventStore, type OpenStoreOptions } from './core/eventStore/sqlJsEventStore';
 import type { ExpectedVersion, ImportEvent, RecordedEvent } from './core/eventStore/types';
 import { MAX_APPEND_BYTES, MAX_EVENT_BYTES, MAX_EVENTS_PER_APPEND } from './core/eventStore/validation';
@@ -361,7 +361,16 @@ async function exportCommand(args: Args, io: CliIo): Promise<number> {
   return withStore(args, io, true, async (store) => {
     const page = 5000;
     for (let after = from - 1; after < to; ) {
-      const events = store.readAll({ after, limit: Math.min(page, to - after) });
+      let events: RecordedEvent[];
+      try {
+        events = store.readAll({ after, limit: Math.min(page, to - after) });
+      } catch (e) {
+        if (!UnsoundEventError.is(e) || e.globalPosition - 1 <= after) throw e;
+        // Everything before the row that cannot be read is exported, then the row is named.
+        const before = store.readAll({ after, limit: e.globalPosition - 1 - after });
+        await write(io.stdout, before.map((r) => `${eventLine(r)}\n`).join(''));
+        throw e;
+      }
       if (events.length === 0) break;
       await write(io.stdout, events.map((e) => `${eventLine(e)}\n`).join(''));
       after = events[events.length - 1]!.globalPosition;
@@ -436,6 +445,7 @@ export function describeFailure(e: unknown): { code: number; message: string } {
   if (ConcurrencyError.is(e)) return { code: EXIT.conflict, message };
   if (StoreLockedError.is(e)) return { code: EXIT.locked, message };
   if (StoreUnreadableError.is(e)) return { code: EXIT.unreadable, message };
+  if (UnsoundEventError.is(e)) return { code: EXIT.unreadable, message };
   const errno = (e as NodeJS.ErrnoException | undefined)?.code;
   if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno)) return { code: EXIT.unreadable, message: `The store could not be read or written: ${message}` };
   return { code: EXIT.usage, message: `Unexpected error: ${message}` };
