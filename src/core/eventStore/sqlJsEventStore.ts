@@ -701,7 +701,8 @@ export class SqlJsEventStore implements EventStore {
    */
   private async sealChecked(seal: string, bytes: number, identity: FileIdentity): Promise<boolean> {
     const files = this.files!;
-    const lock = new FileLock(files.lock, files.snapshot, { timeoutMs: LOCK_WAIT_ON_CLOSE_MS });
+    // One try: the open does not wait for another writer for this.
+    const lock = new FileLock(files.lock, files.snapshot, { timeoutMs: 0 });
     try {
       return await lock.withLock('sealing the checked snapshot', () => {
         if (!sameIdentity(identityOf(fs.statSync(files.snapshot)), identity)) return false;
