@@ -9,7 +9,6 @@ import { ReadOnlyStoreError, StoreUnreadableError, UnsoundEventError } from '../
 import { JOURNAL_HEADER_BYTES, decodeHeader, encodeHeader, encodePayload, encodeRecord, type JournalEvent } from '../../src/core/eventStore/journal';
 import { loadSqlJs } from '../../src/core/eventStore/sqlJs';
 import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
-import { FileLock } from '../../src/core/eventStore/lock';
 import { storeFiles } from '../../src/core/eventStore/storeFiles';
 import { verifyStore } from '../../src/core/eventStore/verify';
 
@@ -349,7 +348,7 @@ describe('Hostile store files: refused fast, never a hang, never written', () =>
       assert.ok(bytes.length > JOURNAL_HEADER_BYTES, 'the journal holds the events');
       // The header as a store written before sealing existed has it: no seal.
       fs.writeFileSync(journal, Buffer.concat([encodeHeader({ generation: header.generation, base: header.base }), bytes.subarray(JOURNAL_HEADER_BYTES)]));
-      const first = await SqlJsEventStore.open({ path: file });
+      const first = await SqlJsEventStore.open({ path: file, compaction: { onClose: 'never' } });
       assert.deepEqual(first.openReport, { checked: 'full', sealedNow: true });
       assert.equal(first.lastPosition(), 12);
       await first.close();
@@ -378,15 +377,17 @@ describe('Hostile store files: refused fast, never a hang, never written', () =>
     it('a busy lock leaves the snapshot unsealed without waiting for it, and the next open seals it', async () => {
       await storeWithEvents(20);
       fs.rmSync(storeFiles(file).journal);
-      const lock = new FileLock(storeFiles(file).lock, file);
-      assert.equal(lock.tryAcquire('a test holding the lock'), undefined, 'the test holds the lock');
-      try {
-        const store = await SqlJsEventStore.open({ path: file });
-        assert.deepEqual(store.openReport, { checked: 'full', sealedNow: false });
-        await store.close();
-      } finally {
-        lock.release();
-      }
+      // Held by another live process (this one's parent): a lock naming this process would be stale.
+      const { lock } = storeFiles(file);
+      fs.writeFileSync(lock, JSON.stringify({ pid: process.ppid, host: os.hostname(), since: new Date().toISOString(), token: 'f'.repeat(16), purpose: 'a test' }));
+      const before = filesIn(dir);
+      const t0 = Date.now();
+      const store = await SqlJsEventStore.open({ path: file, compaction: { onClose: 'never' } });
+      assert.deepEqual(store.openReport, { checked: 'full', sealedNow: false });
+      assert.ok(Date.now() - t0 < BOUND_MS);
+      await store.close();
+      assert.deepEqual(filesIn(dir), before, 'nothing was written while another process held the lock');
+      fs.rmSync(lock);
       const next = await SqlJsEventStore.open({ path: file });
       assert.deepEqual(next.openReport, { checked: 'full', sealedNow: true });
       await next.close();

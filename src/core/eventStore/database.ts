@@ -32,13 +32,13 @@ const SQLITE_MAGIC = 'SQLite format 3\u0000';
 export function rowToEvent(row: SqlValue[]): RecordedEvent {
   const [position, streamId, streamVersion, eventId, type, data, metadata, recordedAt] = row;
   if (typeof position !== 'number') throw new UnsoundEventError(Number(position), 'its position is not a whole number');
-  if (typeof streamId !== 'string' || typeof eventId !== 'string' || typeof type !== 'string' || typeof streamVersion !== 'number' || typeof recordedAt !== 'string') {
+  if (typeof streamId !== 'string' || typeof eventId !== 'string' || typeof type !== 'string' || !Number.isSafeInteger(streamVersion) || typeof recordedAt !== 'string') {
     throw new UnsoundEventError(position, 'a column holds a value of the wrong type');
   }
   return {
     globalPosition: position,
     streamId,
-    streamVersion,
+    streamVersion: streamVersion as number,
     eventId,
     type,
     data: parseStored(data, position, 'data'),
