@@ -2,7 +2,7 @@
 // With VS Code's `code` on PATH it uses that; otherwise it serves code-server on 127.0.0.1 and
 // prints the address to open (stop it with Ctrl+C).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot, startCodeServer } from './codeServer.mjs';
 
@@ -26,6 +26,20 @@ if (!existsSync(path.join(repoRoot, 'dist', 'extension.js'))) {
 }
 
 mkdirSync(workspace, { recursive: true });
+// The demo opens on the walkthrough, and VS Code does not offer to open this repository's git
+// folder above the demo workspace.
+const settingsFile = path.join(workspace, '.vscode', 'settings.json');
+mkdirSync(path.dirname(settingsFile), { recursive: true });
+let settings = {};
+try {
+  if (existsSync(settingsFile)) settings = JSON.parse(readFileSync(settingsFile, 'utf8'));
+} catch {
+  console.warn(`${path.relative(repoRoot, settingsFile)} is not plain JSON: it is replaced.`);
+}
+writeFileSync(
+  settingsFile,
+  `${JSON.stringify({ ...settings, 'git.openRepositoryInParentFolders': 'never', 'eventStore.walkthrough.openOnStartup': true }, null, 2)}\n`,
+);
 if (!existsSync(store)) {
   console.log(`Seeding demo data into ${path.relative(repoRoot, store)}...`);
   // The CLI prints one line per event appended: count them rather than flood the console.

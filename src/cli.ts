@@ -1,16 +1,16 @@
 import * as fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { MAX_IMPORT_LINE_CHARS, StrictUtf8, lineTooLong, quietOnClosedPipe } from './cliInput';
-import { CommandHandler } from './core/application/commandHandler';
 import { seedDemoData } from './core/application/demoData';
-import { EventBus } from './core/application/eventBus';
-import { builtInAggregates } from './core/domain/aggregates';
+import { StoreSession } from './core/application/session';
 import { DomainError } from './core/domain/errors';
 import { ConcurrencyError, InvalidEventError, ReadOnlyStoreError, StoreLockedError, StoreUnreadableError, UnsoundEventError } from './core/eventStore/errors';
 import { SqlJsEventStore, type OpenStoreOptions } from './core/eventStore/sqlJsEventStore';
-import type { ExpectedVersion, ImportEvent, RecordedEvent } from './core/eventStore/types';
+import type { ExpectedVersion, ImportEvent } from './core/eventStore/types';
 import { MAX_APPEND_BYTES, MAX_EVENT_BYTES, MAX_EVENTS_PER_APPEND } from './core/eventStore/validation';
 import { verifyStore } from './core/eventStore/verify';
+import { eventLine, exportNdjson, writeChunks, writeText } from './core/eventStore/exportNdjson';
+import { copyCommand as copyStore, EXIT_FINDINGS, foreignExport, foreignStats, foreignVerify, importExported, isForeignFile } from './cli/foreignStore';
 
 /** Exit codes: part of the CLI's contract with scripts. */
 export const EXIT = {
@@ -25,6 +25,8 @@ export const EXIT = {
   unreadable: 4,
   /** Another process holds the store's lock for longer than --lock-timeout. */
   locked: 5,
+  /** verify read a foreign store and found integrity problems (listed on stdout). */
+  findings: EXIT_FINDINGS,
 } as const;
 
 export interface CliIo {
@@ -42,6 +44,9 @@ class UsageError extends Error {
 
 const HELP = `Usage: event-store <command> --store FILE [options]
 
+FILE is a store of ours, or a store another application wrote (Emmett SQLite, found by its schema;
+its -wal file is read too), which is opened read-only: stats, export, verify and copy work on it.
+
 Commands:
   append   --stream ID --type TYPE --data JSON [--metadata JSON]
            [--expected-version N|no-stream|any] [--event-id ID]
@@ -52,9 +57,13 @@ Commands:
            {"ack":P,"eventId":...} for each event as soon as it is durable. An event id already
            stored in the same stream is skipped. Stops at the first bad line (the lines before it
            are imported). Ends with {"imported":N,"skipped":K,"seconds":S}.
+           With --keep-positions: reads lines as export prints them into a new store FILE,
+           keeping positions, ids, times and metadata (as copy does).
   export   [--from P] [--to P]   Prints the events from position P (default 1) as NDJSON, in global order.
   stats                 Prints {"events","streams","lastPosition","eventTypes",...}.
   verify                Checks the store; exits 0 when sound, else prints one finding per line.
+  copy     --to FILE    Copies every event into a new store of ours (a sandbox for any store,
+                        e.g. an Emmett one): positions, ids, times and metadata kept.
   exec     --command JSON   Runs a command through the write model, e.g.
            {"type":"CreateUser","data":{"userId":"u1","name":"Ada"}}; prints the events appended.
   seed                  Runs the demo commands; prints the events appended.
@@ -63,7 +72,8 @@ JSON values may also be given as @PATH (a file) or @- (stdin).
 Writing commands accept --lock-timeout MS (default 10000): how long to wait for another writer.
 
 Exit codes: 0 ok, 1 bad usage or input, 2 command rejected by the domain, 3 concurrency conflict,
-4 store unreadable or corrupt, 5 store locked by another process.
+4 store unreadable or corrupt, 5 store locked by another process, 6 verify found integrity
+problems in a foreign store (each on stdout with its stream and position).
 Limits: ${MAX_EVENT_BYTES} bytes of data + metadata per event, ${MAX_APPEND_BYTES} bytes per append.
 `;
 
@@ -73,7 +83,7 @@ interface Args {
   readonly positionals: string[];
 }
 
-const FLAGS = new Set(['ack', 'help']);
+const FLAGS = new Set(['ack', 'help', 'keep-positions']);
 
 function parseArgs(argv: readonly string[]): Args {
   const options = new Map<string, string | true>();
@@ -162,29 +172,6 @@ function parseCount(raw: string | undefined, name: string, fallback: number, min
   return Number(raw);
 }
 
-/** Writes respecting backpressure, so a large export does not pile up in memory. */
-function write(out: Writable, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const ok = out.write(text, (e) => (e ? reject(e) : undefined));
-    if (ok) resolve();
-    else out.once('drain', resolve);
-  });
-}
-
-function eventLine(e: RecordedEvent): string {
-  // Keys in the documented order.
-  return JSON.stringify({
-    globalPosition: e.globalPosition,
-    streamId: e.streamId,
-    streamVersion: e.streamVersion,
-    eventId: e.eventId,
-    type: e.type,
-    data: e.data,
-    metadata: e.metadata,
-    recordedAt: e.recordedAt,
-  });
-}
-
 function storeOptions(args: Args, io: CliIo, readOnly: boolean): OpenStoreOptions {
   const journalLimit = process.env.EVENT_STORE_JOURNAL_LIMIT;
   return {
@@ -199,6 +186,9 @@ function storeOptions(args: Args, io: CliIo, readOnly: boolean): OpenStoreOption
 
 async function withStore<T>(args: Args, io: CliIo, readOnly: boolean, run: (store: SqlJsEventStore) => Promise<T>): Promise<T> {
   const options = storeOptions(args, io, readOnly);
+  if (!readOnly && isForeignFile(options.path!)) {
+    throw new ReadOnlyStoreError(`${options.path!} was written by another application and is only ever read; copy it into a store of ours with "event-store copy --store ${options.path!} --to NEW.db"`);
+  }
   const store = await SqlJsEventStore.open(options);
   try {
     return await run(store);
@@ -223,7 +213,7 @@ async function appendCommand(args: Args, io: CliIo): Promise<number> {
       expectedVersion === undefined ? {} : { expectedVersion },
     );
     const last = result.events[result.events.length - 1]!;
-    await write(io.stdout, `${JSON.stringify({ globalPosition: last.globalPosition, streamVersion: last.streamVersion })}\n`);
+    await writeText(io.stdout, `${JSON.stringify({ globalPosition: last.globalPosition, streamVersion: last.streamVersion })}\n`);
     return EXIT.ok;
   });
 }
@@ -249,8 +239,9 @@ const IMPORT_BATCH_EVENTS = 2000;
 const IMPORT_BATCH_BYTES = 4 * 1024 * 1024;
 
 async function importCommand(args: Args, io: CliIo): Promise<number> {
-  checkOptions(args, ['ack', 'lock-timeout', 'batch'], 1);
+  checkOptions(args, ['ack', 'lock-timeout', 'batch', 'keep-positions'], 1);
   const source = args.positionals[0];
+  if (args.options.get('keep-positions') === true) return importExported(source, io.stdin, required(args, 'store'), io.stdout);
   const ack = args.options.get('ack') === true;
   // Above the store's per-batch maximum, a batch is split rather than refused.
   const batchLimit = Math.min(parseCount(option(args, 'batch'), 'batch', IMPORT_BATCH_EVENTS, 1), MAX_EVENTS_PER_APPEND);
@@ -289,7 +280,7 @@ async function importCommand(args: Args, io: CliIo): Promise<number> {
         else skipped += 1;
         if (ack) out += `${JSON.stringify({ ack: r.globalPosition, eventId: r.eventId })}\n`;
       }
-      if (out) await write(io.stdout, out);
+      if (out) await writeText(io.stdout, out);
     };
 
     let lineNo = 0;
@@ -349,7 +340,7 @@ async function importCommand(args: Args, io: CliIo): Promise<number> {
     }
     await flush();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    await write(io.stdout, `${JSON.stringify({ imported, skipped, seconds: Math.round(seconds * 1000) / 1000 })}\n`);
+    await writeText(io.stdout, `${JSON.stringify({ imported, skipped, seconds: Math.round(seconds * 1000) / 1000 })}\n`);
     return EXIT.ok;
   });
 }
@@ -358,52 +349,44 @@ async function exportCommand(args: Args, io: CliIo): Promise<number> {
   checkOptions(args, ['from', 'to']);
   const from = parseCount(option(args, 'from'), 'from', 1, 1);
   const to = parseCount(option(args, 'to'), 'to', Number.MAX_SAFE_INTEGER, 0);
+  if (isForeignFile(required(args, 'store'))) return foreignExport(required(args, 'store'), from, to, io.stdout);
   return withStore(args, io, true, async (store) => {
-    const page = 5000;
-    for (let after = from - 1; after < to; ) {
-      let events: RecordedEvent[];
-      try {
-        events = store.readAll({ after, limit: Math.min(page, to - after) });
-      } catch (e) {
-        if (!UnsoundEventError.is(e) || e.globalPosition - 1 <= after) throw e;
-        // Everything before the row that cannot be read is exported, then the row is named.
-        const before = store.readAll({ after, limit: e.globalPosition - 1 - after });
-        await write(io.stdout, before.map((r) => `${eventLine(r)}\n`).join(''));
-        throw e;
-      }
-      if (events.length === 0) break;
-      await write(io.stdout, events.map((e) => `${eventLine(e)}\n`).join(''));
-      after = events[events.length - 1]!.globalPosition;
-    }
+    await writeChunks(io.stdout, exportNdjson(store, { from, to }));
     return EXIT.ok;
   });
 }
 
 async function statsCommand(args: Args, io: CliIo): Promise<number> {
   checkOptions(args, []);
+  if (isForeignFile(required(args, 'store'))) return foreignStats(required(args, 'store'), io.stdout);
   return withStore(args, io, true, async (store) => {
     const stats = store.stats();
     const files = store.fileStats();
-    await write(io.stdout, `${JSON.stringify({ ...stats, snapshotBytes: files.snapshotBytes, journalBytes: files.journalBytes })}\n`);
+    await writeText(io.stdout, `${JSON.stringify({ ...stats, snapshotBytes: files.snapshotBytes, journalBytes: files.journalBytes })}\n`);
     return EXIT.ok;
   });
 }
 
 async function verifyCommand(args: Args, io: CliIo): Promise<number> {
   checkOptions(args, []);
+  if (isForeignFile(required(args, 'store'))) return foreignVerify(required(args, 'store'), io.stdout, io.stderr);
   const report = await verifyStore(required(args, 'store'));
   if (report.ok) {
     const { findings: _findings, ...summary } = report;
-    await write(io.stdout, `${JSON.stringify(summary)}\n`);
+    await writeText(io.stdout, `${JSON.stringify(summary)}\n`);
     return EXIT.ok;
   }
-  await write(io.stdout, report.findings.map((f) => `${JSON.stringify({ finding: f })}\n`).join(''));
+  await writeText(io.stdout, report.findings.map((f) => `${JSON.stringify({ finding: f })}\n`).join(''));
   io.stderr.write(`The store ${required(args, 'store')} is not sound: ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'} (listed on stdout).\n`);
   return EXIT.unreadable;
 }
 
-function newHandler(store: SqlJsEventStore): CommandHandler {
-  return new CommandHandler(store, new EventBus(), builtInAggregates);
+/**
+ * Commands go through a session, as from the palette: the write model decides, and the command
+ * with its outcome (accepted, rejected, conflict) reaches the command log beside the store.
+ */
+async function withCommandSession<T>(args: Args, io: CliIo, run: (session: StoreSession) => Promise<T>): Promise<T> {
+  return withStore(args, io, false, (store) => run(StoreSession.over(store, { readModels: false })));
 }
 
 async function execCommand(args: Args, io: CliIo): Promise<number> {
@@ -411,20 +394,25 @@ async function execCommand(args: Args, io: CliIo): Promise<number> {
   required(args, 'command');
   const command = (await jsonOption(args, 'command', io, 'command')) as { type?: unknown; data?: unknown; metadata?: Record<string, unknown> } | null;
   if (command === null || typeof command !== 'object' || Array.isArray(command)) throw new UsageError('The command (--command) must be a JSON object like {"type":"CreateUser","data":{...}}.');
-  return withStore(args, io, false, async (store) => {
-    const result = await newHandler(store).execute({ ...(command as { type: string; data: unknown }), metadata: { ...(command.metadata ?? {}), source: 'cli' } });
-    await write(io.stdout, result.events.map((e) => `${eventLine(e)}\n`).join(''));
+  return withCommandSession(args, io, async (session) => {
+    const result = await session.execute({ ...(command as { type: string; data: unknown }), metadata: { ...(command.metadata ?? {}), source: 'cli' } });
+    await writeText(io.stdout, result.events.map((e) => `${eventLine(e)}\n`).join(''));
     return EXIT.ok;
   });
 }
 
 async function seedCommand(args: Args, io: CliIo): Promise<number> {
   checkOptions(args, ['lock-timeout']);
-  return withStore(args, io, false, async (store) => {
-    const results = await seedDemoData(newHandler(store), 'cli');
-    await write(io.stdout, results.flatMap((r) => r.events.map((e) => `${eventLine(e)}\n`)).join(''));
+  return withCommandSession(args, io, async (session) => {
+    const results = await seedDemoData(session.handler, 'cli');
+    await writeText(io.stdout, results.flatMap((r) => r.events.map((e) => `${eventLine(e)}\n`)).join(''));
     return EXIT.ok;
   });
+}
+
+async function copyCommand(args: Args, io: CliIo): Promise<number> {
+  checkOptions(args, ['to']);
+  return copyStore(required(args, 'store'), required(args, 'to'), io.stdout);
 }
 
 const COMMANDS: Record<string, (args: Args, io: CliIo) => Promise<number>> = {
@@ -435,6 +423,7 @@ const COMMANDS: Record<string, (args: Args, io: CliIo) => Promise<number>> = {
   verify: verifyCommand,
   exec: execCommand,
   seed: seedCommand,
+  copy: copyCommand,
 };
 
 /** Maps an error to its exit code and one sentence for stderr. */

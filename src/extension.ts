@@ -1,12 +1,14 @@
 import * as vscode from 'vscode';
-import { registerCommands } from './ui/commands';
+import { registerCommands } from './ui/commands/index';
+import { DomainModuleController } from './ui/domainModule';
 import { EVENT_SCHEME, EventDocumentProvider } from './ui/eventDocument';
-import { registerLearning } from './ui/learning';
+import { registerLearningViews } from './ui/learning';
 import { createLog } from './ui/log';
 import { ReadModelsTree } from './ui/readModelsTree';
 import { REPLAY_VIEW_TYPE, ReplayPanel } from './ui/replayPanel';
 import { StoreStatusBar } from './ui/statusBar';
 import { StoreController } from './ui/storeController';
+import { StoreFormatViews } from './ui/storeFormatViews';
 import { StreamsTree } from './ui/streamsTree';
 
 let controller: StoreController | undefined;
@@ -24,20 +26,27 @@ export function activate(context: vscode.ExtensionContext): EventStoreApi {
   controller = new StoreController(context, log);
   const readModelsTree = new ReadModelsTree(controller);
   const streamsTree = new StreamsTree(controller);
+  // Before the store is first opened, so the workspace domain is part of the first session.
+  const domain = new DomainModuleController(context, controller, log);
+  const views = [
+    vscode.window.createTreeView('eventStore.readModels', { treeDataProvider: readModelsTree, showCollapseAll: true }),
+    vscode.window.createTreeView('eventStore.streams', { treeDataProvider: streamsTree, showCollapseAll: true }),
+  ];
   context.subscriptions.push(
     log,
     controller,
+    domain,
     readModelsTree,
     streamsTree,
     new StoreStatusBar(controller),
-    vscode.window.createTreeView('eventStore.readModels', { treeDataProvider: readModelsTree, showCollapseAll: true }),
-    vscode.window.createTreeView('eventStore.streams', { treeDataProvider: streamsTree, showCollapseAll: true }),
+    ...views,
+    new StoreFormatViews(controller, views),
     vscode.workspace.registerTextDocumentContentProvider(EVENT_SCHEME, new EventDocumentProvider(controller)),
     vscode.window.registerWebviewPanelSerializer(REPLAY_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => ReplayPanel.revive(panel, context, controller!, log, state),
     }),
-    ...registerCommands({ context, controller, log, streamsTree }),
-    ...registerLearning({ context, controller, log }),
+    ...registerLearningViews({ controller, domain }),
+    ...registerCommands({ context, controller, log, streamsTree, domain }),
   );
   void controller.get().catch(() => undefined);
   return { controller, readModelsTree, streamsTree };

@@ -1,6 +1,8 @@
 // Messages between the extension host and the replay webview. Both sides validate what they
 // receive: the webview's messages are untrusted input to the host, and vice versa.
 
+import { isRecord } from './json';
+
 export type ChangeKind = 'added' | 'removed' | 'changed';
 
 export interface ChangeView {
@@ -36,9 +38,30 @@ export interface ReadModelView {
   readonly name: string;
   readonly title: string;
   readonly description: string;
-  readonly state: unknown;
+  /** Absent when `same`: the state is the one sent with the previous step (the webview keeps it). */
+  readonly state?: unknown;
+  /** The state shown is unchanged since the last step sent: it is not sent again. */
+  readonly same?: boolean;
   readonly handled: boolean;
   readonly changes: readonly ChangeView[];
+}
+
+/**
+ * Where the time of one answer went on the host side, in milliseconds, and when it left (wall clock,
+ * `performance.timeOrigin + performance.now()`, comparable across the processes of one machine).
+ */
+export interface StepTiming {
+  /** The request this step answers (requests coalesced on the way are answered by the latest). */
+  readonly seq: number;
+  readonly receivedAt: number;
+  /** From receiving the request to the step view ready: waiting in the queue, the engine, the bounded copies. */
+  readonly hostMs: number;
+  /** JSON serialization of the step, as the message channel does it, and its size. */
+  readonly serializeMs: number;
+  readonly bytes: number;
+  readonly sentAt: number;
+  /** The extension host's longest event-loop delay since the panel opened, when it is measured. */
+  readonly loopDelayMaxMs?: number;
 }
 
 export interface StepView {
@@ -91,34 +114,53 @@ export type Move = 'first' | 'prev' | 'next' | 'last';
 export type ExportFormat = 'ndjson' | 'test';
 
 export type HostToWebview =
-  | { readonly type: 'step'; readonly step: StepView }
+  | { readonly type: 'step'; readonly step: StepView; readonly timing?: StepTiming }
   | { readonly type: 'rows'; readonly offset: number; readonly rows: readonly RowView[]; readonly count: number }
-  | { readonly type: 'config'; readonly playIntervalMs: number; readonly storeLabel: string; readonly canBranch: boolean }
+  | { readonly type: 'config'; readonly playIntervalMs: number; readonly storeLabel: string; readonly canBranch: boolean; readonly measure?: boolean }
+  | { readonly type: 'pong'; readonly seq: number }
   | { readonly type: 'error'; readonly message: string };
 
+/** Where a replay stands, as the webview saves it across window reloads. */
+export interface ReplayPlace {
+  readonly position: number;
+  readonly filter: FilterView;
+  readonly whatIf: readonly number[];
+}
+
+/**
+ * Requests answered by a step carry `seq` (increasing), echoed in the step's timing: the webview
+ * knows which of its requests are still on the way, and what a click cost.
+ */
 export type WebviewToHost =
   | { readonly type: 'ready' }
-  | { readonly type: 'seek'; readonly position: number }
-  | { readonly type: 'seekIndex'; readonly index: number }
-  | { readonly type: 'move'; readonly to: Move }
+  | { readonly type: 'seek'; readonly position: number; readonly seq?: number }
+  | { readonly type: 'seekIndex'; readonly index: number; readonly seq?: number }
+  | { readonly type: 'move'; readonly to: Move; readonly count?: number; readonly seq?: number }
   | { readonly type: 'rows'; readonly offset: number; readonly limit: number }
-  | { readonly type: 'filter'; readonly filter: FilterView }
-  | { readonly type: 'skip'; readonly position: number; readonly skipped: boolean }
-  | { readonly type: 'clearSkips' }
+  | { readonly type: 'filter'; readonly filter: FilterView; readonly seq?: number }
+  | { readonly type: 'skip'; readonly position: number; readonly skipped: boolean; readonly seq?: number }
+  | { readonly type: 'clearSkips'; readonly seq?: number }
   | { readonly type: 'export'; readonly format: ExportFormat }
+  /** A bare round trip through the message channel: the baseline the bench sets a step's figures against. */
+  | { readonly type: 'ping'; readonly seq: number }
   | { readonly type: 'branch' };
 
 export const MAX_POSITION = Number.MAX_SAFE_INTEGER;
 export const MAX_ROWS_PER_REQUEST = 500;
 export const MAX_FILTER_LENGTH = 200;
+/** A held key sends one move for all the presses made while the previous answer was on its way. */
+export const MAX_MOVE_COUNT = 10_000;
+/** At most this many skipped positions are restored with a place (the replay's own limit). */
+export const MAX_PLACE_SKIPS = 1000;
+/** A step message above this size is sent again with smaller previews. */
+export const MAX_STEP_BYTES = 512 * 1024;
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isPosition = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_POSITION;
 const hasOnly = (o: Record<string, unknown>, keys: readonly string[]) => Object.keys(o).every((k) => keys.includes(k));
 const FILTER_KEYS = ['streamId', 'eventType', 'text', 'correlationId', 'causationId'] as const;
 
 function parseFilter(v: unknown): FilterView | undefined {
-  if (!isObject(v) || !hasOnly(v, FILTER_KEYS)) return undefined;
+  if (!isRecord(v) || !hasOnly(v, FILTER_KEYS)) return undefined;
   const out: Record<string, string> = {};
   for (const k of FILTER_KEYS) {
     const value = v[k];
@@ -129,67 +171,106 @@ function parseFilter(v: unknown): FilterView | undefined {
   return out;
 }
 
+const isSeq = (v: unknown): boolean => v === undefined || isPosition(v);
+const withSeq = (message: WebviewToHost, seq: unknown): WebviewToHost => (seq === undefined ? message : ({ ...message, seq } as WebviewToHost));
+
+/** A saved place: a position, a filter and skipped positions; anything else is no place. */
+export function parsePlace(v: unknown): ReplayPlace | undefined {
+  // The webview keeps its own settings beside the place (onlyChanges): the host reads past them.
+  if (!isRecord(v) || !hasOnly(v, ['position', 'filter', 'whatIf', 'onlyChanges']) || !isPosition(v.position)) return undefined;
+  const filter = v.filter === undefined ? {} : parseFilter(v.filter);
+  const whatIf = v.whatIf === undefined ? [] : v.whatIf;
+  if (!filter || !Array.isArray(whatIf) || whatIf.length > MAX_PLACE_SKIPS || !whatIf.every(isPosition)) return undefined;
+  return { position: v.position, filter, whatIf: whatIf as number[] };
+}
+
 /** Accepts only the messages the host understands, with every field checked; anything else is dropped. */
 export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
-  if (!isObject(raw) || typeof raw.type !== 'string') return undefined;
+  if (!isRecord(raw) || typeof raw.type !== 'string' || !isSeq(raw.seq)) return undefined;
   switch (raw.type) {
     case 'ready':
-    case 'clearSkips':
     case 'branch':
       return hasOnly(raw, ['type']) ? { type: raw.type } : undefined;
+    case 'clearSkips':
+      return hasOnly(raw, ['type', 'seq']) ? withSeq({ type: 'clearSkips' }, raw.seq) : undefined;
     case 'seek':
-      return isPosition(raw.position) && hasOnly(raw, ['type', 'position']) ? { type: 'seek', position: raw.position } : undefined;
+      return isPosition(raw.position) && hasOnly(raw, ['type', 'position', 'seq']) ? withSeq({ type: 'seek', position: raw.position }, raw.seq) : undefined;
     case 'seekIndex':
-      return isPosition(raw.index) && hasOnly(raw, ['type', 'index']) ? { type: 'seekIndex', index: raw.index } : undefined;
-    case 'move':
-      return (raw.to === 'first' || raw.to === 'prev' || raw.to === 'next' || raw.to === 'last') && hasOnly(raw, ['type', 'to']) ? { type: 'move', to: raw.to } : undefined;
+      return isPosition(raw.index) && hasOnly(raw, ['type', 'index', 'seq']) ? withSeq({ type: 'seekIndex', index: raw.index }, raw.seq) : undefined;
+    case 'move': {
+      const count = raw.count ?? 1;
+      if (!(raw.to === 'first' || raw.to === 'prev' || raw.to === 'next' || raw.to === 'last') || !hasOnly(raw, ['type', 'to', 'count', 'seq'])) return undefined;
+      if (!isPosition(count) || count < 1 || count > MAX_MOVE_COUNT) return undefined;
+      return withSeq(count === 1 ? { type: 'move', to: raw.to } : { type: 'move', to: raw.to, count }, raw.seq);
+    }
     case 'rows':
       return isPosition(raw.offset) && isPosition(raw.limit) && raw.limit <= MAX_ROWS_PER_REQUEST && hasOnly(raw, ['type', 'offset', 'limit'])
         ? { type: 'rows', offset: raw.offset, limit: raw.limit }
         : undefined;
     case 'filter': {
       const filter = parseFilter(raw.filter);
-      return filter && hasOnly(raw, ['type', 'filter']) ? { type: 'filter', filter } : undefined;
+      return filter && hasOnly(raw, ['type', 'filter', 'seq']) ? withSeq({ type: 'filter', filter }, raw.seq) : undefined;
     }
     case 'skip':
-      return isPosition(raw.position) && typeof raw.skipped === 'boolean' && hasOnly(raw, ['type', 'position', 'skipped'])
-        ? { type: 'skip', position: raw.position, skipped: raw.skipped }
+      return isPosition(raw.position) && typeof raw.skipped === 'boolean' && hasOnly(raw, ['type', 'position', 'skipped', 'seq'])
+        ? withSeq({ type: 'skip', position: raw.position, skipped: raw.skipped }, raw.seq)
         : undefined;
     case 'export':
       return (raw.format === 'ndjson' || raw.format === 'test') && hasOnly(raw, ['type', 'format']) ? { type: 'export', format: raw.format } : undefined;
+    case 'ping':
+      return isPosition(raw.seq) && hasOnly(raw, ['type', 'seq']) ? { type: 'ping', seq: raw.seq } : undefined;
     default:
       return undefined;
   }
 }
 
 function isStepView(v: unknown): v is StepView {
-  if (!isObject(v) || !isPosition(v.position) || !isPosition(v.total) || v.position > v.total) return false;
+  if (!isRecord(v) || !isPosition(v.position) || !isPosition(v.total) || v.position > v.total) return false;
   if (!isPosition(v.index) || !isPosition(v.count) || v.index > v.count) return false;
   if (typeof v.explanation !== 'string' || !Array.isArray(v.readModels) || !Array.isArray(v.whatIf) || typeof v.skipped !== 'boolean') return false;
   if (!parseFilter(v.filter) || !isPosition(v.refusedTotal)) return false;
-  if (!Array.isArray(v.rejections) || !v.rejections.every((r) => isObject(r) && typeof r.type === 'string' && typeof r.reason === 'string' && (r.outcome === 'rejected' || r.outcome === 'conflict'))) return false;
-  if (v.event !== null && (!isObject(v.event) || typeof v.event.type !== 'string' || typeof v.event.streamId !== 'string')) return false;
-  return v.readModels.every((r) => isObject(r) && typeof r.name === 'string' && typeof r.title === 'string' && Array.isArray(r.changes));
+  if (!Array.isArray(v.rejections) || !v.rejections.every((r) => isRecord(r) && typeof r.type === 'string' && typeof r.reason === 'string' && (r.outcome === 'rejected' || r.outcome === 'conflict'))) return false;
+  if (v.event !== null && (!isRecord(v.event) || typeof v.event.type !== 'string' || typeof v.event.streamId !== 'string')) return false;
+  return v.readModels.every((r) => isRecord(r) && typeof r.name === 'string' && typeof r.title === 'string' && Array.isArray(r.changes) && (r.same === undefined || r.same === true));
+}
+
+const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+function isTiming(v: unknown): v is StepTiming {
+  return (
+    isRecord(v) &&
+    isPosition(v.seq) &&
+    isTime(v.receivedAt) &&
+    isTime(v.hostMs) &&
+    isTime(v.serializeMs) &&
+    isPosition(v.bytes) &&
+    isTime(v.sentAt) &&
+    (v.loopDelayMaxMs === undefined || isTime(v.loopDelayMaxMs))
+  );
 }
 
 function isRowView(v: unknown): v is RowView {
-  return isObject(v) && isPosition(v.position) && typeof v.type === 'string' && typeof v.streamId === 'string' && isPosition(v.streamVersion) && typeof v.recordedAt === 'string' && typeof v.skipped === 'boolean' && isPosition(v.rejected);
+  return isRecord(v) && isPosition(v.position) && typeof v.type === 'string' && typeof v.streamId === 'string' && isPosition(v.streamVersion) && typeof v.recordedAt === 'string' && typeof v.skipped === 'boolean' && isPosition(v.rejected);
 }
 
 /** The webview's check of what the host sends. */
 export function parseHostMessage(raw: unknown): HostToWebview | undefined {
-  if (!isObject(raw) || typeof raw.type !== 'string') return undefined;
+  if (!isRecord(raw) || typeof raw.type !== 'string') return undefined;
   switch (raw.type) {
     case 'step':
-      return isStepView(raw.step) ? { type: 'step', step: raw.step } : undefined;
+      if (!isStepView(raw.step)) return undefined;
+      if (raw.timing === undefined) return { type: 'step', step: raw.step };
+      return isTiming(raw.timing) ? { type: 'step', step: raw.step, timing: raw.timing } : undefined;
     case 'rows':
       return isPosition(raw.offset) && isPosition(raw.count) && Array.isArray(raw.rows) && raw.rows.length <= MAX_ROWS_PER_REQUEST && raw.rows.every(isRowView)
         ? { type: 'rows', offset: raw.offset, rows: raw.rows, count: raw.count }
         : undefined;
     case 'config':
-      return typeof raw.playIntervalMs === 'number' && raw.playIntervalMs >= 50 && typeof raw.storeLabel === 'string' && typeof raw.canBranch === 'boolean'
-        ? { type: 'config', playIntervalMs: raw.playIntervalMs, storeLabel: raw.storeLabel, canBranch: raw.canBranch }
+      return typeof raw.playIntervalMs === 'number' && raw.playIntervalMs >= 50 && typeof raw.storeLabel === 'string' && typeof raw.canBranch === 'boolean' && (raw.measure === undefined || typeof raw.measure === 'boolean')
+        ? { type: 'config', playIntervalMs: raw.playIntervalMs, storeLabel: raw.storeLabel, canBranch: raw.canBranch, ...(raw.measure ? { measure: true } : {}) }
         : undefined;
+    case 'pong':
+      return isPosition(raw.seq) ? { type: 'pong', seq: raw.seq } : undefined;
     case 'error':
       return typeof raw.message === 'string' ? { type: 'error', message: raw.message } : undefined;
     default:

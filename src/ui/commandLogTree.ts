@@ -3,6 +3,7 @@ import type { CommandLogEntry } from '../core/application/commandLog';
 import type { StoreSession } from '../core/application/session';
 import { canHandle } from '../core/projections/projection';
 import { Disposable } from './disposable';
+import { messageNode, messageTreeItem, type MessageNode } from './messageNode';
 import type { StoreController } from './storeController';
 
 /** Rows shown at most: the log itself keeps more (see CommandLog). */
@@ -12,7 +13,7 @@ type Node =
   | { kind: 'entry'; entry: CommandLogEntry }
   | { kind: 'event'; entry: CommandLogEntry; position: number }
   | { kind: 'detail'; entry: CommandLogEntry; text: string; tooltip?: string }
-  | { kind: 'message'; text: string; detail?: string };
+  | MessageNode;
 
 const time = (iso: string): string => iso.replace('T', ' ').slice(11, 19);
 
@@ -55,7 +56,7 @@ export class CommandLogTree extends Disposable implements vscode.TreeDataProvide
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
-    const session = await this.controller.sessionOrRows<Node>(node, (detail) => ({ kind: 'message', text: 'The event store could not be opened', detail }));
+    const session = await this.controller.sessionOrRows(node);
     if (Array.isArray(session)) return session;
     if (!this.sessionListener) this.follow(session);
     if (!node) {
@@ -64,7 +65,7 @@ export class CommandLogTree extends Disposable implements vscode.TreeDataProvide
         .slice(-SHOWN)
         .reverse()
         .map((entry) => ({ kind: 'entry', entry }));
-      if (entries.length > SHOWN) rows.push({ kind: 'message', text: `${entries.length - SHOWN} older entries not shown`, detail: `They are kept in ${session.commandLog.file ?? 'memory'}.` });
+      if (entries.length > SHOWN) rows.push(messageNode(`${entries.length - SHOWN} older entries not shown`, `They are kept in ${session.commandLog.file ?? 'memory'}.`));
       return rows;
     }
     if (node.kind !== 'entry') return [];
@@ -116,13 +117,8 @@ export class CommandLogTree extends Disposable implements vscode.TreeDataProvide
         item.iconPath = new vscode.ThemeIcon(node.entry.outcome === 'accepted' ? 'broadcast' : 'info');
         return item;
       }
-      case 'message': {
-        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
-        item.description = node.detail;
-        item.tooltip = node.detail;
-        item.iconPath = new vscode.ThemeIcon('info');
-        return item;
-      }
+      case 'message':
+        return messageTreeItem(node);
     }
   }
 }

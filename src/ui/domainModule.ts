@@ -2,10 +2,13 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { builtInAggregates } from '../core/domain/aggregates';
-import { DomainModuleError, loadDomainModule, reservedNames, type DomainProblem, type LoadedDomain } from '../core/domain/workspaceDomain';
+import { loadDomainModule, type LoadedDomain } from '../core/workspaceDomain/loadDomainModule';
+import { DomainModuleError, type DomainProblem } from '../core/workspaceDomain/moduleErrors';
+import { reservedNames } from '../core/workspaceDomain/moduleShape';
 import { builtInProjections } from '../core/projections/builtIn';
 import { Disposable } from './disposable';
 import type { StoreController } from './storeController';
+import { resolveInWorkspace } from './workspacePaths';
 
 export const DEFAULT_DOMAIN_MODULE = '.eventstore/domain.js';
 
@@ -22,9 +25,7 @@ export const UNTRUSTED_REASON =
 export function resolveDomainModulePath(): string | undefined {
   const configured = vscode.workspace.getConfiguration('eventStore').get<string>('domainModule') ?? DEFAULT_DOMAIN_MODULE;
   if (!configured.trim()) return undefined;
-  if (path.isAbsolute(configured)) return configured;
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  return folder && folder.uri.scheme === 'file' ? path.join(folder.uri.fsPath, configured) : undefined;
+  return resolveInWorkspace(configured);
 }
 
 /**

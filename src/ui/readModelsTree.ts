@@ -2,9 +2,10 @@ import * as vscode from 'vscode';
 import type { StoreSession } from '../core/application/session';
 import type { Projection, ViewNode } from '../core/projections/projection';
 import { Disposable } from './disposable';
+import { messageNode, messageTreeItem, type MessageNode } from './messageNode';
 import type { StoreController } from './storeController';
 
-type Node = { kind: 'readModel'; projection: Projection } | { kind: 'row'; row: ViewNode; id: string } | { kind: 'message'; text: string; detail?: string };
+type Node = { kind: 'readModel'; projection: Projection } | { kind: 'row'; row: ViewNode; id: string } | MessageNode;
 
 /** The "Read Models" view: each projection, its rows, and where it is in the stream. */
 export class ReadModelsTree extends Disposable implements vscode.TreeDataProvider<Node> {
@@ -22,12 +23,12 @@ export class ReadModelsTree extends Disposable implements vscode.TreeDataProvide
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
-    const session = await this.controller.sessionOrRows<Node>(node, (detail) => ({ kind: 'message', text: 'The event store could not be opened', detail }));
+    const session = await this.controller.sessionOrRows(node);
     if (Array.isArray(session)) return session;
     if (!node) return session.projections.map((projection) => ({ kind: 'readModel', projection }));
     if (node.kind === 'readModel') {
-      const rows = node.projection.view(session.projector.stateOf(node.projection.name) as never);
-      if (rows.length === 0) return [{ kind: 'message', text: 'Empty', detail: 'No events for this read model yet: try "Event Store: Create User".' }];
+      const rows = node.projection.view(session.projector.stateOf(node.projection));
+      if (rows.length === 0) return [messageNode('Empty', emptyDetail(node.projection))];
       return rows.map((row, i) => ({ kind: 'row', row, id: `${node.projection.name}/${i}:${row.label}` }));
     }
     if (node.kind === 'row') return (node.row.children ?? []).map((row, i) => ({ kind: 'row', row, id: `${node.id}/${i}:${row.label}` }));
@@ -54,13 +55,8 @@ export class ReadModelsTree extends Disposable implements vscode.TreeDataProvide
         if (node.row.icon) item.iconPath = new vscode.ThemeIcon(node.row.icon);
         return item;
       }
-      case 'message': {
-        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
-        item.tooltip = node.detail;
-        item.description = node.detail;
-        item.iconPath = new vscode.ThemeIcon('info');
-        return item;
-      }
+      case 'message':
+        return messageTreeItem(node);
     }
   }
 }
@@ -89,4 +85,17 @@ function readModelTooltip(projection: Projection, checkpoint: number, session: S
   }
   md.appendMarkdown('.');
   return md;
+}
+
+/** The command that produces the first event a read model applies, by event type (built-in domain). */
+const FIRST_COMMAND: Readonly<Record<string, string>> = {
+  UserCreated: 'Event Store: Create User',
+  ItemAdded: 'Event Store: Add Item to Cart',
+};
+
+/** Why a read model is empty, and the command that feeds it (never one that does not). */
+function emptyDetail(projection: Projection): string {
+  if (projection.eventTypes.length === 0) return 'No event in the store yet.';
+  const first = projection.eventTypes.map((t) => FIRST_COMMAND[t]).find((c) => c !== undefined);
+  return first ? `Try "${first}"` : `No ${projection.eventTypes.join(', ')} event yet.`;
 }

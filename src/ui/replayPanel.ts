@@ -2,25 +2,49 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { StoreSession } from '../core/application/session';
+import { writeChunks } from '../core/eventStore/exportNdjson';
 import { previewJson } from '../core/replay/diff';
 import { givenWhenThenTest } from '../core/replay/exportTest';
 import type { ReplayStep } from '../core/replay/replayEngine';
 import { ReplayView } from '../core/replay/replayView';
-import { parseWebviewMessage, type ChangeView, type HostToWebview, type StepView, type WebviewToHost } from '../shared/protocol';
+import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
+import {
+  MAX_STEP_BYTES,
+  parsePlace,
+  parseWebviewMessage,
+  type ChangeView,
+  type HostToWebview,
+  type ReplayPlace,
+  type StepTiming,
+  type StepView,
+  type WebviewToHost,
+} from '../shared/protocol';
 import { Disposable } from './disposable';
 import type { StoreController } from './storeController';
+import { markDone, WalkthroughDone } from './walkthroughProgress';
 
 export const REPLAY_VIEW_TYPE = 'eventStore.replay';
 const MAX_CHANGES = 200;
 /** Up to this many events an NDJSON export opens as a document; more go straight to a file. */
 const EXPORT_TO_EDITOR_LIMIT = 10_000;
 
-const boundChanges = (changes: readonly ChangeView[]): ChangeView[] =>
-  changes.slice(0, MAX_CHANGES).map((c) => ({ path: c.path, kind: c.kind, before: previewJson(c.before, 20, 200), after: previewJson(c.after, 20, 200) }));
+const boundChanges = (changes: readonly ChangeView[], max = MAX_CHANGES): ChangeView[] =>
+  changes.slice(0, max).map((c) => ({ path: c.path, kind: c.kind, before: previewJson(c.before, 20, 200), after: previewJson(c.after, 20, 200) }));
+/** How much of each value a step shows: the default, and the smaller one for a step that would be too large to send. */
+export interface PreviewLimits {
+  readonly entries: number;
+  readonly chars: number;
+  readonly changes: number;
+}
+const FULL: PreviewLimits = { entries: 200, chars: 2000, changes: MAX_CHANGES };
+const SMALL: PreviewLimits = { entries: 20, chars: 200, changes: 20 };
+/** Wall-clock milliseconds with sub-millisecond precision, comparable with the webview's. */
+const wallClock = () => performance.timeOrigin + performance.now();
 const idOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 /** What the webview receives: bounded copies, so one huge state or payload cannot flood it. */
-export function toStepView(step: ReplayStep, view: ReplayView): StepView {
+export function toStepView(step: ReplayStep, view: ReplayView, limits: PreviewLimits = FULL): StepView {
+  const preview = (v: unknown) => previewJson(v, limits.entries, limits.chars);
   return {
     position: step.position,
     total: step.total,
@@ -46,8 +70,8 @@ export function toStepView(step: ReplayStep, view: ReplayView): StepView {
           eventId: step.event.eventId,
           type: step.event.type,
           recordedAt: step.event.recordedAt,
-          data: previewJson(step.event.data),
-          metadata: previewJson(step.event.metadata),
+          data: preview(step.event.data),
+          metadata: preview(step.event.metadata),
           correlationId: idOrNull(step.event.metadata.correlationId),
           causationId: idOrNull(step.event.metadata.causationId),
         }
@@ -57,9 +81,9 @@ export function toStepView(step: ReplayStep, view: ReplayView): StepView {
           streamId: step.stream.streamId,
           aggregate: step.stream.aggregate ?? null,
           version: step.stream.version,
-          before: previewJson(step.stream.before),
-          after: previewJson(step.stream.after),
-          changes: boundChanges(step.stream.changes),
+          before: preview(step.stream.before),
+          after: preview(step.stream.after),
+          changes: boundChanges(step.stream.changes, limits.changes),
         }
       : null,
     readModels: step.readModels.map((r) => ({
@@ -67,8 +91,8 @@ export function toStepView(step: ReplayStep, view: ReplayView): StepView {
       title: r.title,
       description: r.description,
       handled: r.handled,
-      state: previewJson(r.state),
-      changes: boundChanges(r.changes),
+      state: preview(r.state),
+      changes: boundChanges(r.changes, limits.changes),
     })),
   };
 }
@@ -80,27 +104,35 @@ export class ReplayPanel extends Disposable {
   private viewSession: StoreSession | undefined;
   private ready = false;
   /** Requests are handled one at a time, in order; a burst of seeks collapses into the latest. */
-  private queue: WebviewToHost[] = [];
+  private queue: { message: WebviewToHost; receivedAt: number }[] = [];
   private busy = false;
-  private initialPosition: number | undefined;
+  /** Where to go once the store is open: a reload's saved place, or "Replay from here". */
+  private pending: ReplayPlace | undefined;
   private logSubscription: { dispose(): void } | undefined;
+  /** The number of events in the last step sent: the end the person saw. */
+  private shownTotal: number | undefined;
+  /** Each read model's state as last sent: an unchanged one is not sent again. */
+  private sentStates = new Map<string, string>();
+  /** The host's event-loop delay, measured when EVENT_STORE_MEASURE=1 (the bench sets it); the webview then measures too. */
+  private readonly loopDelay: IntervalHistogram | undefined;
 
   static show(context: vscode.ExtensionContext, controller: StoreController, log: vscode.LogOutputChannel, position?: number): ReplayPanel {
     if (ReplayPanel.current) {
       ReplayPanel.current.panel.reveal();
-      if (position !== undefined) ReplayPanel.current.enqueue({ type: 'seek', position });
+      if (position !== undefined) ReplayPanel.current.seekTo(position);
       return ReplayPanel.current;
     }
     const panel = vscode.window.createWebviewPanel(REPLAY_VIEW_TYPE, 'Event Replay', vscode.ViewColumn.Active, ReplayPanel.options(context));
-    return (ReplayPanel.current = new ReplayPanel(panel, context, controller, log, position));
+    return (ReplayPanel.current = new ReplayPanel(panel, context, controller, log, position === undefined ? undefined : { position, filter: {}, whatIf: [] }));
   }
 
   /** Brings a panel back after a window reload, at the position it had. */
   static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, controller: StoreController, log: vscode.LogOutputChannel, state: unknown): void {
     ReplayPanel.current?.dispose();
-    const saved = (state as { position?: unknown } | undefined)?.position;
+    const place = parsePlace(state);
+    if (state !== undefined && !place) log.warn(`Replay panel: the saved place could not be read, opening at the end: ${JSON.stringify(state)?.slice(0, 200)}`);
     panel.webview.options = ReplayPanel.options(context);
-    ReplayPanel.current = new ReplayPanel(panel, context, controller, log, typeof saved === 'number' ? saved : undefined);
+    ReplayPanel.current = new ReplayPanel(panel, context, controller, log, place);
   }
 
   private static options(context: vscode.ExtensionContext): vscode.WebviewOptions & vscode.WebviewPanelOptions {
@@ -116,10 +148,16 @@ export class ReplayPanel extends Disposable {
     private readonly context: vscode.ExtensionContext,
     private readonly controller: StoreController,
     private readonly log: vscode.LogOutputChannel,
-    initialPosition: number | undefined,
+    place: ReplayPlace | undefined,
   ) {
     super();
-    this.initialPosition = initialPosition;
+    this.pending = place;
+    if (process.env.EVENT_STORE_MEASURE === '1') {
+      const histogram = monitorEventLoopDelay({ resolution: 10 });
+      histogram.enable();
+      this.loopDelay = histogram;
+      this.register({ dispose: () => histogram.disable() });
+    }
     this.panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'event-store.svg');
     this.panel.webview.html = this.html();
     this.register(this.panel.onDidDispose(() => this.dispose()));
@@ -127,9 +165,11 @@ export class ReplayPanel extends Disposable {
     this.register(
       controller.onDidAppend((events) => {
         const view = this.view;
-        if (!this.ready || !view || this.viewSession !== controller.session) return;
+        // Until the saved place is restored, the position is not the person's: do not follow the tail.
+        if (!this.ready || !view || this.viewSession !== controller.session || this.pending) return;
         // Follow the stream when at its end, like a tail; otherwise keep the place and update the totals.
-        const atEnd = view.position >= (events[0]?.globalPosition ?? view.total) - 1;
+        // "At the end" of what the person saw: an announcement may start before it (a catch-up after open).
+        const atEnd = view.position >= (this.shownTotal ?? (events[0]?.globalPosition ?? view.total) - 1);
         view.appended(events);
         if (atEnd && view.skipped.length === 0) view.seek(view.total);
         this.postStep();
@@ -154,14 +194,22 @@ export class ReplayPanel extends Disposable {
       this.log.warn(`Replay panel: ignored an unexpected message ${JSON.stringify(raw)?.slice(0, 200)}`);
       return;
     }
-    this.enqueue(message);
+    // Answered at once, ahead of the queue: it measures the channel, not the replay.
+    if (message.type === 'ping') return this.post({ type: 'pong', seq: message.seq });
+    this.enqueue(message, wallClock());
   }
 
-  private enqueue(message: WebviewToHost): void {
-    // Only the latest of consecutive seeks matters.
-    const last = this.queue[this.queue.length - 1];
-    if (last && (last.type === 'seek' || last.type === 'seekIndex') && (message.type === 'seek' || message.type === 'seekIndex')) this.queue.pop();
-    this.queue.push(message);
+  private enqueue(message: WebviewToHost, receivedAt = wallClock()): void {
+    // The latest place wins: a jump replaces a waiting jump or move, and moves the same way add up.
+    const last = this.queue[this.queue.length - 1]?.message;
+    const absolute = message.type === 'seek' || message.type === 'seekIndex' || (message.type === 'move' && (message.to === 'first' || message.to === 'last'));
+    const navigation = (m: WebviewToHost) => m.type === 'seek' || m.type === 'seekIndex' || m.type === 'move';
+    if (last && navigation(last) && absolute) this.queue.pop();
+    else if (last?.type === 'move' && message.type === 'move' && last.to === message.to) {
+      this.queue.pop();
+      message = { ...message, count: Math.min(10_000, (last.count ?? 1) + (message.count ?? 1)) };
+    }
+    this.queue.push({ message, receivedAt });
     if (!this.busy) void this.drain();
   }
 
@@ -169,9 +217,9 @@ export class ReplayPanel extends Disposable {
     this.busy = true;
     try {
       while (this.queue.length > 0) {
-        const message = this.queue.shift()!;
+        const { message, receivedAt } = this.queue.shift()!;
         try {
-          await this.handle(message);
+          await this.handle(message, receivedAt);
         } catch (e) {
           this.log.error(`Replay (${message.type}): ${(e as Error).stack ?? String(e)}`);
           this.post({ type: 'error', message: (e as Error).message });
@@ -180,6 +228,23 @@ export class ReplayPanel extends Disposable {
     } finally {
       this.busy = false;
     }
+    this.warmWhenIdle();
+  }
+
+  private warmTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  /** Between requests, the engine folds the history a slice at a time: later seeks start near their target. */
+  private warmWhenIdle(): void {
+    if (this.warmTimer || !this.view || this.closed) return;
+    const view = this.view;
+    this.warmTimer = setTimeout(() => {
+      this.warmTimer = undefined;
+      if (this.closed || view !== this.view) return;
+      if (this.busy || this.queue.length > 0) return; // drain() calls again when done
+      // A slice of 1,000 events keeps each turn of the host's event loop short.
+      if (!view.engine.warm(1000)) this.warmWhenIdle();
+    }, 1);
   }
 
   private async currentView(): Promise<ReplayView> {
@@ -191,11 +256,13 @@ export class ReplayPanel extends Disposable {
     return this.view;
   }
 
-  private async handle(message: WebviewToHost): Promise<void> {
+  private async handle(message: WebviewToHost, receivedAt: number): Promise<void> {
     const view = await this.currentView();
+    const answer = (seq: number | undefined) => this.postStep(seq === undefined ? undefined : { seq, receivedAt });
     switch (message.type) {
       case 'ready': {
         this.ready = true;
+        this.sentStates.clear();
         const playIntervalMs = vscode.workspace.getConfiguration('eventStore').get<number>('replay.playIntervalMs') ?? 600;
         const commands = await vscode.commands.getCommands(true);
         this.post({
@@ -203,50 +270,105 @@ export class ReplayPanel extends Disposable {
           playIntervalMs: Math.max(50, Math.min(5000, playIntervalMs)),
           storeLabel: this.controller.storePath,
           canBranch: commands.includes('eventStore.branchStore') && vscode.workspace.isTrusted,
+          ...(this.loopDelay ? { measure: true } : {}),
         });
-        if (this.initialPosition !== undefined) view.seek(this.initialPosition);
-        this.initialPosition = undefined;
+        if (this.pending) this.restore(view, this.pending);
+        this.pending = undefined;
         this.postStep();
         return;
       }
       case 'seek':
-        view.seek(message.position);
-        return this.postStep();
       case 'seekIndex':
-        view.seek(view.positionAtIndex(message.index));
-        return this.postStep();
-      case 'move':
-        view.move(message.to);
-        return this.postStep();
+      case 'move': {
+        const from = view.position;
+        if (message.type === 'seek') view.seek(message.position);
+        else if (message.type === 'seekIndex') view.seek(view.positionAtIndex(message.index));
+        else for (let i = 0; i < (message.count ?? 1); i++) view.move(message.to);
+        if (view.position < from) markDone(WalkthroughDone.steppedBack);
+        return answer(message.seq);
+      }
       case 'rows':
         this.post({ type: 'rows', offset: message.offset, rows: view.rows(message.offset, message.limit), count: view.count });
         return;
       case 'filter':
         view.setFilter(message.filter);
-        return this.postStep();
+        return answer(message.seq);
       case 'skip':
         view.setSkipped(message.position, message.skipped);
-        return this.postStep();
+        return answer(message.seq);
       case 'clearSkips':
         view.clearSkipped();
-        return this.postStep();
+        return answer(message.seq);
       case 'export':
         return this.export(view, message.format);
       case 'branch':
         await vscode.commands.executeCommand('eventStore.branchStore', view.position);
         return;
+      case 'ping':
+        return;
     }
   }
 
-  /** Shows the replay at a position (used by "Replay from here"). */
-  seekTo(position: number): void {
-    this.enqueue({ type: 'seek', position });
+  /** Puts the replay back where it was: filter, skipped events, then the position (clamped to the store). */
+  private restore(view: ReplayView, place: ReplayPlace): void {
+    view.setFilter(place.filter);
+    view.clearSkipped();
+    for (const position of place.whatIf) {
+      if (position >= 1 && position <= view.total) view.setSkipped(position, true);
+    }
+    view.seek(place.position);
   }
 
-  private postStep(): void {
+  /** Shows the replay at a position (used by "Replay from here"); before the first step, once the store is open. */
+  seekTo(position: number): void {
+    if (this.pending) this.pending = { ...this.pending, position };
+    else this.enqueue({ type: 'seek', position });
+  }
+
+  private postStep(request?: { seq: number; receivedAt: number }): void {
     const view = this.view;
     if (!view) return;
-    this.post({ type: 'step', step: toStepView(view.step(), view) });
+    const step = view.step();
+    this.shownTotal = step.total;
+    // The same event shaped into two read models or more: what the "read models" step is about.
+    if (this.panel.visible && step.readModels.filter((r) => r.changes.length > 0).length >= 2) markDone(WalkthroughDone.readModelsCompared);
+    let stepView = this.unchangedLeftOut(toStepView(step, view));
+    const started = wallClock();
+    let text = JSON.stringify(stepView);
+    if (text.length > MAX_STEP_BYTES) {
+      // Bounded, whatever the states hold: smaller previews, sent whole.
+      this.sentStates.clear();
+      stepView = this.unchangedLeftOut(toStepView(step, view, SMALL));
+      text = JSON.stringify(stepView);
+    }
+    const sentAt = wallClock();
+    let timing: StepTiming | undefined;
+    if (request) {
+      timing = {
+        seq: request.seq,
+        receivedAt: request.receivedAt,
+        hostMs: Math.max(0, started - request.receivedAt),
+        serializeMs: sentAt - started,
+        bytes: text.length,
+        sentAt,
+        ...(this.loopDelay ? { loopDelayMaxMs: this.loopDelay.max / 1e6 } : {}),
+      };
+      this.loopDelay?.reset();
+    }
+    this.post(timing ? { type: 'step', step: stepView, timing } : { type: 'step', step: stepView });
+  }
+
+  /** Leaves out the read-model states the webview already has (it keeps the last one of each). */
+  private unchangedLeftOut(step: StepView): StepView {
+    return {
+      ...step,
+      readModels: step.readModels.map((r) => {
+        const json = JSON.stringify(r.state) ?? 'undefined';
+        if (this.sentStates.get(r.name) === json) return { name: r.name, title: r.title, description: r.description, handled: r.handled, changes: r.changes, same: true };
+        this.sentStates.set(r.name, json);
+        return r;
+      }),
+    };
   }
 
   private async export(view: ReplayView, format: 'ndjson' | 'test'): Promise<void> {
@@ -271,7 +393,7 @@ export class ReplayPanel extends Disposable {
     if (!target) return;
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${view.position} events…` }, async () => {
       const out = fs.createWriteStream(target.fsPath);
-      for (const line of view.ndjson()) if (!out.write(line)) await new Promise<void>((r) => out.once('drain', () => r()));
+      await writeChunks(out, view.ndjson());
       await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
     });
     void vscode.window.showInformationMessage(`Exported ${view.position} events to ${target.fsPath}.`);
@@ -301,6 +423,8 @@ export class ReplayPanel extends Disposable {
   }
 
   override dispose(): void {
+    this.closed = true;
+    clearTimeout(this.warmTimer);
     if (ReplayPanel.current === this) ReplayPanel.current = undefined;
     super.dispose();
     this.panel.dispose();

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { formatOf, isForeignStore } from '../core/formats/storeReader';
 import { Disposable } from './disposable';
 import type { StoreController } from './storeController';
 
@@ -24,8 +25,12 @@ export class StoreStatusBar extends Disposable {
       this.item.tooltip = error ? error.message : 'Opening the event store…';
       return;
     }
-    const count = session.store.lastPosition();
-    this.item.text = `$(database) ${count} event${count === 1 ? '' : 's'}${session.store.readOnly ? ' (read-only)' : ''}`;
-    this.item.tooltip = `Event store ${session.store.path ?? '(in memory)'}: ${count} events. Click to open the replay.`;
+    const store = session.store;
+    const foreign = isForeignStore(store) ? formatOf(store) : undefined;
+    const count = foreign ? store.stats().events : store.lastPosition();
+    this.item.text = `$(database) ${count} event${count === 1 ? '' : 's'}${foreign ? ` · ${foreign.name}` : ''}${store.readOnly ? ' (read-only)' : ''}`;
+    this.item.tooltip = foreign
+      ? `${foreign.name} store ${store.path ?? ''} (${foreign.generation}), opened read-only: it is never modified. ${count} events. Click to open the replay; "Event Store: Close Store" goes back to the workspace store.`
+      : `Event store ${store.path ?? '(in memory)'}: ${count} events. Click to open the replay.`;
   }
 }

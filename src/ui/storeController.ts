@@ -6,7 +6,10 @@ import { builtInAggregates, type AggregateDefinition } from '../core/domain/aggr
 import { builtInProjections } from '../core/projections/builtIn';
 import type { Projection } from '../core/projections/projection';
 import type { RecordedEvent } from '../core/eventStore/types';
+import { isForeignStore } from '../core/formats/storeReader';
 import { Disposable } from './disposable';
+import { storeNotOpened, type MessageNode } from './messageNode';
+import { resolveInWorkspace } from './workspacePaths';
 
 /** Stores above this size open with a progress notification. */
 const LARGE_STORE_BYTES = 20 * 1024 * 1024;
@@ -14,10 +17,7 @@ const LARGE_STORE_BYTES = 20 * 1024 * 1024;
 /** Resolves where the store lives: the setting, relative to the first workspace folder, else global storage. */
 export function resolveStorePath(context: vscode.ExtensionContext): string {
   const configured = vscode.workspace.getConfiguration('eventStore').get<string>('storePath') || '.eventstore/events.db';
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  if (path.isAbsolute(configured)) return configured;
-  if (folder && folder.uri.scheme === 'file') return path.join(folder.uri.fsPath, configured);
-  return path.join(context.globalStorageUri.fsPath, 'events.db');
+  return resolveInWorkspace(configured) ?? path.join(context.globalStorageUri.fsPath, 'events.db');
 }
 
 /**
@@ -71,13 +71,13 @@ export class StoreController extends Disposable {
 
   /**
    * For tree views: the open session, or, at the root, one row saying why the store could not be
-   * opened (`unopened` builds that row), and nothing below it.
+   * opened, and nothing below it.
    */
-  async sessionOrRows<T>(node: unknown, unopened: (reason: string) => T): Promise<StoreSession | T[]> {
+  async sessionOrRows(node: unknown): Promise<StoreSession | MessageNode[]> {
     try {
       return await this.get();
     } catch (e) {
-      return node ? [] : [unopened((e as Error).message)];
+      return node ? [] : [storeNotOpened((e as Error).message)];
     }
   }
 
@@ -153,6 +153,20 @@ export class StoreController extends Disposable {
       }, 150);
     };
     this.sessionDisposables.push(watcher.onDidChange(onChange), watcher.onDidCreate(onChange), watcher, { dispose: () => timer && clearTimeout(timer) });
+    if (isForeignStore(session.store)) {
+      // Another application's store usually lives outside the workspace, where the workbench may not
+      // watch: Node's watcher on its folder sees the main file and its -wal change as well.
+      try {
+        const base = path.basename(file);
+        const nodeWatcher = fs.watch(path.dirname(file), (_event, name) => {
+          if (name && name.toString().startsWith(base)) onChange();
+        });
+        nodeWatcher.on('error', (e) => this.log.warn(`Watching ${file} failed: ${e.message}`));
+        this.sessionDisposables.push({ dispose: () => nodeWatcher.close() });
+      } catch (e) {
+        this.log.warn(`Watching ${file} failed: ${(e as Error).message}`);
+      }
+    }
   }
 
   private async closeSession(): Promise<void> {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { RecordedEvent, StreamInfo } from '../core/eventStore/types';
 import { Disposable } from './disposable';
+import { messageTreeItem, type MessageNode } from './messageNode';
 import type { StoreController } from './storeController';
 
 /** Very wide trees stall VS Code and it has no paging API: rows come in pages with a "Load more" row. */
@@ -10,7 +11,7 @@ type Node =
   | { kind: 'stream'; stream: StreamInfo }
   | { kind: 'event'; event: RecordedEvent }
   | { kind: 'more'; parent: string; shown: number; total: number }
-  | { kind: 'message'; text: string; detail?: string };
+  | MessageNode;
 
 const ROOT = '';
 
@@ -41,7 +42,7 @@ export class StreamsTree extends Disposable implements vscode.TreeDataProvider<N
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
-    const session = await this.controller.sessionOrRows<Node>(node, (detail) => ({ kind: 'message', text: 'The event store could not be opened', detail }));
+    const session = await this.controller.sessionOrRows(node);
     if (Array.isArray(session)) return session;
     if (!node) {
       const limit = this.shown.get(ROOT) ?? PAGE_SIZE;
@@ -94,13 +95,8 @@ export class StreamsTree extends Disposable implements vscode.TreeDataProvider<N
         item.command = { command: 'eventStore.loadMore', title: 'Load More', arguments: [{ parent: node.parent }] };
         return item;
       }
-      case 'message': {
-        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
-        item.description = node.detail;
-        item.tooltip = node.detail;
-        item.iconPath = new vscode.ThemeIcon('error');
-        return item;
-      }
+      case 'message':
+        return messageTreeItem(node);
     }
   }
 }

@@ -5,10 +5,17 @@ const formatScalar = (value: unknown): string => (value === undefined ? 'undefin
 const pathKey = (path: readonly string[]) => JSON.stringify(path);
 
 /**
- * Renders a JSON value as indented lines (text nodes only); keys whose path changed carry a
- * marker (+, ~, −) and a class, and "only changes" keeps just the changed lines and their parents.
+ * Lines of unchanged subtrees from the previous rendering of the same value, keyed by path and content:
+ * a step that renames one user of 200 builds that user's lines only and moves the others over.
  */
-export function renderJson(value: unknown, changes: readonly ChangeView[], showOnlyChanges: boolean): HTMLElement {
+export type JsonLineCache = Map<string, readonly Element[]>;
+
+/**
+ * Renders a JSON value as indented lines (text nodes only); keys whose path changed carry a
+ * marker (+, ~, −) and a class, and "only changes" keeps just the changed lines (with what an added
+ * or changed entry holds) and their parents.
+ */
+export function renderJson(value: unknown, changes: readonly ChangeView[], showOnlyChanges: boolean, cache?: { previous: JsonLineCache; next: JsonLineCache }): HTMLElement {
   const marks = new Map<string, ChangeView>();
   const onPath = new Set<string>();
   for (const c of changes) {
@@ -25,18 +32,34 @@ export function renderJson(value: unknown, changes: readonly ChangeView[], showO
     if (change?.kind === 'changed') row.append(el('span', { class: 'was' }, ` (was ${formatScalar(change.before)})`));
     root.append(row);
   };
-  const walk = (v: unknown, depth: number, path: string[], key: string | null) => {
+  // `inChange`: under an added or changed entry, whose whole content is part of the change.
+  const walk = (v: unknown, depth: number, path: string[], key: string | null, inChange = false) => {
     const k = pathKey(path);
     const change = marks.get(k);
-    if (showOnlyChanges && !onPath.has(k)) return;
+    if (showOnlyChanges && !onPath.has(k) && !inChange) return;
     if (v !== null && typeof v === 'object') {
-      const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v as Record<string, unknown>);
-      if (entries.length === 0) return line(depth, key, Array.isArray(v) ? '[]' : '{}', change);
-      line(depth, key, Array.isArray(v) ? `[${entries.length}]` : `{${entries.length}}`, change);
-      for (const [ck, cv] of entries) walk(cv, depth + 1, [...path, ck], ck);
+      // A subtree with no change under it renders as it did last time: reuse its lines.
+      const cacheKey = cache && depth > 0 && !onPath.has(k) && !inChange ? `${k}\u0000${depth}\u0000${showOnlyChanges}\u0000${JSON.stringify(v)}` : undefined;
+      const kept = cacheKey === undefined ? undefined : cache!.previous.get(cacheKey);
+      if (cacheKey !== undefined && kept) {
+        root.append(...kept);
+        cache!.next.set(cacheKey, kept);
+        return;
+      }
+      const first = root.childElementCount;
+      walkObject(v as object, depth, path, key, change, inChange);
+      if (cacheKey !== undefined) cache!.next.set(cacheKey, [...root.children].slice(first));
       return;
     }
     line(depth, key, formatScalar(v), change);
+  };
+  const walkObject = (v: object, depth: number, path: string[], key: string | null, change: ChangeView | undefined, inChange: boolean) => {
+    const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v as Record<string, unknown>);
+    if (entries.length === 0) return line(depth, key, Array.isArray(v) ? '[]' : '{}', change);
+    // In words rather than {4} / [3]: a count in brackets reads like a value.
+    const n = entries.length;
+    line(depth, key, Array.isArray(v) ? `list of ${n} item${n === 1 ? '' : 's'}` : `${n} field${n === 1 ? '' : 's'}`, change);
+    for (const [ck, cv] of entries) walk(cv, depth + 1, [...path, ck], ck, inChange || change !== undefined);
   };
   walk(value, 0, [], null);
   for (const c of changes) if (c.kind === 'removed') line(c.path.length, c.path[c.path.length - 1] ?? null, formatScalar(c.before), c);

@@ -1,8 +1,19 @@
 // The replay panel's browser side. Everything from the store is untrusted text: it is only ever
 // put into the page with textContent / DOM nodes, never parsed as HTML.
-import { parseHostMessage, type ChangeView, type FilterView, type HostToWebview, type RowView, type StepView, type WebviewToHost } from '../shared/protocol';
+import {
+  MAX_MOVE_COUNT,
+  parseHostMessage,
+  type ChangeView,
+  type FilterView,
+  type HostToWebview,
+  type ReplayPlace,
+  type RowView,
+  type StepTiming,
+  type StepView,
+  type WebviewToHost,
+} from '../shared/protocol';
 import { el } from './dom';
-import { renderJson } from './json';
+import { renderJson, type JsonLineCache } from './json';
 import { Timeline } from './timeline';
 
 interface VsCodeApi {
@@ -59,21 +70,68 @@ const ui = {
 let current: StepView | undefined;
 let playTimer: number | undefined;
 let playIntervalMs = 600;
-let pendingMoves = 0;
 let correlationFilter: string | undefined;
 let causationFilter: string | undefined;
 
+// ---- requests answered by a step ------------------------------------------------------------
+// One navigation at a time is on its way to the host; what the person asks meanwhile waits here,
+// merged: the latest place wins, and presses of a held key add up into one move.
+
+type Navigation = { type: 'seek'; position: number } | { type: 'seekIndex'; index: number } | { type: 'move'; to: 'first' | 'prev' | 'next' | 'last'; count?: number };
+type Answered = Navigation | { type: 'filter'; filter: FilterView } | { type: 'skip'; position: number; skipped: boolean } | { type: 'clearSkips' };
+
+let seq = 0;
+/** Requests sent and not answered yet. */
+let outstanding = 0;
+let lastSeq = 0;
+let waiting: Navigation | undefined;
+/** When the input behind each request on its way happened (wall clock), to measure click → paint. */
+const inputAt = new Map<number, number>();
+let waitingInputAt = 0;
+const wallClock = (timeStamp = performance.now()) => performance.timeOrigin + timeStamp;
+
+function request(message: Answered, at: number): void {
+  seq += 1;
+  outstanding += 1;
+  inputAt.set(seq, at);
+  send({ ...message, seq } as WebviewToHost);
+}
+
+function navigate(message: Navigation, at = wallClock()): void {
+  if (outstanding === 0) return request(message, at);
+  if (waiting?.type === 'move' && message.type === 'move' && (message.to === 'prev' || message.to === 'next')) {
+    const opposite = waiting.to === (message.to === 'prev' ? 'next' : 'prev');
+    if (waiting.to === message.to) waiting = { ...waiting, count: Math.min(MAX_MOVE_COUNT, (waiting.count ?? 1) + 1) };
+    else if (opposite) waiting = (waiting.count ?? 1) > 1 ? { ...waiting, count: (waiting.count ?? 1) - 1 } : undefined;
+    else waiting = message;
+  } else waiting = message;
+  waitingInputAt = at;
+}
+
+function answered(upTo: number): void {
+  // The host may merge requests: an answer stands for every earlier one.
+  if (upTo > lastSeq) {
+    outstanding = Math.max(0, outstanding - (upTo - lastSeq));
+    for (const key of inputAt.keys()) if (key <= upTo && key !== upTo) inputAt.delete(key);
+    lastSeq = upTo;
+  }
+  if (outstanding === 0 && waiting) {
+    const next = waiting;
+    waiting = undefined;
+    request(next, waitingInputAt);
+  }
+}
+
 const timeline = new Timeline(byId('rows'), byId('rows-spacer'), {
   request: (offset, limit) => send({ type: 'rows', offset, limit }),
-  select: (position) => send({ type: 'seek', position }),
-  skip: (position, skipped) => send({ type: 'skip', position, skipped }),
+  select: (position) => navigate({ type: 'seek', position }),
+  skip: (position, skipped) => request({ type: 'skip', position, skipped }, wallClock()),
 });
 
 // ---- controls --------------------------------------------------------------------------------
 
-function move(to: 'first' | 'prev' | 'next' | 'last'): void {
-  pendingMoves++;
-  send({ type: 'move', to });
+function move(to: 'first' | 'prev' | 'next' | 'last', at?: number): void {
+  navigate({ type: 'move', to }, at);
 }
 
 function setPlaying(on: boolean): void {
@@ -93,32 +151,35 @@ function schedulePlay(): void {
     if (playTimer === undefined) return;
     if (!current || current.index >= current.count) return setPlaying(false);
     // Wait for the previous step to arrive before asking for the next: a slow host never lags behind.
-    if (pendingMoves === 0) move('next');
+    if (outstanding === 0 && !waiting) move('next');
     schedulePlay();
   }, playIntervalMs * Number(ui.speed.value || 1));
 }
 
 const playing = () => playTimer !== undefined;
 
-ui.first.addEventListener('click', () => move('first'));
-ui.back.addEventListener('click', () => move('prev'));
-ui.forward.addEventListener('click', () => move('next'));
-ui.last.addEventListener('click', () => move('last'));
+ui.first.addEventListener('click', (e) => move('first', wallClock(e.timeStamp)));
+ui.back.addEventListener('click', (e) => move('prev', wallClock(e.timeStamp)));
+ui.forward.addEventListener('click', (e) => move('next', wallClock(e.timeStamp)));
+ui.last.addEventListener('click', (e) => move('last', wallClock(e.timeStamp)));
 ui.play.addEventListener('click', () => setPlaying(!playing()));
-ui.slider.addEventListener('input', () => {
+ui.slider.addEventListener('input', (e) => {
   ui.positionLabel.textContent = `${ui.slider.value} / ${current?.count ?? 0}`;
-  send({ type: 'seekIndex', index: Number(ui.slider.value) });
+  navigate({ type: 'seekIndex', index: Number(ui.slider.value) }, wallClock(e.timeStamp));
 });
 ui.gotoForm.addEventListener('submit', (e) => {
   e.preventDefault();
   const n = Number(ui.goto.value);
-  if (Number.isInteger(n) && n >= 0) send({ type: 'seek', position: n });
+  if (Number.isInteger(n) && n >= 0) navigate({ type: 'seek', position: n }, wallClock(e.timeStamp));
 });
+// What changed is the point of a step, so "only changes" starts on; the person's choice is kept.
+const saved = vscode.getState() as { onlyChanges?: unknown } | undefined;
+ui.onlyChanges.checked = typeof saved?.onlyChanges === 'boolean' ? saved.onlyChanges : true;
 ui.onlyChanges.addEventListener('change', () => current && render(current));
 ui.exportNdjson.addEventListener('click', () => send({ type: 'export', format: 'ndjson' }));
 ui.exportTest.addEventListener('click', () => send({ type: 'export', format: 'test' }));
 ui.branch.addEventListener('click', () => send({ type: 'branch' }));
-ui.whatIfClear.addEventListener('click', () => send({ type: 'clearSkips' }));
+ui.whatIfClear.addEventListener('click', (e) => request({ type: 'clearSkips' }, wallClock(e.timeStamp)));
 
 function sendFilter(): void {
   const filter: Record<string, string> = {};
@@ -127,13 +188,16 @@ function sendFilter(): void {
   if (ui.filterText.value.trim()) filter.text = ui.filterText.value.trim();
   if (correlationFilter) filter.correlationId = correlationFilter;
   if (causationFilter) filter.causationId = causationFilter;
-  send({ type: 'filter', filter: filter as FilterView });
+  request({ type: 'filter', filter: filter as FilterView }, wallClock());
 }
 let filterTimer: number | undefined;
 for (const input of [ui.filterStream, ui.filterType, ui.filterText]) {
   input.addEventListener('input', () => {
     window.clearTimeout(filterTimer);
-    filterTimer = window.setTimeout(sendFilter, 250);
+    filterTimer = window.setTimeout(() => {
+      filterTimer = undefined;
+      sendFilter();
+    }, 250);
   });
 }
 ui.filterCorrelationClear.addEventListener('click', () => {
@@ -149,16 +213,16 @@ document.addEventListener('keydown', (e) => {
   if (target instanceof HTMLInputElement && target.type === 'checkbox' && e.key === ' ') return;
   switch (e.key) {
     case 'ArrowLeft':
-      move('prev');
+      move('prev', wallClock(e.timeStamp));
       break;
     case 'ArrowRight':
-      move('next');
+      move('next', wallClock(e.timeStamp));
       break;
     case 'Home':
-      move('first');
+      move('first', wallClock(e.timeStamp));
       break;
     case 'End':
-      move('last');
+      move('last', wallClock(e.timeStamp));
       break;
     case ' ':
       setPlaying(!playing());
@@ -248,33 +312,34 @@ function renderEvent(step: StepView): void {
     return;
   }
   const correlation = e.correlationId
-    ? el('span', {}, e.correlationId, ' ', linkButton('Show all', `Show events with correlation ${e.correlationId}`, () => {
+    ? el('span', {}, e.correlationId, ' ', linkButton('Show all', `Show all events with correlation ${e.correlationId}`, () => {
         correlationFilter = e.correlationId ?? undefined;
         sendFilter();
       }))
     : '—';
   region.append(
     el('div', { class: `event-type${step.skipped ? ' skipped' : ''}` }, e.type, step.skipped ? el('span', { class: 'tag' }, 'skipped') : ''),
-    field('Stream', el('span', {}, e.streamId, ' ', linkButton('Filter', `Show only stream ${e.streamId}`, () => {
+    field('Stream', el('span', {}, e.streamId, ' ', linkButton('Filter', `Filter: only the events of stream ${e.streamId}`, () => {
       ui.filterStream.value = e.streamId;
       sendFilter();
     }))),
     field('Stream version', String(e.streamVersion)),
     field('Global position', String(e.globalPosition)),
+    el('h3', {}, 'Data'),
+    renderJson(e.data, [], false),
+    el('h3', {}, 'Recorded with it'),
     field('Recorded', e.recordedAt),
     field('Event id', e.eventId),
     field('Correlation', correlation),
     field(
       'Causation',
       e.causationId
-        ? el('span', {}, e.causationId, ' ', linkButton('Show all', `Show events caused by ${e.causationId}`, () => {
+        ? el('span', {}, e.causationId, ' ', linkButton('Show all', `Show all events caused by ${e.causationId}`, () => {
             causationFilter = e.causationId ?? undefined;
             sendFilter();
           }))
         : '—',
     ),
-    el('h3', {}, 'Data'),
-    renderJson(e.data, [], false),
     el('h3', {}, 'Metadata'),
     renderJson(e.metadata, [], false),
   );
@@ -285,40 +350,73 @@ function renderStream(step: StepView, only: boolean): void {
   region.replaceChildren(el('h2', {}, 'Write model'));
   const s = step.stream;
   if (!s) {
-    region.append(el('p', { class: 'muted' }, 'The state of the current event\u2019s aggregate, folded from its stream, appears here.'));
+    region.append(el('p', { class: 'muted' }, 'The state of the current event\u2019s aggregate, folded from the events of its stream, appears here: before the event and after it.'));
     return;
   }
   region.append(
     field('Aggregate', s.aggregate ?? 'unknown (no decider for this stream)'),
     field('Stream', `${s.streamId} @ version ${s.version}`),
-    el('h3', {}, 'Before'),
-    renderJson(s.before, [], false),
-    el('h3', {}, `After (${changeSummary(s.changes)})`),
-    renderJson(s.after, s.changes, only),
+    el(
+      'div',
+      { class: 'before-after' },
+      el('div', { class: 'state-before' }, el('h3', {}, 'Before'), renderJson(s.before, [], false)),
+      el('div', { class: 'state-after' }, el('h3', {}, `After (${changeSummary(s.changes)})`), renderJson(s.after, s.changes, only)),
+    ),
   );
 }
 
 /** Sections keyed by what they show: a read model that did not change keeps its DOM between steps. */
 const readModelSections = new Map<string, { key: string; node: HTMLElement }>();
+/** Each read model's lines of its last rendering, reused for the parts a step did not change. */
+const readModelLines = new Map<string, JsonLineCache>();
+/** Unchanged read models the person opened: they stay open from step to step. */
+const openedByPerson = new Set<string>();
+
+function renderLines(name: string, state: unknown, changes: readonly ChangeView[], only: boolean): HTMLElement {
+  const next: JsonLineCache = new Map();
+  const node = renderJson(state, changes, only, { previous: readModelLines.get(name) ?? new Map(), next });
+  readModelLines.set(name, next);
+  return node;
+}
 
 function renderReadModels(step: StepView, only: boolean): void {
   const region = ui.readModelsRegion;
+  // What the event changed comes first, open; the rest is one line each, to open on demand.
+  // Among those, models keyed by an entity (changes below the top level) before store-wide counters,
+  // then the fewest changes first.
+  const counter = (rm: (typeof step.readModels)[number]) => (rm.changes.some((c) => c.path.length <= 1) ? 1 : 0);
+  const changed = step.readModels
+    .filter((rm) => rm.changes.length > 0)
+    .sort((a, b) => counter(a) - counter(b) || a.changes.length - b.changes.length);
+  const unchanged = step.readModels.filter((rm) => rm.changes.length === 0);
   const nodes: HTMLElement[] = [el('h2', {}, 'Read models')];
-  for (const rm of step.readModels) {
+  if (step.event && changed.length === 0) nodes.push(el('p', { class: 'muted small' }, 'No read model changed at this step.'));
+  for (const rm of [...changed, ...unchanged]) {
+    const touched = rm.changes.length > 0;
+    const open = touched || openedByPerson.has(rm.name);
     const status = step.event ? (step.skipped ? 'skipped event: unchanged' : rm.handled ? changeSummary(rm.changes) : 'does not handle this event') : 'initial state';
-    const key = JSON.stringify([rm.state, rm.changes, only, status, rm.description]);
+    // An unchanged read model has no change to show: opened, it shows its whole state.
+    const onlyHere = only && touched;
+    const key = JSON.stringify([rm.state, rm.changes, onlyHere, status, rm.description, open]);
     const cached = readModelSections.get(rm.name);
     if (cached?.key === key) {
       nodes.push(cached.node);
       continue;
     }
     const node = el(
-      'section',
-      { class: `read-model${rm.changes.length ? ' touched' : ''}`, 'aria-label': rm.title },
-      el('h3', {}, rm.title, el('span', { class: 'muted' }, ` · ${status}`)),
-      el('p', { class: 'description' }, rm.description),
-      renderJson(rm.state, rm.changes, only),
+      'details',
+      { class: `read-model${touched ? ' touched' : ''}`, 'aria-label': rm.title },
+      el('summary', {}, el('h3', {}, rm.title, el('span', { class: 'status' }, ` · ${status}`))),
+      el('p', { class: 'description', title: rm.description }, rm.description),
+      renderLines(rm.name, rm.state, rm.changes, onlyHere),
     );
+    node.open = open;
+    if (!touched) {
+      node.addEventListener('toggle', () => {
+        if (node.open) openedByPerson.add(rm.name);
+        else openedByPerson.delete(rm.name);
+      });
+    }
     readModelSections.set(rm.name, { key, node });
     nodes.push(node);
   }
@@ -327,6 +425,7 @@ function renderReadModels(step: StepView, only: boolean): void {
 
 function render(step: StepView): void {
   const started = performance.now();
+  const moved = current?.position !== step.position;
   current = step;
   ui.slider.max = String(step.count);
   ui.slider.value = String(step.index);
@@ -336,13 +435,26 @@ function render(step: StepView): void {
   ui.explanation.textContent = step.explanation;
   ui.first.disabled = ui.back.disabled = step.position === 0;
   ui.forward.disabled = ui.last.disabled = step.index >= step.count;
+  // On an empty store, or before the first event, there is nothing to play, export or branch: say so.
+  const empty = step.total === 0;
+  ui.play.disabled = step.count === 0 && !playing();
+  ui.exportNdjson.disabled = ui.exportTest.disabled = ui.branch.disabled = step.position === 0;
+  const nothing = empty ? 'The store has no event yet: issue a command first' : 'Before the first event: step forward first';
+  ui.exportNdjson.title = step.position === 0 ? nothing : 'The events up to this position, one JSON object per line (NDJSON)';
+  ui.exportTest.title = step.position === 0 ? nothing : 'A given/when/then test for the decider, from the current event';
+  ui.branch.title = step.position === 0 ? nothing : 'Copy the events up to this position into a new store and open it; this store is untouched';
   ui.goto.max = String(step.total);
-  vscode.setState({ position: step.position });
+  const place: ReplayPlace = { position: step.position, filter: step.filter, whatIf: step.whatIf };
+  vscode.setState({ ...place, onlyChanges: ui.onlyChanges.checked });
 
   ui.whatIfBanner.hidden = step.whatIf.length === 0;
   document.body.classList.toggle('what-if', step.whatIf.length > 0);
   ui.whatIfText.textContent = `${step.whatIf.length} event${step.whatIf.length === 1 ? '' : 's'} skipped (${step.whatIf.slice(0, 5).map((p) => `#${p}`).join(', ')}${step.whatIf.length > 5 ? ', …' : ''}): read models are recomputed without them; the store is unchanged.`;
 
+  // A filter restored after a reload shows in its fields (never over what the person is typing).
+  for (const [input, value] of [[ui.filterStream, step.filter.streamId], [ui.filterType, step.filter.eventType], [ui.filterText, step.filter.text]] as const) {
+    if (document.activeElement !== input && filterTimer === undefined && input.value.trim() !== (value ?? '')) input.value = value ?? '';
+  }
   correlationFilter = step.filter.correlationId;
   causationFilter = step.filter.causationId;
   ui.filterCorrelation.hidden = !correlationFilter && !causationFilter;
@@ -355,32 +467,97 @@ function render(step: StepView): void {
   renderEvent(step);
   renderStream(step, only);
   renderReadModels(step, only);
+  // Each column scrolls on its own; a new event starts them at the top, where its changes are.
+  if (moved) for (const region of [ui.eventRegion, ui.streamRegion, ui.readModelsRegion]) region.scrollTop = 0;
   timeline.update(step.count, step.index, step.position, JSON.stringify([step.filter, step.whatIf, step.total, step.refusedTotal]));
   // Reading layout forces it, so the figure covers style and layout too (tests read it).
   void document.body.offsetHeight;
   document.body.dataset.renderMs = (performance.now() - started).toFixed(2);
 }
 
+/** The last state of each read model: the host sends a state only when it differs from the one before. */
+const keptStates = new Map<string, unknown>();
+
+function withKeptStates(step: StepView): StepView {
+  return {
+    ...step,
+    readModels: step.readModels.map((rm) => {
+      if (!rm.same) {
+        keptStates.set(rm.name, rm.state);
+        return rm;
+      }
+      return { ...rm, state: keptStates.get(rm.name), same: undefined };
+    }),
+  };
+}
+
+/**
+ * Click → paint of an answered request, and where the time went; kept on the body for the tests
+ * and the bench to read. Paint is taken as the first task after the next animation frame.
+ */
+let measuring = false;
+let pingSeq = 0;
+let pingAt = 0;
+
+function measure(timing: StepTiming, receivedAt: number): void {
+  const clickAt = inputAt.get(timing.seq);
+  inputAt.delete(timing.seq);
+  if (clickAt === undefined) return;
+  const rendered = wallClock();
+  requestAnimationFrame(() =>
+    setTimeout(() => {
+      const painted = wallClock();
+      document.body.dataset.stepTiming = JSON.stringify({
+        seq: timing.seq,
+        clickToPaintMs: painted - clickAt,
+        hostMs: timing.hostMs,
+        serializeMs: timing.serializeMs,
+        bytes: timing.bytes,
+        transportMs: Math.max(0, timing.receivedAt - clickAt) + Math.max(0, receivedAt - timing.sentAt),
+        renderMs: rendered - receivedAt,
+        paintMs: painted - rendered,
+        loopDelayMaxMs: timing.loopDelayMaxMs,
+      });
+      // The baseline, measured beside each step when the host asks for figures: a bare round trip.
+      if (measuring) {
+        pingSeq += 1;
+        pingAt = wallClock();
+        send({ type: 'ping', seq: pingSeq });
+      }
+    }, 0),
+  );
+}
+
 window.addEventListener('message', (e: MessageEvent<unknown>) => {
   const message: HostToWebview | undefined = parseHostMessage(e.data);
   if (!message) return;
   switch (message.type) {
-    case 'step':
-      pendingMoves = Math.max(0, pendingMoves - 1);
+    case 'step': {
+      const receivedAt = wallClock();
       ui.error.hidden = true;
-      render(message.step);
-      if (playing() && message.step.index >= message.step.count) setPlaying(false);
+      const step = withKeptStates(message.step);
+      if (message.timing) answered(message.timing.seq);
+      render(step);
+      if (message.timing) measure(message.timing, receivedAt);
+      if (playing() && step.index >= step.count) setPlaying(false);
       break;
+    }
     case 'rows':
       timeline.receive(message.offset, message.rows as RowView[], message.count);
       break;
+    case 'pong':
+      if (message.seq === pingSeq) document.body.dataset.pingMs = (wallClock() - pingAt).toFixed(2);
+      break;
     case 'config':
+      measuring = message.measure === true;
       playIntervalMs = message.playIntervalMs;
       ui.storeLabel.textContent = message.storeLabel;
       ui.branch.hidden = !message.canBranch;
       break;
     case 'error':
-      pendingMoves = 0;
+      outstanding = 0;
+      lastSeq = seq;
+      waiting = undefined;
       ui.error.hidden = false;
       ui.error.textContent = message.message;
       break;

@@ -29,7 +29,11 @@ export class Timeline {
     private readonly host: TimelineHost,
   ) {
     viewport.addEventListener('scroll', () => this.queueRender());
-    new ResizeObserver(() => this.queueRender()).observe(viewport);
+    // A new size (a narrower window, the side bar closed) keeps the current row in sight.
+    new ResizeObserver(() => {
+      this.keepInView();
+      this.queueRender();
+    }).observe(viewport);
   }
 
   /** A new step: how many rows, which is current, and a key that changes when rows must be read again. */
@@ -56,9 +60,9 @@ export class Timeline {
       const isCurrent = row.dataset.position === String(this.position);
       if (row.classList.contains('current') === isCurrent) continue;
       row.classList.toggle('current', isCurrent);
-      row.setAttribute('aria-selected', String(isCurrent));
-      if (isCurrent) row.setAttribute('aria-current', 'step');
-      else row.removeAttribute('aria-current');
+      const select = row.querySelector('.select');
+      if (isCurrent) select?.setAttribute('aria-current', 'step');
+      else select?.removeAttribute('aria-current');
     }
   }
 
@@ -120,22 +124,23 @@ export class Timeline {
   private placeholder(i: number): HTMLElement {
     const node = document.createElement('div');
     node.className = 'row placeholder';
+    node.setAttribute('role', 'listitem');
     node.style.top = `${i * ROW_HEIGHT}px`;
     node.textContent = '…';
     return node;
   }
 
+  /**
+   * A row is a list item holding two separate controls, the skip checkbox and a button that goes to
+   * the event: one control inside another cannot be reached or named properly by assistive technology.
+   */
   private rowNode(row: RowView, i: number): HTMLElement {
     const node = document.createElement('div');
     const isCurrent = row.position === this.position;
     node.className = `row${isCurrent ? ' current' : ''}${row.skipped ? ' skipped' : ''}`;
     node.dataset.position = String(row.position);
     node.style.top = `${i * ROW_HEIGHT}px`;
-    node.setAttribute('role', 'option');
-    node.setAttribute('aria-selected', String(isCurrent));
-    node.setAttribute('aria-label', `#${row.position} ${row.type} in ${row.streamId}${row.skipped ? ', skipped' : ''}`);
-    node.title = `${row.type} · ${row.streamId} v${row.streamVersion} · ${row.recordedAt}`;
-    if (isCurrent) node.setAttribute('aria-current', 'step');
+    node.setAttribute('role', 'listitem');
 
     const skip = document.createElement('input');
     skip.type = 'checkbox';
@@ -143,9 +148,13 @@ export class Timeline {
     skip.checked = row.skipped;
     skip.title = 'Skip this event (what-if): read models are recomputed without it';
     skip.setAttribute('aria-label', `Skip event ${row.position}`);
-    skip.addEventListener('click', (e) => e.stopPropagation());
     skip.addEventListener('change', () => this.host.skip(row.position, skip.checked));
 
+    // The button's name is its visible text, so what is read out is what is on screen.
+    const select = document.createElement('button');
+    select.className = 'select';
+    select.title = `${row.type} · ${row.streamId} v${row.streamVersion} · ${row.recordedAt}`;
+    if (isCurrent) select.setAttribute('aria-current', 'step');
     const pos = document.createElement('span');
     pos.className = 'pos';
     pos.textContent = `#${row.position}`;
@@ -155,16 +164,25 @@ export class Timeline {
     const stream = document.createElement('span');
     stream.className = 'stream';
     stream.textContent = row.streamId;
-    node.append(skip, pos, type, stream);
+    select.append(pos, ' ', type, ' ', stream);
+    if (row.skipped) select.append(hiddenText(', skipped'));
     if (row.rejected > 0) {
       const refused = document.createElement('span');
       refused.className = 'refused';
       refused.textContent = `✗ ${row.rejected}`;
       refused.title = `${row.rejected} command${row.rejected === 1 ? ' was' : 's were'} refused right after this event: ${row.rejected === 1 ? 'it' : 'they'} appended nothing`;
-      node.append(refused);
-      node.setAttribute('aria-label', `${node.getAttribute('aria-label')}, then ${row.rejected} refused command${row.rejected === 1 ? '' : 's'}`);
+      select.append(' ', refused, hiddenText(` refused command${row.rejected === 1 ? '' : 's'}`));
     }
-    node.addEventListener('click', () => this.host.select(row.position));
+    select.addEventListener('click', () => this.host.select(row.position));
+    node.append(skip, select);
     return node;
   }
+}
+
+/** Text for screen readers only: it completes what the row shows with a symbol or a strike-through. */
+function hiddenText(text: string): HTMLElement {
+  const span = document.createElement('span');
+  span.className = 'visually-hidden';
+  span.textContent = text;
+  return span;
 }

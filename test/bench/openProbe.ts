@@ -2,9 +2,11 @@
 //   node out/test/bench/openProbe.js store|attempt|attempt-write|bare FILE
 // "store" opens it as the extension does (SqlJsEventStore.open: read, integrity check, schema
 // check, journal replay); "attempt" opens it read-only ("attempt-write" writable) and reports a refusal as an outcome; "bare" is the baseline: sql.js holding the same file, nothing checked.
+// "emmett" opens an Emmett SQLite store with its WAL; "bare-emmett" is sql.js on a checkpointed copy.
 import * as fs from 'node:fs';
 import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
 import { loadSqlJs } from '../../src/core/eventStore/sqlJs';
+import { EmmettSqliteStore } from '../../src/core/formats/emmettSqlite/emmettSqliteStore';
 
 /**
  * Peak resident memory of this process in MB. On Linux from /proc (VmHWM): getrusage's maxRSS is
@@ -49,6 +51,15 @@ async function probe(mode: string, file: string): Promise<void> {
   } else if (mode === 'bare') {
     const db = new SQL.Database(fs.readFileSync(file));
     events = db.exec('SELECT max(global_position) FROM events')[0]!.values[0]![0] as number;
+    close = () => db.close();
+  } else if (mode === 'emmett') {
+    // An Emmett store as the inspector opens it: main file and WAL read, frames applied, loaded, checked.
+    const store = await EmmettSqliteStore.open({ path: file });
+    events = Number(store.sql.rows('SELECT count(*) FROM events')[0]![0]);
+    close = () => store.close();
+  } else if (mode === 'bare-emmett') {
+    const db = new SQL.Database(fs.readFileSync(file));
+    events = db.exec("SELECT count(*) FROM emt_messages WHERE message_kind = 'E'")[0]!.values[0]![0] as number;
     close = () => db.close();
   } else {
     throw new Error(`Unknown probe mode ${mode}.`);

@@ -101,6 +101,8 @@ export interface LaunchOptions {
   workspace: string;
   userDataDir?: string;
   settings?: Record<string, unknown>;
+  /** Extra environment for code-server and its extension host (e.g. EVENT_STORE_MEASURE=1). */
+  env?: Record<string, string>;
   /** Echo code-server's output (also on with EVENT_STORE_E2E_VERBOSE=1). */
   verbose?: boolean;
 }
@@ -138,6 +140,7 @@ export class VsCode {
       folder: this.options.workspace,
       userDataDir: this.options.userDataDir,
       settings: this.options.settings,
+      env: this.options.env,
       verbose: this.options.verbose ?? process.env.EVENT_STORE_E2E_VERBOSE === '1',
     });
     this.browser = await launchBrowser();
@@ -146,7 +149,8 @@ export class VsCode {
     this.page.on('console', (message) => {
       if (message.type() === 'error') this.consoleErrors.push(message.text());
     });
-    await this.page.goto(this.server.devHostUrl(repoRoot));
+    // EVENT_STORE_E2E_EXTENSION runs another build of the extension (the bench's before/after).
+    await this.page.goto(this.server.devHostUrl(process.env.EVENT_STORE_E2E_EXTENSION ?? repoRoot));
     await this.page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
   }
 
@@ -321,21 +325,37 @@ export async function openCommandPalette(page: Page): Promise<void> {
 
 /** Runs a command by its full palette title, e.g. `Event Store: Create User`. */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await openCommandPalette(page);
   const input = quickInput(page);
-  // The palette's value starts with '>' (commands mode): keep it when replacing the text (the
-  // command center opens Quick Open, which the '>' turns into the command palette).
-  await input.fill(`>${title}`);
   const focused = page.locator(`${QUICK_INPUT} .monaco-list-row.focused`);
-  await until(
-    async () => {
-      const label = (await focused.first().textContent({ timeout: 1_000 })) ?? '';
-      return label.includes(title);
-    },
-    `"${title}" to be highlighted in the command palette`,
-    15_000,
-  );
-  await input.press('Enter');
+  for (let attempt = 1; ; attempt++) {
+    await openCommandPalette(page);
+    // The palette's value starts with '>' (commands mode): keep it when replacing the text (the
+    // command center opens Quick Open, which the '>' turns into the command palette).
+    const typed = await input.fill(`>${title}`, { timeout: 5_000 }).then(
+      () => true,
+      () => false,
+    );
+    // Highlighted, or closed meanwhile: a late focus change elsewhere (the walkthrough focusing
+    // the step it just selected) closes the palette, and Enter would then fall on that element.
+    const outcome = typed
+      ? await until(
+          async () => {
+            if (!(await input.isVisible())) return 'closed';
+            const label = (await focused.first().textContent({ timeout: 1_000 })) ?? '';
+            return label.includes(title) ? 'highlighted' : undefined;
+          },
+          `"${title}" to be highlighted in the command palette`,
+          15_000,
+        )
+      : 'closed';
+    if (outcome === 'highlighted' && (await input.isVisible())) {
+      await input.press('Enter');
+      return;
+    }
+    const why = `the palette closed before "${title}" could be run; focus now: ${await describeFocus(page)}`;
+    if (attempt === 3) throw new Error(why);
+    logRetry('command palette', why);
+  }
 }
 
 /**
@@ -490,6 +510,27 @@ export async function findFrame(page: Page, selector: string, timeoutMs = 30_000
     `a frame with ${selector}`,
     timeoutMs,
   );
+}
+
+/**
+ * Switches the colour theme through its picker (e.g. `Light+`, `Dark High Contrast`) and waits for
+ * the workbench, and the webview in `frame` if given, to wear it.
+ */
+export async function setTheme(page: Page, theme: string, frame?: Frame): Promise<void> {
+  // "Browse Color Themes in Marketplace" ranks first for this title: pick the command's own row.
+  await openCommandPalette(page);
+  const input = page.locator(`${QUICK_INPUT_BOX}`);
+  await input.fill('>Preferences: Color Theme');
+  await page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: /^Preferences: Color Theme/ }).first().click();
+  await waitForInputBox(page);
+  await input.fill(theme);
+  const exact = new RegExp(`^${theme.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const row = page.locator(`${QUICK_INPUT} .monaco-list-row`).filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+  await row.waitFor({ state: 'visible', timeout: 10_000 });
+  await row.click();
+  await page.locator(QUICK_INPUT).waitFor({ state: 'hidden', timeout: 10_000 });
+  // The webview receives the theme's colours and its name in the same update.
+  if (frame) await until(async () => (await frame.evaluate(() => document.body.dataset.vscodeThemeName)) === theme, `the webview in ${theme}`, 20_000);
 }
 
 // ---------------------------------------------------------------------------------------------

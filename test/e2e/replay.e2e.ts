@@ -12,6 +12,7 @@ import {
   openViewContainer,
   runCommand,
   screenshot,
+  setTheme,
   tempWorkspace,
   treeRows,
   typeInInputBox,
@@ -51,22 +52,6 @@ async function waitForRegion(frame: Frame, label: string, test: (text: string) =
 /** Focuses the panel's document (not an input) so that keys go to the replay. */
 async function focusPanel(frame: Frame): Promise<void> {
   await frame.click('#explanation');
-}
-
-async function setTheme(page: Page, theme: string, dark: boolean): Promise<void> {
-  // "Browse Color Themes in Marketplace" ranks first for this title: pick the command's own row.
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.fill('>Preferences: Color Theme');
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: /^Preferences: Color Theme/ }).first().click();
-  await waitForInputBox(page);
-  await typeInInputBox(page, theme);
-  await until(
-    async () => ((await page.locator('.monaco-workbench').first().evaluate((el) => el.classList.contains('vs-dark') || el.classList.contains('hc-black'))) === dark ? true : undefined),
-    `the ${theme} theme`,
-    20_000,
-  );
-  await page.waitForTimeout(800);
 }
 
 describe('Event Replay panel', function () {
@@ -286,11 +271,11 @@ describe('Event Replay panel', function () {
   });
 
   it('is readable in the dark, light and high-contrast themes', async () => {
-    await setTheme(page, 'Dark Modern', true);
+    await setTheme(page, 'Dark Modern', replay);
     await screenshot(page, 'replay-dark');
-    await setTheme(page, 'Light Modern', false);
+    await setTheme(page, 'Light Modern', replay);
     await screenshot(page, 'replay-light');
-    await setTheme(page, 'Dark High Contrast', true);
+    await setTheme(page, 'Dark High Contrast', replay);
     await screenshot(page, 'replay-high-contrast');
   });
 });

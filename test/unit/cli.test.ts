@@ -6,8 +6,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { EXIT, main } from '../../src/cli';
+import { CommandLog, commandLogFileFor } from '../../src/core/application/commandLog';
+import { readModelsFileFor, StoreSession } from '../../src/core/application/session';
 import { storeFiles } from '../../src/core/eventStore/storeFiles';
 import { MAX_EVENT_BYTES } from '../../src/core/eventStore/validation';
+import { usersDirectory } from '../../src/core/projections/usersDirectory';
+import { copyCli } from '../builders/cliCopy';
+import { tempDirPerTest } from '../builders/tempDir';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Database = require('better-sqlite3') as new (file: string) => { exec(sql: string): void; close(): void };
@@ -49,14 +54,12 @@ function oneSentence(stderr: string): string {
 }
 
 describe('CLI (event-store)', () => {
-  let dir: string;
+  const tmp = tempDirPerTest('esi-cli-');
   let store: string;
 
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-cli-'));
-    store = path.join(dir, 'events.db');
+    store = path.join(tmp.dir, 'events.db');
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('append prints the position and version once durable; a stale expected version exits 3', async () => {
     const a = await cli(['append', '--store', store, '--stream', 'order-1', '--type', 'OrderPlaced', '--data', '{"total":5}', '--metadata', '{"correlationId":"c1"}']);
@@ -76,7 +79,7 @@ describe('CLI (event-store)', () => {
 
   it('bad usage and bad input exit 1 with one sentence, and store nothing', async () => {
     await cli(['append', '--store', store, '--stream', 's', '--type', 'T', '--data', '{}']);
-    const payload = path.join(dir, 'big.json');
+    const payload = path.join(tmp.dir, 'big.json');
     fs.writeFileSync(payload, JSON.stringify({ blob: 'x'.repeat(MAX_EVENT_BYTES) }));
     const bad: [string[], RegExp][] = [
       [['append', '--store', store, '--stream', 's', '--type', 'T', '--data', '{oops}'], /The event data \(--data\) is not valid JSON/],
@@ -110,7 +113,7 @@ describe('CLI (event-store)', () => {
       assert.match(oneSentence(r.stderr), /cannot be opened: it is not a SQLite database; it was left untouched\./);
     }
     assert.deepEqual(fs.readFileSync(store), junk);
-    const missing = await cli(['export', '--store', path.join(dir, 'nope.db')]);
+    const missing = await cli(['export', '--store', path.join(tmp.dir, 'nope.db')]);
     assert.equal(missing.code, EXIT.unreadable);
   });
 
@@ -141,15 +144,40 @@ describe('CLI (event-store)', () => {
     assert.equal(notJson.code, EXIT.usage);
   });
 
+  it('commands run by the built CLI reach the command log with source "cli", as palette commands do', async () => {
+    const bin = copyCli(tmp.dir);
+    const run = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 20_000 });
+    const create = '{"type":"CreateUser","data":{"userId":"u1","name":"Ada"}}';
+    assert.equal(run(['exec', '--store', store, '--command', create]).status, EXIT.ok);
+    assert.equal(run(['exec', '--store', store, '--command', create]).status, EXIT.rejected);
+    assert.equal(run(['seed', '--store', store]).status, EXIT.ok);
+
+    const entries = CommandLog.open(commandLogFileFor(store), { readOnly: true }).entries();
+    assert.deepEqual(entries.slice(0, 2).map((e) => [e.command.type, e.outcome, e.source]), [
+      ['CreateUser', 'accepted', 'cli'],
+      ['CreateUser', 'rejected', 'cli'],
+    ]);
+    assert.match(entries[1]!.reason ?? '', /User u1 already exists/);
+    assert.ok(entries.length > 2 && entries.slice(2).every((e) => e.source === 'cli'), 'the seeding commands are logged too');
+    // The CLI keeps no read models; they catch up from the store at the next full open.
+    assert.equal(fs.existsSync(readModelsFileFor(store)), false);
+    const session = await StoreSession.open({ path: store, readOnly: true });
+    try {
+      assert.equal(session.projector.stateOf(usersDirectory).users.u1?.name, 'Ada');
+    } finally {
+      await session.close();
+    }
+  });
+
   it('seed runs the demo commands and prints their events; seeding again adds no user twice', async () => {
-    const first = await cli(['seed', '--store', path.join(dir, 'sub', 'folder', 'events.db')]);
+    const first = await cli(['seed', '--store', path.join(tmp.dir, 'sub', 'folder', 'events.db')]);
     assert.equal(first.code, EXIT.ok, first.stderr);
     assert.ok(first.lines.length >= 8);
     assert.deepEqual(
       (first.lines as { globalPosition: number }[]).map((e) => e.globalPosition),
       first.lines.map((_, i) => i + 1),
     );
-    const second = await cli(['seed', '--store', path.join(dir, 'sub', 'folder', 'events.db')]);
+    const second = await cli(['seed', '--store', path.join(tmp.dir, 'sub', 'folder', 'events.db')]);
     assert.equal(second.code, EXIT.ok);
     assert.ok(!(second.lines as { type: string }[]).some((e) => e.type === 'UserCreated'));
   });
@@ -177,8 +205,8 @@ describe('CLI (event-store)', () => {
     const tail = await cli(['export', '--store', store, '--from', '49']);
     assert.deepEqual((tail.lines as { globalPosition: number }[]).map((e) => e.globalPosition), [49, 50]);
 
-    const copy = path.join(dir, 'copy.db');
-    const feed = path.join(dir, 'export.ndjson');
+    const copy = path.join(tmp.dir, 'copy.db');
+    const feed = path.join(tmp.dir, 'export.ndjson');
     fs.writeFileSync(feed, (exported.lines as Record<string, unknown>[]).map((e) => JSON.stringify({ streamId: e.streamId, type: e.type, data: e.data, metadata: e.metadata, eventId: e.eventId })).join('\n'));
     assert.equal((await cli(['import', '--store', copy, feed])).code, EXIT.ok);
     const strip = (r: Run) => (r.lines as Record<string, unknown>[]).map(({ recordedAt: _at, ...rest }) => rest);
@@ -251,7 +279,7 @@ describe('CLI (event-store)', () => {
   it('the bundled binary (dist/cli.js) gives the same answers and exit codes', () => {
     assert.ok(fs.existsSync(CLI), 'dist/cli.js is built (npm run build)');
     // A private copy, so a rebuild of dist/ meanwhile cannot pull it away.
-    const bin = path.join(dir, 'bin');
+    const bin = path.join(tmp.dir, 'bin');
     fs.mkdirSync(bin);
     for (const name of ['cli.js', 'sql-wasm.wasm']) fs.copyFileSync(path.join(path.dirname(CLI), name), path.join(bin, name));
     const run = (args: string[], input?: string) => spawnSync(process.execPath, [path.join(bin, 'cli.js'), ...args], { encoding: 'utf8', input, timeout: 20_000 });
@@ -265,8 +293,8 @@ describe('CLI (event-store)', () => {
     assert.deepEqual(JSON.parse(i.stdout.split('\n')[0]!), { ack: 2, eventId: 'i1' });
     const v = run(['verify', '--store', store]);
     assert.equal(v.status, 0, v.stdout);
-    fs.writeFileSync(path.join(dir, 'junk.db'), 'junk');
-    assert.equal(run(['stats', '--store', path.join(dir, 'junk.db')]).status, 4);
+    fs.writeFileSync(path.join(tmp.dir, 'junk.db'), 'junk');
+    assert.equal(run(['stats', '--store', path.join(tmp.dir, 'junk.db')]).status, 4);
     assert.equal(run(['append', '--store', store, '--stream', 's', '--type', 'T', '--data', 'nope']).status, 1);
   });
 });

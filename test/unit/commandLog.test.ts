@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { CommandLog, commandLogFileFor, type CommandLogEntry } from '../../src/core/application/commandLog';
 import { seedDemoData } from '../../src/core/application/demoData';
 import { StoreSession } from '../../src/core/application/session';
+import { tempDirPerTest } from '../builders/tempDir';
 
 const entry = (n: number, outcome: CommandLogEntry['outcome'] = 'accepted'): CommandLogEntry => ({
   id: `c${n}`,
@@ -16,13 +16,11 @@ const entry = (n: number, outcome: CommandLogEntry['outcome'] = 'accepted'): Com
 });
 
 describe('Command log', () => {
-  let dir: string;
+  const tmp = tempDirPerTest('esi-log-');
   let file: string;
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-log-'));
-    file = path.join(dir, 'events.db');
+    file = path.join(tmp.dir, 'events.db');
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('records accepted, rejected and conflicting commands with the position before each, beside the store and not in it', async () => {
     const s = await StoreSession.open({ path: file });

@@ -2,7 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { builtInAggregates, commandSchemaFor } from '../../src/core/domain/aggregates';
+import { cartDecider, MAX_PRICE, MAX_QUANTITY } from '../../src/core/domain/cart';
 import { checkCommandData, checkCommandSchema, parseFieldInput, type FieldSchema } from '../../src/core/domain/commandSchema';
+import { userDecider } from '../../src/core/domain/user';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const quantity: FieldSchema = { name: 'quantity', type: 'integer', title: 'Quantity', minimum: 1, maximum: 999 };
@@ -44,5 +46,43 @@ describe('Command schemas', () => {
     const fixture = fs.readFileSync(path.join(root, 'test', 'fixtures', 'workspace-domain', '.eventstore', 'domain.js'), 'utf8');
     assert.equal(fs.readFileSync(path.join(root, 'media', 'domain', 'domain.example.js'), 'utf8'), fixture);
     assert.ok(fs.readFileSync(path.join(root, 'docs', 'domain.md'), 'utf8').includes('```js\n' + fixture + '```'));
+  });
+
+  it('the schema and the decider accept and refuse the same ids, quantities and prices', () => {
+    const cart = builtInAggregates.find((a) => a.name === 'Cart')!;
+    const user = builtInAggregates.find((a) => a.name === 'User')!;
+    const addItem = (data: Record<string, unknown>) => ({ cartId: 'c1', productId: 'pen', quantity: 1, unitPrice: 1, ...data });
+    const cases: Record<string, unknown>[] = [
+      { quantity: MAX_QUANTITY },
+      { quantity: MAX_QUANTITY + 1 },
+      { quantity: 0 },
+      { unitPrice: MAX_PRICE },
+      { unitPrice: MAX_PRICE + 1 },
+      { unitPrice: 1.005 },
+      { cartId: 'a'.repeat(64) },
+      { cartId: 'a'.repeat(65) },
+      { productId: '-pen' },
+      { productId: 'pen_2' },
+    ];
+    for (const data of cases) {
+      const schemaAccepts = checkCommandData(commandSchemaFor(cart, 'AddItem')!, addItem(data)).length === 0;
+      let deciderAccepts = true;
+      try {
+        cartDecider.decide({ type: 'AddItem', data: addItem(data) as never }, cartDecider.initialState());
+      } catch {
+        deciderAccepts = false;
+      }
+      assert.equal(schemaAccepts, deciderAccepts, `AddItem ${JSON.stringify(data)}: schema ${schemaAccepts}, decider ${deciderAccepts}`);
+    }
+    for (const userId of ['u1', 'u'.repeat(64), 'u'.repeat(65), '_u', 'a b']) {
+      const schemaAccepts = checkCommandData(commandSchemaFor(user, 'CreateUser')!, { userId, name: 'Ada' }).length === 0;
+      let deciderAccepts = true;
+      try {
+        userDecider.decide({ type: 'CreateUser', data: { userId, name: 'Ada' } }, userDecider.initialState());
+      } catch {
+        deciderAccepts = false;
+      }
+      assert.equal(schemaAccepts, deciderAccepts, `CreateUser ${JSON.stringify(userId)}: schema ${schemaAccepts}, decider ${deciderAccepts}`);
+    }
   });
 });

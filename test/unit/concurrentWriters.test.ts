@@ -1,11 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
 import { verifyStore } from '../../src/core/eventStore/verify';
 import { BUILT_CLI, copyCli } from '../builders/cliCopy';
+import { tempDirPerTest } from '../builders/tempDir';
 
 let CLI = BUILT_CLI;
 
@@ -75,16 +74,14 @@ class Importer {
 
 describe('Two writer processes on one store', function () {
   this.timeout(90_000);
-  let dir: string;
+  const tmp = tempDirPerTest('esi-writers-');
 
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-writers-'));
-    CLI = copyCli(dir);
+    CLI = copyCli(tmp.dir);
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('both imports complete: every event stored once, positions unique and gapless, each writer\'s order kept per stream', async () => {
-    const store = path.join(dir, 'events.db');
+    const store = path.join(tmp.dir, 'events.db');
     const perWriter = 1500;
     const inputs = ['a', 'b'].map((writer) =>
       Array.from({ length: perWriter }, (_, i) => JSON.stringify({ streamId: `acct-${i % 7}`, type: 'Moved', data: { writer, i }, eventId: `${writer}-${i}` })),
@@ -135,7 +132,7 @@ describe('Two writer processes on one store', function () {
   });
 
   it('appends with the same expected version from two processes: exactly one wins, the other exits 3', async () => {
-    const store = path.join(dir, 'events.db');
+    const store = path.join(tmp.dir, 'events.db');
     const first = await run(['append', '--store', store, '--stream', 'doc', '--type', 'Written', '--data', '{}'], '');
     assert.equal(first.code, 0, first.stderr);
     const racers = await Promise.all(

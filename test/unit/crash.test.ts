@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
 import { verifyStore } from '../../src/core/eventStore/verify';
 import { prng } from '../builders/prng';
 import { copyCli } from '../builders/cliCopy';
+import { tempDirPerTest } from '../builders/tempDir';
 
 
 
@@ -66,16 +66,11 @@ async function importAndKill(
 
 describe('Crash safety (import --ack killed with SIGKILL at random moments)', function () {
   this.timeout(120_000);
-  let dir: string;
-
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-crash-'));
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const tmp = tempDirPerTest('esi-crash-');
 
   it('every acknowledged event survives, identical; the store verifies; no position is used twice', async () => {
-    const cli = copyCli(dir);
-    const store = path.join(dir, 'events.db');
+    const cli = copyCli(tmp.dir);
+    const store = path.join(tmp.dir, 'events.db');
     const seed = Number(process.env.CRASH_SEED ?? Date.now() % 100_000);
     const random = prng(seed);
     const rounds = Number(process.env.CRASH_ROUNDS ?? 20);

@@ -10,6 +10,7 @@ import { SqlJsEventStore, type OpenStoreOptions } from '../../src/core/eventStor
 import { storeFiles } from '../../src/core/eventStore/storeFiles';
 import type { OpenProgress, RecordedEvent } from '../../src/core/eventStore/types';
 import { verifyStore } from '../../src/core/eventStore/verify';
+import { tempDirPerTest } from '../builders/tempDir';
 
 /** A copy of the store's files as they are on disk right now: what a crash at this moment would leave. */
 function crashImage(file: string, into: string): string {
@@ -23,15 +24,13 @@ function crashImage(file: string, into: string): string {
 const summary = (events: readonly RecordedEvent[]) => events.map((e) => `${e.globalPosition}:${e.streamId}@${e.streamVersion}:${e.type}:${JSON.stringify(e.data)}`);
 
 describe('SqlJsEventStore', () => {
-  let dir: string;
+  const tmp = tempDirPerTest('esi-store-');
   let file: string;
   const open = (options: Partial<OpenStoreOptions> = {}) => SqlJsEventStore.open({ path: file, ...options });
 
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-store-'));
-    file = path.join(dir, 'events.db');
+    file = path.join(tmp.dir, 'events.db');
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   describe('appending and reading', () => {
     it('numbers positions from 1 and versions per stream from 1, and returns data and metadata as given', async () => {
@@ -194,7 +193,7 @@ describe('SqlJsEventStore', () => {
     it('replays the journal after a crash: what was acknowledged is there', async () => {
       const store = await open({ compaction: { onClose: 'never' } });
       for (let i = 0; i < 25; i++) await store.append('s', [{ type: 'T', data: { i } }]);
-      const image = crashImage(file, path.join(dir, 'crash'));
+      const image = crashImage(file, path.join(tmp.dir, 'crash'));
       const reopened = await SqlJsEventStore.open({ path: image });
       assert.deepEqual(summary(reopened.readAll()), summary(store.readAll()));
       await reopened.append('s', [{ type: 'T', data: { i: 25 } }], { expectedVersion: 25 });
@@ -206,7 +205,7 @@ describe('SqlJsEventStore', () => {
     it('drops a torn last journal record on open and cuts it off at the next write', async () => {
       const store = await open();
       await store.append('s', [{ type: 'T', data: { i: 1 } }]);
-      const image = crashImage(file, path.join(dir, 'crash'));
+      const image = crashImage(file, path.join(tmp.dir, 'crash'));
       const journal = storeFiles(image).journal;
       fs.appendFileSync(journal, '812 0badc0de [[2,"s",2,"e","T","{}","{}","2026-01-01T00:00:00.000Z"'); // a record cut short by the crash
       const torn = fs.statSync(journal).size;
@@ -235,7 +234,7 @@ describe('SqlJsEventStore', () => {
       assert.equal(store.fileStats().journalBytes, 0);
       assert.equal(store.fileStats().journalBase, 60);
       await store.append('s-0', [{ type: 'T', data: { i: 60 } }]);
-      const image = crashImage(file, path.join(dir, 'crash'));
+      const image = crashImage(file, path.join(tmp.dir, 'crash'));
       const reopened = await SqlJsEventStore.open({ path: image, readOnly: true });
       assert.deepEqual(summary(reopened.readAll()), summary(store.readAll()));
       await reopened.close();
@@ -261,7 +260,7 @@ describe('SqlJsEventStore', () => {
     });
 
     it('refuses a journal that does not continue its snapshot, and a damaged record followed by good ones', async () => {
-      const other = path.join(dir, 'other', 'events.db');
+      const other = path.join(tmp.dir, 'other', 'events.db');
       fs.mkdirSync(path.dirname(other));
       const a = await SqlJsEventStore.open({ path: other, compaction: { onClose: 'never' } });
       await a.append('x', [{ type: 'T', data: {} }]);
@@ -390,8 +389,8 @@ describe('SqlJsEventStore', () => {
       await assert.rejects(store.append('s', [{ type: 'T', data: {} }]), (e: unknown) => ReadOnlyStoreError.is(e) && /not trusted/.test(e.message));
       assert.equal(store.readAll().length, 1);
       await store.close();
-      await assert.rejects(SqlJsEventStore.open({ path: path.join(dir, 'missing.db'), readOnly: true }), /does not exist/);
-      assert.equal(fs.existsSync(path.join(dir, 'missing.db')), false);
+      await assert.rejects(SqlJsEventStore.open({ path: path.join(tmp.dir, 'missing.db'), readOnly: true }), /does not exist/);
+      assert.equal(fs.existsSync(path.join(tmp.dir, 'missing.db')), false);
     });
 
     it('a store in memory works without files', async () => {

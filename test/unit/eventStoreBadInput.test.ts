@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidEventError, StoreUnreadableError } from '../../src/core/eventStore/errors';
 import { APPLICATION_ID, SCHEMA_SQL, SCHEMA_VERSION } from '../../src/core/eventStore/schema';
@@ -10,6 +9,7 @@ import { storeFiles } from '../../src/core/eventStore/storeFiles';
 import type { NewEvent } from '../../src/core/eventStore/types';
 import { MAX_EVENT_BYTES } from '../../src/core/eventStore/validation';
 import { verifyStore } from '../../src/core/eventStore/verify';
+import { tempDirPerTest } from '../builders/tempDir';
 
 /** better-sqlite3 (a dev dependency without bundled types): only what these tests use. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -21,14 +21,12 @@ function filesIn(dir: string): Map<string, string> {
 }
 
 describe('SqlJsEventStore with bad files and bad input', () => {
-  let dir: string;
+  const tmp = tempDirPerTest('esi-bad-');
   let file: string;
 
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-bad-'));
-    file = path.join(dir, 'events.db');
+    file = path.join(tmp.dir, 'events.db');
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   async function storeWithEvents(count: number): Promise<void> {
     const store = await SqlJsEventStore.open({ path: file });
@@ -38,7 +36,7 @@ describe('SqlJsEventStore with bad files and bad input', () => {
 
   /** Opening must fail with `reason`, leave every file as it was, and create none. */
   async function refusedToOpen(reason: RegExp): Promise<void> {
-    const before = filesIn(dir);
+    const before = filesIn(tmp.dir);
     for (const readOnly of [false, true]) {
       await assert.rejects(SqlJsEventStore.open({ path: file, readOnly }), (e: unknown) => {
         assert.ok(StoreUnreadableError.is(e), `expected StoreUnreadableError, got ${String(e)}`);
@@ -47,7 +45,7 @@ describe('SqlJsEventStore with bad files and bad input', () => {
         return true;
       });
     }
-    assert.deepEqual(filesIn(dir), before, 'nothing written, nothing created');
+    assert.deepEqual(filesIn(tmp.dir), before, 'nothing written, nothing created');
     const report = await verifyStore(file);
     assert.equal(report.ok, false);
   }
@@ -146,7 +144,7 @@ describe('SqlJsEventStore with bad files and bad input', () => {
       await storeWithEvents(20);
       const store = await SqlJsEventStore.open({ path: file, compaction: { onClose: 'never' } });
       const before = store.readAll();
-      const filesBefore = filesIn(dir);
+      const filesBefore = filesIn(tmp.dir);
       for (const c of cases) {
         await assert.rejects(store.append(c.streamId, [c.event]), (e: unknown) => InvalidEventError.is(e) && c.error.test(e.message), c.name);
         await assert.rejects(
@@ -160,7 +158,7 @@ describe('SqlJsEventStore with bad files and bad input', () => {
       await assert.rejects(store.append('s', [{ type: 'T', data: cyclic }]), /nested more than 256 levels deep, or refers to itself/);
       await assert.rejects(store.append('s', []), /at least one event/);
       assert.deepEqual(store.readAll(), before);
-      assert.deepEqual(filesIn(dir), filesBefore, 'no byte written');
+      assert.deepEqual(filesIn(tmp.dir), filesBefore, 'no byte written');
       await store.append('s-0', [{ type: 'T', data: { after: true } }]);
       await store.close();
       const reopened = await SqlJsEventStore.open({ path: file, readOnly: true });

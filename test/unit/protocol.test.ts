@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { parseHostMessage, parseWebviewMessage } from '../../src/shared/protocol';
+import { parseHostMessage, parsePlace, parseWebviewMessage } from '../../src/shared/protocol';
 
 describe('Replay panel protocol', () => {
   it('accepts the webview messages the host understands', () => {
@@ -14,6 +14,9 @@ describe('Replay panel protocol', () => {
       { type: 'clearSkips' },
       { type: 'export', format: 'test' },
       { type: 'branch' },
+      { type: 'move', to: 'prev', count: 7, seq: 3 },
+      { type: 'seekIndex', index: 40, seq: 4 },
+      { type: 'filter', filter: {}, seq: 5 },
     ];
     for (const m of good) assert.deepEqual(parseWebviewMessage(m), m, JSON.stringify(m));
   });
@@ -38,8 +41,23 @@ describe('Replay panel protocol', () => {
       { type: 'filter', filter: { text: 42 } },
       { type: 'skip', position: 3, skipped: 'yes' },
       { type: 'export', format: 'exe' },
+      { type: 'move', to: 'prev', count: 0 },
+      { type: 'move', to: 'prev', count: 10_001 },
+      { type: 'seek', position: 1, seq: -1 },
+      { type: 'export', format: 'test', seq: 1 },
+      { type: 'ready', seq: 1 },
     ];
     for (const m of bad) assert.equal(parseWebviewMessage(m), undefined, JSON.stringify(m));
+  });
+
+  it('a place saved across reloads is a position, a filter and skipped positions, nothing else', () => {
+    const place = { position: 9, filter: { eventType: 'UserRenamed' }, whatIf: [2, 5] };
+    assert.deepEqual(parsePlace(place), place);
+    assert.deepEqual(parsePlace({ position: 4 }), { position: 4, filter: {}, whatIf: [] });
+    assert.deepEqual(parsePlace({ ...place, onlyChanges: false }), place);
+    for (const bad of [undefined, 3, { position: 'end' }, { position: 1, filter: { sql: 'x' } }, { position: 1, whatIf: Array.from({ length: 1001 }, (_, i) => i + 1) }, { position: 1, whatIf: [-2] }, { position: 1, extra: 1 }]) {
+      assert.equal(parsePlace(bad), undefined, JSON.stringify(bad));
+    }
   });
 
   it('the webview checks what the host sends too', () => {
@@ -49,6 +67,12 @@ describe('Replay panel protocol', () => {
     assert.equal(parseHostMessage({ type: 'step', step: { ...step, index: 3 } }), undefined);
     assert.equal(parseHostMessage({ type: 'step', step: { ...step, rejections: [{ type: 'X' }] } }), undefined);
     assert.equal(parseHostMessage({ type: 'html', html: '<b>' }), undefined);
+    const timing = { seq: 1, receivedAt: 1e12, hostMs: 3.5, serializeMs: 0.2, bytes: 2048, sentAt: 1e12 + 4, loopDelayMaxMs: 12 };
+    assert.deepEqual(parseHostMessage({ type: 'step', step, timing }), { type: 'step', step, timing });
+    assert.equal(parseHostMessage({ type: 'step', step, timing: { ...timing, hostMs: -1 } }), undefined);
+    const same = { name: 'summary', title: 'Summary', description: 'd', handled: true, changes: [], same: true };
+    assert.ok(parseHostMessage({ type: 'step', step: { ...step, readModels: [same] } }));
+    assert.equal(parseHostMessage({ type: 'step', step: { ...step, readModels: [{ ...same, same: 'yes' }] } }), undefined);
     const row = { position: 1, type: 'UserCreated', streamId: 'user-1', streamVersion: 1, recordedAt: 't', skipped: false, rejected: 0 };
     assert.ok(parseHostMessage({ type: 'rows', offset: 0, rows: [row], count: 1 }));
     assert.equal(parseHostMessage({ type: 'rows', offset: 0, rows: [{ ...row, position: 'x' }], count: 1 }), undefined);

@@ -5,6 +5,7 @@ import { diffJson, previewJson } from '../../src/core/replay/diff';
 import { ReplayEngine } from '../../src/core/replay/replayEngine';
 import { builtInAggregates } from '../../src/core/domain/aggregates';
 import { builtInProjections } from '../../src/core/projections/builtIn';
+import { withTempDir } from '../builders/tempDir';
 
 describe('Replay engine', () => {
   let s: StoreSession;
@@ -31,6 +32,35 @@ describe('Replay engine', () => {
     const total = s.store.lastPosition();
     const order = [total, 2, 7, 1, 5, 0, 4, 6, 3, total - 1];
     for (const position of order) {
+      const fresh = new ReplayEngine(s.store, builtInProjections, builtInAggregates, 1_000_000).statesAt(position);
+      assert.deepEqual(engine.statesAt(position), fresh, `position ${position}`);
+    }
+  });
+
+  it('stepping back one event at a time, with and without skipped events, equals a fold from position 0', () => {
+    // One snapshot (position 0) and a copy every 2 events on the way back: each step back starts from one.
+    const engine = new ReplayEngine(s.store, builtInProjections, builtInAggregates, 1_000_000, 2);
+    const fresh = () => new ReplayEngine(s.store, builtInProjections, builtInAggregates, 1_000_000);
+    const total = s.store.lastPosition();
+    for (const skipped of [new Set<number>(), new Set([3, total - 4])]) {
+      engine.step(total, skipped);
+      for (let position = total - 1; position >= 0; position--) {
+        const step = engine.step(position, skipped);
+        const expected = fresh().step(position, skipped);
+        assert.deepEqual(step.readModels, expected.readModels, `position ${position}, skipping ${[...skipped].join(',')}`);
+        assert.deepEqual(step.stream, expected.stream, `stream at ${position}`);
+      }
+    }
+  });
+
+  it('warming a slice at a time leaves a snapshot every interval, and seeks from them equal a fold from 0', () => {
+    const engine = new ReplayEngine(s.store, builtInProjections, builtInAggregates, 3);
+    const total = s.store.lastPosition();
+    let slices = 0;
+    while (!engine.warm(2)) slices++;
+    assert.ok(slices >= Math.floor(total / 2) - 1, `${slices} slices of 2 events`);
+    assert.equal(engine.snapshotCount, Math.floor(total / 3) + 1);
+    for (const position of [total, 1, total - 2, 4]) {
       const fresh = new ReplayEngine(s.store, builtInProjections, builtInAggregates, 1_000_000).statesAt(position);
       assert.deepEqual(engine.statesAt(position), fresh, `position ${position}`);
     }
@@ -82,12 +112,9 @@ describe('diffJson / previewJson', () => {
 
 describe('Replay opens near the end without folding the whole stream', () => {
   it('starts from the live read models\' saved copy at the last snapshot interval', async () => {
-    const fs = await import('node:fs');
-    const os = await import('node:os');
     const path = await import('node:path');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-replay-'));
-    const file = path.join(dir, 'events.db');
-    try {
+    await withTempDir('esi-replay-', async (dir) => {
+      const file = path.join(dir, 'events.db');
       let s = await StoreSession.open({ path: file });
       for (let batch = 0; batch < 5; batch++) {
         const events = Array.from({ length: 500 }, (_, i) => ({ type: 'UserCreated', data: { userId: `b${batch}-${i}`, name: `User ${batch}-${i}` } }));
@@ -107,8 +134,6 @@ describe('Replay opens near the end without folding the whole stream', () => {
       const fresh = new ReplayEngine(s.store, builtInProjections, builtInAggregates, 1_000_000);
       assert.deepEqual(s.replay.statesAt(2499), fresh.statesAt(2499));
       await s.close();
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

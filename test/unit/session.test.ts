@@ -1,23 +1,21 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { seedDemoData } from '../../src/core/application/demoData';
 import { readModelsFileFor, StoreSession } from '../../src/core/application/session';
 import { DomainError } from '../../src/core/domain/errors';
 import type { SummaryState } from '../../src/core/projections/summary';
 import type { UsersDirectoryState } from '../../src/core/projections/usersDirectory';
+import { tempDirPerTest } from '../builders/tempDir';
 
 const users = (s: StoreSession) => (s.projector.stateOf('usersDirectory') as UsersDirectoryState).users;
 
 describe('Command → store → bus → read models (StoreSession on real sql.js)', () => {
-  let dir: string;
+  const tmp = tempDirPerTest('esi-session-');
   let file: string;
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-session-'));
-    file = path.join(dir, 'events.db');
+    file = path.join(tmp.dir, 'events.db');
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('a command appends its event, the bus delivers it and both read models apply it', async () => {
     const s = await StoreSession.open({ path: file });

@@ -1,12 +1,14 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { StoreSession } from '../../src/core/application/session';
 import { builtInAggregates } from '../../src/core/domain/aggregates';
 import { DomainError } from '../../src/core/domain/errors';
-import { DomainModuleError, loadDomainModule, reservedNames, type DomainProblem } from '../../src/core/domain/workspaceDomain';
+import { loadDomainModule } from '../../src/core/workspaceDomain/loadDomainModule';
+import { DomainModuleError, type DomainProblem } from '../../src/core/workspaceDomain/moduleErrors';
+import { reservedNames } from '../../src/core/workspaceDomain/moduleShape';
 import { builtInProjections } from '../../src/core/projections/builtIn';
+import { tempDirPerTest } from '../builders/tempDir';
 
 const fixture = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'workspace-domain', '.eventstore', 'domain.js');
 const reserved = reservedNames(builtInAggregates, builtInProjections);
@@ -43,7 +45,7 @@ module.exports = { aggregates: [counter], projections: [totals] };
 }
 
 describe('Workspace domain module', () => {
-  let dir: string;
+  const tmp = tempDirPerTest('esi-domain-');
   let file: string;
   const write = (source: string) => fs.writeFileSync(file, source);
   const load = (onProblem?: (p: DomainProblem) => void) => loadDomainModule(file, { reserved, ...(onProblem ? { onProblem } : {}) });
@@ -59,10 +61,8 @@ describe('Workspace domain module', () => {
   };
 
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-domain-'));
-    file = path.join(dir, 'domain.js');
+    file = path.join(tmp.dir, 'domain.js');
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   describe('a good module', () => {
     it('the shipped example drives commands, read models and queries beside the built-in domain', async () => {

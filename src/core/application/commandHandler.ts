@@ -155,7 +155,7 @@ export class CommandHandler {
       if (attempt === 0 && options.atVersion !== undefined && history.length < options.atVersion) {
         throw new ValidationError(`Stream ${streamId} has only ${history.length} events; it was never at version ${options.atVersion}.`);
       }
-      const state = fold(aggregate.decider, history as unknown as Message[]);
+      const state = fold(aggregate.decider, history);
       const decided = aggregate.decider.decide(command, state);
       if (decided.length === 0) return { commandId, streamId, aggregate: aggregate.name, events: [], deliveries: [], retries: attempt };
       try {
@@ -177,6 +177,6 @@ export class CommandHandler {
     const aggregate = this.aggregates.find((a) => streamId.startsWith(a.streamPrefix));
     if (!aggregate) return undefined;
     const events = this.store.readStream(streamId, upToVersion === undefined ? {} : { limit: upToVersion });
-    return { aggregate: aggregate.name, state: fold(aggregate.decider, events as unknown as Message[]), version: events.length };
+    return { aggregate: aggregate.name, state: fold(aggregate.decider, events), version: events.length };
   }
 }

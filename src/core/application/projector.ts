@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
+import type { Message } from '../domain/decider';
 import { writeFileAtomic } from '../eventStore/atomicFile';
 import { readRegularFile } from '../eventStore/regularFile';
 import { isSealed, sealOf } from '../eventStore/snapshotSeal';
 import type { EventStore, RecordedEvent } from '../eventStore/types';
-import { canHandle, type Projection } from '../projections/projection';
-import { cloneJson } from '../replay/diff';
+import { canHandle, copyState, type Projection } from '../projections/projection';
 
 export interface ReadModelSnapshot {
   readonly format: 1;
@@ -80,8 +80,16 @@ export class Projector {
     return this.checkpointPosition;
   }
 
-  stateOf(name: string): unknown {
-    return this.states.get(name);
+  /**
+   * The current state of a read model. Given the projection, typed as its state (one this projector
+   * does not run has applied no event: its initial state); given only a name (a read model of the
+   * workspace domain, known at run time), unknown.
+   */
+  stateOf<S, E extends Message>(projection: Projection<S, E>): S;
+  stateOf(name: string): unknown;
+  stateOf(which: string | Projection<unknown, Message>): unknown {
+    if (typeof which === 'string') return this.states.get(which);
+    return this.states.has(which.name) ? this.states.get(which.name) : which.initialState();
   }
 
   status(): ReadModelStatus[] {
@@ -167,7 +175,7 @@ export class Projector {
     this.checkpointPosition = event.globalPosition;
     this.checkpointEventId = event.eventId;
     if (event.globalPosition % this.snapshotEvery === 0 && event.globalPosition >= this.copyFrom) {
-      const base = { position: event.globalPosition, states: new Map(this.projections.map((p) => [p.name, p.copy ? p.copy(this.states.get(p.name)) : cloneJson(this.states.get(p.name))])) };
+      const base = { position: event.globalPosition, states: new Map(this.projections.map((p) => [p.name, copyState(p, this.states.get(p.name))])) };
       this.bases = [...this.bases.slice(-1), base];
       for (const listener of this.baseListeners) listener(base.position, base.states);
     }

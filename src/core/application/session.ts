@@ -1,5 +1,7 @@
 import { builtInAggregates, type AggregateDefinition } from '../domain/aggregates';
 import { SqlJsEventStore } from '../eventStore/sqlJsEventStore';
+import { openForeignStore } from '../formats/openStore';
+import { isForeignStore } from '../formats/storeReader';
 import type { EventStore, OpenProgress, RecordedEvent } from '../eventStore/types';
 import { builtInProjections } from '../projections/builtIn';
 import type { Projection } from '../projections/projection';
@@ -20,6 +22,12 @@ export interface SessionOptions {
   readonly onProgress?: (progress: OpenProgress) => void;
   /** Where commands and their outcomes are recorded; by default `<store>.commands.ndjson` (in memory without a file). */
   readonly commandLog?: CommandLog;
+  /**
+   * False for a session that only executes commands (the CLI): its read models are neither built
+   * nor saved, so a command costs the same on a store of any size, and the read models saved beside
+   * the store catch up at the next full open. Default true.
+   */
+  readonly readModels?: boolean;
 }
 
 /** Where the read models of a store are saved: beside it, as derived data that can always be rebuilt. */
@@ -27,7 +35,10 @@ export const readModelsFileFor = (storePath: string): string => `${storePath}.re
 
 /**
  * One open store with everything around it: the write model (command handler), the event bus,
- * the read models (projector) and the replay engine. The UI and the CLI both sit on this.
+ * the read models (projector), the command log and the replay engine. The extension opens one per
+ * store; the CLI executes its commands (exec, seed) through one without read models, so they reach
+ * the same command log. The CLI's other commands (append, import, export…) read and write the
+ * store directly.
  */
 export class StoreSession {
   readonly bus: EventBus;
@@ -49,20 +60,31 @@ export class StoreSession {
     this.aggregates = options.aggregates ?? builtInAggregates;
     this.projections = options.projections ?? builtInProjections;
     this.bus = new EventBus((subscriber, error) => log(`Subscriber "${subscriber}" failed: ${error.stack ?? error.message}`));
-    this.commandLog = options.commandLog ?? CommandLog.open(store.path ? commandLogFileFor(store.path) : undefined, { readOnly: store.readOnly, log });
+    // Nothing is ever written beside a store of another application: its command log and read models live in memory.
+    const beside = store.path && !isForeignStore(store) ? store.path : undefined;
+    this.commandLog = options.commandLog ?? CommandLog.open(beside ? commandLogFileFor(beside) : undefined, { readOnly: store.readOnly, log });
     this.handler = new CommandHandler(store, this.bus, this.aggregates, { recorder: this.commandLog });
-    this.projector = new Projector(store, this.projections, store.path ? readModelsFileFor(store.path) : undefined, {
+    const keepReadModels = options.readModels ?? true;
+    this.projector = new Projector(store, keepReadModels ? this.projections : [], keepReadModels && beside ? readModelsFileFor(beside) : undefined, {
       log,
       snapshotEvery: replaySnapshotInterval(store.lastPosition()),
     });
-    this.bus.subscribe('read models', (events) => this.projector.handle(events));
+    if (keepReadModels) this.bus.subscribe('read models', (events) => this.projector.handle(events));
   }
 
   static async open(options: SessionOptions = {}): Promise<StoreSession> {
+    // A store of another application (found from its schema) opens read-only; any other path is ours.
+    const foreign = options.path ? await openForeignStore(options.path) : undefined;
+    if (foreign) return StoreSession.over(foreign, options);
     const store = await SqlJsEventStore.open({ path: options.path, readOnly: options.readOnly, readOnlyReason: options.readOnlyReason, onProgress: options.onProgress, onWarning: options.log });
     if (store.unsound) options.log?.(`The event store ${store.path ?? ''} is not sound (${store.unsound}): it was opened read-only and left untouched.`);
+    return StoreSession.over(store, options);
+  }
+
+  /** A session over a store opened by the caller (with its own options: lock timeout, compaction). */
+  static over(store: EventStore, options: SessionOptions = {}): StoreSession {
     const session = new StoreSession(store, options);
-    session.startup = session.projector.start();
+    if (options.readModels ?? true) session.startup = session.projector.start();
     return session;
   }
 

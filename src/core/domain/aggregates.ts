@@ -1,6 +1,7 @@
-import { cartDecider, cartStreamId, type CartCommand, type CartEvent, type CartState } from './cart';
+import { cartDecider, cartStreamId, MAX_PRICE, MAX_QUANTITY, type CartCommand, type CartEvent, type CartState } from './cart';
 import type { CommandSchema, FieldSchema } from './commandSchema';
 import type { Decider, Message } from './decider';
+import { ID_HINT, ID_PATTERN } from './identifiers';
 import { MAX_USER_NAME_LENGTH, userDecider, userStreamId, type UserCommand, type UserEvent, type UserState } from './user';
 
 /** What the command handler needs to route a command to its aggregate's stream and decider. */
@@ -21,9 +22,6 @@ export interface AggregateDefinition<C extends Message = Message, E extends Mess
    */
   readonly commandSchemas?: readonly CommandSchema[];
 }
-
-const ID_PATTERN = '[A-Za-z0-9][A-Za-z0-9_-]{0,63}';
-const ID_HINT = '1-64 letters, digits, "-" or "_"';
 
 const idField = (name: string, title: string, description: string): FieldSchema => ({ name, type: 'string', title, description, pattern: ID_PATTERN, patternHint: ID_HINT, id: true });
 
@@ -72,8 +70,8 @@ export const cartAggregate: AggregateDefinition<CartCommand, CartEvent, CartStat
       fields: [
         idField('cartId', 'Cart id', 'Identifies the cart: its stream is cart-<id>.'),
         { name: 'productId', type: 'string', title: 'Product', pattern: ID_PATTERN, patternHint: ID_HINT, examples: ['book', 'pen'] },
-        { name: 'quantity', type: 'integer', title: 'Quantity', minimum: 1, maximum: 999, examples: [1] },
-        { name: 'unitPrice', type: 'number', title: 'Unit price', minimum: 0, maximum: 1_000_000, decimals: 2, examples: [12.5] },
+        { name: 'quantity', type: 'integer', title: 'Quantity', minimum: 1, maximum: MAX_QUANTITY, examples: [1] },
+        { name: 'unitPrice', type: 'number', title: 'Unit price', minimum: 0, maximum: MAX_PRICE, decimals: 2, examples: [12.5] },
       ],
     },
     {
@@ -82,7 +80,7 @@ export const cartAggregate: AggregateDefinition<CartCommand, CartEvent, CartStat
       fields: [
         idField('cartId', 'Cart id', 'The cart to change.'),
         { name: 'productId', type: 'string', title: 'Product', pattern: ID_PATTERN, patternHint: ID_HINT },
-        { name: 'quantity', type: 'integer', title: 'Quantity', minimum: 1, maximum: 999, optional: true, description: 'Leave empty to remove them all.' },
+        { name: 'quantity', type: 'integer', title: 'Quantity', minimum: 1, maximum: MAX_QUANTITY, optional: true, description: 'Leave empty to remove them all.' },
       ],
     },
     {
@@ -99,7 +97,7 @@ export const cartAggregate: AggregateDefinition<CartCommand, CartEvent, CartStat
 };
 
 // The registry is heterogeneous: each definition is typed on its own, the registry only routes.
-export const builtInAggregates: readonly AggregateDefinition[] = [userAggregate as unknown as AggregateDefinition, cartAggregate as unknown as AggregateDefinition];
+export const builtInAggregates: readonly AggregateDefinition[] = [userAggregate, cartAggregate];
 
 export function aggregateForCommand(aggregates: readonly AggregateDefinition[], commandType: string): AggregateDefinition | undefined {
   return aggregates.find((a) => a.commandTypes.includes(commandType));

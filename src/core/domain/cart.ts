@@ -1,5 +1,6 @@
 import type { Decider, Message } from './decider';
 import { IllegalStateError, ValidationError } from './errors';
+import { validateId } from './identifiers';
 
 export const MAX_QUANTITY = 999;
 export const MAX_PRICE = 1_000_000;
@@ -41,13 +42,6 @@ export function cartTotal(lines: Readonly<Record<string, CartLine>>): number {
 
 export const cartItemCount = (lines: Readonly<Record<string, CartLine>>): number => Object.values(lines).reduce((n, line) => n + line.quantity, 0);
 
-const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-
-function validateId(value: unknown, what: string): string {
-  if (typeof value !== 'string' || !ID.test(value)) throw new ValidationError(`The ${what} ${JSON.stringify(value)} is not valid: use 1-64 letters, digits, "-" or "_".`);
-  return value;
-}
-
 function validateQuantity(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_QUANTITY) {
     throw new ValidationError(`The quantity must be a whole number from 1 to ${MAX_QUANTITY}; got ${JSON.stringify(value)}.`);
@@ -71,7 +65,7 @@ function assertOpenForChanges(cartId: string, state: CartState): void {
 const describeAmount = (amount: number): string => amount.toFixed(2);
 
 export const cartDecider: Decider<CartCommand, CartEvent, CartState> = {
-  initialState: { status: 'none', lines: {} },
+  initialState: () => ({ status: 'none', lines: {} }),
 
   decide(command, state) {
     const cartId = validateId(command.data.cartId, 'cart id');

@@ -11,10 +11,15 @@ export interface Message<T extends string = string, D = unknown> {
 export interface Decider<C extends Message, E extends Message, S> {
   decide(command: C, state: S): E[];
   evolve(state: S, event: E): S;
-  readonly initialState: S;
+  /** A fresh state before the first event (a factory, as for projections: no caller shares it). */
+  initialState(): S;
 }
 
 /** Folds events into a state with a decider's evolve. */
-export function fold<C extends Message, E extends Message, S>(decider: Decider<C, E, S>, events: readonly E[], from: S = decider.initialState): S {
+export function fold<C extends Message, E extends Message, S>(
+  decider: Decider<C, E, S>,
+  events: readonly E[],
+  from: S = decider.initialState(),
+): S {
   return events.reduce((state, event) => decider.evolve(state, event), from);
 }

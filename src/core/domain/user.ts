@@ -1,5 +1,6 @@
 import type { Decider, Message } from './decider';
 import { IllegalStateError, ValidationError } from './errors';
+import { validateId } from './identifiers';
 
 export const MAX_USER_NAME_LENGTH = 100;
 
@@ -29,18 +30,11 @@ export function validateUserName(name: unknown): string {
   return trimmed;
 }
 
-function validateUserId(userId: unknown): string {
-  if (typeof userId !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(userId)) {
-    throw new ValidationError(`The user id ${JSON.stringify(userId)} is not valid: use 1-64 letters, digits, "-" or "_".`);
-  }
-  return userId;
-}
-
 export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
-  initialState: { status: 'none' },
+  initialState: () => ({ status: 'none' }),
 
   decide(command, state) {
-    const userId = validateUserId(command.data.userId);
+    const userId = validateId(command.data.userId, 'user id');
     switch (command.type) {
       case 'CreateUser': {
         const name = validateUserName(command.data.name);

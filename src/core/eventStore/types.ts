@@ -13,17 +13,22 @@ export interface NewEvent {
   readonly metadata?: EventMetadata;
 }
 
-/** An event as stored: positions are 1-based; stream version 0 means "no stream yet". */
-export interface RecordedEvent {
+/** Where and when an event was stored: positions are 1-based; stream version 0 means "no stream yet". */
+export interface StoredPlace {
   readonly globalPosition: number;
   readonly streamId: string;
   readonly streamVersion: number;
   readonly eventId: string;
-  readonly type: string;
-  readonly data: unknown;
   readonly metadata: EventMetadata;
   readonly recordedAt: string;
 }
+
+/**
+ * An event as stored: its `type` and `data`, typed as `E` where the reader knows which events it
+ * reads (a union of events stays a union, so a switch on `type` narrows `data`).
+ */
+export type RecordedEvent<E extends { readonly type: string; readonly data: unknown } = { readonly type: string; readonly data: unknown }> =
+  Readonly<E> & StoredPlace;
 
 /** A number is the exact current version of the stream (0 = it must not exist yet). */
 export type ExpectedVersion = number | 'no-stream' | 'any';

@@ -4,4 +4,4 @@ import type { Projection } from './projection';
 import { summary } from './summary';
 import { usersDirectory } from './usersDirectory';
 
-export const builtInProjections: readonly Projection[] = [usersDirectory as Projection, summary as Projection, cartDetails as Projection, productTotals as Projection];
+export const builtInProjections: readonly Projection[] = [usersDirectory, summary, cartDetails, productTotals];

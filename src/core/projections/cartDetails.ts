@@ -1,5 +1,4 @@
 import { cartItemCount, cartTotal, type CartEvent, type CartLine } from '../domain/cart';
-import type { RecordedEvent } from '../eventStore/types';
 import type { Projection } from './projection';
 
 export interface CartEntry {
@@ -20,17 +19,16 @@ export interface CartDetailsState {
 const money = (amount: number): string => amount.toFixed(2);
 
 /** One row per cart: what is in it, what it costs, and whether it is still open. Fed by one stream per cart. */
-export const cartDetails: Projection<CartDetailsState> = {
+export const cartDetails: Projection<CartDetailsState, CartEvent> = {
   name: 'cartDetails',
   title: 'Cart details',
   description: 'Answers "what is in this cart and what does it cost?": one entry per cart stream, with its lines, total and status.',
   eventTypes: ['ItemAdded', 'ItemRemoved', 'CartConfirmed', 'CartCancelled'],
   initialState: () => ({ carts: {} }),
-  evolve(state, recorded: RecordedEvent) {
-    const event = recorded as unknown as CartEvent;
+  evolve(state, event) {
     const { cartId } = event.data;
     const existing = state.carts[cartId];
-    const at = recorded.recordedAt;
+    const at = event.recordedAt;
     switch (event.type) {
       case 'ItemAdded': {
         const cart = existing ?? { cartId, status: 'open', lines: {}, total: 0, items: 0, openedAt: at, updatedAt: at };

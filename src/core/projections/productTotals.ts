@@ -1,5 +1,4 @@
 import { cents, fromCents, type CartEvent, type CartLine } from '../domain/cart';
-import type { RecordedEvent } from '../eventStore/types';
 import type { Projection } from './projection';
 
 export interface ProductTotal {
@@ -26,14 +25,13 @@ const blank = (): ProductTotal => ({ inOpenCarts: 0, sold: 0, revenue: 0, carts:
  * Totals per product across every cart: a cross-stream read model. It folds the same events as
  * Cart details, keyed by product instead of by cart.
  */
-export const productTotals: Projection<ProductTotalsState> = {
+export const productTotals: Projection<ProductTotalsState, CartEvent> = {
   name: 'productTotals',
   title: 'Totals per product',
   description: 'Answers "how much of each product is in carts, and how much was sold?": summed across every cart stream, keyed by product.',
   eventTypes: ['ItemAdded', 'ItemRemoved', 'CartConfirmed', 'CartCancelled'],
   initialState: () => ({ products: {}, openCarts: {} }),
-  evolve(state, recorded: RecordedEvent) {
-    const event = recorded as unknown as CartEvent;
+  evolve(state, event) {
     const { cartId } = event.data;
     switch (event.type) {
       case 'ItemAdded': {

@@ -1,4 +1,6 @@
+import type { Message } from '../domain/decider';
 import type { RecordedEvent } from '../eventStore/types';
+import { cloneJson } from '../../shared/json';
 
 /** A row of a read model as people see it (in the tree, the replay): plain text only. */
 export interface ViewNode {
@@ -32,17 +34,19 @@ export interface ReadModelQuery<S = unknown> {
 
 /**
  * A read model: a pure fold of the events it handles into a JSON state, and how to show it.
- * `evolve` may update and return the state it is given (rebuilds of a million events stay cheap);
- * callers that keep an earlier state clone it first.
+ * `S` is its state, `E` the events it handles (the types listed in `eventTypes`; every event when
+ * that list is empty). `evolve` may update and return the state it is given (rebuilds of a million
+ * events stay cheap); callers that keep an earlier state clone it first.
  */
-export interface Projection<S = unknown> {
+export interface Projection<S = unknown, E extends Message = Message> {
   readonly name: string;
   readonly title: string;
   /** One sentence for newcomers: what question this read model answers. */
   readonly description: string;
-  readonly eventTypes: readonly string[];
+  readonly eventTypes: readonly E['type'][];
+  /** A fresh state before the first event (a factory, as for deciders). */
   initialState(): S;
-  evolve(state: S, event: RecordedEvent): S;
+  evolve(state: S, event: RecordedEvent<E>): S;
   view(state: S): ViewNode[];
   /**
    * A copy of the state that `evolve` may change without touching the original (the replay keeps
@@ -54,6 +58,12 @@ export interface Projection<S = unknown> {
   readonly queries?: readonly ReadModelQuery<S>[];
 }
 
-export function canHandle(projection: Projection, event: RecordedEvent): boolean {
-  return projection.eventTypes.length === 0 || projection.eventTypes.includes(event.type);
+/** Whether the projection handles the event: it lists the event's type, or lists none (it takes every event). */
+export function canHandle<S, E extends Message>(projection: Projection<S, E>, event: RecordedEvent): event is RecordedEvent<E> {
+  return projection.eventTypes.length === 0 || (projection.eventTypes as readonly string[]).includes(event.type);
+}
+
+/** A copy of a read model's state that its evolve may change: the projection's own `copy`, else a deep copy. */
+export function copyState<S, E extends Message>(projection: Projection<S, E>, state: S): S {
+  return projection.copy ? projection.copy(state) : cloneJson(state);
 }

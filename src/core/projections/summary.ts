@@ -1,5 +1,3 @@
-import type { UserEvent } from '../domain/user';
-import type { RecordedEvent } from '../eventStore/types';
 import type { Projection } from './projection';
 
 export interface SummaryState {
@@ -16,11 +14,10 @@ export const summary: Projection<SummaryState> = {
   description: 'Answers "how many?": users by status and events by type, counted from the same events as the users directory, and stored differently.',
   eventTypes: [],
   initialState: () => ({ totalEvents: 0, users: { active: 0, deactivated: 0 }, eventsByType: {}, lastPosition: 0 }),
-  evolve(state, recorded: RecordedEvent) {
+  evolve(state, event) {
     state.totalEvents += 1;
-    state.lastPosition = recorded.globalPosition;
-    state.eventsByType[recorded.type] = (state.eventsByType[recorded.type] ?? 0) + 1;
-    const event = recorded as unknown as UserEvent;
+    state.lastPosition = event.globalPosition;
+    state.eventsByType[event.type] = (state.eventsByType[event.type] ?? 0) + 1;
     if (event.type === 'UserCreated') state.users.active += 1;
     if (event.type === 'UserDeactivated') {
       state.users.active -= 1;

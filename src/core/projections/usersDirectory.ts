@@ -1,5 +1,4 @@
 import type { UserEvent } from '../domain/user';
-import type { RecordedEvent } from '../eventStore/types';
 import type { Projection } from './projection';
 
 export interface UserEntry {
@@ -14,7 +13,7 @@ export interface UsersDirectoryState {
 }
 
 /** Who are our users, what are they called, and are they active? */
-export const usersDirectory: Projection<UsersDirectoryState> = {
+export const usersDirectory: Projection<UsersDirectoryState, UserEvent> = {
   name: 'usersDirectory',
   title: 'Users directory',
   description: 'Answers "who are our users, and are they active?": one row per user, kept up to date from UserCreated, UserRenamed and UserDeactivated.',
@@ -22,13 +21,12 @@ export const usersDirectory: Projection<UsersDirectoryState> = {
   initialState: () => ({ users: {} }),
   // evolve replaces a user's entry and never changes one in place: a copy of the map is enough.
   copy: (state) => ({ users: { ...state.users } }),
-  evolve(state, recorded: RecordedEvent) {
-    const event = recorded as unknown as UserEvent;
+  evolve(state, event) {
     const { userId } = event.data;
     const existing = state.users[userId];
     switch (event.type) {
       case 'UserCreated':
-        state.users[userId] = { userId, name: event.data.name, status: 'active', since: recorded.recordedAt };
+        state.users[userId] = { userId, name: event.data.name, status: 'active', since: event.recordedAt };
         break;
       case 'UserRenamed':
         if (existing) state.users[userId] = { userId, name: event.data.name, status: existing.status, since: existing.since };

@@ -50,7 +50,7 @@ export function givenWhenThenTest(store: EventStore, aggregates: readonly Aggreg
     `    const given = ${json(prior.map(message), '    ')};`,
     `    const when = ${when};`,
     `    const then = ${json(produced.map(message), '    ')};`,
-    `    const state = given.reduce((s, e) => decider.evolve(s, e as never), decider.initialState);`,
+    `    const state = given.reduce((s, e) => decider.evolve(s, e as never), decider.initialState());`,
     `    assert.deepEqual(decider.decide(when as never, state), then);`,
     `  });`,
     `});`,

@@ -1,8 +1,9 @@
 import { aggregateForStream, type AggregateDefinition } from '../domain/aggregates';
-import { fold, type Message } from '../domain/decider';
+import { fold } from '../domain/decider';
 import type { EventStore, RecordedEvent } from '../eventStore/types';
-import { canHandle, type Projection } from '../projections/projection';
-import { cloneJson, diffJson, type Change } from './diff';
+import { canHandle, copyState, type Projection } from '../projections/projection';
+import { cloneJson } from '../../shared/json';
+import { diffJson, type Change } from './diff';
 
 export interface StreamStateAtStep {
   readonly streamId: string;
@@ -50,10 +51,11 @@ interface Snapshot {
  */
 export const replaySnapshotInterval = (events: number): number => Math.max(1000, Math.ceil(events / 200 / 1000) * 1000);
 
-// Read-model states are JSON (they are saved as JSON), so a JSON copy is a faithful one.
+// Read-model and decider states are JSON (they are saved as JSON), so a JSON copy is a faithful one.
 const clone = cloneJson;
-const copyState = (p: Projection, state: unknown): unknown => (p.copy ? p.copy(state) : clone(state));
 const NO_SKIPS: ReadonlySet<number> = new Set();
+/** Copies kept near the cursor for stepping back (a few snapshot intervals' worth). */
+const MAX_LOCAL_POINTS = 64;
 const keyOf = (skipped: ReadonlySet<number>): string => (skipped.size ? [...skipped].sort((a, b) => a - b).join(',') : '');
 
 /**
@@ -66,12 +68,20 @@ export class ReplayEngine {
   private readonly snapshots: Snapshot[] = [];
   /** The last states computed, with the skip set they were computed under. */
   private cursor: { position: number; states: States; skips: string } | undefined;
+  /**
+   * Copies taken every `localEvery` events while folding towards an earlier position, so that
+   * stepping back again (a held key) folds a few hundred events instead of a snapshot interval.
+   */
+  private local: { skips: string; points: Snapshot[] } = { skips: '', points: [] };
+  /** Where the background fold (warm) stands, with its own states. */
+  private warming: Snapshot | undefined;
 
   constructor(
     private readonly store: EventStore,
     readonly projections: readonly Projection[],
     private readonly aggregates: readonly AggregateDefinition[],
     readonly snapshotEvery = replaySnapshotInterval(store.lastPosition()),
+    readonly localEvery = Math.max(50, Math.ceil(snapshotEvery / 20)),
   ) {
     this.snapshots.push({ position: 0, states: new Map(projections.map((p) => [p.name, p.initialState()])) });
   }
@@ -116,18 +126,62 @@ export class ReplayEngine {
     let base: { position: number; states: States } = this.snapshots[0]!;
     for (const s of this.snapshots) if (s.position <= usable && s.position > base.position) base = s;
     if (c && c.skips === skipsKey && c.position <= target && c.position > base.position) base = c;
+    if (this.local.skips === skipsKey) for (const s of this.local.points) if (s.position <= target && s.position > base.position) base = s;
+    // Going backwards: leave copies on the way, the next step back starts from the nearest one.
+    const backwards = c !== undefined && c.skips === skipsKey && target < c.position && c.position - target <= this.localEvery && target - base.position > this.localEvery;
+    if (backwards && this.local.skips !== skipsKey) this.local = { skips: skipsKey, points: [] };
     const states = this.cloneStates(base.states);
     if (target > base.position) {
       this.store.forEach(
         (event) => {
           if (!skipped.has(event.globalPosition)) this.apply(states, event);
           if (event.globalPosition < firstSkip) this.remember(event.globalPosition, states);
+          if (backwards && event.globalPosition % this.localEvery === 0 && event.globalPosition < target) this.keepLocal(event.globalPosition, states);
         },
         { after: base.position, to: target },
       );
     }
     this.cursor = { position: target, states, skips: skipsKey };
     return states;
+  }
+
+  /** Keeps a copy near the cursor; the copy farthest from it goes first, so memory stays bounded. */
+  private keepLocal(position: number, states: States): void {
+    const points = this.local.points;
+    if (points.some((s) => s.position === position)) return;
+    points.push({ position, states: this.cloneStates(states) });
+    if (points.length <= MAX_LOCAL_POINTS) return;
+    let far = 0;
+    for (let i = 1; i < points.length; i++) if (Math.abs(points[i]!.position - position) > Math.abs(points[far]!.position - position)) far = i;
+    points.splice(far, 1);
+  }
+
+  /**
+   * Folds the next `maxEvents` of the real history that no snapshot covers yet, leaving snapshots on
+   * the way: called a slice at a time while the replay is idle, so that any seek soon folds at most
+   * one snapshot interval. Returns true once every interval has its snapshot.
+   */
+  warm(maxEvents = 1000): boolean {
+    const have = new Set(this.snapshots.map((s) => s.position));
+    let from = 0;
+    for (let p = this.snapshotEvery; p <= this.total && have.has(p); p += this.snapshotEvery) from = p;
+    if (from + this.snapshotEvery > this.total) {
+      this.warming = undefined;
+      return true;
+    }
+    let w = this.warming;
+    if (!w || w.position < from) w = { position: from, states: this.cloneStates(this.snapshots.find((s) => s.position === from)!.states) };
+    const to = Math.min(this.total, w.position + maxEvents);
+    const states = w.states;
+    this.store.forEach(
+      (event) => {
+        this.apply(states, event);
+        this.remember(event.globalPosition, states);
+      },
+      { after: w.position, to },
+    );
+    this.warming = { position: to, states };
+    return false;
   }
 
   step(position: number, skipped: ReadonlySet<number> = NO_SKIPS): ReplayStep {
@@ -147,7 +201,19 @@ export class ReplayEngine {
     }
     const before = this.compute(target - 1, skipped);
     const event = this.store.readEvent(target);
-    if (!event) throw new Error(`No event at position ${target}.`);
+    if (!event) {
+      // Stores of other applications share the sequence with commands (or have gaps): nothing to apply here.
+      this.cursor = { position: target, states: before, skips: keyOf(skipped) };
+      return {
+        position: target,
+        total,
+        event: undefined,
+        skipped: false,
+        stream: undefined,
+        readModels: this.projections.map((p) => ({ name: p.name, title: p.title, description: p.description, state: before.get(p.name), handled: false, changes: [] })),
+        explanation: `Position ${target} holds no event (a command, or a gap in the store's sequence): the read models stay as they were.`,
+      };
+    }
     const isSkipped = skipped.has(target);
     // Copy on write: only the read models this event reaches are copied before it is applied.
     const after: States = new Map(before);
@@ -185,9 +251,9 @@ export class ReplayEngine {
       return { streamId: event.streamId, aggregate: undefined, version: event.streamVersion, before: undefined, after: undefined, changes: [] };
     }
     const history = this.store.readStream(event.streamId, { limit: event.streamVersion });
-    const prior = history.slice(0, -1).filter((e) => !skipped.has(e.globalPosition)) as unknown as Message[];
+    const prior = history.slice(0, -1).filter((e) => !skipped.has(e.globalPosition));
     const before = fold(aggregate.decider, prior);
-    const after = skipped.has(event.globalPosition) ? before : aggregate.decider.evolve(clone(before), event as unknown as Message);
+    const after = skipped.has(event.globalPosition) ? before : aggregate.decider.evolve(clone(before), event);
     return { streamId: event.streamId, aggregate: aggregate.name, version: event.streamVersion, before, after, changes: diffJson(before, after) };
   }
 

@@ -1,4 +1,5 @@
 import type { EventStore, PositionFilter, RecordedEvent } from '../eventStore/types';
+import { exportNdjson } from '../eventStore/exportNdjson';
 import type { ReplayEngine, ReplayStep } from './replayEngine';
 
 /** What the timeline shows (the store's own filter); filtered-out events are still applied to the state. */
@@ -204,15 +205,9 @@ export class ReplayView {
     return this.history.entries().find((c) => c.outcome === 'accepted' && c.eventPositions?.includes(position));
   }
 
-  /** The events up to the current position, as NDJSON lines (for export). */
-  *ndjson(): Generator<string> {
-    const batch = 1000;
-    for (let after = 0; after < this.position; ) {
-      const events = this.store.readAll({ after, limit: Math.min(batch, this.position - after) });
-      if (events.length === 0) break;
-      for (const e of events) yield `${JSON.stringify(e)}\n`;
-      after = events[events.length - 1]!.globalPosition;
-    }
+  /** The events up to the current position, as NDJSON (for export), in chunks of lines. */
+  ndjson(): Generator<string> {
+    return exportNdjson(this.store, { to: this.position });
   }
 }
 

@@ -73,7 +73,7 @@ describe('Commands in the extension host', () => {
   });
 
   it('Seed Demo Data fills the store, and the Streams tree lists streams and their events', async () => {
-    await vscode.commands.executeCommand('eventStore.seedDemoData');
+    await vscode.commands.executeCommand('eventStore.seedDemoData', { mix: true });
     const rows = await labels(ext.streamsTree as vscode.TreeDataProvider<unknown>, undefined, 2);
     assert.ok(rows.includes('user-ada'), rows.slice(0, 20).join(', '));
     assert.ok(rows.includes('UserCreated'));

@@ -9,7 +9,7 @@ import type { CartDetailsState } from '../../../src/core/projections/cartDetails
 import type { EventStoreApi } from '../../../src/extension';
 import { CommandLogTree } from '../../../src/ui/commandLogTree';
 import type { DomainModuleState } from '../../../src/ui/domainModule';
-import type { QueryReport } from '../../../src/ui/learningCommands';
+import type { QueryReport } from '../../../src/ui/commands/queries';
 
 const EXTENSION_ID = 'event-store-inspector.event-store-inspector';
 
@@ -43,7 +43,7 @@ describe('Learning commands in the extension host', () => {
   before(async () => {
     ext = await api();
     folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-    await vscode.commands.executeCommand('eventStore.seedDemoData');
+    await vscode.commands.executeCommand('eventStore.seedDemoData', { mix: true });
   });
 
   it('registers the learning commands', async () => {
