@@ -36,7 +36,14 @@ const marker = path.join(installDir, `.installed-${CODE_SERVER_VERSION}`);
 const logFile = path.join(repoRoot, '.vscode-test', 'code-server-install.log');
 
 /** Native modules of VS Code's server; each must load, or terminals, watchers or auth break. */
-const VSCODE_NATIVE_MODULES = ['kerberos', 'node-pty', '@parcel/watcher', '@vscode/spdlog', 'native-watchdog', '@vscode/deviceid'];
+const VSCODE_NATIVE_MODULES = [
+  'kerberos',
+  'node-pty',
+  '@parcel/watcher',
+  '@vscode/spdlog',
+  'native-watchdog',
+  '@vscode/deviceid',
+];
 
 /** Debian packages the tests need: rg for search, kerberos headers for its build, the browser. */
 export const DEBIAN_PACKAGES = ['chromium', 'ripgrep', 'libkrb5-dev', 'pkg-config'];
@@ -100,7 +107,9 @@ export async function ensureDebianPackages(packages = DEBIAN_PACKAGES) {
   }
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0 || !which('apt-get')) {
-    throw new Error(`Missing Debian packages: ${missing.join(' ')}. Run: sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}`);
+    throw new Error(
+      `Missing Debian packages: ${missing.join(' ')}. Run: sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}`,
+    );
   }
   log(`apt-get install ${missing.join(' ')}`);
   mkdirSync(path.dirname(logFile), { recursive: true });
@@ -150,7 +159,11 @@ export async function ensureCodeServer() {
   const rebuildEnv = { npm_config_yes: 'true' };
 
   log(`installing code-server@${CODE_SERVER_VERSION} into ${path.relative(repoRoot, installDir)} (1-2 minutes)`);
-  await run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', `code-server@${CODE_SERVER_VERSION}`], installDir);
+  await run(
+    'npm',
+    ['install', '--ignore-scripts', '--no-audit', '--no-fund', `code-server@${CODE_SERVER_VERSION}`],
+    installDir,
+  );
   log('building argon2');
   await run('npm', ['rebuild', 'argon2'], installDir, rebuildEnv);
   await verifyLoads(packageDir, ['argon2']);
@@ -175,7 +188,11 @@ export async function ensureCodeServer() {
   relink('browser-linux.sh', path.join(vscodeDir, 'bin', 'helpers', 'browser.sh'));
 
   log('installing the built-in extensions dependencies');
-  await run('npm', ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], path.join(vscodeDir, 'extensions'));
+  await run(
+    'npm',
+    ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'],
+    path.join(vscodeDir, 'extensions'),
+  );
 
   writeFileSync(marker, JSON.stringify({ version: CODE_SERVER_VERSION, installedAt: new Date().toISOString() }) + '\n');
   log(`installed in ${Math.round((Date.now() - started) / 1000)} s`);
@@ -202,7 +219,15 @@ export async function freePort() {
  *   profile. extensionsDir defaults to `<userDataDir>/extensions` (empty: only the extension
  *   under development loads). verbose echoes the server's output.
  */
-export async function startCodeServer({ folder, userDataDir, extensionsDir, settings = {}, env = {}, port, verbose = false }) {
+export async function startCodeServer({
+  folder,
+  userDataDir,
+  extensionsDir,
+  settings = {},
+  env = {},
+  port,
+  verbose = false,
+}) {
   const entry = await ensureCodeServer();
   const ud = userDataDir ?? mkdtempSync(path.join(os.tmpdir(), 'event-store-ud-'));
   const ext = extensionsDir ?? path.join(ud, 'extensions');
@@ -220,17 +245,27 @@ export async function startCodeServer({ folder, userDataDir, extensionsDir, sett
   const url = `http://127.0.0.1:${port}`;
   const args = [
     entry,
-    '--config', config,
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--user-data-dir', ud,
-    '--extensions-dir', ext,
+    '--config',
+    config,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--user-data-dir',
+    ud,
+    '--extensions-dir',
+    ext,
     '--disable-telemetry',
     '--disable-update-check',
     folder,
   ];
   // Its own process group, so stop() also ends the extension hosts and watchers it forks.
-  const child = spawn(process.execPath, args, { cwd: folder, env: cleanEnv(env), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: folder,
+    env: cleanEnv(env),
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = once(child, 'exit').then(
     () => undefined,
     () => undefined,
@@ -245,7 +280,9 @@ export async function startCodeServer({ folder, userDataDir, extensionsDir, sett
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    child.on('exit', (code, signal) => reject(new Error(`code-server exited (${code ?? signal}) before listening:\n${output}`)));
+    child.on('exit', (code, signal) =>
+      reject(new Error(`code-server exited (${code ?? signal}) before listening:\n${output}`)),
+    );
     setTimeout(() => reject(new Error(`code-server did not listen within 60 s:\n${output}`)), 60_000).unref();
   });
 

@@ -43,7 +43,11 @@ writeFileSync(
 if (!existsSync(store)) {
   console.log(`Seeding demo data into ${path.relative(repoRoot, store)}...`);
   // The CLI prints one line per event appended: count them rather than flood the console.
-  const seeded = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'seed', '--store', store], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const seeded = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'seed', '--store', store], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (seeded.status === 0) console.log(`Seeded ${seeded.stdout.split('\n').filter(Boolean).length} events.`);
   // Not fatal: the same data is one command away inside VS Code.
   else console.error('Seeding failed; run "Event Store: Seed Demo Data" from the command palette instead.');

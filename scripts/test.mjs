@@ -39,11 +39,29 @@ const tiers = [
   {
     name: 'unit',
     command: process.execPath,
-    args: [path.join(repoRoot, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--config', '.mocharc.json', '--reporter', 'spec'],
+    args: [
+      path.join(repoRoot, 'node_modules', 'mocha', 'bin', 'mocha.js'),
+      '--config',
+      '.mocharc.json',
+      '--reporter',
+      'spec',
+    ],
     counts: mochaCounts,
   },
-  { name: 'integration', command: process.execPath, args: ['out/test/integration/runCodeServer.js'], counts: launcherCounts, needsCodeServer: true },
-  { name: 'e2e', command: process.execPath, args: ['out/test/e2e/run.js'], counts: launcherCounts, needsCodeServer: true },
+  {
+    name: 'integration',
+    command: process.execPath,
+    args: ['out/test/integration/runCodeServer.js'],
+    counts: launcherCounts,
+    needsCodeServer: true,
+  },
+  {
+    name: 'e2e',
+    command: process.execPath,
+    args: ['out/test/e2e/run.js'],
+    counts: launcherCounts,
+    needsCodeServer: true,
+  },
 ];
 
 let codeServerError;
@@ -67,7 +85,13 @@ for (const tier of tiers) {
   const counts = tier.counts(output) ?? { passed: 0, failed: 0 };
   // A tier that exits non-zero without a failed test (a crash, no test found) still fails.
   const failed = code !== 0 && counts.failed === 0 ? 1 : counts.failed;
-  summary.push({ name: tier.name, passed: counts.passed, failed, seconds: Math.round((Date.now() - started) / 1000), code });
+  summary.push({
+    name: tier.name,
+    passed: counts.passed,
+    failed,
+    seconds: Math.round((Date.now() - started) / 1000),
+    code,
+  });
 }
 
 console.log('\n=== summary ===');

@@ -4,13 +4,28 @@ import { MAX_IMPORT_LINE_CHARS, StrictUtf8, lineTooLong, quietOnClosedPipe } fro
 import { seedDemoData } from './core/application/demoData';
 import { StoreSession } from './core/application/session';
 import { DomainError } from './core/domain/errors';
-import { ConcurrencyError, InvalidEventError, ReadOnlyStoreError, StoreLockedError, StoreUnreadableError, UnsoundEventError } from './core/eventStore/errors';
+import {
+  ConcurrencyError,
+  InvalidEventError,
+  ReadOnlyStoreError,
+  StoreLockedError,
+  StoreUnreadableError,
+  UnsoundEventError,
+} from './core/eventStore/errors';
 import { SqlJsEventStore, type OpenStoreOptions } from './core/eventStore/sqlJsEventStore';
 import type { ExpectedVersion, ImportEvent } from './core/eventStore/types';
 import { MAX_APPEND_BYTES, MAX_EVENT_BYTES, MAX_EVENTS_PER_APPEND } from './core/eventStore/validation';
 import { verifyStore } from './core/eventStore/verify';
 import { eventLine, exportNdjson, writeChunks, writeText } from './core/eventStore/exportNdjson';
-import { copyCommand as copyStore, EXIT_FINDINGS, foreignExport, foreignStats, foreignVerify, importExported, isForeignFile } from './cli/foreignStore';
+import {
+  copyCommand as copyStore,
+  EXIT_FINDINGS,
+  foreignExport,
+  foreignStats,
+  foreignVerify,
+  importExported,
+  isForeignFile,
+} from './cli/foreignStore';
 
 /** Exit codes: part of the CLI's contract with scripts. */
 export const EXIT = {
@@ -104,7 +119,8 @@ function parseArgs(argv: readonly string[]): Args {
       let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
       if (value === undefined) {
         value = argv[i + 1];
-        if (value === undefined || (value.startsWith('--') && value.length > 2)) throw new UsageError(`--${name} needs a value.`);
+        if (value === undefined || (value.startsWith('--') && value.length > 2))
+          throw new UsageError(`--${name} needs a value.`);
         i++;
       }
       if (options.has(name)) throw new UsageError(`--${name} is given twice.`);
@@ -117,9 +133,11 @@ function parseArgs(argv: readonly string[]): Args {
 
 function checkOptions(args: Args, allowed: readonly string[], maxPositionals = 0): void {
   for (const name of args.options.keys()) {
-    if (name !== 'help' && name !== 'store' && !allowed.includes(name)) throw new UsageError(`${args.command} does not take --${name} (see event-store --help).`);
+    if (name !== 'help' && name !== 'store' && !allowed.includes(name))
+      throw new UsageError(`${args.command} does not take --${name} (see event-store --help).`);
   }
-  if (args.positionals.length > maxPositionals) throw new UsageError(`Unexpected argument "${args.positionals[maxPositionals]}" (see event-store --help).`);
+  if (args.positionals.length > maxPositionals)
+    throw new UsageError(`Unexpected argument "${args.positionals[maxPositionals]}" (see event-store --help).`);
 }
 
 function option(args: Args, name: string): string | undefined {
@@ -168,7 +186,8 @@ function parseExpectedVersion(raw: string | undefined): ExpectedVersion | undefi
 
 function parseCount(raw: string | undefined, name: string, fallback: number, min = 0): number {
   if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw)) || Number(raw) < min) throw new UsageError(`--${name} must be a whole number >= ${min}; got "${raw}".`);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw)) || Number(raw) < min)
+    throw new UsageError(`--${name} must be a whole number >= ${min}; got "${raw}".`);
   return Number(raw);
 }
 
@@ -179,15 +198,24 @@ function storeOptions(args: Args, io: CliIo, readOnly: boolean): OpenStoreOption
     readOnly,
     readOnlyReason: 'this command only reads',
     lockTimeoutMs: parseCount(option(args, 'lock-timeout'), 'lock-timeout', 10_000),
-    ...(journalLimit && /^\d+$/.test(journalLimit) ? { compaction: { minJournalBytes: Number(journalLimit), journalFraction: 0 } } : {}),
+    ...(journalLimit && /^\d+$/.test(journalLimit)
+      ? { compaction: { minJournalBytes: Number(journalLimit), journalFraction: 0 } }
+      : {}),
     onWarning: (message) => void io.stderr.write(`warning: ${message}\n`),
   };
 }
 
-async function withStore<T>(args: Args, io: CliIo, readOnly: boolean, run: (store: SqlJsEventStore) => Promise<T>): Promise<T> {
+async function withStore<T>(
+  args: Args,
+  io: CliIo,
+  readOnly: boolean,
+  run: (store: SqlJsEventStore) => Promise<T>,
+): Promise<T> {
   const options = storeOptions(args, io, readOnly);
   if (!readOnly && isForeignFile(options.path!)) {
-    throw new ReadOnlyStoreError(`${options.path!} was written by another application and is only ever read; copy it into a store of ours with "event-store copy --store ${options.path!} --to NEW.db"`);
+    throw new ReadOnlyStoreError(
+      `${options.path!} was written by another application and is only ever read; copy it into a store of ours with "event-store copy --store ${options.path!} --to NEW.db"`,
+    );
   }
   const store = await SqlJsEventStore.open(options);
   try {
@@ -209,11 +237,21 @@ async function appendCommand(args: Args, io: CliIo): Promise<number> {
   return withStore(args, io, false, async (store) => {
     const result = await store.append(
       streamId,
-      [{ type, data, ...(metadata === undefined ? {} : { metadata: metadata as Record<string, unknown> }), ...(eventId === undefined ? {} : { eventId }) }],
+      [
+        {
+          type,
+          data,
+          ...(metadata === undefined ? {} : { metadata: metadata as Record<string, unknown> }),
+          ...(eventId === undefined ? {} : { eventId }),
+        },
+      ],
       expectedVersion === undefined ? {} : { expectedVersion },
     );
     const last = result.events[result.events.length - 1]!;
-    await writeText(io.stdout, `${JSON.stringify({ globalPosition: last.globalPosition, streamVersion: last.streamVersion })}\n`);
+    await writeText(
+      io.stdout,
+      `${JSON.stringify({ globalPosition: last.globalPosition, streamVersion: last.streamVersion })}\n`,
+    );
     return EXIT.ok;
   });
 }
@@ -226,10 +264,14 @@ function importLine(line: string, lineNo: number): ImportEvent {
   } catch (e) {
     throw new UsageError(`Line ${lineNo} is not valid JSON: ${(e as Error).message}.`);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`Line ${lineNo} is not a JSON object.`);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new UsageError(`Line ${lineNo} is not a JSON object.`);
   const o = parsed as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (!['streamId', 'type', 'data', 'metadata', 'eventId'].includes(key)) throw new UsageError(`Line ${lineNo} has an unknown field "${key}" (expected streamId, type, data, metadata, eventId).`);
+    if (!['streamId', 'type', 'data', 'metadata', 'eventId'].includes(key))
+      throw new UsageError(
+        `Line ${lineNo} has an unknown field "${key}" (expected streamId, type, data, metadata, eventId).`,
+      );
   }
   if (!('data' in o)) throw new UsageError(`Line ${lineNo} has no "data".`);
   return o as unknown as ImportEvent;
@@ -241,10 +283,14 @@ const IMPORT_BATCH_BYTES = 4 * 1024 * 1024;
 async function importCommand(args: Args, io: CliIo): Promise<number> {
   checkOptions(args, ['ack', 'lock-timeout', 'batch', 'keep-positions'], 1);
   const source = args.positionals[0];
-  if (args.options.get('keep-positions') === true) return importExported(source, io.stdin, required(args, 'store'), io.stdout);
+  if (args.options.get('keep-positions') === true)
+    return importExported(source, io.stdin, required(args, 'store'), io.stdout);
   const ack = args.options.get('ack') === true;
   // Above the store's per-batch maximum, a batch is split rather than refused.
-  const batchLimit = Math.min(parseCount(option(args, 'batch'), 'batch', IMPORT_BATCH_EVENTS, 1), MAX_EVENTS_PER_APPEND);
+  const batchLimit = Math.min(
+    parseCount(option(args, 'batch'), 'batch', IMPORT_BATCH_EVENTS, 1),
+    MAX_EVENTS_PER_APPEND,
+  );
   let input: Readable;
   if (source === undefined || source === '-') input = io.stdin;
   else {
@@ -340,7 +386,10 @@ async function importCommand(args: Args, io: CliIo): Promise<number> {
     }
     await flush();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    await writeText(io.stdout, `${JSON.stringify({ imported, skipped, seconds: Math.round(seconds * 1000) / 1000 })}\n`);
+    await writeText(
+      io.stdout,
+      `${JSON.stringify({ imported, skipped, seconds: Math.round(seconds * 1000) / 1000 })}\n`,
+    );
     return EXIT.ok;
   });
 }
@@ -362,7 +411,10 @@ async function statsCommand(args: Args, io: CliIo): Promise<number> {
   return withStore(args, io, true, async (store) => {
     const stats = store.stats();
     const files = store.fileStats();
-    await writeText(io.stdout, `${JSON.stringify({ ...stats, snapshotBytes: files.snapshotBytes, journalBytes: files.journalBytes })}\n`);
+    await writeText(
+      io.stdout,
+      `${JSON.stringify({ ...stats, snapshotBytes: files.snapshotBytes, journalBytes: files.journalBytes })}\n`,
+    );
     return EXIT.ok;
   });
 }
@@ -377,7 +429,9 @@ async function verifyCommand(args: Args, io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   await writeText(io.stdout, report.findings.map((f) => `${JSON.stringify({ finding: f })}\n`).join(''));
-  io.stderr.write(`The store ${required(args, 'store')} is not sound: ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'} (listed on stdout).\n`);
+  io.stderr.write(
+    `The store ${required(args, 'store')} is not sound: ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'} (listed on stdout).\n`,
+  );
   return EXIT.unreadable;
 }
 
@@ -392,10 +446,18 @@ async function withCommandSession<T>(args: Args, io: CliIo, run: (session: Store
 async function execCommand(args: Args, io: CliIo): Promise<number> {
   checkOptions(args, ['command', 'lock-timeout']);
   required(args, 'command');
-  const command = (await jsonOption(args, 'command', io, 'command')) as { type?: unknown; data?: unknown; metadata?: Record<string, unknown> } | null;
-  if (command === null || typeof command !== 'object' || Array.isArray(command)) throw new UsageError('The command (--command) must be a JSON object like {"type":"CreateUser","data":{...}}.');
+  const command = (await jsonOption(args, 'command', io, 'command')) as {
+    type?: unknown;
+    data?: unknown;
+    metadata?: Record<string, unknown>;
+  } | null;
+  if (command === null || typeof command !== 'object' || Array.isArray(command))
+    throw new UsageError('The command (--command) must be a JSON object like {"type":"CreateUser","data":{...}}.');
   return withCommandSession(args, io, async (session) => {
-    const result = await session.execute({ ...(command as { type: string; data: unknown }), metadata: { ...(command.metadata ?? {}), source: 'cli' } });
+    const result = await session.execute({
+      ...(command as { type: string; data: unknown }),
+      metadata: { ...(command.metadata ?? {}), source: 'cli' },
+    });
     await writeText(io.stdout, result.events.map((e) => `${eventLine(e)}\n`).join(''));
     return EXIT.ok;
   });
@@ -429,18 +491,23 @@ const COMMANDS: Record<string, (args: Args, io: CliIo) => Promise<number>> = {
 /** Maps an error to its exit code and one sentence for stderr. */
 export function describeFailure(e: unknown): { code: number; message: string } {
   const message = e instanceof Error ? e.message : String(e);
-  if (e instanceof UsageError || InvalidEventError.is(e) || ReadOnlyStoreError.is(e)) return { code: EXIT.usage, message };
+  if (e instanceof UsageError || InvalidEventError.is(e) || ReadOnlyStoreError.is(e))
+    return { code: EXIT.usage, message };
   if (DomainError.is(e)) return { code: EXIT.rejected, message: `The command was rejected: ${message}` };
   if (ConcurrencyError.is(e)) return { code: EXIT.conflict, message };
   if (StoreLockedError.is(e)) return { code: EXIT.locked, message };
   if (StoreUnreadableError.is(e)) return { code: EXIT.unreadable, message };
   if (UnsoundEventError.is(e)) return { code: EXIT.unreadable, message };
   const errno = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno)) return { code: EXIT.unreadable, message: `The store could not be read or written: ${message}` };
+  if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno))
+    return { code: EXIT.unreadable, message: `The store could not be read or written: ${message}` };
   return { code: EXIT.usage, message: `Unexpected error: ${message}` };
 }
 
-export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+): Promise<number> {
   try {
     const args = parseArgs(argv);
     if (args.command === undefined || args.command === 'help') {
@@ -448,7 +515,10 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       return args.command === undefined && !args.options.has('help') ? EXIT.usage : EXIT.ok;
     }
     const run = COMMANDS[args.command];
-    if (!run) throw new UsageError(`Unknown command "${args.command}"; the commands are ${Object.keys(COMMANDS).join(', ')} (see event-store --help).`);
+    if (!run)
+      throw new UsageError(
+        `Unknown command "${args.command}"; the commands are ${Object.keys(COMMANDS).join(', ')} (see event-store --help).`,
+      );
     if (args.options.has('help')) {
       io.stdout.write(HELP);
       return EXIT.ok;

@@ -9,7 +9,9 @@ import { MAX_EVENT_BYTES } from './core/eventStore/validation';
 export const MAX_IMPORT_LINE_CHARS = 4 * MAX_EVENT_BYTES;
 
 export function lineTooLong(lineNo: number): InvalidEventError {
-  return new InvalidEventError(`Line ${lineNo} is longer than ${MAX_IMPORT_LINE_CHARS} characters, more than any event may hold; nothing from it was imported.`);
+  return new InvalidEventError(
+    `Line ${lineNo} is longer than ${MAX_IMPORT_LINE_CHARS} characters, more than any event may hold; nothing from it was imported.`,
+  );
 }
 
 /** Bytes of `chunk` before its first invalid UTF-8 sequence (found by halving: only on the error path). */

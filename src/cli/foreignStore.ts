@@ -54,7 +54,11 @@ export function foreignStats(path: string, out: Writable): Promise<number> {
       eventTypes: stats.eventTypes,
       categories: models.categories,
       checkpoints: models.checkpoints,
-      wal: { bytes: store.walInfo.walBytes, committedFrames: store.walInfo.wal.committedFrames, uncommittedFrames: store.walInfo.wal.uncommittedFrames },
+      wal: {
+        bytes: store.walInfo.walBytes,
+        committedFrames: store.walInfo.wal.committedFrames,
+        uncommittedFrames: store.walInfo.wal.uncommittedFrames,
+      },
       notes: store.notes(),
     };
     await writeText(out, `${JSON.stringify(summary)}\n`);
@@ -70,16 +74,23 @@ export function foreignExport(path: string, from: number, to: number, out: Writa
 }
 
 export function foreignVerify(path: string, out: Writable, err: Writable): Promise<number> {
-  return withForeign(path, async (store) => {
-    const report = checkEmmettStore(store);
-    if (report.ok) {
-      await writeText(out, `${JSON.stringify({ ok: true, format: store.format.id, generation: store.format.generation, messages: report.messages, streams: report.streams, lastPosition: report.lastPosition })}\n`);
-      return 0;
-    }
-    await writeText(out, report.findings.map((f) => `${JSON.stringify({ finding: f })}\n`).join(''));
-    err.write(`The store ${path} has integrity findings: ${report.findings.length} (listed on stdout).\n`);
-    return EXIT_FINDINGS;
-  }, true);
+  return withForeign(
+    path,
+    async (store) => {
+      const report = checkEmmettStore(store);
+      if (report.ok) {
+        await writeText(
+          out,
+          `${JSON.stringify({ ok: true, format: store.format.id, generation: store.format.generation, messages: report.messages, streams: report.streams, lastPosition: report.lastPosition })}\n`,
+        );
+        return 0;
+      }
+      await writeText(out, report.findings.map((f) => `${JSON.stringify({ finding: f })}\n`).join(''));
+      err.write(`The store ${path} has integrity findings: ${report.findings.length} (listed on stdout).\n`);
+      return EXIT_FINDINGS;
+    },
+    true,
+  );
 }
 
 /** `copy --to FILE`: every event of any store into a new store of ours; prints what was kept. */
@@ -96,7 +107,12 @@ export async function copyCommand(path: string, dest: string, out: Writable): Pr
 }
 
 /** `import --keep-positions`: exported NDJSON (any format's export) into a new store of ours, as `copy` does. */
-export async function importExported(source: string | undefined, stdin: NodeJS.ReadableStream, dest: string, out: Writable): Promise<number> {
+export async function importExported(
+  source: string | undefined,
+  stdin: NodeJS.ReadableStream,
+  dest: string,
+  out: Writable,
+): Promise<number> {
   const input = source === undefined || source === '-' ? stdin : fs.createReadStream(source);
   const events: RecordedEvent[] = [];
   const decoder = new StringDecoder('utf8');

@@ -116,7 +116,13 @@ export type ExportFormat = 'ndjson' | 'test';
 export type HostToWebview =
   | { readonly type: 'step'; readonly step: StepView; readonly timing?: StepTiming }
   | { readonly type: 'rows'; readonly offset: number; readonly rows: readonly RowView[]; readonly count: number }
-  | { readonly type: 'config'; readonly playIntervalMs: number; readonly storeLabel: string; readonly canBranch: boolean; readonly measure?: boolean }
+  | {
+      readonly type: 'config';
+      readonly playIntervalMs: number;
+      readonly storeLabel: string;
+      readonly canBranch: boolean;
+      readonly measure?: boolean;
+    }
   | { readonly type: 'pong'; readonly seq: number }
   | { readonly type: 'error'; readonly message: string };
 
@@ -155,7 +161,8 @@ export const MAX_PLACE_SKIPS = 1000;
 /** A step message above this size is sent again with smaller previews. */
 export const MAX_STEP_BYTES = 512 * 1024;
 
-const isPosition = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_POSITION;
+const isPosition = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_POSITION;
 const hasOnly = (o: Record<string, unknown>, keys: readonly string[]) => Object.keys(o).every((k) => keys.includes(k));
 const FILTER_KEYS = ['streamId', 'eventType', 'text', 'correlationId', 'causationId'] as const;
 
@@ -172,15 +179,18 @@ function parseFilter(v: unknown): FilterView | undefined {
 }
 
 const isSeq = (v: unknown): boolean => v === undefined || isPosition(v);
-const withSeq = (message: WebviewToHost, seq: unknown): WebviewToHost => (seq === undefined ? message : ({ ...message, seq } as WebviewToHost));
+const withSeq = (message: WebviewToHost, seq: unknown): WebviewToHost =>
+  seq === undefined ? message : ({ ...message, seq } as WebviewToHost);
 
 /** A saved place: a position, a filter and skipped positions; anything else is no place. */
 export function parsePlace(v: unknown): ReplayPlace | undefined {
   // The webview keeps its own settings beside the place (onlyChanges): the host reads past them.
-  if (!isRecord(v) || !hasOnly(v, ['position', 'filter', 'whatIf', 'onlyChanges']) || !isPosition(v.position)) return undefined;
+  if (!isRecord(v) || !hasOnly(v, ['position', 'filter', 'whatIf', 'onlyChanges']) || !isPosition(v.position))
+    return undefined;
   const filter = v.filter === undefined ? {} : parseFilter(v.filter);
   const whatIf = v.whatIf === undefined ? [] : v.whatIf;
-  if (!filter || !Array.isArray(whatIf) || whatIf.length > MAX_PLACE_SKIPS || !whatIf.every(isPosition)) return undefined;
+  if (!filter || !Array.isArray(whatIf) || whatIf.length > MAX_PLACE_SKIPS || !whatIf.every(isPosition))
+    return undefined;
   return { position: v.position, filter, whatIf: whatIf as number[] };
 }
 
@@ -194,29 +204,46 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
     case 'clearSkips':
       return hasOnly(raw, ['type', 'seq']) ? withSeq({ type: 'clearSkips' }, raw.seq) : undefined;
     case 'seek':
-      return isPosition(raw.position) && hasOnly(raw, ['type', 'position', 'seq']) ? withSeq({ type: 'seek', position: raw.position }, raw.seq) : undefined;
+      return isPosition(raw.position) && hasOnly(raw, ['type', 'position', 'seq'])
+        ? withSeq({ type: 'seek', position: raw.position }, raw.seq)
+        : undefined;
     case 'seekIndex':
-      return isPosition(raw.index) && hasOnly(raw, ['type', 'index', 'seq']) ? withSeq({ type: 'seekIndex', index: raw.index }, raw.seq) : undefined;
+      return isPosition(raw.index) && hasOnly(raw, ['type', 'index', 'seq'])
+        ? withSeq({ type: 'seekIndex', index: raw.index }, raw.seq)
+        : undefined;
     case 'move': {
       const count = raw.count ?? 1;
-      if (!(raw.to === 'first' || raw.to === 'prev' || raw.to === 'next' || raw.to === 'last') || !hasOnly(raw, ['type', 'to', 'count', 'seq'])) return undefined;
+      if (
+        !(raw.to === 'first' || raw.to === 'prev' || raw.to === 'next' || raw.to === 'last') ||
+        !hasOnly(raw, ['type', 'to', 'count', 'seq'])
+      )
+        return undefined;
       if (!isPosition(count) || count < 1 || count > MAX_MOVE_COUNT) return undefined;
       return withSeq(count === 1 ? { type: 'move', to: raw.to } : { type: 'move', to: raw.to, count }, raw.seq);
     }
     case 'rows':
-      return isPosition(raw.offset) && isPosition(raw.limit) && raw.limit <= MAX_ROWS_PER_REQUEST && hasOnly(raw, ['type', 'offset', 'limit'])
+      return isPosition(raw.offset) &&
+        isPosition(raw.limit) &&
+        raw.limit <= MAX_ROWS_PER_REQUEST &&
+        hasOnly(raw, ['type', 'offset', 'limit'])
         ? { type: 'rows', offset: raw.offset, limit: raw.limit }
         : undefined;
     case 'filter': {
       const filter = parseFilter(raw.filter);
-      return filter && hasOnly(raw, ['type', 'filter', 'seq']) ? withSeq({ type: 'filter', filter }, raw.seq) : undefined;
+      return filter && hasOnly(raw, ['type', 'filter', 'seq'])
+        ? withSeq({ type: 'filter', filter }, raw.seq)
+        : undefined;
     }
     case 'skip':
-      return isPosition(raw.position) && typeof raw.skipped === 'boolean' && hasOnly(raw, ['type', 'position', 'skipped', 'seq'])
+      return isPosition(raw.position) &&
+        typeof raw.skipped === 'boolean' &&
+        hasOnly(raw, ['type', 'position', 'skipped', 'seq'])
         ? withSeq({ type: 'skip', position: raw.position, skipped: raw.skipped }, raw.seq)
         : undefined;
     case 'export':
-      return (raw.format === 'ndjson' || raw.format === 'test') && hasOnly(raw, ['type', 'format']) ? { type: 'export', format: raw.format } : undefined;
+      return (raw.format === 'ndjson' || raw.format === 'test') && hasOnly(raw, ['type', 'format'])
+        ? { type: 'export', format: raw.format }
+        : undefined;
     case 'ping':
       return isPosition(raw.seq) && hasOnly(raw, ['type', 'seq']) ? { type: 'ping', seq: raw.seq } : undefined;
     default:
@@ -227,11 +254,38 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
 function isStepView(v: unknown): v is StepView {
   if (!isRecord(v) || !isPosition(v.position) || !isPosition(v.total) || v.position > v.total) return false;
   if (!isPosition(v.index) || !isPosition(v.count) || v.index > v.count) return false;
-  if (typeof v.explanation !== 'string' || !Array.isArray(v.readModels) || !Array.isArray(v.whatIf) || typeof v.skipped !== 'boolean') return false;
+  if (
+    typeof v.explanation !== 'string' ||
+    !Array.isArray(v.readModels) ||
+    !Array.isArray(v.whatIf) ||
+    typeof v.skipped !== 'boolean'
+  )
+    return false;
   if (!parseFilter(v.filter) || !isPosition(v.refusedTotal)) return false;
-  if (!Array.isArray(v.rejections) || !v.rejections.every((r) => isRecord(r) && typeof r.type === 'string' && typeof r.reason === 'string' && (r.outcome === 'rejected' || r.outcome === 'conflict'))) return false;
-  if (v.event !== null && (!isRecord(v.event) || typeof v.event.type !== 'string' || typeof v.event.streamId !== 'string')) return false;
-  return v.readModels.every((r) => isRecord(r) && typeof r.name === 'string' && typeof r.title === 'string' && Array.isArray(r.changes) && (r.same === undefined || r.same === true));
+  if (
+    !Array.isArray(v.rejections) ||
+    !v.rejections.every(
+      (r) =>
+        isRecord(r) &&
+        typeof r.type === 'string' &&
+        typeof r.reason === 'string' &&
+        (r.outcome === 'rejected' || r.outcome === 'conflict'),
+    )
+  )
+    return false;
+  if (
+    v.event !== null &&
+    (!isRecord(v.event) || typeof v.event.type !== 'string' || typeof v.event.streamId !== 'string')
+  )
+    return false;
+  return v.readModels.every(
+    (r) =>
+      isRecord(r) &&
+      typeof r.name === 'string' &&
+      typeof r.title === 'string' &&
+      Array.isArray(r.changes) &&
+      (r.same === undefined || r.same === true),
+  );
 }
 
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
@@ -250,7 +304,16 @@ function isTiming(v: unknown): v is StepTiming {
 }
 
 function isRowView(v: unknown): v is RowView {
-  return isRecord(v) && isPosition(v.position) && typeof v.type === 'string' && typeof v.streamId === 'string' && isPosition(v.streamVersion) && typeof v.recordedAt === 'string' && typeof v.skipped === 'boolean' && isPosition(v.rejected);
+  return (
+    isRecord(v) &&
+    isPosition(v.position) &&
+    typeof v.type === 'string' &&
+    typeof v.streamId === 'string' &&
+    isPosition(v.streamVersion) &&
+    typeof v.recordedAt === 'string' &&
+    typeof v.skipped === 'boolean' &&
+    isPosition(v.rejected)
+  );
 }
 
 /** The webview's check of what the host sends. */
@@ -262,12 +325,26 @@ export function parseHostMessage(raw: unknown): HostToWebview | undefined {
       if (raw.timing === undefined) return { type: 'step', step: raw.step };
       return isTiming(raw.timing) ? { type: 'step', step: raw.step, timing: raw.timing } : undefined;
     case 'rows':
-      return isPosition(raw.offset) && isPosition(raw.count) && Array.isArray(raw.rows) && raw.rows.length <= MAX_ROWS_PER_REQUEST && raw.rows.every(isRowView)
+      return isPosition(raw.offset) &&
+        isPosition(raw.count) &&
+        Array.isArray(raw.rows) &&
+        raw.rows.length <= MAX_ROWS_PER_REQUEST &&
+        raw.rows.every(isRowView)
         ? { type: 'rows', offset: raw.offset, rows: raw.rows, count: raw.count }
         : undefined;
     case 'config':
-      return typeof raw.playIntervalMs === 'number' && raw.playIntervalMs >= 50 && typeof raw.storeLabel === 'string' && typeof raw.canBranch === 'boolean' && (raw.measure === undefined || typeof raw.measure === 'boolean')
-        ? { type: 'config', playIntervalMs: raw.playIntervalMs, storeLabel: raw.storeLabel, canBranch: raw.canBranch, ...(raw.measure ? { measure: true } : {}) }
+      return typeof raw.playIntervalMs === 'number' &&
+        raw.playIntervalMs >= 50 &&
+        typeof raw.storeLabel === 'string' &&
+        typeof raw.canBranch === 'boolean' &&
+        (raw.measure === undefined || typeof raw.measure === 'boolean')
+        ? {
+            type: 'config',
+            playIntervalMs: raw.playIntervalMs,
+            storeLabel: raw.storeLabel,
+            canBranch: raw.canBranch,
+            ...(raw.measure ? { measure: true } : {}),
+          }
         : undefined;
     case 'pong':
       return isPosition(raw.seq) ? { type: 'pong', seq: raw.seq } : undefined;

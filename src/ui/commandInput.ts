@@ -2,14 +2,27 @@ import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { StoreSession } from '../core/application/session';
 import type { AggregateDefinition } from '../core/domain/aggregates';
-import { checkField, describeField, fieldTitle, parseFieldInput, type CommandSchema, type FieldSchema } from '../core/domain/commandSchema';
+import {
+  checkField,
+  describeField,
+  fieldTitle,
+  parseFieldInput,
+  type CommandSchema,
+  type FieldSchema,
+} from '../core/domain/commandSchema';
 
 /** A short new id for a new aggregate instance, e.g. "a1b2c3d4". */
 export const newInstanceId = (): string => randomUUID().slice(0, 8);
 
 /** The instance ids of an aggregate that have a stream already, newest streams last. */
-export function existingIds(session: StoreSession, aggregate: AggregateDefinition, limit = 200): { id: string; version: number }[] {
-  return session.store.listStreams({ prefix: aggregate.streamPrefix, limit }).map((s) => ({ id: s.streamId.slice(aggregate.streamPrefix.length), version: s.version }));
+export function existingIds(
+  session: StoreSession,
+  aggregate: AggregateDefinition,
+  limit = 200,
+): { id: string; version: number }[] {
+  return session.store
+    .listStreams({ prefix: aggregate.streamPrefix, limit })
+    .map((s) => ({ id: s.streamId.slice(aggregate.streamPrefix.length), version: s.version }));
 }
 
 interface ValuePick extends vscode.QuickPickItem {
@@ -40,7 +53,11 @@ export async function pickOrType(options: {
     const error = text && options.validate ? options.validate(text) : undefined;
     if (!text || base.some((i) => i.label === text)) pick.items = base;
     // An invalid value is shown with its reason and cannot be accepted.
-    else pick.items = [{ label: text, description: error ? `$(warning) ${error}` : typedDescription, alwaysShow: true }, ...base];
+    else
+      pick.items = [
+        { label: text, description: error ? `$(warning) ${error}` : typedDescription, alwaysShow: true },
+        ...base,
+      ];
   });
   return new Promise<string | undefined>((resolve) => {
     let settled = false;
@@ -74,12 +91,29 @@ export async function askForField(
     const ids = existingIds(session, aggregate);
     const items: ValuePick[] = [
       { label: `$(add) New ${aggregate.name.toLowerCase()}…`, description: 'a new id', typeOwn: true },
-      ...ids.reverse().map((s) => ({ label: s.id, description: `${aggregate.streamPrefix}${s.id} · ${s.version} event${s.version === 1 ? '' : 's'}`, value: s.id })),
+      ...ids
+        .reverse()
+        .map((s) => ({
+          label: s.id,
+          description: `${aggregate.streamPrefix}${s.id} · ${s.version} event${s.version === 1 ? '' : 's'}`,
+          value: s.id,
+        })),
     ];
-    const picked = await vscode.window.showQuickPick(items, { title, placeHolder: `Which ${aggregate.name.toLowerCase()}? (existing streams of ${aggregate.name}, or a new one)`, ignoreFocusOut: true, matchOnDescription: true });
+    const picked = await vscode.window.showQuickPick(items, {
+      title,
+      placeHolder: `Which ${aggregate.name.toLowerCase()}? (existing streams of ${aggregate.name}, or a new one)`,
+      ignoreFocusOut: true,
+      matchOnDescription: true,
+    });
     if (!picked) return undefined;
     if (!picked.typeOwn) return { value: picked.value };
-    const typed = await vscode.window.showInputBox({ title, prompt, value: newInstanceId(), ignoreFocusOut: true, validateInput: (text) => inputError(field, text) });
+    const typed = await vscode.window.showInputBox({
+      title,
+      prompt,
+      value: newInstanceId(),
+      ignoreFocusOut: true,
+      validateInput: (text) => inputError(field, text),
+    });
     return typed === undefined ? undefined : parsed(field, typed);
   }
 
@@ -123,13 +157,15 @@ export async function askForCommandData(
 ): Promise<Record<string, unknown> | undefined> {
   const data: Record<string, unknown> = {};
   const missing = schema.fields.filter((f) => !(f.name in given) || checkField(f, given[f.name]) !== undefined);
-  for (const field of schema.fields) if (!missing.includes(field) && given[field.name] !== undefined) data[field.name] = given[field.name];
+  for (const field of schema.fields)
+    if (!missing.includes(field) && given[field.name] !== undefined) data[field.name] = given[field.name];
   let index = 0;
   for (const field of missing) {
     index++;
     const answer = await askForField(session, aggregate, schema, field, { index, count: missing.length });
     if (!answer) return undefined;
-    if (answer.value !== undefined) data[field.name] = typeof answer.value === 'string' ? answer.value.trim() : answer.value;
+    if (answer.value !== undefined)
+      data[field.name] = typeof answer.value === 'string' ? answer.value.trim() : answer.value;
   }
   return data;
 }

@@ -21,7 +21,9 @@ export function outcomeLabel(entry: CommandLogEntry): string {
   switch (entry.outcome) {
     case 'accepted': {
       const n = entry.eventPositions?.length ?? 0;
-      return n === 0 ? 'accepted · no event' : `accepted · ${n} event${n === 1 ? '' : 's'} at #${entry.eventPositions!.join(', #')}`;
+      return n === 0
+        ? 'accepted · no event'
+        : `accepted · ${n} event${n === 1 ? '' : 's'} at #${entry.eventPositions!.join(', #')}`;
     }
     case 'rejected':
       return `rejected · ${entry.reason ?? ''}`;
@@ -65,19 +67,36 @@ export class CommandLogTree extends Disposable implements vscode.TreeDataProvide
         .slice(-SHOWN)
         .reverse()
         .map((entry) => ({ kind: 'entry', entry }));
-      if (entries.length > SHOWN) rows.push(messageNode(`${entries.length - SHOWN} older entries not shown`, `They are kept in ${session.commandLog.file ?? 'memory'}.`));
+      if (entries.length > SHOWN)
+        rows.push(
+          messageNode(
+            `${entries.length - SHOWN} older entries not shown`,
+            `They are kept in ${session.commandLog.file ?? 'memory'}.`,
+          ),
+        );
       return rows;
     }
     if (node.kind !== 'entry') return [];
     const { entry } = node;
     if (entry.outcome === 'accepted') {
       const events: Node[] = (entry.eventPositions ?? []).map((position) => ({ kind: 'event', entry, position }));
-      if (entry.deliveredTo?.length) events.push({ kind: 'detail', entry, text: `Delivered by the event bus to ${entry.deliveredTo.join(', ')}`, tooltip: 'Subscribers of the event bus that received these events.' });
+      if (entry.deliveredTo?.length)
+        events.push({
+          kind: 'detail',
+          entry,
+          text: `Delivered by the event bus to ${entry.deliveredTo.join(', ')}`,
+          tooltip: 'Subscribers of the event bus that received these events.',
+        });
       return events;
     }
     return [
       { kind: 'detail', entry, text: entry.reason ?? 'No reason given', tooltip: entry.reason },
-      { kind: 'detail', entry, text: `Nothing appended: the store stayed at position ${entry.positionBefore}`, tooltip: 'A refused command leaves no event; it is only recorded here, beside the store.' },
+      {
+        kind: 'detail',
+        entry,
+        text: `Nothing appended: the store stayed at position ${entry.positionBefore}`,
+        tooltip: 'A refused command leaves no event; it is only recorded here, beside the store.',
+      },
     ];
   }
 
@@ -86,7 +105,10 @@ export class CommandLogTree extends Disposable implements vscode.TreeDataProvide
       case 'entry': {
         const { entry } = node;
         const expandable = entry.outcome !== 'accepted' || (entry.eventPositions?.length ?? 0) > 0;
-        const item = new vscode.TreeItem(entry.command.type, expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          entry.command.type,
+          expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+        );
         item.id = `command:${entry.id}:${entry.at}`;
         item.description = `${outcomeLabel(entry)} · ${time(entry.at)}`;
         item.iconPath =
@@ -98,14 +120,21 @@ export class CommandLogTree extends Disposable implements vscode.TreeDataProvide
         item.tooltip = entryTooltip(entry);
         item.contextValue = `commandLogEntry.${entry.outcome}`;
         item.command = { command: 'eventStore.showCommandLogEntry', title: 'Explain Command', arguments: [entry.id] };
-        item.accessibilityInformation = { label: `${entry.command.type}, ${outcomeLabel(entry)}, at ${time(entry.at)}` };
+        item.accessibilityInformation = {
+          label: `${entry.command.type}, ${outcomeLabel(entry)}, at ${time(entry.at)}`,
+        };
         return item;
       }
       case 'event': {
         const event = this.controller.session?.store.readEvent(node.position);
-        const item = new vscode.TreeItem(event ? event.type : `Position ${node.position}`, vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          event ? event.type : `Position ${node.position}`,
+          vscode.TreeItemCollapsibleState.None,
+        );
         item.id = `command:${node.entry.id}:${node.entry.at}:event:${node.position}`;
-        item.description = event ? `#${node.position} · ${event.streamId} v${event.streamVersion}` : `#${node.position} (not in this store)`;
+        item.description = event
+          ? `#${node.position} · ${event.streamId} v${event.streamVersion}`
+          : `#${node.position} (not in this store)`;
         item.tooltip = 'An event this command appended. Click to open it.';
         item.iconPath = new vscode.ThemeIcon('symbol-event');
         item.command = { command: 'eventStore.openEvent', title: 'Open Event', arguments: [node.position] };
@@ -125,10 +154,22 @@ export class CommandLogTree extends Disposable implements vscode.TreeDataProvide
 
 function entryTooltip(entry: CommandLogEntry): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
-  md.appendMarkdown(`**${entry.outcome === 'accepted' ? 'Accepted' : entry.outcome === 'rejected' ? 'Rejected' : 'Concurrency conflict'}** — `);
-  md.appendText(`${entry.command.type} at ${entry.at}${entry.source ? ` from ${entry.source}` : ''}, when the store was at position ${entry.positionBefore}.\n\n`);
-  if (entry.outcome === 'accepted') md.appendText(entry.eventPositions?.length ? `Appended events at positions ${entry.eventPositions.join(', ')}${entry.streamId ? ` to ${entry.streamId}` : ''}.` : 'It decided no event.');
-  else md.appendText(`${entry.reason ?? ''}\nNothing was appended: a refused command is not an event, so it is kept in this log beside the store.`);
+  md.appendMarkdown(
+    `**${entry.outcome === 'accepted' ? 'Accepted' : entry.outcome === 'rejected' ? 'Rejected' : 'Concurrency conflict'}** — `,
+  );
+  md.appendText(
+    `${entry.command.type} at ${entry.at}${entry.source ? ` from ${entry.source}` : ''}, when the store was at position ${entry.positionBefore}.\n\n`,
+  );
+  if (entry.outcome === 'accepted')
+    md.appendText(
+      entry.eventPositions?.length
+        ? `Appended events at positions ${entry.eventPositions.join(', ')}${entry.streamId ? ` to ${entry.streamId}` : ''}.`
+        : 'It decided no event.',
+    );
+  else
+    md.appendText(
+      `${entry.reason ?? ''}\nNothing was appended: a refused command is not an event, so it is kept in this log beside the store.`,
+    );
   md.appendMarkdown('\n\n');
   md.appendCodeblock(JSON.stringify(entry.command.data, null, 2) ?? '', 'json');
   return md;
@@ -137,10 +178,27 @@ function entryTooltip(entry: CommandLogEntry): vscode.MarkdownString {
 /** A read-only Markdown page that walks through one command: decided, appended, delivered, projected. */
 export function explainEntry(session: StoreSession, entry: CommandLogEntry): string {
   const lines: string[] = [];
-  const verdict = entry.outcome === 'accepted' ? 'accepted' : entry.outcome === 'rejected' ? 'rejected' : 'refused: concurrency conflict';
+  const verdict =
+    entry.outcome === 'accepted'
+      ? 'accepted'
+      : entry.outcome === 'rejected'
+        ? 'rejected'
+        : 'refused: concurrency conflict';
   lines.push(`# ${entry.command.type} — ${verdict}`, '');
-  lines.push(`Issued ${entry.at}${entry.source ? ` from the ${entry.source}` : ''}, when the store was at global position ${entry.positionBefore}. Command id \`${entry.id}\`.`, '');
-  lines.push('## The command', '', 'A command asks for a change. It can be refused; it returns no data.', '', '```json', JSON.stringify(entry.command.data, null, 2) ?? 'null', '```', '');
+  lines.push(
+    `Issued ${entry.at}${entry.source ? ` from the ${entry.source}` : ''}, when the store was at global position ${entry.positionBefore}. Command id \`${entry.id}\`.`,
+    '',
+  );
+  lines.push(
+    '## The command',
+    '',
+    'A command asks for a change. It can be refused; it returns no data.',
+    '',
+    '```json',
+    JSON.stringify(entry.command.data, null, 2) ?? 'null',
+    '```',
+    '',
+  );
   const aggregate = entry.aggregate ? `The ${entry.aggregate} aggregate` : 'Its aggregate';
   if (entry.outcome !== 'accepted') {
     lines.push('## 1. The write model decided: no', '');
@@ -155,31 +213,61 @@ export function explainEntry(session: StoreSession, entry: CommandLogEntry): str
     } else {
       lines.push(`${entry.errorName ? `${entry.errorName}: ` : ''}${entry.reason ?? ''}`, '');
     }
-    lines.push('', '## 2. Nothing was appended', '', `The store stayed at position ${entry.positionBefore}. A refused command is not an event: it is recorded only in this command log, beside the store.`);
+    lines.push(
+      '',
+      '## 2. Nothing was appended',
+      '',
+      `The store stayed at position ${entry.positionBefore}. A refused command is not an event: it is recorded only in this command log, beside the store.`,
+    );
     return lines.join('\n');
   }
-  lines.push('## 1. The write model decided', '', `${aggregate} read the events of ${entry.streamId ?? 'its stream'}, folded them into its current state with \`evolve\`, and \`decide\` returned the events below.`, '');
+  lines.push(
+    '## 1. The write model decided',
+    '',
+    `${aggregate} read the events of ${entry.streamId ?? 'its stream'}, folded them into its current state with \`evolve\`, and \`decide\` returned the events below.`,
+    '',
+  );
   const events = (entry.eventPositions ?? []).map((p) => session.store.readEvent(p));
   lines.push('## 2. The store appended', '');
   if (events.length === 0) lines.push('It decided no event: nothing to append.');
   for (const [i, event] of events.entries()) {
-    if (!event) lines.push(`- position ${entry.eventPositions![i]}: not in this store (the log may belong to the store this one was branched from)`);
-    else lines.push(`- **${event.type}** at global position ${event.globalPosition}, version ${event.streamVersion} of \`${event.streamId}\`, recorded ${event.recordedAt}`);
+    if (!event)
+      lines.push(
+        `- position ${entry.eventPositions![i]}: not in this store (the log may belong to the store this one was branched from)`,
+      );
+    else
+      lines.push(
+        `- **${event.type}** at global position ${event.globalPosition}, version ${event.streamVersion} of \`${event.streamId}\`, recorded ${event.recordedAt}`,
+      );
   }
   lines.push('', '## 3. The event bus delivered', '');
-  lines.push(`The bus published the new events to its subscribers: ${entry.deliveredTo?.length ? entry.deliveredTo.join(', ') : '(none)'}. The read models took what they handle:`, '');
+  lines.push(
+    `The bus published the new events to its subscribers: ${entry.deliveredTo?.length ? entry.deliveredTo.join(', ') : '(none)'}. The read models took what they handle:`,
+    '',
+  );
   for (const projection of session.projections) {
     const handled = events.filter((e) => e && canHandle(projection, e)).map((e) => e!.type);
-    lines.push(`- ${projection.title}: ${handled.length ? `applied ${[...new Set(handled)].join(', ')}` : 'ignores these event types'}`);
+    lines.push(
+      `- ${projection.title}: ${handled.length ? `applied ${[...new Set(handled)].join(', ')}` : 'ignores these event types'}`,
+    );
   }
-  lines.push('', '## 4. Read models now', '', `Every read model has applied the events up to position ${session.projector.checkpoint}. Queries answer from them without touching the store.`);
+  lines.push(
+    '',
+    '## 4. Read models now',
+    '',
+    `Every read model has applied the events up to position ${session.projector.checkpoint}. Queries answer from them without touching the store.`,
+  );
   return lines.join('\n');
 }
 
 export const COMMAND_SCHEME = 'eventstore-command';
 
 export function commandEntryUri(entry: CommandLogEntry): vscode.Uri {
-  return vscode.Uri.from({ scheme: COMMAND_SCHEME, path: `/${entry.command.type.replace(/[^\w-]/g, '_')} ${time(entry.at).replace(/:/g, '.')}.md`, query: entry.id });
+  return vscode.Uri.from({
+    scheme: COMMAND_SCHEME,
+    path: `/${entry.command.type.replace(/[^\w-]/g, '_')} ${time(entry.at).replace(/:/g, '.')}.md`,
+    query: entry.id,
+  });
 }
 
 /** Serves the explanation of a command log entry as a read-only Markdown document. */

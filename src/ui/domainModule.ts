@@ -23,7 +23,8 @@ export const UNTRUSTED_REASON =
 
 /** Resolves the module path: the setting, relative to the first workspace folder; none without a folder. */
 export function resolveDomainModulePath(): string | undefined {
-  const configured = vscode.workspace.getConfiguration('eventStore').get<string>('domainModule') ?? DEFAULT_DOMAIN_MODULE;
+  const configured =
+    vscode.workspace.getConfiguration('eventStore').get<string>('domainModule') ?? DEFAULT_DOMAIN_MODULE;
   if (!configured.trim()) return undefined;
   return resolveInWorkspace(configured);
 }
@@ -48,7 +49,9 @@ export class DomainModuleController extends Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
-    controller.setDomainSource(() => (this.current.status === 'loaded' ? this.current.domain : { aggregates: [], projections: [] }));
+    controller.setDomainSource(() =>
+      this.current.status === 'loaded' ? this.current.domain : { aggregates: [], projections: [] },
+    );
     this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.reload(true)));
     this.register(
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -78,7 +81,10 @@ export class DomainModuleController extends Disposable {
     const before = this.current;
     this.load();
     const after = this.current;
-    const same = before.status === after.status && before.file === after.file && (before.status !== 'loaded' || (after.status === 'loaded' && before.domain.hash === after.domain.hash));
+    const same =
+      before.status === after.status &&
+      before.file === after.file &&
+      (before.status !== 'loaded' || (after.status === 'loaded' && before.domain.hash === after.domain.hash));
     if (force || !same) await this.controller.reopen();
     return after;
   }
@@ -95,9 +101,14 @@ export class DomainModuleController extends Disposable {
       this.set({ status: 'untrusted', file });
       this.log.info(`The workspace domain ${file} was not loaded: ${UNTRUSTED_REASON}`);
       this.notify(`untrusted:${file}`, () =>
-        vscode.window.showInformationMessage(`The workspace domain ${this.relative(file)} was not loaded: ${UNTRUSTED_REASON}`, 'Manage Workspace Trust').then((action) => {
-          if (action) void vscode.commands.executeCommand('workbench.trust.manage');
-        }),
+        vscode.window
+          .showInformationMessage(
+            `The workspace domain ${this.relative(file)} was not loaded: ${UNTRUSTED_REASON}`,
+            'Manage Workspace Trust',
+          )
+          .then((action) => {
+            if (action) void vscode.commands.executeCommand('workbench.trust.manage');
+          }),
       );
       return;
     }
@@ -114,12 +125,20 @@ export class DomainModuleController extends Disposable {
     } catch (e) {
       const error = DomainModuleError.is(e) ? e : new DomainModuleError('load', (e as Error)?.message ?? String(e));
       this.set({ status: 'error', file, error });
-      this.log.error(`The workspace domain ${file} was not loaded (${error.kind}${error.location ? ` at ${error.location}` : ''}): ${error.message}`);
+      this.log.error(
+        `The workspace domain ${file} was not loaded (${error.kind}${error.location ? ` at ${error.location}` : ''}): ${error.message}`,
+      );
       this.notify(`error:${error.message}`, () =>
-        vscode.window.showErrorMessage(`The workspace domain ${this.relative(file)} was not loaded: ${oneLine(error.message)}${error.location ? ` (${error.location})` : ''}. The store stays open with the built-in domain.`, 'Open Domain Module', 'Show Log').then((action) => {
-          if (action === 'Open Domain Module') void vscode.window.showTextDocument(vscode.Uri.file(file));
-          if (action === 'Show Log') this.log.show();
-        }),
+        vscode.window
+          .showErrorMessage(
+            `The workspace domain ${this.relative(file)} was not loaded: ${oneLine(error.message)}${error.location ? ` (${error.location})` : ''}. The store stays open with the built-in domain.`,
+            'Open Domain Module',
+            'Show Log',
+          )
+          .then((action) => {
+            if (action === 'Open Domain Module') void vscode.window.showTextDocument(vscode.Uri.file(file));
+            if (action === 'Show Log') this.log.show();
+          }),
       );
     }
   }
@@ -138,9 +157,16 @@ export class DomainModuleController extends Disposable {
 
   private problem(problem: DomainProblem): void {
     this.problemsOfLoad = [...this.problemsOfLoad.slice(-19), problem];
-    this.log.warn(`Workspace domain: ${problem.at} failed: ${problem.message}${problem.location ? ` (${problem.location})` : ''}. The read model kept its previous state.`);
+    this.log.warn(
+      `Workspace domain: ${problem.at} failed: ${problem.message}${problem.location ? ` (${problem.location})` : ''}. The read model kept its previous state.`,
+    );
     if (this.problemsOfLoad.length === 1) {
-      void vscode.window.showWarningMessage(`Workspace domain: ${problem.at} failed: ${problem.message}${problem.location ? ` (${problem.location})` : ''}. The read model kept its previous state; the store is fine.`, 'Show Log').then((action) => action && this.log.show());
+      void vscode.window
+        .showWarningMessage(
+          `Workspace domain: ${problem.at} failed: ${problem.message}${problem.location ? ` (${problem.location})` : ''}. The read model kept its previous state; the store is fine.`,
+          'Show Log',
+        )
+        .then((action) => action && this.log.show());
     }
     this.changed.fire(this.current);
   }
@@ -161,12 +187,19 @@ export class DomainModuleController extends Disposable {
     this.unwatch();
     const file = resolveDomainModulePath();
     if (!file) return;
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)),
+    );
     const onChange = () => {
       if (this.reloadTimer) clearTimeout(this.reloadTimer);
       this.reloadTimer = setTimeout(() => void this.reload(), 200);
     };
-    this.watcher = [watcher, watcher.onDidChange(onChange), watcher.onDidCreate(onChange), watcher.onDidDelete(onChange)];
+    this.watcher = [
+      watcher,
+      watcher.onDidChange(onChange),
+      watcher.onDidCreate(onChange),
+      watcher.onDidDelete(onChange),
+    ];
   }
 
   private unwatch(): void {
@@ -180,4 +213,5 @@ export class DomainModuleController extends Disposable {
 }
 
 /** A multi-line message (a list of shape problems) as one line for a notification. */
-const oneLine = (text: string): string => text.replace(/:\n- /, ': ').replace(/\n- /g, '; ').replace(/\n/g, ' ').replace(/[.:]$/, '');
+const oneLine = (text: string): string =>
+  text.replace(/:\n- /, ': ').replace(/\n- /g, '; ').replace(/\n/g, ' ').replace(/[.:]$/, '');

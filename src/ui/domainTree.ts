@@ -41,12 +41,22 @@ export class DomainTree extends Disposable implements vscode.TreeDataProvider<No
     if (!node) {
       const rows: Node[] = [];
       if (this.domain.state.status !== 'none') rows.push({ kind: 'module' });
-      rows.push(...this.aggregates().map(({ aggregate, fromModule }) => ({ kind: 'aggregate' as const, aggregate, fromModule })));
+      rows.push(
+        ...this.aggregates().map(({ aggregate, fromModule }) => ({
+          kind: 'aggregate' as const,
+          aggregate,
+          fromModule,
+        })),
+      );
       return rows;
     }
     switch (node.kind) {
       case 'module':
-        return this.domain.problems.map((p) => ({ kind: 'problem', text: p.at, detail: `${p.message}${p.location ? ` (${p.location})` : ''}` }));
+        return this.domain.problems.map((p) => ({
+          kind: 'problem',
+          text: p.at,
+          detail: `${p.message}${p.location ? ` (${p.location})` : ''}`,
+        }));
       case 'aggregate':
         return [
           { kind: 'group', aggregate: node.aggregate, what: 'commands' },
@@ -90,7 +100,10 @@ export class DomainTree extends Disposable implements vscode.TreeDataProvider<No
         return item;
       }
       case 'group': {
-        const item = new vscode.TreeItem(node.what === 'commands' ? 'Commands' : 'Events', vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(
+          node.what === 'commands' ? 'Commands' : 'Events',
+          vscode.TreeItemCollapsibleState.Collapsed,
+        );
         item.id = `aggregate:${node.aggregate.name}:${node.what}`;
         item.tooltip =
           node.what === 'commands'
@@ -103,14 +116,20 @@ export class DomainTree extends Disposable implements vscode.TreeDataProvider<No
         const schema = commandSchemaFor(node.aggregate, node.type);
         const item = new vscode.TreeItem(node.type, vscode.TreeItemCollapsibleState.None);
         item.id = `aggregate:${node.aggregate.name}:command:${node.type}`;
-        item.description = schema ? schema.fields.map((f) => (f.optional ? `${f.name}?` : f.name)).join(', ') : undefined;
+        item.description = schema
+          ? schema.fields.map((f) => (f.optional ? `${f.name}?` : f.name)).join(', ')
+          : undefined;
         const md = new vscode.MarkdownString();
         md.appendText(`${node.type}${schema?.description ? `: ${schema.description}` : ''}\n\n`);
         if (schema) md.appendText(schema.fields.map((f) => `• ${describeField(f)}`).join('\n'));
         md.appendText('\n\nClick to execute it (Event Store: Execute Command…).');
         item.tooltip = md;
         item.iconPath = new vscode.ThemeIcon('symbol-method');
-        item.command = { command: 'eventStore.executeCommand', title: 'Execute Command…', arguments: [{ type: node.type }] };
+        item.command = {
+          command: 'eventStore.executeCommand',
+          title: 'Execute Command…',
+          arguments: [{ type: node.type }],
+        };
         item.contextValue = 'domainCommand';
         return item;
       }
@@ -128,13 +147,19 @@ export class DomainTree extends Disposable implements vscode.TreeDataProvider<No
     const state = this.domain.state;
     const file = state.file ? vscode.workspace.asRelativePath(state.file, false) : '';
     const problems = this.domain.problems.length;
-    const item = new vscode.TreeItem('Workspace domain', problems ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      'Workspace domain',
+      problems ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
+    );
     item.id = 'workspaceDomain';
     switch (state.status) {
       case 'loaded':
         item.description = `loaded from ${file}${problems ? ` · ${problems} problem${problems === 1 ? '' : 's'}` : ''}`;
         item.tooltip = `${file}: ${state.domain.aggregates.length} aggregate(s), ${state.domain.projections.length} read model(s). Reloaded when the file changes.`;
-        item.iconPath = new vscode.ThemeIcon(problems ? 'warning' : 'pass', new vscode.ThemeColor(problems ? 'list.warningForeground' : 'testing.iconPassed'));
+        item.iconPath = new vscode.ThemeIcon(
+          problems ? 'warning' : 'pass',
+          new vscode.ThemeColor(problems ? 'list.warningForeground' : 'testing.iconPassed'),
+        );
         break;
       case 'untrusted':
         item.description = 'not loaded: Restricted Mode';
@@ -149,7 +174,8 @@ export class DomainTree extends Disposable implements vscode.TreeDataProvider<No
       case 'none':
         break;
     }
-    if (state.file) item.command = { command: 'vscode.open', title: 'Open Domain Module', arguments: [vscode.Uri.file(state.file)] };
+    if (state.file)
+      item.command = { command: 'vscode.open', title: 'Open Domain Module', arguments: [vscode.Uri.file(state.file)] };
     return item;
   }
 }

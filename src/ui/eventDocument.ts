@@ -5,7 +5,11 @@ export const EVENT_SCHEME = 'eventstore-event';
 
 /** A read-only document per event: `eventstore-event:/<stream>/<version>.json?<position>`. */
 export function eventUri(streamId: string, streamVersion: number, globalPosition: number): vscode.Uri {
-  return vscode.Uri.from({ scheme: EVENT_SCHEME, path: `/${encodeURIComponent(streamId)}/v${streamVersion}.json`, query: String(globalPosition) });
+  return vscode.Uri.from({
+    scheme: EVENT_SCHEME,
+    path: `/${encodeURIComponent(streamId)}/v${streamVersion}.json`,
+    query: String(globalPosition),
+  });
 }
 
 /** Serves events as pretty JSON; a content provider's documents cannot be edited, so the store stays append-only. */

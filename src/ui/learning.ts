@@ -5,7 +5,10 @@ import { DomainTree } from './domainTree';
 import type { StoreController } from './storeController';
 
 /** The learning views: the Command Log and the Domain, and the documents that explain a command. */
-export function registerLearningViews(options: { controller: StoreController; domain: DomainModuleController }): vscode.Disposable[] {
+export function registerLearningViews(options: {
+  controller: StoreController;
+  domain: DomainModuleController;
+}): vscode.Disposable[] {
   const { controller, domain } = options;
   const commandLogTree = new CommandLogTree(controller);
   const domainTree = new DomainTree(controller, domain);

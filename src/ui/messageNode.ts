@@ -17,7 +17,8 @@ export const messageNode = (text: string, detail?: string, icon?: string): Messa
 });
 
 /** The row every tree shows at its root when the store cannot be opened. */
-export const storeNotOpened = (reason: string): MessageNode => messageNode('The event store could not be opened', reason, 'error');
+export const storeNotOpened = (reason: string): MessageNode =>
+  messageNode('The event store could not be opened', reason, 'error');
 
 export function messageTreeItem(node: MessageNode): vscode.TreeItem {
   const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);

@@ -31,7 +31,8 @@ export class ReadModelsTree extends Disposable implements vscode.TreeDataProvide
       if (rows.length === 0) return [messageNode('Empty', emptyDetail(node.projection))];
       return rows.map((row, i) => ({ kind: 'row', row, id: `${node.projection.name}/${i}:${row.label}` }));
     }
-    if (node.kind === 'row') return (node.row.children ?? []).map((row, i) => ({ kind: 'row', row, id: `${node.id}/${i}:${row.label}` }));
+    if (node.kind === 'row')
+      return (node.row.children ?? []).map((row, i) => ({ kind: 'row', row, id: `${node.id}/${i}:${row.label}` }));
     return [];
   }
 
@@ -48,7 +49,10 @@ export class ReadModelsTree extends Disposable implements vscode.TreeDataProvide
         return item;
       }
       case 'row': {
-        const item = new vscode.TreeItem(node.row.label, node.row.children?.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          node.row.label,
+          node.row.children?.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+        );
         item.id = node.id;
         item.description = node.row.description;
         item.tooltip = node.row.tooltip;
@@ -62,7 +66,11 @@ export class ReadModelsTree extends Disposable implements vscode.TreeDataProvide
 }
 
 /** What a read model is, where its data comes from and how far it got: for newcomers, where they look. */
-function readModelTooltip(projection: Projection, checkpoint: number, session: StoreSession | undefined): vscode.MarkdownString {
+function readModelTooltip(
+  projection: Projection,
+  checkpoint: number,
+  session: StoreSession | undefined,
+): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
   md.appendMarkdown('**');
   md.appendText(projection.title);
@@ -70,13 +78,23 @@ function readModelTooltip(projection: Projection, checkpoint: number, session: S
   md.appendText(`${projection.description}\n\n`);
   const types = projection.eventTypes.length ? projection.eventTypes.join(', ') : 'every event type';
   const sources = session
-    ? [...new Set(session.aggregates.filter((a) => projection.eventTypes.length === 0 || a.eventTypes.some((t) => projection.eventTypes.includes(t))).map((a) => a.name))]
+    ? [
+        ...new Set(
+          session.aggregates
+            .filter(
+              (a) => projection.eventTypes.length === 0 || a.eventTypes.some((t) => projection.eventTypes.includes(t)),
+            )
+            .map((a) => a.name),
+        ),
+      ]
     : [];
   md.appendText(
     `Where it comes from: it folds ${types}${sources.length ? `, from the ${sources.join(' and ')} streams` : ''}, in global order, delivered by the event bus. ` +
       'It is derived data: the events are the truth, and it can be thrown away and rebuilt at any time.\n\n',
   );
-  md.appendText(`Checkpoint: it has applied every event up to position ${checkpoint}${session ? ` of ${session.store.lastPosition()}` : ''}.`);
+  md.appendText(
+    `Checkpoint: it has applied every event up to position ${checkpoint}${session ? ` of ${session.store.lastPosition()}` : ''}.`,
+  );
   md.appendMarkdown('\n\nRebuild it from position 0 with *Event Store: Rebuild Read Models*');
   if (projection.queries?.length) {
     md.appendMarkdown('; ask it a question with *Event Store: Query Read Model…* (');

@@ -29,7 +29,14 @@ const MAX_CHANGES = 200;
 const EXPORT_TO_EDITOR_LIMIT = 10_000;
 
 const boundChanges = (changes: readonly ChangeView[], max = MAX_CHANGES): ChangeView[] =>
-  changes.slice(0, max).map((c) => ({ path: c.path, kind: c.kind, before: previewJson(c.before, 20, 200), after: previewJson(c.after, 20, 200) }));
+  changes
+    .slice(0, max)
+    .map((c) => ({
+      path: c.path,
+      kind: c.kind,
+      before: previewJson(c.before, 20, 200),
+      after: previewJson(c.after, 20, 200),
+    }));
 /** How much of each value a step shows: the default, and the smaller one for a step that would be too large to send. */
 export interface PreviewLimits {
   readonly entries: number;
@@ -116,21 +123,46 @@ export class ReplayPanel extends Disposable {
   /** The host's event-loop delay, measured when EVENT_STORE_MEASURE=1 (the bench sets it); the webview then measures too. */
   private readonly loopDelay: IntervalHistogram | undefined;
 
-  static show(context: vscode.ExtensionContext, controller: StoreController, log: vscode.LogOutputChannel, position?: number): ReplayPanel {
+  static show(
+    context: vscode.ExtensionContext,
+    controller: StoreController,
+    log: vscode.LogOutputChannel,
+    position?: number,
+  ): ReplayPanel {
     if (ReplayPanel.current) {
       ReplayPanel.current.panel.reveal();
       if (position !== undefined) ReplayPanel.current.seekTo(position);
       return ReplayPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(REPLAY_VIEW_TYPE, 'Event Replay', vscode.ViewColumn.Active, ReplayPanel.options(context));
-    return (ReplayPanel.current = new ReplayPanel(panel, context, controller, log, position === undefined ? undefined : { position, filter: {}, whatIf: [] }));
+    const panel = vscode.window.createWebviewPanel(
+      REPLAY_VIEW_TYPE,
+      'Event Replay',
+      vscode.ViewColumn.Active,
+      ReplayPanel.options(context),
+    );
+    return (ReplayPanel.current = new ReplayPanel(
+      panel,
+      context,
+      controller,
+      log,
+      position === undefined ? undefined : { position, filter: {}, whatIf: [] },
+    ));
   }
 
   /** Brings a panel back after a window reload, at the position it had. */
-  static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, controller: StoreController, log: vscode.LogOutputChannel, state: unknown): void {
+  static revive(
+    panel: vscode.WebviewPanel,
+    context: vscode.ExtensionContext,
+    controller: StoreController,
+    log: vscode.LogOutputChannel,
+    state: unknown,
+  ): void {
     ReplayPanel.current?.dispose();
     const place = parsePlace(state);
-    if (state !== undefined && !place) log.warn(`Replay panel: the saved place could not be read, opening at the end: ${JSON.stringify(state)?.slice(0, 200)}`);
+    if (state !== undefined && !place)
+      log.warn(
+        `Replay panel: the saved place could not be read, opening at the end: ${JSON.stringify(state)?.slice(0, 200)}`,
+      );
     panel.webview.options = ReplayPanel.options(context);
     ReplayPanel.current = new ReplayPanel(panel, context, controller, log, place);
   }
@@ -139,7 +171,10 @@ export class ReplayPanel extends Disposable {
     return {
       enableScripts: true,
       retainContextWhenHidden: false,
-      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],
+      localResourceRoots: [
+        vscode.Uri.joinPath(context.extensionUri, 'dist'),
+        vscode.Uri.joinPath(context.extensionUri, 'media'),
+      ],
     };
   }
 
@@ -202,7 +237,10 @@ export class ReplayPanel extends Disposable {
   private enqueue(message: WebviewToHost, receivedAt = wallClock()): void {
     // The latest place wins: a jump replaces a waiting jump or move, and moves the same way add up.
     const last = this.queue[this.queue.length - 1]?.message;
-    const absolute = message.type === 'seek' || message.type === 'seekIndex' || (message.type === 'move' && (message.to === 'first' || message.to === 'last'));
+    const absolute =
+      message.type === 'seek' ||
+      message.type === 'seekIndex' ||
+      (message.type === 'move' && (message.to === 'first' || message.to === 'last'));
     const navigation = (m: WebviewToHost) => m.type === 'seek' || m.type === 'seekIndex' || m.type === 'move';
     if (last && navigation(last) && absolute) this.queue.pop();
     else if (last?.type === 'move' && message.type === 'move' && last.to === message.to) {
@@ -263,7 +301,8 @@ export class ReplayPanel extends Disposable {
       case 'ready': {
         this.ready = true;
         this.sentStates.clear();
-        const playIntervalMs = vscode.workspace.getConfiguration('eventStore').get<number>('replay.playIntervalMs') ?? 600;
+        const playIntervalMs =
+          vscode.workspace.getConfiguration('eventStore').get<number>('replay.playIntervalMs') ?? 600;
         const commands = await vscode.commands.getCommands(true);
         this.post({
           type: 'config',
@@ -288,7 +327,12 @@ export class ReplayPanel extends Disposable {
         return answer(message.seq);
       }
       case 'rows':
-        this.post({ type: 'rows', offset: message.offset, rows: view.rows(message.offset, message.limit), count: view.count });
+        this.post({
+          type: 'rows',
+          offset: message.offset,
+          rows: view.rows(message.offset, message.limit),
+          count: view.count,
+        });
         return;
       case 'filter':
         view.setFilter(message.filter);
@@ -331,7 +375,8 @@ export class ReplayPanel extends Disposable {
     const step = view.step();
     this.shownTotal = step.total;
     // The same event shaped into two read models or more: what the "read models" step is about.
-    if (this.panel.visible && step.readModels.filter((r) => r.changes.length > 0).length >= 2) markDone(WalkthroughDone.readModelsCompared);
+    if (this.panel.visible && step.readModels.filter((r) => r.changes.length > 0).length >= 2)
+      markDone(WalkthroughDone.readModelsCompared);
     let stepView = this.unchangedLeftOut(toStepView(step, view));
     const started = wallClock();
     let text = JSON.stringify(stepView);
@@ -364,7 +409,15 @@ export class ReplayPanel extends Disposable {
       ...step,
       readModels: step.readModels.map((r) => {
         const json = JSON.stringify(r.state) ?? 'undefined';
-        if (this.sentStates.get(r.name) === json) return { name: r.name, title: r.title, description: r.description, handled: r.handled, changes: r.changes, same: true };
+        if (this.sentStates.get(r.name) === json)
+          return {
+            name: r.name,
+            title: r.title,
+            description: r.description,
+            handled: r.handled,
+            changes: r.changes,
+            same: true,
+          };
         this.sentStates.set(r.name, json);
         return r;
       }),
@@ -374,7 +427,12 @@ export class ReplayPanel extends Disposable {
   private async export(view: ReplayView, format: 'ndjson' | 'test'): Promise<void> {
     const session = await this.controller.get();
     if (format === 'test') {
-      const text = givenWhenThenTest(session.store, session.aggregates, view.position, (e) => view.commandFor(e.globalPosition)?.command);
+      const text = givenWhenThenTest(
+        session.store,
+        session.aggregates,
+        view.position,
+        (e) => view.commandFor(e.globalPosition)?.command,
+      );
       const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: text });
       await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false });
       return;
@@ -391,11 +449,14 @@ export class ReplayPanel extends Disposable {
       filters: { NDJSON: ['ndjson', 'jsonl'] },
     });
     if (!target) return;
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${view.position} events…` }, async () => {
-      const out = fs.createWriteStream(target.fsPath);
-      await writeChunks(out, view.ndjson());
-      await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
-    });
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Exporting ${view.position} events…` },
+      async () => {
+        const out = fs.createWriteStream(target.fsPath);
+        await writeChunks(out, view.ndjson());
+        await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+      },
+    );
     void vscode.window.showInformationMessage(`Exported ${view.position} events to ${target.fsPath}.`);
   }
 
@@ -406,7 +467,8 @@ export class ReplayPanel extends Disposable {
   private html(): string {
     const webview = this.panel.webview;
     const nonce = randomBytes(18).toString('base64');
-    const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, ...p)).toString();
+    const asset = (...p: string[]) =>
+      webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, ...p)).toString();
     const csp = [
       "default-src 'none'",
       `style-src ${webview.cspSource}`,

@@ -5,7 +5,9 @@ import type { StoreController } from './storeController';
 
 /** "$(database) 42 events": the size of the store, one click from the replay. */
 export class StoreStatusBar extends Disposable {
-  private readonly item = this.register(vscode.window.createStatusBarItem('eventStore.status', vscode.StatusBarAlignment.Left, 10));
+  private readonly item = this.register(
+    vscode.window.createStatusBarItem('eventStore.status', vscode.StatusBarAlignment.Left, 10),
+  );
 
   constructor(private readonly controller: StoreController) {
     super();

@@ -16,7 +16,8 @@ const LARGE_STORE_BYTES = 20 * 1024 * 1024;
 
 /** Resolves where the store lives: the setting, relative to the first workspace folder, else global storage. */
 export function resolveStorePath(context: vscode.ExtensionContext): string {
-  const configured = vscode.workspace.getConfiguration('eventStore').get<string>('storePath') || '.eventstore/events.db';
+  const configured =
+    vscode.workspace.getConfiguration('eventStore').get<string>('storePath') || '.eventstore/events.db';
   return resolveInWorkspace(configured) ?? path.join(context.globalStorageUri.fsPath, 'events.db');
 }
 
@@ -37,7 +38,10 @@ export class StoreController extends Disposable {
   /** What lives as long as the open session: its watcher and listeners. */
   private sessionDisposables: vscode.Disposable[] = [];
   /** Aggregates and projections beside the built-in ones (the workspace's own domain, when loaded). */
-  private extraDomain: () => { readonly aggregates: readonly AggregateDefinition[]; readonly projections: readonly Projection[] } = () => ({ aggregates: [], projections: [] });
+  private extraDomain: () => {
+    readonly aggregates: readonly AggregateDefinition[];
+    readonly projections: readonly Projection[];
+  } = () => ({ aggregates: [], projections: [] });
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -53,7 +57,9 @@ export class StoreController extends Disposable {
   }
 
   /** Where the workspace domain comes from; takes effect at the next (re)open. */
-  setDomainSource(source: () => { readonly aggregates: readonly AggregateDefinition[]; readonly projections: readonly Projection[] }): void {
+  setDomainSource(
+    source: () => { readonly aggregates: readonly AggregateDefinition[]; readonly projections: readonly Projection[] },
+  ): void {
     this.extraDomain = source;
   }
 
@@ -105,7 +111,10 @@ export class StoreController extends Disposable {
       // A large store takes a while to read and check: show where it is, as a notification.
       const large = fs.existsSync(file) && fs.statSync(file).size > LARGE_STORE_BYTES;
       const session = await vscode.window.withProgress(
-        { location: large ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window, title: `Opening event store ${path.basename(file)}` },
+        {
+          location: large ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window,
+          title: `Opening event store ${path.basename(file)}`,
+        },
         (progress) => {
           let reported = 0;
           return StoreSession.open({
@@ -116,7 +125,9 @@ export class StoreController extends Disposable {
             aggregates: [...builtInAggregates, ...extra.aggregates],
             projections: [...builtInProjections, ...extra.projections],
             onProgress: (p) => {
-              const phase = { reading: 'reading', checking: 'checking integrity', replaying: 'replaying the journal' }[p.phase];
+              const phase = { reading: 'reading', checking: 'checking integrity', replaying: 'replaying the journal' }[
+                p.phase
+              ];
               const percent = p.total > 0 ? Math.floor((p.done / p.total) * 100) : 0;
               const increment = p.phase === 'reading' ? Math.max(0, percent - reported) : 0;
               reported += increment;
@@ -129,7 +140,9 @@ export class StoreController extends Disposable {
       this.openError = undefined;
       this.sessionDisposables.push(session.projector.onDidChange((events) => this.didAppend.fire(events)));
       this.watch(file, session);
-      this.log.info(`Opened ${file}${trusted ? '' : ' read-only (Restricted Mode)'}: ${session.store.lastPosition()} events.`);
+      this.log.info(
+        `Opened ${file}${trusted ? '' : ' read-only (Restricted Mode)'}: ${session.store.lastPosition()} events.`,
+      );
       this.didOpen.fire(session);
       return session;
     } catch (e) {
@@ -152,7 +165,9 @@ export class StoreController extends Disposable {
         session.refresh().catch((e: unknown) => this.log.error(`Could not read new events: ${(e as Error).message}`));
       }, 150);
     };
-    this.sessionDisposables.push(watcher.onDidChange(onChange), watcher.onDidCreate(onChange), watcher, { dispose: () => timer && clearTimeout(timer) });
+    this.sessionDisposables.push(watcher.onDidChange(onChange), watcher.onDidCreate(onChange), watcher, {
+      dispose: () => timer && clearTimeout(timer),
+    });
     if (isForeignStore(session.store)) {
       // Another application's store usually lives outside the workspace, where the workbench may not
       // watch: Node's watcher on its folder sees the main file and its -wal change as well.

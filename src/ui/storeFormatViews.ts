@@ -26,6 +26,10 @@ export class StoreFormatViews extends Disposable {
     const store = this.controller.session?.store;
     const label = storeFormatLabel(this.controller);
     for (const view of this.views) view.description = label;
-    void vscode.commands.executeCommand('setContext', 'eventStore.foreignStore', store !== undefined && isForeignStore(store));
+    void vscode.commands.executeCommand(
+      'setContext',
+      'eventStore.foreignStore',
+      store !== undefined && isForeignStore(store),
+    );
   }
 }

@@ -25,10 +25,12 @@ export class StreamsTree extends Disposable implements vscode.TreeDataProvider<N
   constructor(private readonly controller: StoreController) {
     super();
     this.register(controller.onDidAppend(() => this.changed.fire(undefined)));
-    this.register(controller.onDidOpen(() => {
-      this.shown.clear();
-      this.changed.fire(undefined);
-    }));
+    this.register(
+      controller.onDidOpen(() => {
+        this.shown.clear();
+        this.changed.fire(undefined);
+      }),
+    );
   }
 
   refresh(): void {
@@ -82,14 +84,19 @@ export class StreamsTree extends Disposable implements vscode.TreeDataProvider<N
         const item = new vscode.TreeItem(e.type, vscode.TreeItemCollapsibleState.None);
         item.id = `event:${e.globalPosition}`;
         item.description = `v${e.streamVersion} · #${e.globalPosition} · ${e.recordedAt.replace('T', ' ').slice(0, 19)}`;
-        item.tooltip = new vscode.MarkdownString().appendText(`${e.type}, version ${e.streamVersion} of ${e.streamId}, global position ${e.globalPosition}\n`).appendCodeblock(JSON.stringify(e.data, null, 2), 'json');
+        item.tooltip = new vscode.MarkdownString()
+          .appendText(`${e.type}, version ${e.streamVersion} of ${e.streamId}, global position ${e.globalPosition}\n`)
+          .appendCodeblock(JSON.stringify(e.data, null, 2), 'json');
         item.iconPath = new vscode.ThemeIcon('symbol-event');
         item.contextValue = 'event';
         item.command = { command: 'eventStore.openEvent', title: 'Open Event', arguments: [e.globalPosition] };
         return item;
       }
       case 'more': {
-        const item = new vscode.TreeItem(`Load more… (${node.shown} of ${node.total} shown)`, vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          `Load more… (${node.shown} of ${node.total} shown)`,
+          vscode.TreeItemCollapsibleState.None,
+        );
         item.id = `more:${node.parent}:${node.shown}`;
         item.iconPath = new vscode.ThemeIcon('ellipsis');
         item.command = { command: 'eventStore.loadMore', title: 'Load More', arguments: [{ parent: node.parent }] };

@@ -36,7 +36,11 @@ export function markDone(key: WalkthroughKey): void {
 export function followStore(controller: StoreController): vscode.Disposable[] {
   let logListener: { dispose(): void } | undefined;
   const hasEvents = (session: StoreSession | undefined) =>
-    void vscode.commands.executeCommand('setContext', WalkthroughDone.storeHasEvents, (session?.store.lastPosition() ?? 0) > 0);
+    void vscode.commands.executeCommand(
+      'setContext',
+      WalkthroughDone.storeHasEvents,
+      (session?.store.lastPosition() ?? 0) > 0,
+    );
   const follow = (session: StoreSession | undefined) => {
     hasEvents(session);
     logListener?.dispose();

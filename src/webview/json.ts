@@ -15,7 +15,12 @@ export type JsonLineCache = Map<string, readonly Element[]>;
  * marker (+, ~, −) and a class, and "only changes" keeps just the changed lines (with what an added
  * or changed entry holds) and their parents.
  */
-export function renderJson(value: unknown, changes: readonly ChangeView[], showOnlyChanges: boolean, cache?: { previous: JsonLineCache; next: JsonLineCache }): HTMLElement {
+export function renderJson(
+  value: unknown,
+  changes: readonly ChangeView[],
+  showOnlyChanges: boolean,
+  cache?: { previous: JsonLineCache; next: JsonLineCache },
+): HTMLElement {
   const marks = new Map<string, ChangeView>();
   const onPath = new Set<string>();
   for (const c of changes) {
@@ -26,7 +31,14 @@ export function renderJson(value: unknown, changes: readonly ChangeView[], showO
   const line = (depth: number, key: string | null, text: string, change?: ChangeView) => {
     const row = el('div', { class: `line${change ? ` ${change.kind}` : ''}` });
     row.style.paddingLeft = `${depth * 1.2}em`;
-    if (change) row.append(el('span', { class: 'badge', title: change.kind, 'aria-label': change.kind }, change.kind === 'added' ? '+' : change.kind === 'removed' ? '−' : '~'));
+    if (change)
+      row.append(
+        el(
+          'span',
+          { class: 'badge', title: change.kind, 'aria-label': change.kind },
+          change.kind === 'added' ? '+' : change.kind === 'removed' ? '−' : '~',
+        ),
+      );
     if (key !== null) row.append(el('span', { class: 'key' }, key), ': ');
     row.append(el('span', { class: 'value' }, text));
     if (change?.kind === 'changed') row.append(el('span', { class: 'was' }, ` (was ${formatScalar(change.before)})`));
@@ -39,7 +51,10 @@ export function renderJson(value: unknown, changes: readonly ChangeView[], showO
     if (showOnlyChanges && !onPath.has(k) && !inChange) return;
     if (v !== null && typeof v === 'object') {
       // A subtree with no change under it renders as it did last time: reuse its lines.
-      const cacheKey = cache && depth > 0 && !onPath.has(k) && !inChange ? `${k}\u0000${depth}\u0000${showOnlyChanges}\u0000${JSON.stringify(v)}` : undefined;
+      const cacheKey =
+        cache && depth > 0 && !onPath.has(k) && !inChange
+          ? `${k}\u0000${depth}\u0000${showOnlyChanges}\u0000${JSON.stringify(v)}`
+          : undefined;
       const kept = cacheKey === undefined ? undefined : cache!.previous.get(cacheKey);
       if (cacheKey !== undefined && kept) {
         root.append(...kept);
@@ -53,16 +68,32 @@ export function renderJson(value: unknown, changes: readonly ChangeView[], showO
     }
     line(depth, key, formatScalar(v), change);
   };
-  const walkObject = (v: object, depth: number, path: string[], key: string | null, change: ChangeView | undefined, inChange: boolean) => {
-    const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v as Record<string, unknown>);
+  const walkObject = (
+    v: object,
+    depth: number,
+    path: string[],
+    key: string | null,
+    change: ChangeView | undefined,
+    inChange: boolean,
+  ) => {
+    const entries = Array.isArray(v)
+      ? v.map((x, i) => [String(i), x] as const)
+      : Object.entries(v as Record<string, unknown>);
     if (entries.length === 0) return line(depth, key, Array.isArray(v) ? '[]' : '{}', change);
     // In words rather than {4} / [3]: a count in brackets reads like a value.
     const n = entries.length;
-    line(depth, key, Array.isArray(v) ? `list of ${n} item${n === 1 ? '' : 's'}` : `${n} field${n === 1 ? '' : 's'}`, change);
+    line(
+      depth,
+      key,
+      Array.isArray(v) ? `list of ${n} item${n === 1 ? '' : 's'}` : `${n} field${n === 1 ? '' : 's'}`,
+      change,
+    );
     for (const [ck, cv] of entries) walk(cv, depth + 1, [...path, ck], ck, inChange || change !== undefined);
   };
   walk(value, 0, [], null);
-  for (const c of changes) if (c.kind === 'removed') line(c.path.length, c.path[c.path.length - 1] ?? null, formatScalar(c.before), c);
-  if (root.childElementCount === 0) root.append(el('div', { class: 'muted' }, showOnlyChanges ? 'No changes at this step.' : 'Empty.'));
+  for (const c of changes)
+    if (c.kind === 'removed') line(c.path.length, c.path[c.path.length - 1] ?? null, formatScalar(c.before), c);
+  if (root.childElementCount === 0)
+    root.append(el('div', { class: 'muted' }, showOnlyChanges ? 'No changes at this step.' : 'Empty.'));
   return root;
 }

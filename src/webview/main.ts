@@ -77,8 +77,15 @@ let causationFilter: string | undefined;
 // One navigation at a time is on its way to the host; what the person asks meanwhile waits here,
 // merged: the latest place wins, and presses of a held key add up into one move.
 
-type Navigation = { type: 'seek'; position: number } | { type: 'seekIndex'; index: number } | { type: 'move'; to: 'first' | 'prev' | 'next' | 'last'; count?: number };
-type Answered = Navigation | { type: 'filter'; filter: FilterView } | { type: 'skip'; position: number; skipped: boolean } | { type: 'clearSkips' };
+type Navigation =
+  | { type: 'seek'; position: number }
+  | { type: 'seekIndex'; index: number }
+  | { type: 'move'; to: 'first' | 'prev' | 'next' | 'last'; count?: number };
+type Answered =
+  | Navigation
+  | { type: 'filter'; filter: FilterView }
+  | { type: 'skip'; position: number; skipped: boolean }
+  | { type: 'clearSkips' };
 
 let seq = 0;
 /** Requests sent and not answered yet. */
@@ -147,13 +154,16 @@ function setPlaying(on: boolean): void {
 }
 
 function schedulePlay(): void {
-  playTimer = window.setTimeout(() => {
-    if (playTimer === undefined) return;
-    if (!current || current.index >= current.count) return setPlaying(false);
-    // Wait for the previous step to arrive before asking for the next: a slow host never lags behind.
-    if (outstanding === 0 && !waiting) move('next');
-    schedulePlay();
-  }, playIntervalMs * Number(ui.speed.value || 1));
+  playTimer = window.setTimeout(
+    () => {
+      if (playTimer === undefined) return;
+      if (!current || current.index >= current.count) return setPlaying(false);
+      // Wait for the previous step to arrive before asking for the next: a slow host never lags behind.
+      if (outstanding === 0 && !waiting) move('next');
+      schedulePlay();
+    },
+    playIntervalMs * Number(ui.speed.value || 1),
+  );
 }
 
 const playing = () => playTimer !== undefined;
@@ -246,7 +256,12 @@ function changeSummary(changes: readonly ChangeView[]): string {
 }
 
 function field(label: string, value: string | Node): HTMLElement {
-  return el('div', { class: 'field' }, el('span', { class: 'label' }, label), el('span', { class: 'field-value' }, value));
+  return el(
+    'div',
+    { class: 'field' },
+    el('span', { class: 'label' }, label),
+    el('span', { class: 'field-value' }, value),
+  );
 }
 
 function linkButton(text: string, label: string, onClick: () => void): HTMLButtonElement {
@@ -262,12 +277,23 @@ function setFlow(step: StepView): void {
     if (step.skipped) lit.add('flow-store');
     else {
       const meta = e.metadata as Record<string, unknown> | null;
-      if (meta && typeof meta.commandType === 'string') ['flow-command', 'flow-a1', 'flow-write', 'flow-a2'].forEach((id) => lit.add(id));
+      if (meta && typeof meta.commandType === 'string')
+        ['flow-command', 'flow-a1', 'flow-write', 'flow-a2'].forEach((id) => lit.add(id));
       ['flow-store', 'flow-a3', 'flow-bus'].forEach((id) => lit.add(id));
       if (step.readModels.some((r) => r.handled)) ['flow-a4', 'flow-readmodels'].forEach((id) => lit.add(id));
     }
   }
-  for (const id of ['flow-command', 'flow-a1', 'flow-write', 'flow-a2', 'flow-store', 'flow-a3', 'flow-bus', 'flow-a4', 'flow-readmodels']) {
+  for (const id of [
+    'flow-command',
+    'flow-a1',
+    'flow-write',
+    'flow-a2',
+    'flow-store',
+    'flow-a3',
+    'flow-bus',
+    'flow-a4',
+    'flow-readmodels',
+  ]) {
     document.getElementById(id)?.classList.toggle('lit', lit.has(id));
   }
   const handled = step.readModels.filter((r) => r.handled).length;
@@ -292,9 +318,20 @@ function renderRejections(step: StepView): HTMLElement | undefined {
       el(
         'div',
         { class: 'rejection' },
-        el('div', { class: 'mini-flow' }, el('span', { class: 'node-lit' }, r.type), ' → ', el('span', { class: 'node-stop' }, r.outcome === 'conflict' ? 'Write model: conflict ✗' : 'Write model ✗'), el('span', { class: 'node-dim' }, ' → Event store → Event bus → Read models')),
+        el(
+          'div',
+          { class: 'mini-flow' },
+          el('span', { class: 'node-lit' }, r.type),
+          ' → ',
+          el('span', { class: 'node-stop' }, r.outcome === 'conflict' ? 'Write model: conflict ✗' : 'Write model ✗'),
+          el('span', { class: 'node-dim' }, ' → Event store → Event bus → Read models'),
+        ),
         el('div', { class: 'reason' }, r.reason),
-        el('div', { class: 'muted small' }, `${r.at} · nothing was appended: the store stayed at ${step.position} event${step.position === 1 ? '' : 's'}, and no read model changed.`),
+        el(
+          'div',
+          { class: 'muted small' },
+          `${r.at} · nothing was appended: the store stayed at ${step.position} event${step.position === 1 ? '' : 's'}, and no read model changed.`,
+        ),
       ),
     );
   }
@@ -308,21 +345,49 @@ function renderEvent(step: StepView): void {
   if (refused) region.append(refused);
   const e = step.event;
   if (!e) {
-    region.append(el('p', { class: 'muted' }, step.total === 0 ? 'No events yet: issue a command, e.g. "Event Store: Create User".' : 'Before the first event.'));
+    region.append(
+      el(
+        'p',
+        { class: 'muted' },
+        step.total === 0
+          ? 'No events yet: issue a command, e.g. "Event Store: Create User".'
+          : 'Before the first event.',
+      ),
+    );
     return;
   }
   const correlation = e.correlationId
-    ? el('span', {}, e.correlationId, ' ', linkButton('Show all', `Show all events with correlation ${e.correlationId}`, () => {
-        correlationFilter = e.correlationId ?? undefined;
-        sendFilter();
-      }))
+    ? el(
+        'span',
+        {},
+        e.correlationId,
+        ' ',
+        linkButton('Show all', `Show all events with correlation ${e.correlationId}`, () => {
+          correlationFilter = e.correlationId ?? undefined;
+          sendFilter();
+        }),
+      )
     : '—';
   region.append(
-    el('div', { class: `event-type${step.skipped ? ' skipped' : ''}` }, e.type, step.skipped ? el('span', { class: 'tag' }, 'skipped') : ''),
-    field('Stream', el('span', {}, e.streamId, ' ', linkButton('Filter', `Filter: only the events of stream ${e.streamId}`, () => {
-      ui.filterStream.value = e.streamId;
-      sendFilter();
-    }))),
+    el(
+      'div',
+      { class: `event-type${step.skipped ? ' skipped' : ''}` },
+      e.type,
+      step.skipped ? el('span', { class: 'tag' }, 'skipped') : '',
+    ),
+    field(
+      'Stream',
+      el(
+        'span',
+        {},
+        e.streamId,
+        ' ',
+        linkButton('Filter', `Filter: only the events of stream ${e.streamId}`, () => {
+          ui.filterStream.value = e.streamId;
+          sendFilter();
+        }),
+      ),
+    ),
     field('Stream version', String(e.streamVersion)),
     field('Global position', String(e.globalPosition)),
     el('h3', {}, 'Data'),
@@ -334,10 +399,16 @@ function renderEvent(step: StepView): void {
     field(
       'Causation',
       e.causationId
-        ? el('span', {}, e.causationId, ' ', linkButton('Show all', `Show all events caused by ${e.causationId}`, () => {
-            causationFilter = e.causationId ?? undefined;
-            sendFilter();
-          }))
+        ? el(
+            'span',
+            {},
+            e.causationId,
+            ' ',
+            linkButton('Show all', `Show all events caused by ${e.causationId}`, () => {
+              causationFilter = e.causationId ?? undefined;
+              sendFilter();
+            }),
+          )
         : '—',
     ),
     el('h3', {}, 'Metadata'),
@@ -350,7 +421,13 @@ function renderStream(step: StepView, only: boolean): void {
   region.replaceChildren(el('h2', {}, 'Write model'));
   const s = step.stream;
   if (!s) {
-    region.append(el('p', { class: 'muted' }, 'The state of the current event\u2019s aggregate, folded from the events of its stream, appears here: before the event and after it.'));
+    region.append(
+      el(
+        'p',
+        { class: 'muted' },
+        'The state of the current event\u2019s aggregate, folded from the events of its stream, appears here: before the event and after it.',
+      ),
+    );
     return;
   }
   region.append(
@@ -360,7 +437,12 @@ function renderStream(step: StepView, only: boolean): void {
       'div',
       { class: 'before-after' },
       el('div', { class: 'state-before' }, el('h3', {}, 'Before'), renderJson(s.before, [], false)),
-      el('div', { class: 'state-after' }, el('h3', {}, `After (${changeSummary(s.changes)})`), renderJson(s.after, s.changes, only)),
+      el(
+        'div',
+        { class: 'state-after' },
+        el('h3', {}, `After (${changeSummary(s.changes)})`),
+        renderJson(s.after, s.changes, only),
+      ),
     ),
   );
 }
@@ -390,11 +472,18 @@ function renderReadModels(step: StepView, only: boolean): void {
     .sort((a, b) => counter(a) - counter(b) || a.changes.length - b.changes.length);
   const unchanged = step.readModels.filter((rm) => rm.changes.length === 0);
   const nodes: HTMLElement[] = [el('h2', {}, 'Read models')];
-  if (step.event && changed.length === 0) nodes.push(el('p', { class: 'muted small' }, 'No read model changed at this step.'));
+  if (step.event && changed.length === 0)
+    nodes.push(el('p', { class: 'muted small' }, 'No read model changed at this step.'));
   for (const rm of [...changed, ...unchanged]) {
     const touched = rm.changes.length > 0;
     const open = touched || openedByPerson.has(rm.name);
-    const status = step.event ? (step.skipped ? 'skipped event: unchanged' : rm.handled ? changeSummary(rm.changes) : 'does not handle this event') : 'initial state';
+    const status = step.event
+      ? step.skipped
+        ? 'skipped event: unchanged'
+        : rm.handled
+          ? changeSummary(rm.changes)
+          : 'does not handle this event'
+      : 'initial state';
     // An unchanged read model has no change to show: opened, it shows its whole state.
     const onlyHere = only && touched;
     const key = JSON.stringify([rm.state, rm.changes, onlyHere, status, rm.description, open]);
@@ -429,7 +518,10 @@ function render(step: StepView): void {
   current = step;
   ui.slider.max = String(step.count);
   ui.slider.value = String(step.index);
-  ui.slider.setAttribute('aria-valuetext', `${step.index} of ${step.count} events${step.count !== step.total ? ' in view' : ''}`);
+  ui.slider.setAttribute(
+    'aria-valuetext',
+    `${step.index} of ${step.count} events${step.count !== step.total ? ' in view' : ''}`,
+  );
   ui.positionLabel.textContent = `${step.index} / ${step.count}`;
   ui.positionLabel.title = `Global position ${step.position} of ${step.total}`;
   ui.explanation.textContent = step.explanation;
@@ -439,28 +531,52 @@ function render(step: StepView): void {
   const empty = step.total === 0;
   ui.play.disabled = step.count === 0 && !playing();
   ui.exportNdjson.disabled = ui.exportTest.disabled = ui.branch.disabled = step.position === 0;
-  const nothing = empty ? 'The store has no event yet: issue a command first' : 'Before the first event: step forward first';
-  ui.exportNdjson.title = step.position === 0 ? nothing : 'The events up to this position, one JSON object per line (NDJSON)';
-  ui.exportTest.title = step.position === 0 ? nothing : 'A given/when/then test for the decider, from the current event';
-  ui.branch.title = step.position === 0 ? nothing : 'Copy the events up to this position into a new store and open it; this store is untouched';
+  const nothing = empty
+    ? 'The store has no event yet: issue a command first'
+    : 'Before the first event: step forward first';
+  ui.exportNdjson.title =
+    step.position === 0 ? nothing : 'The events up to this position, one JSON object per line (NDJSON)';
+  ui.exportTest.title =
+    step.position === 0 ? nothing : 'A given/when/then test for the decider, from the current event';
+  ui.branch.title =
+    step.position === 0
+      ? nothing
+      : 'Copy the events up to this position into a new store and open it; this store is untouched';
   ui.goto.max = String(step.total);
   const place: ReplayPlace = { position: step.position, filter: step.filter, whatIf: step.whatIf };
   vscode.setState({ ...place, onlyChanges: ui.onlyChanges.checked });
 
   ui.whatIfBanner.hidden = step.whatIf.length === 0;
   document.body.classList.toggle('what-if', step.whatIf.length > 0);
-  ui.whatIfText.textContent = `${step.whatIf.length} event${step.whatIf.length === 1 ? '' : 's'} skipped (${step.whatIf.slice(0, 5).map((p) => `#${p}`).join(', ')}${step.whatIf.length > 5 ? ', …' : ''}): read models are recomputed without them; the store is unchanged.`;
+  ui.whatIfText.textContent = `${step.whatIf.length} event${step.whatIf.length === 1 ? '' : 's'} skipped (${step.whatIf
+    .slice(0, 5)
+    .map((p) => `#${p}`)
+    .join(
+      ', ',
+    )}${step.whatIf.length > 5 ? ', …' : ''}): read models are recomputed without them; the store is unchanged.`;
 
   // A filter restored after a reload shows in its fields (never over what the person is typing).
-  for (const [input, value] of [[ui.filterStream, step.filter.streamId], [ui.filterType, step.filter.eventType], [ui.filterText, step.filter.text]] as const) {
-    if (document.activeElement !== input && filterTimer === undefined && input.value.trim() !== (value ?? '')) input.value = value ?? '';
+  for (const [input, value] of [
+    [ui.filterStream, step.filter.streamId],
+    [ui.filterType, step.filter.eventType],
+    [ui.filterText, step.filter.text],
+  ] as const) {
+    if (document.activeElement !== input && filterTimer === undefined && input.value.trim() !== (value ?? ''))
+      input.value = value ?? '';
   }
   correlationFilter = step.filter.correlationId;
   causationFilter = step.filter.causationId;
   ui.filterCorrelation.hidden = !correlationFilter && !causationFilter;
-  ui.filterCorrelationText.textContent = [correlationFilter ? `correlation ${correlationFilter}` : '', causationFilter ? `caused by ${causationFilter}` : ''].filter(Boolean).join(', ');
+  ui.filterCorrelationText.textContent = [
+    correlationFilter ? `correlation ${correlationFilter}` : '',
+    causationFilter ? `caused by ${causationFilter}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   const filtered = step.count !== step.total || Object.keys(step.filter).length > 0;
-  ui.filterSummary.textContent = filtered ? `${step.count} of ${step.total} events in view; the others are still applied.` : `${step.total} events`;
+  ui.filterSummary.textContent = filtered
+    ? `${step.count} of ${step.total} events in view; the others are still applied.`
+    : `${step.total} events`;
 
   const only = ui.onlyChanges.checked;
   setFlow(step);
@@ -469,7 +585,12 @@ function render(step: StepView): void {
   renderReadModels(step, only);
   // Each column scrolls on its own; a new event starts them at the top, where its changes are.
   if (moved) for (const region of [ui.eventRegion, ui.streamRegion, ui.readModelsRegion]) region.scrollTop = 0;
-  timeline.update(step.count, step.index, step.position, JSON.stringify([step.filter, step.whatIf, step.total, step.refusedTotal]));
+  timeline.update(
+    step.count,
+    step.index,
+    step.position,
+    JSON.stringify([step.filter, step.whatIf, step.total, step.refusedTotal]),
+  );
   // Reading layout forces it, so the figure covers style and layout too (tests read it).
   void document.body.offsetHeight;
   document.body.dataset.renderMs = (performance.now() - started).toFixed(2);

@@ -72,7 +72,9 @@ export class Timeline {
     this.requested.delete(page);
     this.pages.set(page, rows);
     while (this.pages.size > MAX_PAGES) {
-      const farthest = [...this.pages.keys()].sort((a, b) => Math.abs(b - this.firstVisiblePage()) - Math.abs(a - this.firstVisiblePage()))[0]!;
+      const farthest = [...this.pages.keys()].sort(
+        (a, b) => Math.abs(b - this.firstVisiblePage()) - Math.abs(a - this.firstVisiblePage()),
+      )[0]!;
       this.pages.delete(farthest);
     }
     this.queueRender();
@@ -103,7 +105,10 @@ export class Timeline {
 
   private render(): void {
     const first = Math.max(0, Math.floor(this.viewport.scrollTop / ROW_HEIGHT) - 5);
-    const last = Math.min(this.count, Math.ceil((this.viewport.scrollTop + this.viewport.clientHeight) / ROW_HEIGHT) + 5);
+    const last = Math.min(
+      this.count,
+      Math.ceil((this.viewport.scrollTop + this.viewport.clientHeight) / ROW_HEIGHT) + 5,
+    );
     const nodes: HTMLElement[] = [];
     for (let i = first; i < last; i++) {
       const page = Math.floor(i / PAGE);

@@ -21,7 +21,9 @@ export function benchEvent(i: number, total: number): BenchEvent {
     streamVersion: version,
     eventId: newUuidV7(),
     type: created ? 'UserCreated' : 'UserRenamed',
-    data: created ? { userId: `u${user}`, name: `User number ${user}` } : { userId: `u${user}`, oldName: `Name ${version - 1}`, name: `Name ${version}` },
+    data: created
+      ? { userId: `u${user}`, name: `User number ${user}` }
+      : { userId: `u${user}`, oldName: `Name ${version - 1}`, name: `Name ${version}` },
     metadata: { correlationId: `c-${i}`, causationId: `c-${i}`, commandType: created ? 'CreateUser' : 'RenameUser' },
   };
 }

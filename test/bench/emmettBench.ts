@@ -19,7 +19,8 @@ const Database = require('better-sqlite3') as new (file: string) => BetterDb;
 const PROBE = path.join(__dirname, 'openProbe.js');
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const quantile = (xs: readonly number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
+const quantile = (xs: readonly number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 
 export interface BenchRow {
   readonly metric: string;
@@ -36,8 +37,13 @@ function probe(mode: 'emmett' | 'bare-emmett', file: string): { ms: number; maxR
   return JSON.parse(r.stdout) as { ms: number; maxRssMb: number; events: number };
 }
 
-export async function benchEmmett(dir: string, total: number, log: (line: string) => void): Promise<{ rows: BenchRow[]; figures: Record<string, unknown> }> {
-  const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+export async function benchEmmett(
+  dir: string,
+  total: number,
+  log: (line: string) => void,
+): Promise<{ rows: BenchRow[]; figures: Record<string, unknown> }> {
+  const fmt = (n: number, digits = 0) =>
+    n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
   const walOnly = Math.max(10_000, Math.floor(total / 100));
   const folder = path.join(dir, 'emmett');
   fs.mkdirSync(folder);
@@ -53,7 +59,9 @@ export async function benchEmmett(dir: string, total: number, log: (line: string
     figures.writeMs = now() - t0;
     figures.mainBytes = fs.statSync(file).size;
     figures.walBytes = fs.statSync(`${file}-wal`).size;
-    log(`Emmett store of ${fmt(total)} events written in ${fmt((now() - t0) / 1000, 1)} s (${fmt(fs.statSync(file).size / 1e6, 1)} MB, WAL ${fmt(fs.statSync(`${file}-wal`).size / 1e6, 1)} MB with ${fmt(walOnly)} events)`);
+    log(
+      `Emmett store of ${fmt(total)} events written in ${fmt((now() - t0) / 1000, 1)} s (${fmt(fs.statSync(file).size / 1e6, 1)} MB, WAL ${fmt(fs.statSync(`${file}-wal`).size / 1e6, 1)} MB with ${fmt(walOnly)} events)`,
+    );
 
     // The baseline's file: a copy of both files, checkpointed by SQLite itself into one file.
     const copyDir = path.join(dir, 'emmett-checkpointed');
@@ -72,7 +80,8 @@ export async function benchEmmett(dir: string, total: number, log: (line: string
       ours.push(probe('emmett', file));
       bare.push(probe('bare-emmett', copy));
     }
-    if (ours[0]!.events !== total || bare[0]!.events !== total) throw new Error(`The probes saw ${ours[0]!.events} and ${bare[0]!.events} events, not ${total}.`);
+    if (ours[0]!.events !== total || bare[0]!.events !== total)
+      throw new Error(`The probes saw ${ours[0]!.events} and ${bare[0]!.events} events, not ${total}.`);
     const openMs = median(ours.map((o) => o.ms));
     const bareMs = median(bare.map((o) => o.ms));
     const rss = median(ours.map((o) => o.maxRssMb));
@@ -85,7 +94,14 @@ export async function benchEmmett(dir: string, total: number, log: (line: string
       goal: '<= 1.5×',
       pass: openMs / bareMs <= 1.5,
     });
-    rows.push({ metric: `  peak memory opening it (MB, max RSS)`, ours: fmt(rss), baseline: `${fmt(bareRss)} bare sql.js`, ratio: `${(rss / bareRss).toFixed(2)}×`, goal: '<= 1.3×', pass: rss / bareRss <= 1.3 });
+    rows.push({
+      metric: `  peak memory opening it (MB, max RSS)`,
+      ours: fmt(rss),
+      baseline: `${fmt(bareRss)} bare sql.js`,
+      ratio: `${(rss / bareRss).toFixed(2)}×`,
+      goal: '<= 1.3×',
+      pass: rss / bareRss <= 1.3,
+    });
     figures.open = { ours, bare, openMs, bareMs, rssMb: rss, bareRssMb: bareRss };
 
     // Refresh after the application appends 100 events, beside a fresh open of the same files.
@@ -100,7 +116,13 @@ export async function benchEmmett(dir: string, total: number, log: (line: string
         if (arrived.length !== 100) throw new Error(`The refresh returned ${arrived.length} events, not 100.`);
       }
       const refreshMs = median(refreshes);
-      rows.push({ metric: `  refresh after 100 appended events (ms)`, ours: fmt(refreshMs), baseline: `${fmt(openMs)} open`, ratio: `${(refreshMs / openMs).toFixed(2)}×`, goal: 'info: a reload' });
+      rows.push({
+        metric: `  refresh after 100 appended events (ms)`,
+        ours: fmt(refreshMs),
+        baseline: `${fmt(openMs)} open`,
+        ratio: `${(refreshMs / openMs).toFixed(2)}×`,
+        goal: 'info: a reload',
+      });
       figures.refreshMs = refreshes;
 
       // Replay seek: read the events around a random position, as the replay's cursor does; a streams page.
@@ -123,8 +145,22 @@ export async function benchEmmett(dir: string, total: number, log: (line: string
         pages.push(now() - p0);
         after = page[page.length - 1]?.streamId;
       }
-      rows.push({ metric: `  replay seek on it: p50 / p95 (ms)`, ours: `${fmt(quantile(seeks, 0.5), 2)} / ${fmt(quantile(seeks, 0.95), 2)}`, baseline: '', ratio: '', goal: 'p95 <= 50 ms', pass: quantile(seeks, 0.95) <= 50 });
-      rows.push({ metric: `  streams page (100) on it: p50 / p95 (ms)`, ours: `${fmt(quantile(pages, 0.5), 2)} / ${fmt(quantile(pages, 0.95), 2)}`, baseline: '', ratio: '', goal: 'p95 <= 50 ms', pass: quantile(pages, 0.95) <= 50 });
+      rows.push({
+        metric: `  replay seek on it: p50 / p95 (ms)`,
+        ours: `${fmt(quantile(seeks, 0.5), 2)} / ${fmt(quantile(seeks, 0.95), 2)}`,
+        baseline: '',
+        ratio: '',
+        goal: 'p95 <= 50 ms',
+        pass: quantile(seeks, 0.95) <= 50,
+      });
+      rows.push({
+        metric: `  streams page (100) on it: p50 / p95 (ms)`,
+        ours: `${fmt(quantile(pages, 0.5), 2)} / ${fmt(quantile(pages, 0.95), 2)}`,
+        baseline: '',
+        ratio: '',
+        goal: 'p95 <= 50 ms',
+        pass: quantile(pages, 0.95) <= 50,
+      });
       figures.seekMs = seeks;
       figures.streamPageMs = pages;
     } finally {
@@ -141,8 +177,13 @@ if (require.main === module) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-bench-emmett-'));
   benchEmmett(dir, Number(process.argv[2] ?? 1_000_000), (l) => process.stderr.write(`${l}\n`))
     .then(({ rows, figures }) => {
-      for (const r of rows) process.stdout.write(`${r.metric}  ${r.ours}  ${r.baseline}  ${r.ratio}  ${r.goal}  ${r.pass === undefined ? '' : r.pass ? 'ok' : 'MISSED'}\n`);
-      process.stdout.write(`${JSON.stringify({ bench: 'emmett', ...figures, open: undefined, openFigures: figures.open })}\n`);
+      for (const r of rows)
+        process.stdout.write(
+          `${r.metric}  ${r.ours}  ${r.baseline}  ${r.ratio}  ${r.goal}  ${r.pass === undefined ? '' : r.pass ? 'ok' : 'MISSED'}\n`,
+        );
+      process.stdout.write(
+        `${JSON.stringify({ bench: 'emmett', ...figures, open: undefined, openFigures: figures.open })}\n`,
+      );
     })
     .finally(() => fs.rmSync(dir, { recursive: true, force: true }));
 }

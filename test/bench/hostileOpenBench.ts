@@ -14,9 +14,22 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const BetterSqlite3 = require('better-sqlite3') as new (file: string) => { unsafeMode(on: boolean): void; exec(sql: string): void; close(): void };
+const BetterSqlite3 = require('better-sqlite3') as new (file: string) => {
+  unsafeMode(on: boolean): void;
+  exec(sql: string): void;
+  close(): void;
+};
 
-export const OPEN_CASES = ['bare', 'sealed', 'copiedRead', 'copiedFirst', 'copiedSecond', 'bomb', 'unsoundRead', 'unsoundWrite'] as const;
+export const OPEN_CASES = [
+  'bare',
+  'sealed',
+  'copiedRead',
+  'copiedFirst',
+  'copiedSecond',
+  'bomb',
+  'unsoundRead',
+  'unsoundWrite',
+] as const;
 export type OpenCase = (typeof OPEN_CASES)[number];
 
 export interface HostileOpenFigures {
@@ -70,7 +83,10 @@ export function benchHostileOpen(file: string, events: number, work: string, run
     `CREATE TABLE bomb (x); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) INSERT INTO bomb SELECT i FROM n;
      PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = 'CREATE TABLE bomb (x CHECK (length(printf(''%.*c'', 300000000, ''x'')) > 0))' WHERE name = 'bomb';`,
   );
-  const unsound = variant('unsound', `UPDATE events SET data = '{' WHERE global_position = (SELECT max(global_position) FROM events)`);
+  const unsound = variant(
+    'unsound',
+    `UPDATE events SET data = '{' WHERE global_position = (SELECT max(global_position) FROM events)`,
+  );
   const copied = variant('copied');
 
   const best: Partial<Record<OpenCase, Attempt>> = {};

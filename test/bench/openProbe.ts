@@ -32,16 +32,24 @@ async function probe(mode: string, file: string): Promise<void> {
     // 'attempt' as Restricted Mode opens a workspace's store, read-only; 'attempt-write' as a trusted
     // workspace or a CLI write opens it. A refusal is a result, not a failure.
     try {
-      const store = await SqlJsEventStore.open({ path: file, readOnly: mode === 'attempt', compaction: { onClose: 'never' } });
+      const store = await SqlJsEventStore.open({
+        path: file,
+        readOnly: mode === 'attempt',
+        compaction: { onClose: 'never' },
+      });
       events = store.lastPosition();
       const unsound = store.unsound;
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       await store.close();
       const report = store.openReport;
-      process.stdout.write(`${JSON.stringify({ mode, events, ms, maxRssMb: peakRssMb(), outcome: unsound ? 'read-only (unsound)' : 'opened', ...report })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ mode, events, ms, maxRssMb: peakRssMb(), outcome: unsound ? 'read-only (unsound)' : 'opened', ...report })}\n`,
+      );
     } catch (e) {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      process.stdout.write(`${JSON.stringify({ mode, events: 0, ms, maxRssMb: peakRssMb(), outcome: 'refused', reason: (e as Error).message })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ mode, events: 0, ms, maxRssMb: peakRssMb(), outcome: 'refused', reason: (e as Error).message })}\n`,
+      );
     }
     return;
   } else if (mode === 'store') {

@@ -30,7 +30,12 @@ async function fill(store: SqlJsEventStore, events: number): Promise<void> {
     const version = versions.get(user) ?? 0;
     versions.set(user, version + 1);
     const type = version === 0 ? 'UserCreated' : version % 97 === 0 ? 'UserDeactivated' : 'UserRenamed';
-    const data = type === 'UserCreated' ? { userId: `u${user}`, name: `User ${user}` } : type === 'UserRenamed' ? { userId: `u${user}`, oldName: '', name: `User ${user} v${version}` } : { userId: `u${user}` };
+    const data =
+      type === 'UserCreated'
+        ? { userId: `u${user}`, name: `User ${user}` }
+        : type === 'UserRenamed'
+          ? { userId: `u${user}`, oldName: '', name: `User ${user} v${version}` }
+          : { userId: `u${user}` };
     batch.push({ streamId: `user-u${user}`, type, data, metadata: { commandType: 'Bench' } });
     if (batch.length === 10_000) await store.importEvents(batch.splice(0));
   }
@@ -69,7 +74,7 @@ export async function benchReplay(events: number, log: (line: string) => void = 
 
     // Seeks to random places (a fixed sequence), after the snapshots they need were made once.
     let seed = 42;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const positions = Array.from({ length: 60 }, () => 1 + Math.floor(rnd() * events));
     for (const p of positions.slice(0, 10)) session.replay.step(p);
     const seeks: number[] = [];
@@ -118,7 +123,9 @@ if (require.main === module) {
     const sizes = (process.env.BENCH_SIZES ?? '1000,100000,1000000').split(',').map(Number);
     const rows: ReplayFigures[] = [];
     for (const n of sizes) rows.push(await benchReplay(n));
-    console.log('\nreplay (host)        ready ms   seek p50/p95 ms   fold-from-0 ms   seek speed-up   step p50/p95 ms   snapshots');
+    console.log(
+      '\nreplay (host)        ready ms   seek p50/p95 ms   fold-from-0 ms   seek speed-up   step p50/p95 ms   snapshots',
+    );
     for (const r of rows) {
       console.log(
         `${String(r.events).padStart(9)} events  ${r.readyMs.toFixed(1).padStart(8)}   ${r.seekP50Ms.toFixed(2).padStart(6)} / ${r.seekP95Ms.toFixed(2).padEnd(6)}   ${r.foldFromZeroMs.toFixed(1).padStart(12)}   ${r.seekSpeedup.toFixed(0).padStart(10)}×   ${r.stepP50Ms.toFixed(2).padStart(6)} / ${r.stepP95Ms.toFixed(2).padEnd(6)}   ${r.snapshots}`,

@@ -9,8 +9,25 @@
 //   the panel's code, for another build of the extension (before / after a change).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { prng } from '../builders/prng';
-import { closeAll, findFrame, launchVsCode, openViewContainer, runCommand, tempWorkspace, waitForEditorTab } from '../e2e/harness';
-import { formatSummary, importUsersStore, observedClickToPaint, quantile, runScenario, slideTo, waitForReplayPosition, type PathSummary } from '../e2e/replayPath';
+import {
+  closeAll,
+  findFrame,
+  launchVsCode,
+  openViewContainer,
+  runCommand,
+  tempWorkspace,
+  waitForEditorTab,
+} from '../e2e/harness';
+import {
+  formatSummary,
+  importUsersStore,
+  observedClickToPaint,
+  quantile,
+  runScenario,
+  slideTo,
+  waitForReplayPosition,
+  type PathSummary,
+} from '../e2e/replayPath';
 
 export interface PathFigures {
   readonly events: number;
@@ -28,7 +45,12 @@ export interface PathFigures {
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
-export async function benchReplayPath(events: number, rounds: number, log: (line: string) => void, observedOnly = false): Promise<PathFigures> {
+export async function benchReplayPath(
+  events: number,
+  rounds: number,
+  log: (line: string) => void,
+  observedOnly = false,
+): Promise<PathFigures> {
   const workspace = tempWorkspace('event-store-bench-path-');
   let t = now();
   importUsersStore(workspace, events);
@@ -53,12 +75,25 @@ export async function benchReplayPath(events: number, rounds: number, log: (line
       const xs: number[] = [];
       for (let i = 0; i < rounds; i++) xs.push(await observedClickToPaint(frame, act, changes));
       observed[name] = { p50: quantile(xs, 0.5), p95: quantile(xs, 0.95), samples: xs.length };
-      log(`  path ${events}: ${name} seen from outside: p50 ${observed[name].p50.toFixed(1)} ms, p95 ${observed[name].p95.toFixed(1)} ms`);
+      log(
+        `  path ${events}: ${name} seen from outside: p50 ${observed[name].p50.toFixed(1)} ms, p95 ${observed[name].p95.toFixed(1)} ms`,
+      );
     };
     await observe('step back', () => frame.click('[aria-label="Step back"]'));
     await observe('step forward', () => frame.click('[aria-label="Step forward"]'));
     await observe('slider jump', () => slideTo(frame, 1 + Math.floor(random() * (events - 1))), 2);
-    if (observedOnly) return { events, importSeconds, openSeconds, summaries: [], pingP50Ms: NaN, pingP95Ms: NaN, observed, loopDelayMaxMs: NaN, benchLoopDelayMaxMs: NaN };
+    if (observedOnly)
+      return {
+        events,
+        importSeconds,
+        openSeconds,
+        summaries: [],
+        pingP50Ms: NaN,
+        pingP95Ms: NaN,
+        observed,
+        loopDelayMaxMs: NaN,
+        benchLoopDelayMaxMs: NaN,
+      };
     const own = monitorEventLoopDelay({ resolution: 10 });
     own.enable();
     const { summaries, pings } = await runScenario(frame, rounds, random);
@@ -96,8 +131,11 @@ if (require.main === module) {
   const observedOnly = process.env.BENCH_PATH_OBSERVED_ONLY === '1';
   (async () => {
     const all: PathFigures[] = [];
-    for (const events of pathSizes()) all.push(await benchReplayPath(events, rounds, (line) => process.stderr.write(`${line}\n`), observedOnly));
-    process.stdout.write(`${JSON.stringify({ bench: 'replayPath', extension: process.env.EVENT_STORE_E2E_EXTENSION ?? 'this build', rounds, figures: all })}\n`);
+    for (const events of pathSizes())
+      all.push(await benchReplayPath(events, rounds, (line) => process.stderr.write(`${line}\n`), observedOnly));
+    process.stdout.write(
+      `${JSON.stringify({ bench: 'replayPath', extension: process.env.EVENT_STORE_E2E_EXTENSION ?? 'this build', rounds, figures: all })}\n`,
+    );
   })()
     .catch((e: Error) => {
       process.stderr.write(`${e.stack ?? e.message}\n`);

@@ -55,7 +55,8 @@ const quantile = (xs: readonly number[], q: number) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 };
 const median = (xs: readonly number[]) => quantile(xs, 0.5);
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 interface Row {
@@ -67,11 +68,20 @@ interface Row {
   readonly pass?: boolean;
 }
 const rows: Row[] = [];
-const figures: Record<string, unknown> = { sizes, importCount, node: process.version, cpus: os.cpus().length, platform: `${os.platform()} ${os.arch()}` };
+const figures: Record<string, unknown> = {
+  sizes,
+  importCount,
+  node: process.version,
+  cpus: os.cpus().length,
+  platform: `${os.platform()} ${os.arch()}`,
+};
 
 // ------------------------------------------------------------------ import
 
-async function importOurs(file: string, events: readonly BenchEvent[]): Promise<{ perSecond: number; closeMs: number; bytes: number }> {
+async function importOurs(
+  file: string,
+  events: readonly BenchEvent[],
+): Promise<{ perSecond: number; closeMs: number; bytes: number }> {
   const store = await SqlJsEventStore.open({ path: file });
   const t0 = now();
   for (let i = 0; i < events.length; i += IMPORT_BATCH) await store.importEvents(events.slice(i, i + IMPORT_BATCH));
@@ -86,13 +96,26 @@ function importBaseline(file: string, events: readonly BenchEvent[]): { perSecon
   const db = new BetterSqlite3(file);
   db.pragma('journal_mode = WAL');
   db.exec(SCHEMA_SQL);
-  const insert = db.prepare('INSERT INTO events (global_position, stream_id, stream_version, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-  const upsert = db.prepare('INSERT INTO streams (stream_id, version, last_position) VALUES (?, ?, ?) ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, last_position = excluded.last_position');
+  const insert = db.prepare(
+    'INSERT INTO events (global_position, stream_id, stream_version, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const upsert = db.prepare(
+    'INSERT INTO streams (stream_id, version, last_position) VALUES (?, ?, ?) ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, last_position = excluded.last_position',
+  );
   const batch = db.transaction((from: number, slice: readonly BenchEvent[]) => {
     const at = new Date().toISOString();
     const last = new Map<string, [number, number]>();
     slice.forEach((e, k) => {
-      insert.run(from + k + 1, e.streamId, e.streamVersion, e.eventId, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata ?? {}), at);
+      insert.run(
+        from + k + 1,
+        e.streamId,
+        e.streamVersion,
+        e.eventId,
+        e.type,
+        JSON.stringify(e.data),
+        JSON.stringify(e.metadata ?? {}),
+        at,
+      );
       last.set(e.streamId, [e.streamVersion, from + k + 1]);
     });
     for (const [streamId, [version, position]] of last) upsert.run(streamId, version, position);
@@ -121,12 +144,40 @@ async function benchImport(dir: string): Promise<void> {
   const best = Math.max(...ours);
   const bestBase = Math.max(...base);
   const ratio = best / bestBase;
-  rows.push({ metric: `import ${fmt(importCount)} events (events/s, best of 3)`, ours: fmt(best), baseline: `${fmt(bestBase)} better-sqlite3 WAL`, ratio: `${ratio.toFixed(2)}×`, goal: '>= 0.40×', pass: ratio >= 0.4 });
-  figures.import = { events: importCount, oursPerSecond: ours, baselinePerSecond: base, ratio, closeMs, snapshotBytes: bytes, bytesPerEvent: bytes / importCount };
+  rows.push({
+    metric: `import ${fmt(importCount)} events (events/s, best of 3)`,
+    ours: fmt(best),
+    baseline: `${fmt(bestBase)} better-sqlite3 WAL`,
+    ratio: `${ratio.toFixed(2)}×`,
+    goal: '>= 0.40×',
+    pass: ratio >= 0.4,
+  });
+  figures.import = {
+    events: importCount,
+    oursPerSecond: ours,
+    baselinePerSecond: base,
+    ratio,
+    closeMs,
+    snapshotBytes: bytes,
+    bytesPerEvent: bytes / importCount,
+  };
 
   if (fs.existsSync(CLI)) {
     const feed = path.join(dir, 'import.ndjson');
-    fs.writeFileSync(feed, events.map((e) => JSON.stringify({ streamId: e.streamId, type: e.type, data: e.data, metadata: e.metadata, eventId: e.eventId })).join('\n') + '\n');
+    fs.writeFileSync(
+      feed,
+      events
+        .map((e) =>
+          JSON.stringify({
+            streamId: e.streamId,
+            type: e.type,
+            data: e.data,
+            metadata: e.metadata,
+            eventId: e.eventId,
+          }),
+        )
+        .join('\n') + '\n',
+    );
     const store = path.join(dir, 'cli-import', 'events.db');
     const t0 = now();
     const r = spawnSync(process.execPath, [CLI, 'import', '--store', store, feed], { encoding: 'utf8' });
@@ -134,7 +185,13 @@ async function benchImport(dir: string): Promise<void> {
     if (r.status === 0) {
       const done = JSON.parse(r.stdout.trim().split('\n').pop()!) as { imported: number; seconds: number };
       const perSecond = done.imported / done.seconds;
-      rows.push({ metric: 'CLI import of the same NDJSON (events/s)', ours: fmt(perSecond), baseline: `${fmt(bestBase)} better-sqlite3 WAL`, ratio: `${(perSecond / bestBase).toFixed(2)}×`, goal: 'info' });
+      rows.push({
+        metric: 'CLI import of the same NDJSON (events/s)',
+        ours: fmt(perSecond),
+        baseline: `${fmt(bestBase)} better-sqlite3 WAL`,
+        ratio: `${(perSecond / bestBase).toFixed(2)}×`,
+        goal: 'info',
+      });
       figures.cliImport = { perSecond, wallMs };
     } else log(`CLI import failed: ${r.stderr}`);
   }
@@ -156,16 +213,29 @@ async function buildStore(file: string, total: number): Promise<number> {
  * disk noise during the run weighs on every size alike. Each append is what a command does: read the
  * stream's version, append one event expecting it, wait for the fsync.
  */
-async function benchAppends(files: ReadonlyMap<number, string>): Promise<Map<number, { p50: number; p95: number; p99: number }>> {
+async function benchAppends(
+  files: ReadonlyMap<number, string>,
+): Promise<Map<number, { p50: number; p95: number; p99: number }>> {
   const stores = new Map<number, SqlJsEventStore>();
-  for (const [total, file] of files) stores.set(total, await SqlJsEventStore.open({ path: file, compaction: { onClose: 'never' } }));
+  for (const [total, file] of files)
+    stores.set(total, await SqlJsEventStore.open({ path: file, compaction: { onClose: 'never' } }));
   const latencies = new Map<number, number[]>([...files.keys()].map((t) => [t, []]));
   for (let k = 0; k < APPENDS + 20; k++) {
     for (const [total, store] of stores) {
       const streamId = `user-${(k * 7919) % Math.max(1, Math.floor(total / 20))}`;
       const expectedVersion = store.streamVersion(streamId);
       const t0 = now();
-      await store.append(streamId, [{ type: 'UserRenamed', data: { userId: streamId.slice(5), oldName: 'a', name: `b${k}` }, metadata: { correlationId: `bench-${k}` } }], { expectedVersion });
+      await store.append(
+        streamId,
+        [
+          {
+            type: 'UserRenamed',
+            data: { userId: streamId.slice(5), oldName: 'a', name: `b${k}` },
+            metadata: { correlationId: `bench-${k}` },
+          },
+        ],
+        { expectedVersion },
+      );
       if (k >= 20) latencies.get(total)!.push(now() - t0); // the first 20 warm up
     }
   }
@@ -216,12 +286,19 @@ function probe(mode: 'store' | 'bare', file: string): { ms: number; maxRssMb: nu
 
 async function benchRebuild(file: string, total: number): Promise<void> {
   const store = await SqlJsEventStore.open({ path: file, readOnly: true });
-  const rates = { projector: [] as number[], projectorWithoutCopies: [] as number[], counting: [] as number[], bare: [] as number[] };
+  const rates = {
+    projector: [] as number[],
+    projectorWithoutCopies: [] as number[],
+    counting: [] as number[],
+    bare: [] as number[],
+  };
   const SQL = await loadSqlJs();
   const bare = new SQL.Database(fs.readFileSync(file));
   for (let round = 0; round < 2; round++) {
     let t0 = now();
-    const stmt = bare.prepare('SELECT global_position, stream_id, stream_version, event_id, type, data, metadata, recorded_at FROM events ORDER BY global_position');
+    const stmt = bare.prepare(
+      'SELECT global_position, stream_id, stream_version, event_id, type, data, metadata, recorded_at FROM events ORDER BY global_position',
+    );
     const bareCounts = new Map<string, number>();
     let m = 0;
     while (stmt.step()) {
@@ -252,7 +329,9 @@ async function benchRebuild(file: string, total: number): Promise<void> {
     const applied = new Projector(store, builtInProjections, undefined).rebuild();
     rates.projector.push((applied / (now() - t0)) * 1000);
     t0 = now();
-    const folded = new Projector(store, builtInProjections, undefined, { snapshotEvery: Number.MAX_SAFE_INTEGER }).rebuild();
+    const folded = new Projector(store, builtInProjections, undefined, {
+      snapshotEvery: Number.MAX_SAFE_INTEGER,
+    }).rebuild();
     rates.projectorWithoutCopies.push((folded / (now() - t0)) * 1000);
   }
   bare.close();
@@ -321,8 +400,22 @@ async function benchAfterOpen(dir: string): Promise<void> {
   const bareMs = median(bare.map((o) => o.ms));
   const rss = median(ours.map((o) => o.maxRssMb));
   const bareRss = median(bare.map((o) => o.maxRssMb));
-  rows.push({ metric: `open ${fmt(largest)} events (ms, median of 3)`, ours: fmt(openMs), baseline: `${fmt(bareMs)} bare sql.js load`, ratio: `${(openMs / bareMs).toFixed(2)}×`, goal: '<= 1500 ms', pass: openMs <= 1500 });
-  rows.push({ metric: `peak memory opening ${fmt(largest)} events (MB, max RSS)`, ours: fmt(rss), baseline: `${fmt(bareRss)} bare sql.js`, ratio: `${(rss / bareRss).toFixed(2)}×`, goal: '<= 1.3×', pass: rss / bareRss <= 1.3 });
+  rows.push({
+    metric: `open ${fmt(largest)} events (ms, median of 3)`,
+    ours: fmt(openMs),
+    baseline: `${fmt(bareMs)} bare sql.js load`,
+    ratio: `${(openMs / bareMs).toFixed(2)}×`,
+    goal: '<= 1500 ms',
+    pass: openMs <= 1500,
+  });
+  rows.push({
+    metric: `peak memory opening ${fmt(largest)} events (MB, max RSS)`,
+    ours: fmt(rss),
+    baseline: `${fmt(bareRss)} bare sql.js`,
+    ratio: `${(rss / bareRss).toFixed(2)}×`,
+    goal: '<= 1.3×',
+    pass: rss / bareRss <= 1.3,
+  });
   figures.open = { events: largest, ours, bare, openMs, bareMs, rssMb: rss, bareRssMb: bareRss };
 
   log('rebuilding read models...');
@@ -343,7 +436,13 @@ async function benchAfterOpen(dir: string): Promise<void> {
       goal: isLargest ? 'p95 <= 50 ms' : '',
       ...(isLargest ? { pass: r.seekP95Ms <= 50 } : {}),
     });
-    rows.push({ metric: `  replay step forward, ${fmt(total)} events: p50 / p95 (ms)`, ours: `${fmt(r.stepP50Ms, 1)} / ${fmt(r.stepP95Ms, 1)}`, baseline: `${fmt(r.foldFromZeroMs, 1)} fold from 0`, ratio: `${(r.foldFromZeroMs / r.stepP50Ms).toFixed(0)}× faster`, goal: 'info' });
+    rows.push({
+      metric: `  replay step forward, ${fmt(total)} events: p50 / p95 (ms)`,
+      ours: `${fmt(r.stepP50Ms, 1)} / ${fmt(r.stepP95Ms, 1)}`,
+      baseline: `${fmt(r.foldFromZeroMs, 1)} fold from 0`,
+      ratio: `${(r.foldFromZeroMs / r.stepP50Ms).toFixed(0)}× faster`,
+      goal: 'info',
+    });
     rows.push({
       metric: `  replay ready after open, ${fmt(total)} events (ms)`,
       ours: fmt(r.readyMs, 1),
@@ -366,7 +465,9 @@ async function main(): Promise<void> {
     for (const total of sizes) {
       const file = path.join(dir, `store-${total}`, 'events.db');
       const buildMs = await buildStore(file, total);
-      log(`store of ${fmt(total)} events built in ${fmt(buildMs / 1000, 1)} s (${fmt(fs.statSync(file).size / 1e6, 1)} MB)`);
+      log(
+        `store of ${fmt(total)} events built in ${fmt(buildMs / 1000, 1)} s (${fmt(fs.statSync(file).size / 1e6, 1)} MB)`,
+      );
       figures[`build${total}`] = { ms: buildMs, bytes: fs.statSync(file).size };
       files.set(total, file);
     }
@@ -391,12 +492,48 @@ async function main(): Promise<void> {
         goal: judged ? '<= 1.5×' : 'info',
         ...(judged ? { pass: h.ms.sealed <= 1.5 * h.ms.bare } : {}),
       });
-      rows.push({ metric: `  unsealed (a copy), read-only: ${h.outcomes.copiedRead}`, ours: fmt(h.ms.copiedRead), baseline: bare, ratio: x('copiedRead'), goal: 'info' });
-      rows.push({ metric: `  unsealed, writable, first open: ${h.outcomes.copiedFirst}`, ours: fmt(h.ms.copiedFirst), baseline: bare, ratio: x('copiedFirst'), goal: 'info (once)' });
-      rows.push({ metric: `  unsealed, writable, second open: ${h.outcomes.copiedSecond}`, ours: fmt(h.ms.copiedSecond), baseline: bare, ratio: x('copiedSecond'), goal: 'info' });
-      rows.push({ metric: `  bomb: ${h.outcomes.bomb}`, ours: fmt(h.ms.bomb), baseline: bare, ratio: x('bomb'), goal: 'info' });
-      rows.push({ metric: `  unsound, read-only: ${h.outcomes.unsoundRead}`, ours: fmt(h.ms.unsoundRead), baseline: bare, ratio: x('unsoundRead'), goal: 'info' });
-      rows.push({ metric: `  unsound, writable: ${h.outcomes.unsoundWrite}`, ours: fmt(h.ms.unsoundWrite), baseline: bare, ratio: x('unsoundWrite'), goal: 'info' });
+      rows.push({
+        metric: `  unsealed (a copy), read-only: ${h.outcomes.copiedRead}`,
+        ours: fmt(h.ms.copiedRead),
+        baseline: bare,
+        ratio: x('copiedRead'),
+        goal: 'info',
+      });
+      rows.push({
+        metric: `  unsealed, writable, first open: ${h.outcomes.copiedFirst}`,
+        ours: fmt(h.ms.copiedFirst),
+        baseline: bare,
+        ratio: x('copiedFirst'),
+        goal: 'info (once)',
+      });
+      rows.push({
+        metric: `  unsealed, writable, second open: ${h.outcomes.copiedSecond}`,
+        ours: fmt(h.ms.copiedSecond),
+        baseline: bare,
+        ratio: x('copiedSecond'),
+        goal: 'info',
+      });
+      rows.push({
+        metric: `  bomb: ${h.outcomes.bomb}`,
+        ours: fmt(h.ms.bomb),
+        baseline: bare,
+        ratio: x('bomb'),
+        goal: 'info',
+      });
+      rows.push({
+        metric: `  unsound, read-only: ${h.outcomes.unsoundRead}`,
+        ours: fmt(h.ms.unsoundRead),
+        baseline: bare,
+        ratio: x('unsoundRead'),
+        goal: 'info',
+      });
+      rows.push({
+        metric: `  unsound, writable: ${h.outcomes.unsoundWrite}`,
+        ours: fmt(h.ms.unsoundWrite),
+        baseline: bare,
+        ratio: x('unsoundWrite'),
+        goal: 'info',
+      });
       // The budget: the worst hostile file costs at most twice a normal open of a file that size in the
       // same mode (read-only: the copied store read-only; writable: the copied store's first open).
       const worstRead = Math.max(h.ms.bomb, h.ms.unsoundRead) / h.ms.copiedRead;
@@ -470,7 +607,13 @@ async function main(): Promise<void> {
 }
 
 function printTable(): void {
-  const header: Row = { metric: 'metric', ours: 'store', baseline: 'baseline (same run)', ratio: 'ratio', goal: 'goal' };
+  const header: Row = {
+    metric: 'metric',
+    ours: 'store',
+    baseline: 'baseline (same run)',
+    ratio: 'ratio',
+    goal: 'goal',
+  };
   const all = [header, ...rows];
   const width = (k: keyof Row) => Math.max(...all.map((r) => String(r[k] ?? '').length));
   const line = (r: Row) =>
@@ -480,9 +623,16 @@ function printTable(): void {
   const readKeys = Object.keys(figures).filter((k) => k.startsWith('reads'));
   if (readKeys.length > 0) {
     process.stdout.write('\nUI reads (ms, median of 5):\n');
-    for (const k of readKeys) process.stdout.write(`  ${fmt(Number(k.slice(5)))} events: ${Object.entries(figures[k] as Record<string, number>).map(([name, ms]) => `${name} ${ms.toFixed(2)}`).join(', ')}\n`);
+    for (const k of readKeys)
+      process.stdout.write(
+        `  ${fmt(Number(k.slice(5)))} events: ${Object.entries(figures[k] as Record<string, number>)
+          .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
+          .join(', ')}\n`,
+      );
   }
-  process.stdout.write(`\n${fmt(Number(figures.totalSeconds), 0)} s in all; ${os.cpus().length} CPUs, Node ${process.version}.\n`);
+  process.stdout.write(
+    `\n${fmt(Number(figures.totalSeconds), 0)} s in all; ${os.cpus().length} CPUs, Node ${process.version}.\n`,
+  );
 }
 
 void main().catch((e: Error) => {

@@ -9,6 +9,7 @@ export function copyCli(into: string): string {
   assert.ok(fs.existsSync(BUILT_CLI), 'dist/cli.js is built (npm run build)');
   const bin = path.join(into, 'bin');
   fs.mkdirSync(bin, { recursive: true });
-  for (const name of ['cli.js', 'sql-wasm.wasm']) fs.copyFileSync(path.join(path.dirname(BUILT_CLI), name), path.join(bin, name));
+  for (const name of ['cli.js', 'sql-wasm.wasm'])
+    fs.copyFileSync(path.join(path.dirname(BUILT_CLI), name), path.join(bin, name));
   return path.join(bin, 'cli.js');
 }

@@ -43,7 +43,10 @@ export class EmmettWriter {
   /** Starts a writer on `file` (created with Emmett's schema on the first request). */
   static async start(file: string, version: EmmettVersion = '0.42'): Promise<EmmettWriter> {
     // ELECTRON_RUN_AS_NODE: inside a VS Code extension host (Electron) the executable runs as plain Node.
-    const child = spawn(process.execPath, [__filename, '--child', file, version], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+    const child = spawn(process.execPath, [__filename, '--child', file, version], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    });
     const writer = new EmmettWriter(child);
     await writer.request({ op: 'sql', sql: 'SELECT 1' });
     return writer;
@@ -51,7 +54,8 @@ export class EmmettWriter {
 
   private request(req: Request): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`The Emmett writer exited (${String(code)}): ${this.stderr}`));
+      const onExit = (code: number | null) =>
+        reject(new Error(`The Emmett writer exited (${String(code)}): ${this.stderr}`));
       this.child.once('exit', onExit);
       this.waiting.push((line) => {
         this.child.off('exit', onExit);
@@ -63,14 +67,28 @@ export class EmmettWriter {
     });
   }
 
-  async append(stream: string, events: WriterEvent[], expected?: number): Promise<{ lastGlobalPosition: number; nextStreamPosition: number }> {
+  async append(
+    stream: string,
+    events: WriterEvent[],
+    expected?: number,
+  ): Promise<{ lastGlobalPosition: number; nextStreamPosition: number }> {
     const r = await this.request({ op: 'append', stream, events, ...(expected === undefined ? {} : { expected }) });
     return { lastGlobalPosition: Number(r.lastGlobalPosition), nextStreamPosition: Number(r.nextStreamPosition) };
   }
 
   /** Appends `count` events over `streams` streams through Emmett, in appends of `batch` (default 100) events. */
-  async bulk(count: number, options: { streams?: number; payloadBytes?: number; prefix?: string; batch?: number } = {}): Promise<void> {
-    await this.request({ op: 'bulk', count, streams: options.streams ?? 100, payloadBytes: options.payloadBytes ?? 100, prefix: options.prefix ?? 'item', batch: options.batch ?? 100 });
+  async bulk(
+    count: number,
+    options: { streams?: number; payloadBytes?: number; prefix?: string; batch?: number } = {},
+  ): Promise<void> {
+    await this.request({
+      op: 'bulk',
+      count,
+      streams: options.streams ?? 100,
+      payloadBytes: options.payloadBytes ?? 100,
+      prefix: options.prefix ?? 'item',
+      batch: options.batch ?? 100,
+    });
   }
 
   async checkpoint(processorId: string, position: number, previous: number | null = null): Promise<void> {
@@ -112,7 +130,11 @@ export class EmmettWriter {
 }
 
 /** Writes a whole store with Emmett and closes it: its WAL is checkpointed and removed, as after a clean shutdown. */
-export async function writeClosedStore(file: string, version: EmmettVersion, write: (w: EmmettWriter) => Promise<void>): Promise<void> {
+export async function writeClosedStore(
+  file: string,
+  version: EmmettVersion,
+  write: (w: EmmettWriter) => Promise<void>,
+): Promise<void> {
   const writer = await EmmettWriter.start(file, version);
   await write(writer);
   await writer.close();
@@ -144,29 +166,44 @@ async function child(file: string, version: EmmettVersion): Promise<void> {
   const store =
     version === '0.38'
       ? lib.getSQLiteEventStore({ fileName: file, schema: { autoMigration: 'CreateOrUpdate' } })
-      : lib.getSQLiteEventStore({ fileName: file, schema: { autoMigration: 'CreateOrUpdate' }, connectionOptions: { connection, singleton: true } });
+      : lib.getSQLiteEventStore({
+          fileName: file,
+          schema: { autoMigration: 'CreateOrUpdate' },
+          connectionOptions: { connection, singleton: true },
+        });
   /* eslint-enable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
   // 0.38 opens its own connection: make it create the schema now, and turn its checkpoints off too.
   await store.readStream('warm-up');
   const rl = readline.createInterface({ input: process.stdin });
-  const answer = (o: unknown) => process.stdout.write(`${JSON.stringify(o, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))}\n`);
+  const answer = (o: unknown) =>
+    process.stdout.write(`${JSON.stringify(o, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))}\n`);
   for await (const line of rl) {
     const req = JSON.parse(line) as Request;
     try {
       switch (req.op) {
         case 'append': {
-          const r = await store.appendToStream(req.stream, req.events, req.expected === undefined ? undefined : { expectedStreamVersion: BigInt(req.expected) });
-          answer({ lastGlobalPosition: r.lastEventGlobalPosition ?? r.lastGlobalPosition, nextStreamPosition: r.nextExpectedStreamVersion ?? r.nextStreamPosition });
+          const r = await store.appendToStream(
+            req.stream,
+            req.events,
+            req.expected === undefined ? undefined : { expectedStreamVersion: BigInt(req.expected) },
+          );
+          answer({
+            lastGlobalPosition: r.lastEventGlobalPosition ?? r.lastGlobalPosition,
+            nextStreamPosition: r.nextExpectedStreamVersion ?? r.nextStreamPosition,
+          });
           break;
         }
         case 'bulk': {
           const pad = 'x'.repeat(Math.max(0, req.payloadBytes - 40));
-          for (let done = 0; done < req.count; ) {
+          for (let done = 0; done < req.count;) {
             const n = Math.min(req.batch, req.count - done);
             const stream = `${req.prefix}-${(done / req.batch) % req.streams}`;
             await store.appendToStream(
               stream,
-              Array.from({ length: n }, (_, i) => ({ type: (done + i) % 3 === 0 ? 'ItemAdded' : (done + i) % 3 === 1 ? 'ItemRemoved' : 'PriceChanged', data: { n: done + i, pad } })),
+              Array.from({ length: n }, (_, i) => ({
+                type: (done + i) % 3 === 0 ? 'ItemAdded' : (done + i) % 3 === 1 ? 'ItemRemoved' : 'PriceChanged',
+                data: { n: done + i, pad },
+              })),
             );
             done += n;
           }
@@ -174,7 +211,11 @@ async function child(file: string, version: EmmettVersion): Promise<void> {
           break;
         }
         case 'checkpoint': {
-          const r = await lib.storeProcessorCheckpoint(connection, { processorId: req.processorId, newPosition: BigInt(req.position), lastProcessedPosition: req.previous === null ? null : BigInt(req.previous) });
+          const r = await lib.storeProcessorCheckpoint(connection, {
+            processorId: req.processorId,
+            newPosition: BigInt(req.position),
+            lastProcessedPosition: req.previous === null ? null : BigInt(req.previous),
+          });
           answer(r);
           break;
         }
@@ -206,7 +247,8 @@ async function child(file: string, version: EmmettVersion): Promise<void> {
           connection.close();
           // sqlite3 closes in the background: the last connection to close checkpoints and removes the
           // WAL. Wait for that state (bounded), then end the process even if a handle lingers.
-          for (const deadline = Date.now() + 5000; fs.existsSync(`${file}-wal`) && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 10));
+          for (const deadline = Date.now() + 5000; fs.existsSync(`${file}-wal`) && Date.now() < deadline;)
+            await new Promise((resolve) => setTimeout(resolve, 10));
           process.stdout.write(`${JSON.stringify({})}\n`, () => process.exit(0));
           return;
       }

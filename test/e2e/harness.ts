@@ -76,7 +76,11 @@ export function launchBrowser(): Promise<Browser> {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it returns a value other than undefined/false, or fails with `what`. */
-export async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+export async function until<T>(
+  check: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -213,7 +217,10 @@ export async function describeFocus(page: Page): Promise<string> {
       const name = (el: Element | null): string => {
         if (!el) return 'nothing';
         const label = el.getAttribute('aria-label');
-        const cls = typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/).slice(0, 3).join('.')}` : '';
+        const cls =
+          typeof el.className === 'string' && el.className
+            ? `.${el.className.trim().split(/\s+/).slice(0, 3).join('.')}`
+            : '';
         return `${el.tagName.toLowerCase()}${cls}${label ? ` "${label.slice(0, 40)}"` : ''}`;
       };
       const active = document.activeElement;
@@ -253,7 +260,9 @@ async function watchPalette(page: Page): Promise<void> {
     w.__paletteWatch?.stop();
     const watch: Watch = { shown: false, focus: [], stop: () => undefined };
     const describe = (el: Element | null) =>
-      el ? `${el.tagName.toLowerCase()}${el.getAttribute('aria-label') ? ` "${el.getAttribute('aria-label')!.slice(0, 30)}"` : ''}` : 'nothing';
+      el
+        ? `${el.tagName.toLowerCase()}${el.getAttribute('aria-label') ? ` "${el.getAttribute('aria-label')!.slice(0, 30)}"` : ''}`
+        : 'nothing';
     const onFocus = (event: FocusEvent) => watch.focus.push(describe(event.target as Element));
     document.addEventListener('focusin', onFocus, true);
     let frame = 0;
@@ -275,10 +284,12 @@ async function watchPalette(page: Page): Promise<void> {
 async function paletteHistory(page: Page): Promise<string> {
   return page
     .evaluate(() => {
-      const watch = (window as unknown as { __paletteWatch?: { shown: boolean; focus: string[]; stop: () => void } }).__paletteWatch;
+      const watch = (window as unknown as { __paletteWatch?: { shown: boolean; focus: string[]; stop: () => void } })
+        .__paletteWatch;
       if (!watch) return 'nothing recorded';
       watch.stop();
-      const moves = watch.focus.length > 0 ? `focus went to ${watch.focus.slice(-4).join(' → ')}` : 'focus did not move';
+      const moves =
+        watch.focus.length > 0 ? `focus went to ${watch.focus.slice(-4).join(' → ')}` : 'focus did not move';
       return `${watch.shown ? 'the palette showed, then closed again' : 'the palette never showed'}; ${moves}`;
     })
     .catch(() => 'nothing recorded');
@@ -304,11 +315,15 @@ export async function openCommandPalette(page: Page): Promise<void> {
   const ways: Array<{ name: string; open: () => Promise<void> }> = [
     { name: 'F1', open: () => page.keyboard.press('F1') },
     { name: 'F1 again', open: () => page.keyboard.press('F1') },
-    { name: 'a click on the command center', open: () => page.locator('.command-center .action-item').first().click({ timeout: 10_000 }) },
+    {
+      name: 'a click on the command center',
+      open: () => page.locator('.command-center .action-item').first().click({ timeout: 10_000 }),
+    },
   ];
   for (const [i, way] of ways.entries()) {
     const blurred = await focusWorkbench(page);
-    if (blurred) console.log(`      [focus] a key pressed now would go to ${blurred}: focus given back to the workbench`);
+    if (blurred)
+      console.log(`      [focus] a key pressed now would go to ${blurred}: focus given back to the workbench`);
     await watchPalette(page);
     await way.open();
     const opened = await input.waitFor({ state: 'visible', timeout: 10_000 }).then(
@@ -318,7 +333,8 @@ export async function openCommandPalette(page: Page): Promise<void> {
     if (opened) return;
     const dialog = await dialogText(page);
     const state = `${await paletteHistory(page)}; focus now: ${await describeFocus(page)}${dialog ? `; dialog: ${dialog}` : ''}`;
-    if (i === ways.length - 1) throw new Error(`the command palette did not open (by F1, F1 again, the command center); ${state}`);
+    if (i === ways.length - 1)
+      throw new Error(`the command palette did not open (by F1, F1 again, the command center); ${state}`);
     logRetry(`${way.name} opened no command palette within 10 s`, state);
   }
 }
@@ -431,7 +447,8 @@ export async function openViewContainer(page: Page, title: string): Promise<void
   const item = page.locator(`.activitybar .action-item a.action-label[aria-label^="${title}"]`).first();
   await item.waitFor({ state: 'visible', timeout: 30_000 });
   const entry = item.locator('xpath=..');
-  const checked = (await entry.getAttribute('aria-selected')) === 'true' || (await entry.getAttribute('class'))?.includes('checked');
+  const checked =
+    (await entry.getAttribute('aria-selected')) === 'true' || (await entry.getAttribute('class'))?.includes('checked');
   if (!checked) {
     await item.click();
     // Off the activity bar, so its hover does not cover the view in screenshots.
@@ -521,16 +538,27 @@ export async function setTheme(page: Page, theme: string, frame?: Frame): Promis
   await openCommandPalette(page);
   const input = page.locator(`${QUICK_INPUT_BOX}`);
   await input.fill('>Preferences: Color Theme');
-  await page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: /^Preferences: Color Theme/ }).first().click();
+  await page
+    .locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: /^Preferences: Color Theme/ })
+    .first()
+    .click();
   await waitForInputBox(page);
   await input.fill(theme);
   const exact = new RegExp(`^${theme.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  const row = page.locator(`${QUICK_INPUT} .monaco-list-row`).filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+  const row = page
+    .locator(`${QUICK_INPUT} .monaco-list-row`)
+    .filter({ has: page.locator('.label-name', { hasText: exact }) })
+    .first();
   await row.waitFor({ state: 'visible', timeout: 10_000 });
   await row.click();
   await page.locator(QUICK_INPUT).waitFor({ state: 'hidden', timeout: 10_000 });
   // The webview receives the theme's colours and its name in the same update.
-  if (frame) await until(async () => (await frame.evaluate(() => document.body.dataset.vscodeThemeName)) === theme, `the webview in ${theme}`, 20_000);
+  if (frame)
+    await until(
+      async () => (await frame.evaluate(() => document.body.dataset.vscodeThemeName)) === theme,
+      `the webview in ${theme}`,
+      20_000,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

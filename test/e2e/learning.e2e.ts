@@ -38,7 +38,11 @@ async function quickInputTitle(page: Page): Promise<string> {
 /** Waits for a quick pick titled like `title` and picks the row containing `item`. */
 async function pick(page: Page, title: string, item: string): Promise<void> {
   const row = page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: item }).first();
-  await until(async () => (await quickInputTitle(page)).includes(title) && (await row.isVisible()), `a quick pick "${title}" offering "${item}"`, 20_000);
+  await until(
+    async () => (await quickInputTitle(page)).includes(title) && (await row.isVisible()),
+    `a quick pick "${title}" offering "${item}"`,
+    20_000,
+  );
   await row.click();
 }
 
@@ -46,7 +50,10 @@ async function pick(page: Page, title: string, item: string): Promise<void> {
 async function answer(page: Page, title: string, text?: string): Promise<void> {
   const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
   await until(
-    async () => (await quickInputTitle(page)).includes(title) && (await page.locator(`${QUICK_INPUT} .quick-input-list .monaco-list-row`).count()) === 0 && (await input.isVisible()),
+    async () =>
+      (await quickInputTitle(page)).includes(title) &&
+      (await page.locator(`${QUICK_INPUT} .quick-input-list .monaco-list-row`).count()) === 0 &&
+      (await input.isVisible()),
     `an input box "${title}"`,
     20_000,
   );
@@ -94,7 +101,11 @@ async function openWalkthroughAt(page: Page, id: string): Promise<void> {
     await step(page, id).locator('.step-title').click();
     selected = true;
   }
-  await until(async () => (await step(page, id).getAttribute('aria-expanded')) === 'true', `step ${id} expanded`, 10_000);
+  await until(
+    async () => (await step(page, id).getAttribute('aria-expanded')) === 'true',
+    `step ${id} expanded`,
+    10_000,
+  );
   if (selected) await focusSettled(page, id);
 }
 
@@ -105,12 +116,16 @@ async function openWalkthroughAt(page: Page, id: string): Promise<void> {
  * closes. A step that never takes focus (focus sent elsewhere by a click) is logged, not failed.
  */
 async function focusSettled(page: Page, id: string): Promise<void> {
-  const focused = () => step(page, id).evaluate((el) => el === document.activeElement || el.contains(document.activeElement));
+  const focused = () =>
+    step(page, id).evaluate((el) => el === document.activeElement || el.contains(document.activeElement));
   const settled = await until(focused, `the walkthrough to focus step ${id}`, 10_000).then(
     () => true,
     () => false,
   );
-  if (!settled) console.log(`      [focus] the walkthrough did not focus step ${id} within 10 s; focus: ${await describeFocus(page)}`);
+  if (!settled)
+    console.log(
+      `      [focus] the walkthrough did not focus step ${id} within 10 s; focus: ${await describeFocus(page)}`,
+    );
 }
 
 /** Clicks a button in a walkthrough step, as a person reading the step would. */
@@ -120,7 +135,9 @@ async function clickStepButton(page: Page, id: string, label: string): Promise<v
 }
 
 async function isDone(page: Page, id: string): Promise<boolean> {
-  return (await page.locator(`[data-done-step-id="${WALKTHROUGH}#${id}"]`).first().getAttribute('aria-checked')) === 'true';
+  return (
+    (await page.locator(`[data-done-step-id="${WALKTHROUGH}#${id}"]`).first().getAttribute('aria-checked')) === 'true'
+  );
 }
 
 async function waitDone(page: Page, id: string): Promise<void> {
@@ -128,7 +145,18 @@ async function waitDone(page: Page, id: string): Promise<void> {
   await until(() => isDone(page, id), `walkthrough step "${id}" to be checked`, 20_000);
 }
 
-const STEPS = ['seed', 'command', 'appended', 'readModels', 'query', 'replay', 'rebuild', 'rejected', 'conflict', 'domain'];
+const STEPS = [
+  'seed',
+  'command',
+  'appended',
+  'readModels',
+  'query',
+  'replay',
+  'rebuild',
+  'rejected',
+  'conflict',
+  'domain',
+];
 
 type Box = { x: number; y: number; width: number; height: number };
 const VIEWPORT = { width: 1400, height: 900 };
@@ -140,12 +168,20 @@ const VIEWPORT = { width: 1400, height: 900 };
 async function assertOnScreen(locator: Locator, what: string): Promise<Box> {
   await locator.waitFor({ state: 'visible', timeout: 20_000 });
   let last: Box | null = null;
-  const inside = (box: Box) => box.x >= 0 && box.y >= 0 && box.x + box.width <= VIEWPORT.width + 0.5 && box.y + box.height <= VIEWPORT.height + 0.5;
+  const inside = (box: Box) =>
+    box.x >= 0 &&
+    box.y >= 0 &&
+    box.x + box.width <= VIEWPORT.width + 0.5 &&
+    box.y + box.height <= VIEWPORT.height + 0.5;
   try {
-    return await until(async () => {
-      last = await locator.boundingBox();
-      return last && inside(last) ? last : undefined;
-    }, `${what} on screen`, 10_000);
+    return await until(
+      async () => {
+        last = await locator.boundingBox();
+        return last && inside(last) ? last : undefined;
+      },
+      `${what} on screen`,
+      10_000,
+    );
   } catch {
     assert.fail(`${what} is on screen without scrolling: ${JSON.stringify(last)}`);
   }
@@ -157,7 +193,13 @@ async function frameWithText(page: Page, text: string): Promise<Frame> {
     async () => {
       for (const frame of page.frames()) {
         if (frame.isDetached() || frame === page.mainFrame()) continue;
-        if ((await frame.locator(`text=${text}`).count().catch(() => 0)) > 0) return frame;
+        if (
+          (await frame
+            .locator(`text=${text}`)
+            .count()
+            .catch(() => 0)) > 0
+        )
+          return frame;
       }
       return undefined;
     },
@@ -171,7 +213,9 @@ async function assertToastWhole(page: Page, text: string | RegExp): Promise<stri
   const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: text }).first();
   const message = toast.locator('.notification-list-item-message');
   await assertOnScreen(message, `the toast "${text}"`);
-  const cut = await message.evaluate((el) => el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1);
+  const cut = await message.evaluate(
+    (el) => el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1,
+  );
   assert.equal(cut, false, `the toast "${text}" shows its whole message`);
   return ((await message.textContent()) ?? '').trim();
 }
@@ -194,7 +238,8 @@ describe('Learning: the walkthrough, walked at 1400×900 with the side bar open'
     await vscode?.close();
   });
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && vscode?.page) await screenshot(vscode.page, `failed-learning-${this.currentTest.title}`).catch(() => undefined);
+    if (this.currentTest?.state === 'failed' && vscode?.page)
+      await screenshot(vscode.page, `failed-learning-${this.currentTest.title}`).catch(() => undefined);
   });
 
   it('opens the walkthrough with every step unchecked, each with a diagram', async () => {
@@ -206,7 +251,10 @@ describe('Learning: the walkthrough, walked at 1400×900 with the side bar open'
     }
     // Titles are shown whole.
     for (const id of STEPS) {
-      const cut = await step(page, id).locator('.step-title').first().evaluate((el) => el.scrollWidth > el.clientWidth + 1);
+      const cut = await step(page, id)
+        .locator('.step-title')
+        .first()
+        .evaluate((el) => el.scrollWidth > el.clientWidth + 1);
       assert.equal(cut, false, `the title of step ${id} is not cut`);
     }
     await findFrame(page, 'svg title', 20_000);
@@ -215,11 +263,19 @@ describe('Learning: the walkthrough, walked at 1400×900 with the side bar open'
 
   it('a cancelled picker ticks nothing: opening Add Item to Cart and pressing Escape', async () => {
     await clickStepButton(page, 'command', 'Add Item to Cart');
-    await until(async () => (await quickInputTitle(page)).includes('Add Item to Cart'), 'the Add Item to Cart picker', 20_000);
+    await until(
+      async () => (await quickInputTitle(page)).includes('Add Item to Cart'),
+      'the Add Item to Cart picker',
+      20_000,
+    );
     await page.keyboard.press('Escape');
     await page.locator(QUICK_INPUT).waitFor({ state: 'hidden', timeout: 10_000 });
     await clickStepButton(page, 'conflict', 'Simulate Concurrent Update');
-    await until(async () => (await quickInputTitle(page)).includes('Simulate Concurrent Update'), 'the scenario picker', 20_000);
+    await until(
+      async () => (await quickInputTitle(page)).includes('Simulate Concurrent Update'),
+      'the scenario picker',
+      20_000,
+    );
     await page.keyboard.press('Escape');
     await page.locator(QUICK_INPUT).waitFor({ state: 'hidden', timeout: 10_000 });
     // The walkthrough re-renders its checks when a context key changes: read them after a round trip.
@@ -233,8 +289,13 @@ describe('Learning: the walkthrough, walked at 1400×900 with the side bar open'
     await runCommand(page, 'Event Store: Open Replay');
     await waitForEditorTab(page, 'Event Replay');
     const replay = await findFrame(page, '[aria-label="Replay position"]');
-    await until(async () => ((await replay.textContent('[aria-label="Current event"]')) ?? '').includes('No events yet') || undefined, 'the empty replay');
-    for (const label of ['Play', 'First event', 'Last event']) assert.equal(await replay.isDisabled(`[aria-label="${label}"]`), true, `${label} is disabled`);
+    await until(
+      async () =>
+        ((await replay.textContent('[aria-label="Current event"]')) ?? '').includes('No events yet') || undefined,
+      'the empty replay',
+    );
+    for (const label of ['Play', 'First event', 'Last event'])
+      assert.equal(await replay.isDisabled(`[aria-label="${label}"]`), true, `${label} is disabled`);
     for (const id of ['export-ndjson', 'export-test']) {
       assert.equal(await replay.isDisabled(`#${id}`), true, `${id} is disabled`);
       assert.match((await replay.getAttribute(`#${id}`, 'title')) ?? '', /no event yet/);
@@ -290,13 +351,20 @@ describe('Learning: the walkthrough, walked at 1400×900 with the side bar open'
     await clickStepButton(page, 'readModels', 'Open the Replay');
     await waitForEditorTab(page, 'Event Replay');
     const replay = await findFrame(page, '[aria-label="Replay position"]');
-    await replay.locator('[aria-label="Current event"] .event-type', { hasText: 'ItemAdded' }).waitFor({ timeout: 20_000 });
+    await replay
+      .locator('[aria-label="Current event"] .event-type', { hasText: 'ItemAdded' })
+      .waitFor({ timeout: 20_000 });
     const changed = replay.locator('#read-models > .read-model.touched');
     await until(async () => (await changed.count()) >= 2 || undefined, 'two changed read models', 10_000);
     const titles = await changed.locator('summary h3').allTextContents();
-    assert.ok(titles.some((t) => t.startsWith('Cart details')) && titles.some((t) => t.startsWith('Totals per product')), titles.join(' | '));
+    assert.ok(
+      titles.some((t) => t.startsWith('Cart details')) && titles.some((t) => t.startsWith('Totals per product')),
+      titles.join(' | '),
+    );
     for (const title of ['Cart details', 'Totals per product']) {
-      const model = replay.locator('#read-models > .read-model.touched', { has: replay.locator('summary h3', { hasText: title }) });
+      const model = replay.locator('#read-models > .read-model.touched', {
+        has: replay.locator('summary h3', { hasText: title }),
+      });
       await assertOnScreen(model.locator('summary'), `the changed read model ${title}`);
       await assertOnScreen(model.locator('.line.added, .line.changed').first(), `the first change of ${title}`);
     }
@@ -311,7 +379,10 @@ describe('Learning: the walkthrough, walked at 1400×900 with the side bar open'
     await pick(page, 'Query Read Model', "A cart's total");
     await pick(page, "A cart's total", 'ada-1');
     const message = await assertToastWhole(page, /Cart ada-1 totals 27\.40/);
-    assert.match(message, /Asking changed nothing: the store still has (\d+) events \(answered from Cart details as of position \1\)/);
+    assert.match(
+      message,
+      /Asking changed nothing: the store still has (\d+) events \(answered from Cart details as of position \1\)/,
+    );
     await screenshot(page, 'walkthrough-5-query');
     await waitDone(page, 'query');
   });
@@ -320,16 +391,26 @@ describe('Learning: the walkthrough, walked at 1400×900 with the side bar open'
     await clickStepButton(page, 'replay', 'Open Replay');
     await waitForEditorTab(page, 'Event Replay');
     const replay = await findFrame(page, '[aria-label="Replay position"]');
-    const read = async () => /(\d+)\s*\/\s*(\d+)/.exec((await replay.textContent('[aria-label="Replay position"]')) ?? '');
+    const read = async () =>
+      /(\d+)\s*\/\s*(\d+)/.exec((await replay.textContent('[aria-label="Replay position"]')) ?? '');
     const before = await until(async () => {
       const m = await read();
       return m && Number(m[1]) > 1 ? Number(m[1]) : undefined;
     }, 'a replay position after the first events');
     await replay.click('[aria-label="Step back"]');
     await until(async () => Number((await read())?.[1]) === before - 1, 'one step back', 10_000);
-    await assertOnScreen(replay.locator('[aria-label="Write model state"] .state-before h3'), 'the write model before the event');
-    await assertOnScreen(replay.locator('[aria-label="Write model state"] .state-after h3'), 'the write model after the event');
-    await assertOnScreen(replay.locator('#read-models > .read-model.touched > summary').first(), 'the first changed read model');
+    await assertOnScreen(
+      replay.locator('[aria-label="Write model state"] .state-before h3'),
+      'the write model before the event',
+    );
+    await assertOnScreen(
+      replay.locator('[aria-label="Write model state"] .state-after h3'),
+      'the write model after the event',
+    );
+    await assertOnScreen(
+      replay.locator('#read-models > .read-model.touched > summary').first(),
+      'the first changed read model',
+    );
     await screenshot(page, 'walkthrough-6-replay');
     await waitDone(page, 'replay');
   });
@@ -347,7 +428,9 @@ describe('Learning: the walkthrough, walked at 1400×900 with the side bar open'
     const message = await assertToastWhole(page, /rejected/);
     assert.match(message, /Cart ada-1 is already confirmed: it cannot change any more\. Nothing was appended\./);
     // Every refusal offers the same two actions: the log, and the explanation of the refused command.
-    const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: 'Cart ada-1 is already confirmed' });
+    const toast = page.locator('.notifications-toasts .notification-list-item', {
+      hasText: 'Cart ada-1 is already confirmed',
+    });
     await toast.getByRole('button', { name: 'Show Log' }).waitFor();
     await toast.getByRole('button', { name: 'Explain' }).click();
     // The explanation opens rendered, as the one of step 3 does.
@@ -358,7 +441,10 @@ describe('Learning: the walkthrough, walked at 1400×900 with the side bar open'
     const row = await waitForTreeItem(page, 'Command Log', 'rejected · Cart ada-1 is already confirmed');
     assert.match(row, /^AddItem/);
     const pane = await viewPane(page, 'Command Log');
-    await assertOnScreen(pane.locator('.monaco-list-row', { hasText: 'rejected · Cart ada-1' }).first(), 'the refusal in the Command Log');
+    await assertOnScreen(
+      pane.locator('.monaco-list-row', { hasText: 'rejected · Cart ada-1' }).first(),
+      'the refusal in the Command Log',
+    );
     await screenshot(page, 'walkthrough-8-rejected');
   });
 
@@ -371,16 +457,28 @@ describe('Learning: the walkthrough, walked at 1400×900 with the side bar open'
     const message = await assertToastWhole(page, /Concurrency conflict on the scratch stream cart-sim-/);
     assert.match(message, /your own data is untouched/);
     assert.match(message, /ConfirmCart won \(CartConfirmed at position \d+\)/);
-    assert.match(message, /AddItem lost: it expected version (\d+) but the stream was at \d+, so the store refused it and nothing of it was appended/);
+    assert.match(
+      message,
+      /AddItem lost: it expected version (\d+) but the stream was at \d+, so the store refused it and nothing of it was appended/,
+    );
     await screenshot(page, 'walkthrough-9-conflict');
-    await page.locator('.notifications-toasts .notification-list-item', { hasText: 'Concurrency conflict' }).getByRole('button', { name: 'Retry' }).click();
+    await page
+      .locator('.notifications-toasts .notification-list-item', { hasText: 'Concurrency conflict' })
+      .getByRole('button', { name: 'Retry' })
+      .click();
     const retried = await waitForNotification(page, /Retried AddItem on the new state: rejected/);
     assert.match(retried, /Cart sim-\w+ is already confirmed/);
     await waitDone(page, 'conflict');
     await openViewContainer(page, 'Event Store');
     const rows = await treeRows(page, 'Command Log');
-    assert.ok(rows.some((r) => r.startsWith('AddItem') && r.includes('conflict · ')), rows.join(' | '));
-    assert.ok(rows.some((r) => r.startsWith('ConfirmCart') && r.includes('accepted')), rows.join(' | '));
+    assert.ok(
+      rows.some((r) => r.startsWith('AddItem') && r.includes('conflict · ')),
+      rows.join(' | '),
+    );
+    assert.ok(
+      rows.some((r) => r.startsWith('ConfirmCart') && r.includes('accepted')),
+      rows.join(' | '),
+    );
     // The demo's own carts are as they were: the race ran on a stream of its own.
     assert.equal(await streamRow(page, 'cart-alan-1'), alanBefore, 'cart-alan-1 has the events it had');
   });
@@ -392,7 +490,10 @@ describe('Learning: the walkthrough, walked at 1400×900 with the side bar open'
     await runCommand(page, 'Event Store: Seed Demo Data');
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ state: 'visible', timeout: 30_000 });
-    assert.match((await dialog.innerText()).replace(/\s+/g, ' '), new RegExp(`The store already has ${before} events\\. Seeding adds the demo's five users and three carts`));
+    assert.match(
+      (await dialog.innerText()).replace(/\s+/g, ' '),
+      new RegExp(`The store already has ${before} events\\. Seeding adds the demo's five users and three carts`),
+    );
     await screenshot(page, 'seed-asks-first');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
@@ -401,7 +502,10 @@ describe('Learning: the walkthrough, walked at 1400×900 with the side bar open'
     await pick(page, 'Simulate Concurrent Update', 'A cart is confirmed while someone else adds an item');
     await pick(page, 'Simulate Concurrent Update', 'alan-1');
     await dialog.waitFor({ state: 'visible', timeout: 30_000 });
-    assert.match((await dialog.innerText()).replace(/\s+/g, ' '), /writes to your own stream cart-alan-1: it appends CartConfirmed \(window A confirms it\) for good/);
+    assert.match(
+      (await dialog.innerText()).replace(/\s+/g, ' '),
+      /writes to your own stream cart-alan-1: it appends CartConfirmed \(window A confirms it\) for good/,
+    );
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
     assert.equal(await events(), before, 'nothing was appended');
@@ -438,7 +542,8 @@ describe('Learning: a domain of your own from the workspace', function () {
   const fixture = path.join(repoRoot, 'test', 'fixtures', 'workspace-domain');
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && vscode?.page) await screenshot(vscode.page, `failed-domain-${this.currentTest.title}`).catch(() => undefined);
+    if (this.currentTest?.state === 'failed' && vscode?.page)
+      await screenshot(vscode.page, `failed-domain-${this.currentTest.title}`).catch(() => undefined);
   });
   afterEach(async function () {
     if (this.currentTest?.title.startsWith('in Restricted Mode')) await vscode?.close();
@@ -465,10 +570,19 @@ describe('Learning: a domain of your own from the workspace', function () {
     await answer(page, 'BookRoom (1/3): Room', 'atlas');
     // A slot that does not fit the schema is refused in the input box itself.
     const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
-    await until(async () => (await quickInputTitle(page)).includes('BookRoom (2/3): Slot'), 'the Slot input box', 20_000);
+    await until(
+      async () => (await quickInputTitle(page)).includes('BookRoom (2/3): Slot'),
+      'the Slot input box',
+      20_000,
+    );
     await input.fill('tomorrow');
     const message = page.locator(`${QUICK_INPUT} .quick-input-message`);
-    await until(async () => ((await message.textContent()) ?? '').includes('Slot "tomorrow" is not valid: use a date and am or pm'), 'the schema message for Slot', 10_000);
+    await until(
+      async () =>
+        ((await message.textContent()) ?? '').includes('Slot "tomorrow" is not valid: use a date and am or pm'),
+      'the schema message for Slot',
+      10_000,
+    );
     await screenshot(page, 'domain-validation');
     await answer(page, 'BookRoom (2/3): Slot', '2026-03-02 am');
     await answer(page, 'BookRoom (3/3): Booked by', 'Ada Lovelace');
@@ -485,7 +599,10 @@ describe('Learning: a domain of your own from the workspace', function () {
     await pick(page, 'BookRoom (1/3): Room', 'atlas');
     await answer(page, 'BookRoom (2/3): Slot', '2026-03-02 am');
     await answer(page, 'BookRoom (3/3): Booked by', 'Grace Hopper');
-    await waitForNotification(page, /Execute Command rejected: Room atlas is already booked for 2026-03-02 am by Ada Lovelace/);
+    await waitForNotification(
+      page,
+      /Execute Command rejected: Room atlas is already booked for 2026-03-02 am by Ada Lovelace/,
+    );
     await waitForTreeItem(page, 'Command Log', 'rejected · Room atlas is already booked');
   });
 
@@ -493,7 +610,11 @@ describe('Learning: a domain of your own from the workspace', function () {
     await vscode?.close();
     vscode = await launchVsCode({
       workspace: workspaceWithDomain(),
-      settings: { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' },
+      settings: {
+        'security.workspace.trust.enabled': true,
+        'security.workspace.trust.startupPrompt': 'never',
+        'security.workspace.trust.banner': 'never',
+      },
     });
     page = vscode.page;
     await waitForNotification(page, /was not loaded: this workspace is not trusted \(Restricted Mode\)/, 60_000);

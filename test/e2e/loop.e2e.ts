@@ -130,8 +130,16 @@ describe('Event Store loop', function () {
     total = (await position(replay)).m;
     assert.ok(total >= 1, `the replay has ${total} events`);
     await waitForPosition(replay, total, total);
-    await until(async () => (await regionText(replay, 'Current event')).includes('UserCreated'), 'UserCreated as the current event', 10_000);
-    await until(async () => (await regionText(replay, 'Read model state')).includes('Ada Lovelace'), 'Ada Lovelace in the read model state', 10_000);
+    await until(
+      async () => (await regionText(replay, 'Current event')).includes('UserCreated'),
+      'UserCreated as the current event',
+      10_000,
+    );
+    await until(
+      async () => (await regionText(replay, 'Read model state')).includes('Ada Lovelace'),
+      'Ada Lovelace in the read model state',
+      10_000,
+    );
     await screenshot(vscode.page, 'replay');
   });
 
@@ -145,7 +153,11 @@ describe('Event Store loop', function () {
   it('shows no Ada Lovelace before the first event', async () => {
     await press(replay, 'First event');
     await waitForPosition(replay, 0, total);
-    await until(async () => !(await regionText(replay, 'Read model state')).includes('Ada Lovelace'), 'Ada Lovelace gone from the read model state at 0', 10_000);
+    await until(
+      async () => !(await regionText(replay, 'Read model state')).includes('Ada Lovelace'),
+      'Ada Lovelace gone from the read model state at 0',
+      10_000,
+    );
     await screenshot(vscode.page, 'replay-start');
   });
 

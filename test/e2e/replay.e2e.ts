@@ -34,19 +34,32 @@ async function position(frame: Frame): Promise<{ n: number; m: number }> {
 }
 
 async function waitForPosition(frame: Frame, n: number, m?: number): Promise<void> {
-  await until(async () => {
-    const p = await position(frame);
-    return p.n === n && (m === undefined || p.m === m);
-  }, `Replay position ${n} / ${m ?? 'M'}`, 15_000);
+  await until(
+    async () => {
+      const p = await position(frame);
+      return p.n === n && (m === undefined || p.m === m);
+    },
+    `Replay position ${n} / ${m ?? 'M'}`,
+    15_000,
+  );
 }
 
 const region = async (frame: Frame, label: string) => (await frame.textContent(`[aria-label="${label}"]`)) ?? '';
 
-async function waitForRegion(frame: Frame, label: string, test: (text: string) => boolean, what: string): Promise<string> {
-  return until(async () => {
-    const text = await region(frame, label);
-    return test(text) ? text : undefined;
-  }, what, 15_000);
+async function waitForRegion(
+  frame: Frame,
+  label: string,
+  test: (text: string) => boolean,
+  what: string,
+): Promise<string> {
+  return until(
+    async () => {
+      const text = await region(frame, label);
+      return test(text) ? text : undefined;
+    },
+    what,
+    15_000,
+  );
 }
 
 /** Focuses the panel's document (not an input) so that keys go to the replay. */
@@ -107,7 +120,10 @@ describe('Event Replay panel', function () {
     await waitForRegion(replay, 'Current event', (t) => t.includes('NoteAdded'), 'the NoteAdded event');
     const text = await region(replay, 'Current event');
     assert.ok(text.includes('<script>window.pwned=2</script>'), 'the markup is shown literally');
-    assert.equal(await replay.locator('[aria-label="Current event"] img, [aria-label="Current event"] script').count(), 0);
+    assert.equal(
+      await replay.locator('[aria-label="Current event"] img, [aria-label="Current event"] script').count(),
+      0,
+    );
     assert.equal(await replay.evaluate(() => (window as unknown as { pwned?: number }).pwned), undefined);
     await screenshot(page, 'replay-hostile-text');
   });
@@ -141,7 +157,12 @@ describe('Event Replay panel', function () {
     await replay.fill('[aria-label="Go to position"]', String(deactivatedAt));
     await replay.press('[aria-label="Go to position"]', 'Enter');
     await waitForPosition(replay, deactivatedAt, total);
-    await waitForRegion(replay, 'Current event', (t) => t.includes('UserDeactivated'), 'UserDeactivated as the current event');
+    await waitForRegion(
+      replay,
+      'Current event',
+      (t) => t.includes('UserDeactivated'),
+      'UserDeactivated as the current event',
+    );
   });
 
   it('shows the write-model state of the stream and what changed in each read model', async () => {
@@ -150,9 +171,13 @@ describe('Event Replay panel', function () {
     assert.match(stream, /deactivated/);
     const models = await region(replay, 'Read model state');
     assert.match(models, /Users directory · 1 changed/);
-    assert.equal(await replay.locator('[aria-label="Read model state"] .line.changed').count() >= 1, true);
+    assert.equal((await replay.locator('[aria-label="Read model state"] .line.changed').count()) >= 1, true);
     await replay.check('#only-changes');
-    await until(async () => ((await replay.locator('[aria-label="Users directory"] .line').count()) <= 4 ? true : undefined), 'only changed lines', 5_000);
+    await until(
+      async () => ((await replay.locator('[aria-label="Users directory"] .line').count()) <= 4 ? true : undefined),
+      'only changed lines',
+      5_000,
+    );
     await screenshot(page, 'replay-only-changes');
     await replay.uncheck('#only-changes');
   });
@@ -162,11 +187,21 @@ describe('Event Replay panel', function () {
     // At the UserDeactivated of Edsger, both of Grace's events are behind us: 2 of 2 in view applied.
     await waitForPosition(replay, 2, 2);
     await replay.click('[aria-label="Step back"]');
-    await waitForRegion(replay, 'Current event', (t) => t.includes('user-grace') && t.includes('UserRenamed'), "Grace's UserRenamed");
+    await waitForRegion(
+      replay,
+      'Current event',
+      (t) => t.includes('user-grace') && t.includes('UserRenamed'),
+      "Grace's UserRenamed",
+    );
     await waitForPosition(replay, 2, 2);
     await replay.click('[aria-label="Step back"]');
     await waitForPosition(replay, 1, 2);
-    await waitForRegion(replay, 'Current event', (t) => t.includes('user-grace') && t.includes('UserCreated'), "Grace's UserCreated");
+    await waitForRegion(
+      replay,
+      'Current event',
+      (t) => t.includes('user-grace') && t.includes('UserCreated'),
+      "Grace's UserCreated",
+    );
     // Ada's stream is filtered out, yet she is in the state: filtered events are still applied.
     assert.match(await region(replay, 'Users directory'), /Ada Lovelace/);
     assert.equal(await replay.locator('#rows .row:not(.placeholder)').count(), 2, 'two rows in view');
@@ -174,17 +209,29 @@ describe('Event Replay panel', function () {
     await replay.click('[aria-label="Step forward"]');
     await waitForPosition(replay, 2, 2);
     await replay.fill('[aria-label="Filter by stream"]', '');
-    await until(async () => ((await position(replay)).m === total ? true : undefined), 'every event back in view', 10_000);
+    await until(
+      async () => ((await position(replay)).m === total ? true : undefined),
+      'every event back in view',
+      10_000,
+    );
   });
 
   it('filters by event type and by text in the data', async () => {
     await replay.fill('[aria-label="Filter by event type"]', 'UserRenamed');
-    await until(async () => ((await position(replay)).m === 2 ? true : undefined), 'two UserRenamed events in view', 10_000);
+    await until(
+      async () => ((await position(replay)).m === 2 ? true : undefined),
+      'two UserRenamed events in view',
+      10_000,
+    );
     await replay.fill('[aria-label="Filter by event type"]', '');
     await replay.fill('[aria-label="Filter by text in data"]', 'hopper');
     await until(async () => ((await position(replay)).m === 2 ? true : undefined), 'two events mention Hopper', 10_000);
     await replay.fill('[aria-label="Filter by text in data"]', '');
-    await until(async () => ((await position(replay)).m === total ? true : undefined), 'every event back in view', 10_000);
+    await until(
+      async () => ((await position(replay)).m === total ? true : undefined),
+      'every event back in view',
+      10_000,
+    );
   });
 
   it('jumps to an event by clicking its row in the timeline', async () => {
@@ -199,14 +246,28 @@ describe('Event Replay panel', function () {
     await replay.locator('#rows').evaluate((el, y) => (el.scrollTop = y), 0);
     await replay.check(`[aria-label="Skip event ${deactivatedAt}"]`);
     await replay.locator('text=What-if mode').waitFor({ timeout: 10_000 });
-    await waitForRegion(replay, 'Users directory', (t) => /Edsger Dijkstra"\s*status: "active"/.test(t.replace(/\n/g, ' ')) || /name: "Edsger Dijkstra"[^}]*status: "active"/.test(t), 'Edsger active without his UserDeactivated');
+    await waitForRegion(
+      replay,
+      'Users directory',
+      (t) =>
+        /Edsger Dijkstra"\s*status: "active"/.test(t.replace(/\n/g, ' ')) ||
+        /name: "Edsger Dijkstra"[^}]*status: "active"/.test(t),
+      'Edsger active without his UserDeactivated',
+    );
     await screenshot(page, 'replay-what-if');
     // The live read models and the store are untouched.
     const rows = await treeRows(page, 'Read Models');
-    assert.ok(rows.some((r) => r.includes('Edsger Dijkstra') && r.includes('deactivated')), rows.join(' | '));
+    assert.ok(
+      rows.some((r) => r.includes('Edsger Dijkstra') && r.includes('deactivated')),
+      rows.join(' | '),
+    );
     await waitForPosition(replay, total, total);
     await replay.click('text=Back to the real history');
-    await until(async () => ((await replay.locator('text=What-if mode').isVisible()) ? undefined : true), 'what-if mode to end', 10_000);
+    await until(
+      async () => ((await replay.locator('text=What-if mode').isVisible()) ? undefined : true),
+      'what-if mode to end',
+      10_000,
+    );
   });
 
   it('follows new events live when at the end', async () => {
@@ -223,9 +284,18 @@ describe('Event Replay panel', function () {
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Edsger Dijkstra' }).first().click();
     await waitForInputBox(page);
     await typeInInputBox(page, 'E. W. Dijkstra');
-    await until(async () => ((await notifications(page)).some((n) => /deactivated/.test(n)) ? true : undefined), 'the warning that gives the reason', 15_000);
+    await until(
+      async () => ((await notifications(page)).some((n) => /deactivated/.test(n)) ? true : undefined),
+      'the warning that gives the reason',
+      15_000,
+    );
     await waitForPosition(replay, total, total);
-    const text = await waitForRegion(replay, 'Current event', (t) => t.includes('Refused here'), 'the refused command in the replay');
+    const text = await waitForRegion(
+      replay,
+      'Current event',
+      (t) => t.includes('Refused here'),
+      'the refused command in the replay',
+    );
     assert.match(text, /RenameUser/);
     assert.match(text, /deactivated/);
     assert.match(text, /nothing was appended/);
@@ -243,7 +313,11 @@ describe('Event Replay panel', function () {
     // The row's inline action (its context menu holds the same command).
     await eventRow.hover();
     await eventRow.locator('.action-label[aria-label="Replay from Here"]').click();
-    await until(async () => ((await region(replay, 'Current event')).includes('user-alan') ? true : undefined), 'the replay at Alan\'s UserCreated', 15_000);
+    await until(
+      async () => ((await region(replay, 'Current event')).includes('user-alan') ? true : undefined),
+      "the replay at Alan's UserCreated",
+      15_000,
+    );
     assert.ok((await position(replay)).n < total);
   });
 

@@ -9,7 +9,17 @@
 import * as assert from 'node:assert/strict';
 import type { Frame, Page } from 'playwright-core';
 import { prng } from '../builders/prng';
-import { findFrame, launchVsCode, openViewContainer, runCommand, screenshot, tempWorkspace, until, waitForEditorTab, type VsCode } from './harness';
+import {
+  findFrame,
+  launchVsCode,
+  openViewContainer,
+  runCommand,
+  screenshot,
+  tempWorkspace,
+  until,
+  waitForEditorTab,
+  type VsCode,
+} from './harness';
 import { formatSummary, importUsersStore, replayPosition, runScenario, waitForReplayPosition } from './replayPath';
 
 const EVENTS = Number(process.env.EVENT_STORE_E2E_LARGE_EVENTS ?? 100_001);
@@ -30,7 +40,8 @@ describe(`Event Replay on a ${EVENTS}-event store`, function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) await screenshot(page, `failed-replay-large-${this.currentTest.title}`).catch(() => undefined);
+    if (this.currentTest?.state === 'failed' && page)
+      await screenshot(page, `failed-replay-large-${this.currentTest.title}`).catch(() => undefined);
   });
 
   after(async () => {
@@ -51,10 +62,13 @@ describe(`Event Replay on a ${EVENTS}-event store`, function () {
     const { summaries, pings } = await runScenario(replay, 5, prng(SEED));
     for (const s of summaries) console.log(`      ${formatSummary(s)}`);
     pings.sort((a, b) => a - b);
-    console.log(`      baseline: bare postMessage round trip p50 ${pings[Math.floor(pings.length / 2)]?.toFixed(1)} ms (n=${pings.length})`);
+    console.log(
+      `      baseline: bare postMessage round trip p50 ${pings[Math.floor(pings.length / 2)]?.toFixed(1)} ms (n=${pings.length})`,
+    );
     for (const s of summaries) {
       assert.equal(s.samples, 5, s.action);
-      for (const v of [s.p50, s.p95, s.hostMs, s.transportMs, s.renderMs]) assert.ok(Number.isFinite(v) && v >= 0, `${s.action}: ${JSON.stringify(s)}`);
+      for (const v of [s.p50, s.p95, s.hostMs, s.transportMs, s.renderMs])
+        assert.ok(Number.isFinite(v) && v >= 0, `${s.action}: ${JSON.stringify(s)}`);
       assert.ok(s.bytes > 0, `${s.action} sent a step`);
     }
     assert.ok(pings.length > 0, 'the bare round trip was measured');
@@ -65,12 +79,16 @@ describe(`Event Replay on a ${EVENTS}-event store`, function () {
 
   it('a held arrow key tracks the key: presses made while a step is on its way add up, none is lost or replayed', async () => {
     const start = (await replayPosition(replay)).n;
-    const seqBefore = JSON.parse((await replay.evaluate(() => document.body.dataset.stepTiming)) ?? '{"seq":0}') as { seq: number };
+    const seqBefore = JSON.parse((await replay.evaluate(() => document.body.dataset.stepTiming)) ?? '{"seq":0}') as {
+      seq: number;
+    };
     await replay.click('#explanation');
     // Auto-repeat as a keyboard sends it: keydowns one after another, nobody waiting for the panel.
     for (let i = 0; i < 30; i++) await page.keyboard.press('ArrowLeft');
     await waitForReplayPosition(replay, start - 30, EVENTS, 120_000);
-    const seqAfter = JSON.parse((await replay.evaluate(() => document.body.dataset.stepTiming)) ?? '{"seq":0}') as { seq: number };
+    const seqAfter = JSON.parse((await replay.evaluate(() => document.body.dataset.stepTiming)) ?? '{"seq":0}') as {
+      seq: number;
+    };
     console.log(`      30 presses answered by ${seqAfter.seq - seqBefore.seq} requests`);
     assert.ok(seqAfter.seq - seqBefore.seq <= 30);
     for (let i = 0; i < 30; i++) await page.keyboard.press('ArrowRight');
@@ -99,7 +117,11 @@ describe(`Event Replay on a ${EVENTS}-event store`, function () {
       await until(async () => (await live(), await globalPosition()) === target, `global position ${target}`, 60_000);
       if (withSkip) {
         await replay.click(`[aria-label="Skip event ${target}"]`);
-        await until(async () => ((await replay.textContent('#whatif-text')) ?? '').includes(`#${target}`), `event ${target} skipped`, 60_000);
+        await until(
+          async () => ((await replay.textContent('#whatif-text')) ?? '').includes(`#${target}`),
+          `event ${target} skipped`,
+          60_000,
+        );
       }
       const expected = { target, index: target, inView, filter: filtered ? 'UserCreated' : '', skipped: withSkip };
       await runCommand(page, 'Developer: Reload Window');
@@ -112,19 +134,36 @@ describe(`Event Replay on a ${EVENTS}-event store`, function () {
           const frame = await live();
           const global = await globalPosition(frame);
           if (!Number.isFinite(global)) return undefined;
-          return { ...(await replayPosition(frame)), global, filter: await frame.inputValue('#filter-type'), skipped: await frame.isVisible('#whatif-banner') };
+          return {
+            ...(await replayPosition(frame)),
+            global,
+            filter: await frame.inputValue('#filter-type'),
+            skipped: await frame.isVisible('#whatif-banner'),
+          };
         },
         'the first step after the reload',
         180_000,
       );
       await live();
-      assert.deepEqual(restored, { n: expected.index, m: expected.inView, global: expected.target, filter: expected.filter, skipped: expected.skipped }, `reload ${i + 1}`);
+      assert.deepEqual(
+        restored,
+        {
+          n: expected.index,
+          m: expected.inView,
+          global: expected.target,
+          filter: expected.filter,
+          skipped: expected.skipped,
+        },
+        `reload ${i + 1}`,
+      );
       if (withSkip) {
         assert.ok(((await replay.textContent('#whatif-text')) ?? '').includes(`#${target}`));
         await replay.click('#whatif-clear');
         await until(async () => !(await replay.isVisible('#whatif-banner')), 'the skipped event cleared', 60_000);
       }
-      console.log(`      reload ${i + 1}: back at ${restored.n} / ${restored.m}${filtered ? ' (filtered)' : ''}${withSkip ? ' with a skipped event' : ''}`);
+      console.log(
+        `      reload ${i + 1}: back at ${restored.n} / ${restored.m}${filtered ? ' (filtered)' : ''}${withSkip ? ' with a skipped event' : ''}`,
+      );
     }
   });
 });

@@ -38,7 +38,11 @@ async function pageBox(frame: Frame, selector: string): Promise<Box> {
 }
 
 function assertInViewport(box: Box, viewport: { width: number; height: number }, what: string): void {
-  const inside = box.x >= 0 && box.y >= 0 && box.x + box.width <= viewport.width + 0.5 && box.y + box.height <= viewport.height + 0.5;
+  const inside =
+    box.x >= 0 &&
+    box.y >= 0 &&
+    box.x + box.width <= viewport.width + 0.5 &&
+    box.y + box.height <= viewport.height + 0.5;
   assert.ok(inside, `${what} is inside the ${viewport.width}×${viewport.height} window: ${JSON.stringify(box)}`);
 }
 
@@ -71,7 +75,10 @@ async function runAxe(frame: Frame): Promise<AxeFinding[]> {
   return frame.evaluate(async () => {
     const axe = (window as unknown as { axe: typeof AxeApi }).axe;
     // AAA rules (7:1 contrast) are above the bar VS Code's own themes are drawn to.
-    const rules = axe.getRules().filter((r) => !r.tags.includes('wcag2aaa')).map((r) => r.ruleId);
+    const rules = axe
+      .getRules()
+      .filter((r) => !r.tags.includes('wcag2aaa'))
+      .map((r) => r.ruleId);
     const result = await axe.run(document, { runOnly: { type: 'rule', values: rules }, resultTypes: ['violations'] });
     return result.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, nodes: v.nodes.length }));
   });
@@ -107,33 +114,69 @@ describe('Event Replay panel: layout and accessibility', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) await screenshot(page, `failed-layout-${this.currentTest.title}`).catch(() => undefined);
+    if (this.currentTest?.state === 'failed' && page)
+      await screenshot(page, `failed-layout-${this.currentTest.title}`).catch(() => undefined);
   });
 
   it('at 1400×900 with the side bar open: the event, its write model and the first changed read model are on screen', async () => {
     await goTo(replay, itemAddedAt);
-    await replay.locator('[aria-label="Current event"] .event-type', { hasText: 'ItemAdded' }).waitFor({ timeout: 10_000 });
+    await replay
+      .locator('[aria-label="Current event"] .event-type', { hasText: 'ItemAdded' })
+      .waitFor({ timeout: 10_000 });
     assert.ok(await page.locator('.sidebar').isVisible(), 'the side bar is open');
     const viewport = page.viewportSize()!;
 
     assertInViewport(await pageBox(replay, '[aria-label="Current event"] .event-type'), viewport, 'the event type');
     assertInViewport(await pageBox(replay, '[aria-label="Write model state"] h2'), viewport, 'the Write model heading');
-    assertInViewport(await pageBox(replay, '[aria-label="Write model state"] .state-before h3'), viewport, 'the write model before the event');
-    assertInViewport(await pageBox(replay, '[aria-label="Write model state"] .state-after .line.added, [aria-label="Write model state"] .state-after .line.changed'), viewport, 'the first change of the write model');
+    assertInViewport(
+      await pageBox(replay, '[aria-label="Write model state"] .state-before h3'),
+      viewport,
+      'the write model before the event',
+    );
+    assertInViewport(
+      await pageBox(
+        replay,
+        '[aria-label="Write model state"] .state-after .line.added, [aria-label="Write model state"] .state-after .line.changed',
+      ),
+      viewport,
+      'the first change of the write model',
+    );
 
     // The read models that the event changed come first, open, with their changes in sight.
-    const order = await replay.locator('#read-models > .read-model').evaluateAll((nodes) => nodes.map((n) => ({ touched: n.classList.contains('touched'), open: (n as HTMLDetailsElement).open })));
+    const order = await replay
+      .locator('#read-models > .read-model')
+      .evaluateAll((nodes) =>
+        nodes.map((n) => ({ touched: n.classList.contains('touched'), open: (n as HTMLDetailsElement).open })),
+      );
     assert.ok(order.length >= 3 && order[0]!.touched, `a changed read model first: ${JSON.stringify(order)}`);
     const firstUnchanged = order.findIndex((o) => !o.touched);
-    assert.ok(firstUnchanged > 0 && order.slice(firstUnchanged).every((o) => !o.touched && !o.open), `unchanged read models after, closed: ${JSON.stringify(order)}`);
-    assertInViewport(await pageBox(replay, '#read-models > .read-model.touched > summary'), viewport, 'the first changed read model');
-    assertInViewport(await pageBox(replay, '#read-models > .read-model.touched .line.added, #read-models > .read-model.touched .line.changed'), viewport, 'its first changed line');
+    assert.ok(
+      firstUnchanged > 0 && order.slice(firstUnchanged).every((o) => !o.touched && !o.open),
+      `unchanged read models after, closed: ${JSON.stringify(order)}`,
+    );
+    assertInViewport(
+      await pageBox(replay, '#read-models > .read-model.touched > summary'),
+      viewport,
+      'the first changed read model',
+    );
+    assertInViewport(
+      await pageBox(
+        replay,
+        '#read-models > .read-model.touched .line.added, #read-models > .read-model.touched .line.changed',
+      ),
+      viewport,
+      'its first changed line',
+    );
     await screenshot(page, 'replay-layout-1400');
     // An unchanged read model is one line, and opens on demand.
     const closed = replay.locator('#read-models > .read-model:not(.touched)').first();
     assert.ok((await closed.boundingBox())!.height < 40, 'an unchanged read model takes one line');
     await closed.locator('summary').click();
-    await until(async () => (await closed.evaluate((n) => (n as HTMLDetailsElement).open)) || undefined, 'the unchanged read model opened', 5_000);
+    await until(
+      async () => (await closed.evaluate((n) => (n as HTMLDetailsElement).open)) || undefined,
+      'the unchanged read model opened',
+      5_000,
+    );
 
     // The page itself does not scroll: each column does, on its own.
     const scroll = await replay.evaluate(() => ({
@@ -157,10 +200,16 @@ describe('Event Replay panel: layout and accessibility', function () {
   it('degrades down to a 600 px window: nothing overlaps, the flow stays readable', async () => {
     await runCommand(page, 'View: Close Primary Side Bar');
     await page.setViewportSize({ width: 600, height: 900 });
-    await until(async () => (await replay.evaluate(() => window.innerWidth)) < 600 || undefined, 'the webview narrowed', 10_000);
+    await until(
+      async () => (await replay.evaluate(() => window.innerWidth)) < 600 || undefined,
+      'the webview narrowed',
+      10_000,
+    );
     const layout = await replay.evaluate(() => {
       const rect = (selector: string) => document.querySelector(selector)!.getBoundingClientRect();
-      const nodes = Array.from(document.querySelectorAll('#flow .node')).map((n) => parseFloat(getComputedStyle(n).fontSize));
+      const nodes = Array.from(document.querySelectorAll('#flow .node')).map((n) =>
+        parseFloat(getComputedStyle(n).fontSize),
+      );
       const rows = Array.from(document.querySelectorAll('#rows .row')).map((r) => r.getBoundingClientRect().bottom);
       return {
         timelineBottom: rect('.timeline').bottom,
@@ -186,7 +235,9 @@ describe('Event Replay panel: layout and accessibility', function () {
       await setTheme(page, theme, replay);
       await goTo(replay, itemAddedAt);
       const findings = await runAxe(replay);
-      console.log(`      axe ${theme}: ${findings.length ? findings.map((f) => `${f.id} (${f.impact}) ×${f.nodes}`).join(', ') : 'no violation'}`);
+      console.log(
+        `      axe ${theme}: ${findings.length ? findings.map((f) => `${f.id} (${f.impact}) ×${f.nodes}`).join(', ') : 'no violation'}`,
+      );
       await screenshot(page, `replay-axe-${theme}`);
       const severe = findings.filter((f) => f.impact === 'serious' || f.impact === 'critical');
       assert.deepEqual(severe, [], `serious or critical violations in ${theme}`);
@@ -199,7 +250,11 @@ describe('Event Replay panel: layout and accessibility', function () {
     const ring = await replay.evaluate(() => {
       const active = document.activeElement as HTMLElement;
       const style = getComputedStyle(active);
-      return { label: active.getAttribute('aria-label'), width: parseFloat(style.outlineWidth), style: style.outlineStyle };
+      return {
+        label: active.getAttribute('aria-label'),
+        width: parseFloat(style.outlineWidth),
+        style: style.outlineStyle,
+      };
     });
     assert.equal(ring.label, 'Play');
     assert.ok(ring.width >= 2 && ring.style !== 'none', `focus ring: ${JSON.stringify(ring)}`);

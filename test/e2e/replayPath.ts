@@ -38,8 +38,18 @@ export function importUsersStore(workspace: string, events: number): string {
       const user = i % USERS;
       const line =
         i < USERS
-          ? { streamId: `user-u${user}`, type: 'UserCreated', data: { userId: `u${user}`, name: i === 7 ? HOSTILE_NAME : `User ${user}` }, metadata: { commandType: 'CreateUser', correlationId: `c${i}` } }
-          : { streamId: `user-u${user}`, type: 'UserRenamed', data: { userId: `u${user}`, oldName: '', name: `User ${user} v${Math.floor(i / USERS)}` }, metadata: { commandType: 'RenameUser', correlationId: `c${i}` } };
+          ? {
+              streamId: `user-u${user}`,
+              type: 'UserCreated',
+              data: { userId: `u${user}`, name: i === 7 ? HOSTILE_NAME : `User ${user}` },
+              metadata: { commandType: 'CreateUser', correlationId: `c${i}` },
+            }
+          : {
+              streamId: `user-u${user}`,
+              type: 'UserRenamed',
+              data: { userId: `u${user}`, oldName: '', name: `User ${user} v${Math.floor(i / USERS)}` },
+              metadata: { commandType: 'RenameUser', correlationId: `c${i}` },
+            };
       chunk.push(JSON.stringify(line));
       if (chunk.length === 10_000) {
         fs.writeSync(fd, `${chunk.join('\n')}\n`);
@@ -51,11 +61,16 @@ export function importUsersStore(workspace: string, events: number): string {
     fs.closeSync(fd);
   }
   const store = path.join(dir, 'events.db');
-  const result = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'import', '--store', store, '--batch', '10000', source], { encoding: 'utf8' });
+  const result = spawnSync(
+    process.execPath,
+    [path.join(repoRoot, 'dist', 'cli.js'), 'import', '--store', store, '--batch', '10000', source],
+    { encoding: 'utf8' },
+  );
   fs.rmSync(source, { force: true });
   if (result.status !== 0) throw new Error(`event-store import failed (${result.status}): ${result.stderr}`);
   const summary = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as { imported?: number };
-  if (summary.imported !== events) throw new Error(`event-store import imported ${summary.imported} events instead of ${events}`);
+  if (summary.imported !== events)
+    throw new Error(`event-store import imported ${summary.imported} events instead of ${events}`);
   return store;
 }
 
@@ -136,8 +151,14 @@ export function summarize(action: string, timings: readonly PathTiming[]): PathS
   return {
     action,
     samples: timings.length,
-    p50: quantile(timings.map((t) => t.clickToPaintMs), 0.5),
-    p95: quantile(timings.map((t) => t.clickToPaintMs), 0.95),
+    p50: quantile(
+      timings.map((t) => t.clickToPaintMs),
+      0.5,
+    ),
+    p95: quantile(
+      timings.map((t) => t.clickToPaintMs),
+      0.95,
+    ),
     hostMs: med((t) => t.hostMs),
     serializeMs: med((t) => t.serializeMs),
     bytes: med((t) => t.bytes),
@@ -158,7 +179,11 @@ export const formatSummary = (s: PathSummary): string =>
  * (to a seeded random place) and a filter change (event type on, then off). Each input waits for
  * the painted answer before the next, so every figure is one click's whole path.
  */
-export async function runScenario(frame: Frame, rounds: number, random: () => number): Promise<{ summaries: PathSummary[]; pings: number[] }> {
+export async function runScenario(
+  frame: Frame,
+  rounds: number,
+  random: () => number,
+): Promise<{ summaries: PathSummary[]; pings: number[] }> {
   const pings: number[] = [];
   const collect = async (t: PathTiming) => {
     const ping = await until(async () => pingMs(frame), 'a ping', 10_000).catch(() => undefined);
@@ -186,7 +211,12 @@ export async function runScenario(frame: Frame, rounds: number, random: () => nu
   }
   if (rounds % 2 === 1) await measured(frame, () => frame.fill('#filter-type', ''));
   return {
-    summaries: [summarize('step back', back), summarize('step forward', forward), summarize('slider jump', jump), summarize('filter change', filter)],
+    summaries: [
+      summarize('step back', back),
+      summarize('step forward', forward),
+      summarize('slider jump', jump),
+      summarize('filter change', filter),
+    ],
     pings,
   };
 }
@@ -205,7 +235,9 @@ export async function observedClickToPaint(frame: Frame, act: () => Promise<void
       w.__pathProbe = probe;
       for (const type of ['click', 'input']) document.addEventListener(type, (e) => (probe.input = e.timeStamp), true);
       const label = document.querySelector('[aria-label="Replay position"]')!;
-      new MutationObserver(() => requestAnimationFrame(() => setTimeout(() => probe.painted.push(performance.now()), 0))).observe(label, {
+      new MutationObserver(() =>
+        requestAnimationFrame(() => setTimeout(() => probe.painted.push(performance.now()), 0)),
+      ).observe(label, {
         childList: true,
         characterData: true,
         subtree: true,

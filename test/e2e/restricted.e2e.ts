@@ -4,7 +4,15 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
-import { launchVsCode, openViewContainer, screenshot, tempWorkspace, treeRows, waitForTreeItem, type VsCode } from './harness';
+import {
+  launchVsCode,
+  openViewContainer,
+  screenshot,
+  tempWorkspace,
+  treeRows,
+  waitForTreeItem,
+  type VsCode,
+} from './harness';
 
 async function storeWithUser(file: string, userId: string): Promise<void> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -24,7 +32,10 @@ describe('Restricted Mode: the workspace cannot choose the store file', function
     await storeWithUser(path.join(workspace, '.eventstore', 'events.db'), 'insider');
     await storeWithUser(path.join(elsewhere, 'events.db'), 'outsider');
     fs.mkdirSync(path.join(workspace, '.vscode'));
-    fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'eventStore.storePath': path.join(elsewhere, 'events.db') }));
+    fs.writeFileSync(
+      path.join(workspace, '.vscode', 'settings.json'),
+      JSON.stringify({ 'eventStore.storePath': path.join(elsewhere, 'events.db') }),
+    );
   });
   afterEach(async () => {
     await vscode?.close();
@@ -34,12 +45,19 @@ describe('Restricted Mode: the workspace cannot choose the store file', function
   it('untrusted: the workspace setting is ignored and the default store is opened read-only', async () => {
     vscode = await launchVsCode({
       workspace,
-      settings: { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' },
+      settings: {
+        'security.workspace.trust.enabled': true,
+        'security.workspace.trust.startupPrompt': 'never',
+        'security.workspace.trust.banner': 'never',
+      },
     });
     await openViewContainer(vscode.page, 'Event Store');
     await waitForTreeItem(vscode.page, 'Streams', 'user-insider', { timeoutMs: 60_000 });
     const rows = await treeRows(vscode.page, 'Streams');
-    assert.ok(!rows.some((r) => r.includes('outsider')), `the file named by the workspace was not opened: ${rows.join(' | ')}`);
+    assert.ok(
+      !rows.some((r) => r.includes('outsider')),
+      `the file named by the workspace was not opened: ${rows.join(' | ')}`,
+    );
     await screenshot(vscode.page, 'restricted-store-path');
   });
 

@@ -49,7 +49,9 @@ async function runFile(file: string, scratch: string): Promise<FileOutcome> {
   const errors = [...(results?.errors ?? [])];
   if (!results) errors.push(`the file wrote no results (exit ${code})`);
   else if (!results.done) {
-    errors.push(timedOut ? `stopped after ${FILE_TIMEOUT_MS / 60_000} minutes` : `its process ended early (exit ${code})`);
+    errors.push(
+      timedOut ? `stopped after ${FILE_TIMEOUT_MS / 60_000} minutes` : `its process ended early (exit ${code})`,
+    );
   }
   // The last word on each test wins (mocha may report a test that passed, then failed in a hook).
   const byTitle = new Map<string, TestResult>();
@@ -61,13 +63,22 @@ async function runFile(file: string, scratch: string): Promise<FileOutcome> {
   for (const [title, result] of byTitle) if (!tests.some((test) => test.title === title)) tests.push(result);
   // A file that ran nothing, or failed outside its tests, fails too: it would hide lost tests.
   if (tests.length === 0 || (errors.length > 0 && tests.every((test) => test.state === 'passed'))) {
-    tests.push({ title: `${path.basename(file)}: ${why}`, state: 'failed', error: errors.join('\n') || 'no test found' });
+    tests.push({
+      title: `${path.basename(file)}: ${why}`,
+      state: 'failed',
+      error: errors.join('\n') || 'no test found',
+    });
   }
   return { file, seconds, tests, errors };
 }
 
 function firstLine(text = ''): string {
-  return text.split('\n').find((line) => line.trim())?.trim() ?? '';
+  return (
+    text
+      .split('\n')
+      .find((line) => line.trim())
+      ?.trim() ?? ''
+  );
 }
 
 async function main(): Promise<number> {
@@ -99,7 +110,8 @@ async function main(): Promise<number> {
       const passed = outcome.tests.filter((test) => test.state === 'passed').length;
       const failed = outcome.tests.length - passed;
       console.log(`${path.basename(outcome.file)}: ${passed} passed, ${failed} failed (${outcome.seconds} s)`);
-      for (const test of outcome.tests.filter((t) => t.state === 'failed')) console.log(`  ✗ ${test.title}\n      ${firstLine(test.error)}`);
+      for (const test of outcome.tests.filter((t) => t.state === 'failed'))
+        console.log(`  ✗ ${test.title}\n      ${firstLine(test.error)}`);
       for (const error of outcome.errors) console.log(`  ! ${firstLine(error)}`);
     }
   }
@@ -109,7 +121,9 @@ async function main(): Promise<number> {
   const passed = all.filter((test) => test.state === 'passed').length;
   const failed = all.length - passed;
   if (repeat > 1) {
-    const failedRounds = rounds.filter((round) => round.some((outcome) => outcome.tests.some((test) => test.state === 'failed'))).length;
+    const failedRounds = rounds.filter((round) =>
+      round.some((outcome) => outcome.tests.some((test) => test.state === 'failed')),
+    ).length;
     console.log(
       `\ne2e stress: ${repeat} rounds, ${failedRounds} with a failure; ${all.length} test runs, ${failed} failed ` +
         `(flake rate ${((100 * failed) / all.length).toFixed(2)}% of test runs)`,

@@ -58,7 +58,13 @@ async function main(file: string, resultsFile: string): Promise<number> {
       save();
     });
     runner.on('fail', (runnable, error) => {
-      if (runnable.type === 'test') state.results.push({ title: runnable.fullTitle(), state: 'failed', error: errorText(error), ms: runnable.duration });
+      if (runnable.type === 'test')
+        state.results.push({
+          title: runnable.fullTitle(),
+          state: 'failed',
+          error: errorText(error),
+          ms: runnable.duration,
+        });
       else state.errors.push(`${runnable.fullTitle()}: ${errorText(error)}`);
       save();
     });

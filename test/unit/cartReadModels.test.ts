@@ -5,7 +5,10 @@ import type { Projection } from '../../src/core/projections/projection';
 import type { RecordedEvent } from '../../src/core/eventStore/types';
 import { recorded, resetPositions } from '../builders/events';
 
-const run = <S>(p: Projection<S>, events: RecordedEvent[]): S => events.filter((e) => p.eventTypes.length === 0 || p.eventTypes.includes(e.type)).reduce((s, e) => p.evolve(s, e), p.initialState());
+const run = <S>(p: Projection<S>, events: RecordedEvent[]): S =>
+  events
+    .filter((e) => p.eventTypes.length === 0 || p.eventTypes.includes(e.type))
+    .reduce((s, e) => p.evolve(s, e), p.initialState());
 
 describe('Cart read models', () => {
   let events: RecordedEvent[];
@@ -32,7 +35,10 @@ describe('Cart read models', () => {
         ['c', 'open', 5, 6],
       ],
     );
-    assert.deepEqual(state.carts.a?.lines, { book: { quantity: 2, unitPrice: 12.5 }, pen: { quantity: 2, unitPrice: 1.2 } });
+    assert.deepEqual(state.carts.a?.lines, {
+      book: { quantity: 2, unitPrice: 12.5 },
+      pen: { quantity: 2, unitPrice: 1.2 },
+    });
     assert.equal(state.carts.b?.reason, 'changed mind');
   });
 
@@ -46,20 +52,31 @@ describe('Cart read models', () => {
   it('both are built from the same events, keyed differently', () => {
     const byCart = run<CartDetailsState>(cartDetails, events);
     const byProduct = run<ProductTotalsState>(productTotals, events);
-    const openPensByCart = Object.values(byCart.carts).filter((c) => c.status === 'open').reduce((n, c) => n + (c.lines.pen?.quantity ?? 0), 0);
+    const openPensByCart = Object.values(byCart.carts)
+      .filter((c) => c.status === 'open')
+      .reduce((n, c) => n + (c.lines.pen?.quantity ?? 0), 0);
     assert.equal(byProduct.products.pen?.inOpenCarts, openPensByCart);
   });
 
   it('views show plain text rows', () => {
     const rows = cartDetails.view(run<CartDetailsState>(cartDetails, events));
-    assert.deepEqual(rows.map((r) => [r.label, r.description]), [
-      ['a', 'confirmed · 4 items · 27.40'],
-      ['b', 'cancelled · 1 item · 12.50'],
-      ['c', 'open · 5 items · 6.00'],
-    ]);
-    assert.deepEqual(rows[0]!.children?.map((r) => r.description), ['2 × 12.50 = 25.00', '2 × 1.20 = 2.40']);
+    assert.deepEqual(
+      rows.map((r) => [r.label, r.description]),
+      [
+        ['a', 'confirmed · 4 items · 27.40'],
+        ['b', 'cancelled · 1 item · 12.50'],
+        ['c', 'open · 5 items · 6.00'],
+      ],
+    );
+    assert.deepEqual(
+      rows[0]!.children?.map((r) => r.description),
+      ['2 × 12.50 = 25.00', '2 × 1.20 = 2.40'],
+    );
     const products = productTotals.view(run<ProductTotalsState>(productTotals, events));
-    assert.deepEqual(products.map((r) => r.description), ['2 sold (25.00) · 0 in open carts', '2 sold (2.40) · 5 in open carts']);
+    assert.deepEqual(
+      products.map((r) => r.description),
+      ['2 sold (25.00) · 0 in open carts', '2 sold (2.40) · 5 in open carts'],
+    );
   });
 
   it("answers a cart's total, and says when there is no such cart", () => {
@@ -70,9 +87,13 @@ describe('Cart read models', () => {
   });
 
   it('ignores events of carts it never saw opened', () => {
-    const state = run<CartDetailsState>(cartDetails, [recorded('cart-x', 2, 'ItemRemoved', { cartId: 'x', productId: 'pen', quantity: 1 })]);
+    const state = run<CartDetailsState>(cartDetails, [
+      recorded('cart-x', 2, 'ItemRemoved', { cartId: 'x', productId: 'pen', quantity: 1 }),
+    ]);
     assert.deepEqual(state.carts, {});
-    const totals = run<ProductTotalsState>(productTotals, [recorded('cart-x', 2, 'CartConfirmed', { cartId: 'x', total: 0, items: 0 })]);
+    const totals = run<ProductTotalsState>(productTotals, [
+      recorded('cart-x', 2, 'CartConfirmed', { cartId: 'x', total: 0, items: 0 }),
+    ]);
     assert.deepEqual(totals.products, {});
   });
 

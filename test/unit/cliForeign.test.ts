@@ -13,7 +13,10 @@ interface BetterDb {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Database = require('better-sqlite3') as new (file: string) => BetterDb;
 
-async function cli(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string; lines: Record<string, unknown>[] }> {
+async function cli(
+  args: string[],
+  stdin = '',
+): Promise<{ code: number; stdout: string; stderr: string; lines: Record<string, unknown>[] }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out: Buffer[] = [];
@@ -22,7 +25,15 @@ async function cli(args: string[], stdin = ''): Promise<{ code: number; stdout: 
   stderr.on('data', (c: Buffer) => err.push(c));
   const code = await main(args, { stdout, stderr, stdin: Readable.from([Buffer.from(stdin)]) });
   const text = Buffer.concat(out).toString('utf8');
-  return { code, stdout: text, stderr: Buffer.concat(err).toString('utf8'), lines: text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    code,
+    stdout: text,
+    stderr: Buffer.concat(err).toString('utf8'),
+    lines: text
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
 
 describe('CLI on an Emmett SQLite store (--store FILE, read-only)', function () {
@@ -36,7 +47,10 @@ describe('CLI on an Emmett SQLite store (--store FILE, read-only)', function () 
     copies = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-cli-emmett-copies-'));
     file = path.join(dir, 'app.sqlite');
     await writeClosedStore(file, '0.42', async (w) => {
-      await w.append('order-1', [{ type: 'Placed', data: { total: 12 }, metadata: { correlationId: 'c-1' } }, { type: 'Paid', data: { total: 12 } }]);
+      await w.append('order-1', [
+        { type: 'Placed', data: { total: 12 }, metadata: { correlationId: 'c-1' } },
+        { type: 'Paid', data: { total: 12 } },
+      ]);
       await w.append('order-2', [{ type: 'Placed', data: { total: 3 } }]);
       await w.checkpoint('billing', 2);
     });
@@ -57,7 +71,10 @@ describe('CLI on an Emmett SQLite store (--store FILE, read-only)', function () 
     assert.equal(s.events, 3);
     assert.deepEqual(s.eventTypes, { Paid: 1, Placed: 2 });
     assert.deepEqual(s.categories, [{ category: 'order', streams: 2, events: 3, lastPosition: 3 }]);
-    assert.deepEqual((s.checkpoints as { processorId: string; lag: number }[]).map((c) => [c.processorId, c.lag]), [['billing', 1]]);
+    assert.deepEqual(
+      (s.checkpoints as { processorId: string; lag: number }[]).map((c) => [c.processorId, c.lag]),
+      [['billing', 1]],
+    );
     assert.equal(fingerprint(file), before);
   });
 
@@ -65,11 +82,14 @@ describe('CLI on an Emmett SQLite store (--store FILE, read-only)', function () 
     const before = fingerprint(file);
     const exported = await cli(['export', '--store', file]);
     assert.equal(exported.code, EXIT.ok, exported.stderr);
-    assert.deepEqual(exported.lines.map((l) => [l.globalPosition, l.streamId, l.streamVersion, l.type]), [
-      [1, 'order-1', 1, 'Placed'],
-      [2, 'order-1', 2, 'Paid'],
-      [3, 'order-2', 1, 'Placed'],
-    ]);
+    assert.deepEqual(
+      exported.lines.map((l) => [l.globalPosition, l.streamId, l.streamVersion, l.type]),
+      [
+        [1, 'order-1', 1, 'Placed'],
+        [2, 'order-1', 2, 'Paid'],
+        [3, 'order-2', 1, 'Placed'],
+      ],
+    );
     const target = path.join(copies, 'imported.db');
     const imported = await cli(['import', '--keep-positions', '--store', target], exported.stdout);
     assert.equal(imported.code, EXIT.ok, imported.stderr);
@@ -82,13 +102,26 @@ describe('CLI on an Emmett SQLite store (--store FILE, read-only)', function () 
 
   it('verify exits 6 with each finding naming its stream and position, and 0 once sound', async () => {
     const db = new Database(file);
-    db.exec("UPDATE emt_streams SET partition = 'global'; UPDATE emt_messages SET message_data = '{' WHERE global_position = 2");
+    db.exec(
+      "UPDATE emt_streams SET partition = 'global'; UPDATE emt_messages SET message_data = '{' WHERE global_position = 2",
+    );
     db.close();
     const before = fingerprint(file);
     const bad = await cli(['verify', '--store', file]);
     assert.equal(bad.code, 6);
     assert.equal(EXIT.findings, 6);
-    assert.deepEqual(bad.lines.map((l) => l.finding), [{ check: 'unparsable-json', streamId: 'order-1', position: 2, streamPosition: 2, message: 'The data of stream "order-1" position 2 (global position 2) is not valid JSON.' }]);
+    assert.deepEqual(
+      bad.lines.map((l) => l.finding),
+      [
+        {
+          check: 'unparsable-json',
+          streamId: 'order-1',
+          position: 2,
+          streamPosition: 2,
+          message: 'The data of stream "order-1" position 2 (global position 2) is not valid JSON.',
+        },
+      ],
+    );
     assert.match(bad.stderr, /has integrity findings: 1 \(listed on stdout\)/);
     const fix = new Database(file);
     fix.exec("UPDATE emt_messages SET message_data = '{}' WHERE global_position = 2");
@@ -105,11 +138,26 @@ describe('CLI on an Emmett SQLite store (--store FILE, read-only)', function () 
     const r = await cli(['copy', '--store', file, '--to', target]);
     assert.equal(r.code, EXIT.ok, r.stderr);
     assert.equal(r.lines[0]!.copied, 3);
-    const appended = await cli(['append', '--store', target, '--stream', 'order-2', '--type', 'Paid', '--data', '{}', '--expected-version', '1']);
+    const appended = await cli([
+      'append',
+      '--store',
+      target,
+      '--stream',
+      'order-2',
+      '--type',
+      'Paid',
+      '--data',
+      '{}',
+      '--expected-version',
+      '1',
+    ]);
     assert.equal(appended.code, EXIT.ok, appended.stderr);
     const refused = await cli(['append', '--store', file, '--stream', 'order-2', '--type', 'Paid', '--data', '{}']);
     assert.equal(refused.code, EXIT.usage);
-    assert.match(refused.stderr, /was written by another application and is only ever read; copy it into a store of ours/);
+    assert.match(
+      refused.stderr,
+      /was written by another application and is only ever read; copy it into a store of ours/,
+    );
     assert.equal((await cli(['seed', '--store', file])).code, EXIT.usage);
     assert.equal(fingerprint(file), before);
   });
@@ -139,7 +187,10 @@ describe('CLI on an Emmett SQLite store (--store FILE, read-only)', function () 
     await writer.close();
     const orphan = await cli(['stats', '--store', path.join(dir, 'orphan.db')]);
     assert.equal(orphan.code, EXIT.unreadable);
-    assert.match(orphan.stderr, /^The event store file .*orphan\.db cannot be opened: the database file does not exist, only its -wal file is there .*; it was left untouched\.\n$/);
+    assert.match(
+      orphan.stderr,
+      /^The event store file .*orphan\.db cannot be opened: the database file does not exist, only its -wal file is there .*; it was left untouched\.\n$/,
+    );
     assert.equal(fs.existsSync(path.join(dir, 'orphan.db')), false);
 
     const truncated = path.join(dir, 'truncated.db');
@@ -172,7 +223,10 @@ describe('CLI on an Emmett store with a WAL of another database beside it', func
     const before = fingerprint(file);
     const r = await cli(['verify', '--store', file]);
     assert.equal(r.code, EXIT.unreadable, r.stdout + r.stderr);
-    assert.match(r.stderr, /cannot be opened: SQLite's integrity check found damage \(with the pages of its -wal file applied: the WAL may belong to another database\)/);
+    assert.match(
+      r.stderr,
+      /cannot be opened: SQLite's integrity check found damage \(with the pages of its -wal file applied: the WAL may belong to another database\)/,
+    );
     assert.equal(fingerprint(file), before);
   });
 });

@@ -39,7 +39,11 @@ describe('Command log', () => {
     assert.equal(entries[0]!.source, 'test');
     assert.equal(entries[0]!.streamId, 'user-u1');
     assert.deepEqual(entries[0]!.deliveredTo, ['read models']);
-    assert.equal(entries[0]!.id, s.store.readEvent(1)!.metadata.causationId, 'the entry id is the command id the events point to');
+    assert.equal(
+      entries[0]!.id,
+      s.store.readEvent(1)!.metadata.causationId,
+      'the entry id is the command id the events point to',
+    );
     assert.match(entries[1]!.reason!, /already exists/);
     assert.equal(entries[1]!.errorName, 'IllegalStateError');
     assert.equal(entries[1]!.streamId, 'user-u1');
@@ -64,18 +68,32 @@ describe('Command log', () => {
   it('is bounded: keeps the newest entries and compacts its file', () => {
     const log = CommandLog.open(commandLogFileFor(file), { maxEntries: 5 });
     for (let n = 1; n <= 12; n++) log.record(entry(n));
-    assert.deepEqual(log.entries().map((e) => e.id), ['c8', 'c9', 'c10', 'c11', 'c12']);
+    assert.deepEqual(
+      log.entries().map((e) => e.id),
+      ['c8', 'c9', 'c10', 'c11', 'c12'],
+    );
     const lines = fs.readFileSync(commandLogFileFor(file), 'utf8').trim().split('\n');
     assert.ok(lines.length <= 10, `${lines.length} lines on disk`);
-    assert.deepEqual(CommandLog.open(commandLogFileFor(file), { maxEntries: 5 }).entries().map((e) => e.id), ['c8', 'c9', 'c10', 'c11', 'c12']);
+    assert.deepEqual(
+      CommandLog.open(commandLogFileFor(file), { maxEntries: 5 })
+        .entries()
+        .map((e) => e.id),
+      ['c8', 'c9', 'c10', 'c11', 'c12'],
+    );
   });
 
   it('skips a torn or foreign line instead of failing', () => {
     const logFile = commandLogFileFor(file);
-    fs.writeFileSync(logFile, `${JSON.stringify(entry(1))}\n{"id": 3\n${JSON.stringify({ hello: 'world' })}\n${JSON.stringify(entry(2, 'rejected'))}\n`);
+    fs.writeFileSync(
+      logFile,
+      `${JSON.stringify(entry(1))}\n{"id": 3\n${JSON.stringify({ hello: 'world' })}\n${JSON.stringify(entry(2, 'rejected'))}\n`,
+    );
     const messages: string[] = [];
     const log = CommandLog.open(logFile, { log: (m) => messages.push(m) });
-    assert.deepEqual(log.entries().map((e) => e.id), ['c1', 'c2']);
+    assert.deepEqual(
+      log.entries().map((e) => e.id),
+      ['c1', 'c2'],
+    );
     assert.match(messages[0]!, /2 unreadable lines/);
   });
 
@@ -86,7 +104,10 @@ describe('Command log', () => {
     mine.record(entry(1));
     theirs.record(entry(2, 'rejected'));
     mine.record(entry(3));
-    assert.deepEqual(mine.entries().map((e) => e.id), ['c1', 'c2', 'c3']);
+    assert.deepEqual(
+      mine.entries().map((e) => e.id),
+      ['c1', 'c2', 'c3'],
+    );
   });
 
   it('writes nothing for a store opened read-only, and nothing without a file', async () => {
@@ -110,7 +131,10 @@ describe('Command log', () => {
     sub.dispose();
     log.record(entry(2));
     assert.deepEqual(heard, ['c1', 'c1']);
-    assert.deepEqual(log.at(1).map((e) => e.outcome), ['accepted', 'rejected']);
+    assert.deepEqual(
+      log.at(1).map((e) => e.outcome),
+      ['accepted', 'rejected'],
+    );
     assert.equal(log.last()?.id, 'c2');
   });
 

@@ -8,8 +8,6 @@ import { prng } from '../builders/prng';
 import { copyCli } from '../builders/cliCopy';
 import { tempDirPerTest } from '../builders/tempDir';
 
-
-
 interface Sent {
   readonly streamId: string;
   readonly type: string;
@@ -17,7 +15,6 @@ interface Sent {
   readonly metadata: Record<string, unknown>;
   readonly eventId: string;
 }
-
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -33,7 +30,10 @@ async function importAndKill(
   kill: { afterMs: number; fromStart: boolean },
   env: NodeJS.ProcessEnv,
 ): Promise<{ acks: { ack: number; eventId: string }[]; killed: boolean; stderr: string }> {
-  const child = spawn(process.execPath, [cli, 'import', '--store', store, '--ack', '--batch', '40'], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, 'import', '--store', store, '--ack', '--batch', '40'], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let out = '';
   let stderr = '';
   let timer: NodeJS.Timeout | undefined;
@@ -45,7 +45,9 @@ async function importAndKill(
   });
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
   child.stdin.on('error', () => undefined); // the pipe breaks when the child is killed
-  const exited = new Promise<{ signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (_code, signal) => resolve({ signal })));
+  const exited = new Promise<{ signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (_code, signal) => resolve({ signal })),
+  );
   void (async () => {
     for (let i = 0; i < lines.length && child.exitCode === null && child.signalCode === null; i += 100) {
       child.stdin.write(lines.slice(i, i + 100).join('\n') + '\n');
@@ -96,7 +98,11 @@ describe('Crash safety (import --ack killed with SIGKILL at random moments)', fu
           event = {
             streamId: `acct-${Math.floor(random() * 40)}`,
             type: random() < 0.5 ? 'Deposited' : 'Withdrawn',
-            data: { n: counter, amount: Math.round(random() * 10_000) / 100, note: random() < 0.1 ? 'ü€ "quoted" \\ \n line' : undefined },
+            data: {
+              n: counter,
+              amount: Math.round(random() * 10_000) / 100,
+              note: random() < 0.1 ? 'ü€ "quoted" \\ \n line' : undefined,
+            },
             metadata: { round, correlationId: `r${round}` },
             eventId: `ev-${seed}-${counter}`,
           };
@@ -108,10 +114,20 @@ describe('Crash safety (import --ack killed with SIGKILL at random moments)', fu
       const kill = { fromStart, afterMs: Math.floor(random() * (fromStart ? 900 : 250)) };
       const { acks, killed, stderr } = await importAndKill(cli, store, lines, kill, env);
       if (killed) kills += 1;
-      else assert.equal(stderr.replace(/^warning: .*\n/gm, ''), '', `round ${round} (seed ${seed}) ended on its own without errors`);
+      else
+        assert.equal(
+          stderr.replace(/^warning: .*\n/gm, ''),
+          '',
+          `round ${round} (seed ${seed}) ended on its own without errors`,
+        );
       for (const { ack, eventId } of acks) {
         const before = acked.get(eventId);
-        if (before !== undefined) assert.equal(ack, before, `round ${round} (seed ${seed}): ${eventId} acknowledged at ${before}, then at ${ack}`);
+        if (before !== undefined)
+          assert.equal(
+            ack,
+            before,
+            `round ${round} (seed ${seed}): ${eventId} acknowledged at ${before}, then at ${ack}`,
+          );
         acked.set(eventId, ack);
       }
 
@@ -124,8 +140,22 @@ describe('Crash safety (import --ack killed with SIGKILL at random moments)', fu
           const expected = sent.get(eventId)!;
           assert.ok(stored, `round ${round} (seed ${seed}): acknowledged position ${position} (${eventId}) is missing`);
           assert.deepEqual(
-            { eventId: stored.eventId, streamId: stored.streamId, type: stored.type, data: stored.data, metadata: stored.metadata },
-            JSON.parse(JSON.stringify({ eventId, streamId: expected.streamId, type: expected.type, data: expected.data, metadata: expected.metadata })),
+            {
+              eventId: stored.eventId,
+              streamId: stored.streamId,
+              type: stored.type,
+              data: stored.data,
+              metadata: stored.metadata,
+            },
+            JSON.parse(
+              JSON.stringify({
+                eventId,
+                streamId: expected.streamId,
+                type: expected.type,
+                data: expected.data,
+                metadata: expected.metadata,
+              }),
+            ),
             `round ${round} (seed ${seed}): position ${position}`,
           );
         }
@@ -138,7 +168,10 @@ describe('Crash safety (import --ack killed with SIGKILL at random moments)', fu
       assert.ok(report.ok, `round ${round} (seed ${seed}): ${report.findings.join(' | ')}`);
     }
     assert.ok(roundsRun >= Math.min(rounds, 8), `ran ${roundsRun} rounds`);
-    assert.ok(kills >= Math.floor(roundsRun / 3), `many rounds were killed mid-import (${kills} of ${roundsRun}; seed ${seed})`);
+    assert.ok(
+      kills >= Math.floor(roundsRun / 3),
+      `many rounds were killed mid-import (${kills} of ${roundsRun}; seed ${seed})`,
+    );
     assert.ok(acked.size > 0, 'some events were acknowledged');
   });
 });

@@ -109,18 +109,30 @@ describe('Emmett SQLite stores, read-only', function () {
         store.readCommands().map((c) => [c.globalPosition, c.streamId, c.type, c.data]),
         [[4, 'cart-1', 'ConfirmCart', { by: 'ada' }]],
       );
-      assert.deepEqual(store.readStream('cart-1').map((e) => e.streamVersion), [1, 2, 4]);
+      assert.deepEqual(
+        store.readStream('cart-1').map((e) => e.streamVersion),
+        [1, 2, 4],
+      );
       assert.equal(store.streamVersion('cart-1'), 4);
       assert.equal(store.readEvent(4), undefined, 'a command is not an event');
-      assert.deepEqual(store.listStreams({ limit: 2 }).map((s) => [s.streamId, s.version, s.lastPosition]), [
-        ['cart-1', 4, 5],
-        ['cart-2', 1, 6],
-      ]);
-      assert.deepEqual(store.listStreams({ after: 'cart-2' }).map((s) => s.streamId), ['user-7']);
+      assert.deepEqual(
+        store.listStreams({ limit: 2 }).map((s) => [s.streamId, s.version, s.lastPosition]),
+        [
+          ['cart-1', 4, 5],
+          ['cart-2', 1, 6],
+        ],
+      );
+      assert.deepEqual(
+        store.listStreams({ after: 'cart-2' }).map((s) => s.streamId),
+        ['user-7'],
+      );
       assert.deepEqual(store.findPositions({ correlationId: 'corr-1' }), [1, 2]);
       assert.deepEqual(store.findPositions({ text: 'PAD' }), [6]);
       const stats = store.stats();
-      assert.deepEqual({ events: stats.events, streams: stats.streams, lastPosition: stats.lastPosition }, { events: 5, streams: 3, lastPosition: 6 });
+      assert.deepEqual(
+        { events: stats.events, streams: stats.streams, lastPosition: stats.lastPosition },
+        { events: 5, streams: 3, lastPosition: 6 },
+      );
       assert.deepEqual(stats.eventTypes, { CartConfirmed: 1, ItemAdded: 3, UserCreated: 1 });
       await store.close();
       assert.equal(fingerprint(renamed), before);
@@ -128,16 +140,24 @@ describe('Emmett SQLite stores, read-only', function () {
 
     it('offers the documented query views over the copy', async () => {
       const store = await openEmmett(file);
-      assert.deepEqual(store.sql.rows('SELECT position, stream_id, category, stream_version, type, correlation_id FROM events ORDER BY position LIMIT 2'), [
-        [1, 'cart-1', 'cart', 1, 'ItemAdded', 'corr-1'],
-        [2, 'cart-1', 'cart', 2, 'ItemAdded', 'corr-1'],
-      ]);
-      assert.deepEqual(store.sql.rows('SELECT stream_id, category, version, last_position FROM streams ORDER BY stream_id'), [
-        ['cart-1', 'cart', 4, 5],
-        ['cart-2', 'cart', 1, 6],
-        ['user-7', 'user', 1, 3],
-      ]);
-      assert.throws(() => store.sql.rows("DELETE FROM emt_messages"), /readonly|query_only|attempt to write/i);
+      assert.deepEqual(
+        store.sql.rows(
+          'SELECT position, stream_id, category, stream_version, type, correlation_id FROM events ORDER BY position LIMIT 2',
+        ),
+        [
+          [1, 'cart-1', 'cart', 1, 'ItemAdded', 'corr-1'],
+          [2, 'cart-1', 'cart', 2, 'ItemAdded', 'corr-1'],
+        ],
+      );
+      assert.deepEqual(
+        store.sql.rows('SELECT stream_id, category, version, last_position FROM streams ORDER BY stream_id'),
+        [
+          ['cart-1', 'cart', 4, 5],
+          ['cart-2', 'cart', 1, 6],
+          ['user-7', 'user', 1, 3],
+        ],
+      );
+      assert.throws(() => store.sql.rows('DELETE FROM emt_messages'), /readonly|query_only|attempt to write/i);
     });
 
     it('has read models without a domain: categories, event types, latest event per stream, checkpoints with lag', async () => {
@@ -147,21 +167,30 @@ describe('Emmett SQLite stores, read-only', function () {
         { category: 'cart', streams: 2, events: 4, lastPosition: 6 },
         { category: 'user', streams: 1, events: 1, lastPosition: 3 },
       ]);
-      assert.deepEqual(models.eventTypes.map((t) => [t.type, t.count, t.firstPosition, t.lastPosition]), [
-        ['CartConfirmed', 1, 5, 5],
-        ['ItemAdded', 3, 1, 6],
-        ['UserCreated', 1, 3, 3],
-      ]);
+      assert.deepEqual(
+        models.eventTypes.map((t) => [t.type, t.count, t.firstPosition, t.lastPosition]),
+        [
+          ['CartConfirmed', 1, 5, 5],
+          ['ItemAdded', 3, 1, 6],
+          ['UserCreated', 1, 3, 3],
+        ],
+      );
       assert.deepEqual(models.eventTypes[1]!.sample, { sku: 'pen', qty: 1 });
-      assert.deepEqual(models.latestPerStream.map((l) => [l.streamId, l.event.globalPosition]), [
-        ['cart-1', 5],
-        ['cart-2', 6],
-        ['user-7', 3],
-      ]);
-      assert.deepEqual(models.checkpoints.map((c) => [c.processorId, c.raw, c.position, c.lag, c.state]), [
-        ['cart-totals', '0000000000000000006', 6, 0, 'caught up'],
-        ['mailer', '0000000000000000002', 2, 3, 'behind'],
-      ]);
+      assert.deepEqual(
+        models.latestPerStream.map((l) => [l.streamId, l.event.globalPosition]),
+        [
+          ['cart-1', 5],
+          ['cart-2', 6],
+          ['user-7', 3],
+        ],
+      );
+      assert.deepEqual(
+        models.checkpoints.map((c) => [c.processorId, c.raw, c.position, c.lag, c.state]),
+        [
+          ['cart-totals', '0000000000000000006', 6, 0, 'caught up'],
+          ['mailer', '0000000000000000002', 2, 3, 'behind'],
+        ],
+      );
     });
 
     it('copies into a store of ours: ids, times, data and metadata kept; renumbered events keep their original positions', async () => {
@@ -170,15 +199,33 @@ describe('Emmett SQLite stores, read-only', function () {
       const before = fingerprint(file);
       const result = await copyToNativeStore(store, dest);
       assert.equal(fingerprint(file), before);
-      assert.deepEqual({ events: result.events, streams: result.streams, positionsKept: result.positionsKept, renumbered: result.renumbered }, { events: 5, streams: 3, positionsKept: false, renumbered: 2 });
+      assert.deepEqual(
+        {
+          events: result.events,
+          streams: result.streams,
+          positionsKept: result.positionsKept,
+          renumbered: result.renumbered,
+        },
+        { events: 5, streams: 3, positionsKept: false, renumbered: 2 },
+      );
       const native = await SqlJsEventStore.open({ path: dest });
       try {
         const source = store.readAll();
         const copied = native.readAll();
-        assert.deepEqual(copied.map((e) => [e.eventId, e.type, e.recordedAt]), source.map((e) => [e.eventId, e.type, e.recordedAt]));
-        assert.deepEqual(copied.map((e) => e.data), source.map((e) => e.data));
+        assert.deepEqual(
+          copied.map((e) => [e.eventId, e.type, e.recordedAt]),
+          source.map((e) => [e.eventId, e.type, e.recordedAt]),
+        );
+        assert.deepEqual(
+          copied.map((e) => e.data),
+          source.map((e) => e.data),
+        );
         assert.deepEqual(copied[0]!.metadata, source[0]!.metadata, 'a kept position keeps the metadata as it was');
-        assert.deepEqual(copied[3]!.metadata.source, { store: `Emmett SQLite ${file}`, globalPosition: 5, streamVersion: 4 });
+        assert.deepEqual(copied[3]!.metadata.source, {
+          store: `Emmett SQLite ${file}`,
+          globalPosition: 5,
+          streamVersion: 4,
+        });
         // The sandbox is writable: the write model works on the copied stream.
         await native.append('cart-1', [{ type: 'ItemAdded', data: { sku: 'cap', qty: 1 } }], { expectedVersion: 3 });
       } finally {
@@ -189,7 +236,10 @@ describe('Emmett SQLite stores, read-only', function () {
     it('copies keeping every position when the store holds only events', async () => {
       const only = path.join(dir, 'events-only.db');
       await writeClosedStore(only, '0.42', async (w) => {
-        await w.append('order-1', [{ type: 'Placed', data: { n: 1 } }, { type: 'Paid', data: { n: 2 } }]);
+        await w.append('order-1', [
+          { type: 'Placed', data: { n: 1 } },
+          { type: 'Paid', data: { n: 2 } },
+        ]);
         await w.append('order-2', [{ type: 'Placed', data: { n: 3 } }]);
       });
       const store = await openEmmett(only);
@@ -211,30 +261,41 @@ describe('Emmett SQLite stores, read-only', function () {
       await writeClosedStore(file, '0.38', (w) => writeShop(w, '0.38'));
       const store = await openEmmett(file);
       assert.equal(store.format.generation, 'emt_messages + emt_subscriptions (0.38 to 0.41)');
-      assert.deepEqual(store.readAll().map((e) => [e.globalPosition, e.streamId, e.streamVersion, e.type]), [
-        [1, 'cart-1', 1, 'ItemAdded'],
-        [2, 'cart-1', 2, 'ItemAdded'],
-        [3, 'user-7', 1, 'UserCreated'],
-        [4, 'cart-1', 3, 'CartConfirmed'],
-        [5, 'cart-2', 1, 'ItemAdded'],
-      ]);
-      assert.deepEqual(store.checkpoints().map((c) => [c.processorId, c.position, c.lag, c.state]), [
-        ['cart-totals', 5, 0, 'caught up'],
-        ['mailer', 2, 3, 'behind'],
-      ]);
+      assert.deepEqual(
+        store.readAll().map((e) => [e.globalPosition, e.streamId, e.streamVersion, e.type]),
+        [
+          [1, 'cart-1', 1, 'ItemAdded'],
+          [2, 'cart-1', 2, 'ItemAdded'],
+          [3, 'user-7', 1, 'UserCreated'],
+          [4, 'cart-1', 3, 'CartConfirmed'],
+          [5, 'cart-2', 1, 'ItemAdded'],
+        ],
+      );
+      assert.deepEqual(
+        store.checkpoints().map((c) => [c.processorId, c.position, c.lag, c.state]),
+        [
+          ['cart-totals', 5, 0, 'caught up'],
+          ['mailer', 2, 3, 'behind'],
+        ],
+      );
     });
 
     it('0.38.5 store migrated by 0.42.4: checkpoints moved to emt_processors as zero-padded text', async () => {
       const file = path.join(dir, 'migrated.db');
       await writeClosedStore(file, '0.38', (w) => writeShop(w, '0.38'));
-      await writeClosedStore(file, '0.42', (w) => w.append('cart-3', [{ type: 'ItemAdded', data: { sku: 'new' } }]).then(() => undefined));
+      await writeClosedStore(file, '0.42', (w) =>
+        w.append('cart-3', [{ type: 'ItemAdded', data: { sku: 'new' } }]).then(() => undefined),
+      );
       const store = await openEmmett(file);
       assert.equal(store.format.generation, 'emt_messages + emt_processors (0.42 and later)');
       assert.equal(store.lastPosition(), 6);
-      assert.deepEqual(store.checkpoints().map((c) => [c.processorId, c.raw, c.lag]), [
-        ['cart-totals', '0000000000000000005', 1],
-        ['mailer', '0000000000000000002', 4],
-      ]);
+      assert.deepEqual(
+        store.checkpoints().map((c) => [c.processorId, c.raw, c.lag]),
+        [
+          ['cart-totals', '0000000000000000005', 1],
+          ['mailer', '0000000000000000002', 4],
+        ],
+      );
     });
   });
 
@@ -250,14 +311,20 @@ describe('Emmett SQLite stores, read-only', function () {
       db.close();
       const store = await openEmmett(file);
       assert.equal(store.format.generation, 'emt_events (before 0.38)');
-      assert.deepEqual(store.readAll().map((e) => [e.globalPosition, e.type]), [
-        [1, 'ItemAdded'],
-        [2, 'ItemAdded'],
-        [3, 'UserCreated'],
-        [5, 'CartConfirmed'],
-        [6, 'ItemAdded'],
-      ]);
-      assert.deepEqual(only(checkEmmettStore(store), 'position-gap').map((f) => f.position), [4]);
+      assert.deepEqual(
+        store.readAll().map((e) => [e.globalPosition, e.type]),
+        [
+          [1, 'ItemAdded'],
+          [2, 'ItemAdded'],
+          [3, 'UserCreated'],
+          [5, 'CartConfirmed'],
+          [6, 'ItemAdded'],
+        ],
+      );
+      assert.deepEqual(
+        only(checkEmmettStore(store), 'position-gap').map((f) => f.position),
+        [4],
+      );
     });
   });
 
@@ -270,12 +337,18 @@ describe('Emmett SQLite stores, read-only', function () {
       let before = fingerprint(file);
       const store = await openEmmett(file);
       assert.equal(fingerprint(file), before, 'opening changed nothing');
-      assert.deepEqual(store.readAll().map((e) => e.type), ['ItemAdded']);
+      assert.deepEqual(
+        store.readAll().map((e) => e.type),
+        ['ItemAdded'],
+      );
       assert.ok(store.walInfo.wal.committedFrames > 0);
 
       await writer.append('cart-1', [{ type: 'ItemRemoved', data: { sku: 'pen' } }]);
       before = fingerprint(file);
-      assert.deepEqual(store.refresh().map((e) => [e.globalPosition, e.type]), [[2, 'ItemRemoved']]);
+      assert.deepEqual(
+        store.refresh().map((e) => [e.globalPosition, e.type]),
+        [[2, 'ItemRemoved']],
+      );
       assert.deepEqual(store.refresh(), [], 'nothing new, nothing returned');
       checkEmmettStore(store);
       await copyToNativeStore(store, path.join(copies, 'sandbox.db'));
@@ -292,7 +365,10 @@ describe('Emmett SQLite stores, read-only', function () {
       }
       await appending;
       for (const e of store.refresh()) seen.push(e.globalPosition);
-      assert.deepEqual(seen, Array.from({ length: 3001 }, (_, i) => i + 2));
+      assert.deepEqual(
+        seen,
+        Array.from({ length: 3001 }, (_, i) => i + 2),
+      );
       before = fingerprint(file);
       store.refresh();
       store.readAll({ after: 2990 });
@@ -306,7 +382,10 @@ describe('Emmett SQLite stores, read-only', function () {
       await writer.beginAndHold(300);
       const before = fingerprint(file);
       const store = await openEmmett(file);
-      assert.deepEqual(store.readAll().map((e) => e.streamId), ['cart-1']);
+      assert.deepEqual(
+        store.readAll().map((e) => e.streamId),
+        ['cart-1'],
+      );
       assert.match(store.notes().join(' '), /A writer has a transaction in progress \(\d+ uncommitted page writes/);
       assert.equal(fingerprint(file), before);
       await writer.rollback();
@@ -315,7 +394,10 @@ describe('Emmett SQLite stores, read-only', function () {
     it('reads what a crashed writer left in the WAL', async () => {
       const file = path.join(dir, 'crashed.db');
       const writer = await startWriter(file);
-      await writer.append('cart-1', [{ type: 'ItemAdded', data: { sku: 'pen' } }, { type: 'ItemAdded', data: { sku: 'ink' } }]);
+      await writer.append('cart-1', [
+        { type: 'ItemAdded', data: { sku: 'pen' } },
+        { type: 'ItemAdded', data: { sku: 'ink' } },
+      ]);
       await writer.kill();
       const before = fingerprint(file);
       const store = await openEmmett(file);
@@ -340,12 +422,18 @@ describe('Emmett SQLite stores, read-only', function () {
       assert.equal(command.event, undefined);
       assert.match(command.explanation, /Position 4 holds no event \(a command/);
       assert.equal(replay.step(5).event!.type, 'CartConfirmed');
-      await assert.rejects(session.execute({ type: 'CreateUser', data: { userId: 'u1', name: 'Ada' } }), (e: unknown) => ReadOnlyStoreError.is(e) && /Emmett SQLite store, opened read-only/.test(e.message));
+      await assert.rejects(
+        session.execute({ type: 'CreateUser', data: { userId: 'u1', name: 'Ada' } }),
+        (e: unknown) => ReadOnlyStoreError.is(e) && /Emmett SQLite store, opened read-only/.test(e.message),
+      );
       assert.equal(fingerprint(file), before);
 
       await writer.append('cart-2', [{ type: 'ItemRemoved', data: { sku: 'pad' } }]);
       const arrived = await session.refresh();
-      assert.deepEqual(arrived.map((e) => [e.globalPosition, e.type]), [[7, 'ItemRemoved']]);
+      assert.deepEqual(
+        arrived.map((e) => [e.globalPosition, e.type]),
+        [[7, 'ItemRemoved']],
+      );
       assert.equal(session.replay.step(7).event!.streamId, 'cart-2');
       const after = fingerprint(file);
       await session.close();
@@ -373,12 +461,18 @@ describe('Emmett SQLite stores, read-only', function () {
       return report;
     }
 
-
     it("reports Emmett 0.42's own quirk: '[object Object]' as the partition of every stream", async () => {
       const report = checkEmmettStore(await openEmmett(file));
-      assert.deepEqual(only(report, 'odd-partition').map((f) => f.streamId), ['cart-1', 'cart-2', 'user-7']);
+      assert.deepEqual(
+        only(report, 'odd-partition').map((f) => f.streamId),
+        ['cart-1', 'cart-2', 'user-7'],
+      );
       assert.match(only(report, 'odd-partition')[0]!.message, /"\[object Object\]"/);
-      assert.deepEqual(report.findings.filter((f) => f.check !== 'odd-partition'), [], 'otherwise sound');
+      assert.deepEqual(
+        report.findings.filter((f) => f.check !== 'odd-partition'),
+        [],
+        'otherwise sound',
+      );
     });
 
     it('a store from 0.38.5 has the same quirk; with its partitions repaired it is sound', async () => {
@@ -412,33 +506,59 @@ describe('Emmett SQLite stores, read-only', function () {
     });
 
     it('a stream version that is not its message count', async () => {
-      const [f] = only(await defect("UPDATE emt_streams SET stream_position = 9 WHERE stream_id = 'user-7'"), 'stream-version-mismatch');
+      const [f] = only(
+        await defect("UPDATE emt_streams SET stream_position = 9 WHERE stream_id = 'user-7'"),
+        'stream-version-mismatch',
+      );
       assert.deepEqual([f!.streamId, f!.streamPosition, f!.position], ['user-7', 9, 3]);
     });
 
     it('unparsable JSON in data and in metadata', async () => {
-      const report = await defect("UPDATE emt_messages SET message_data = '{\"sku\":' WHERE global_position = 2; UPDATE emt_messages SET message_metadata = 'nope' WHERE global_position = 6;");
-      assert.deepEqual(only(report, 'unparsable-json').map((f) => [f.streamId, f.position, f.message.startsWith('The data') ? 'data' : 'metadata']), [
-        ['cart-1', 2, 'data'],
-        ['cart-2', 6, 'metadata'],
-      ]);
+      const report = await defect(
+        "UPDATE emt_messages SET message_data = '{\"sku\":' WHERE global_position = 2; UPDATE emt_messages SET message_metadata = 'nope' WHERE global_position = 6;",
+      );
+      assert.deepEqual(
+        only(report, 'unparsable-json').map((f) => [
+          f.streamId,
+          f.position,
+          f.message.startsWith('The data') ? 'data' : 'metadata',
+        ]),
+        [
+          ['cart-1', 2, 'data'],
+          ['cart-2', 6, 'metadata'],
+        ],
+      );
       const store = await openEmmett(file);
       assert.equal(store.readEvent(2)!.data, '{"sku":', 'unparsable data is shown as the text it is');
     });
 
     it('metadata that disagrees with the columns', async () => {
-      const [f] = only(await defect("UPDATE emt_messages SET message_id = 'other-id' WHERE global_position = 3"), 'metadata-mismatch');
+      const [f] = only(
+        await defect("UPDATE emt_messages SET message_id = 'other-id' WHERE global_position = 3"),
+        'metadata-mismatch',
+      );
       assert.deepEqual([f!.streamId, f!.position], ['user-7', 3]);
       assert.match(f!.message, /messageId .* the message_id column "other-id"/);
     });
 
     it('an odd partition on a message', async () => {
-      const found = only(await defect("UPDATE emt_messages SET partition = '[object Object]' WHERE global_position = 1"), 'odd-partition').filter((f) => f.position !== undefined);
-      assert.deepEqual(found.map((f) => [f.streamId, f.position]), [['cart-1', 1]]);
+      const found = only(
+        await defect("UPDATE emt_messages SET partition = '[object Object]' WHERE global_position = 1"),
+        'odd-partition',
+      ).filter((f) => f.position !== undefined);
+      assert.deepEqual(
+        found.map((f) => [f.streamId, f.position]),
+        [['cart-1', 1]],
+      );
     });
 
     it('a processor checkpoint beyond the last position', async () => {
-      const [f] = only(await defect("UPDATE emt_processors SET last_processed_checkpoint = '0000000000000000042' WHERE processor_id = 'mailer'"), 'checkpoint-beyond-last-position');
+      const [f] = only(
+        await defect(
+          "UPDATE emt_processors SET last_processed_checkpoint = '0000000000000000042' WHERE processor_id = 'mailer'",
+        ),
+        'checkpoint-beyond-last-position',
+      );
       assert.match(f!.message, /Processor "mailer" .* checkpoint 42, beyond the last position 6/);
     });
   });

@@ -3,7 +3,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConcurrencyError, InvalidEventError, ReadOnlyStoreError, StoreLockedError, StoreUnreadableError } from '../../src/core/eventStore/errors';
+import {
+  ConcurrencyError,
+  InvalidEventError,
+  ReadOnlyStoreError,
+  StoreLockedError,
+  StoreUnreadableError,
+} from '../../src/core/eventStore/errors';
 import { newUuidV7 } from '../../src/core/eventStore/ids';
 import { JOURNAL_HEADER_BYTES } from '../../src/core/eventStore/journal';
 import { SqlJsEventStore, type OpenStoreOptions } from '../../src/core/eventStore/sqlJsEventStore';
@@ -16,12 +22,14 @@ import { tempDirPerTest } from '../builders/tempDir';
 function crashImage(file: string, into: string): string {
   fs.mkdirSync(into, { recursive: true });
   for (const name of fs.readdirSync(path.dirname(file))) {
-    if (name.startsWith(path.basename(file))) fs.copyFileSync(path.join(path.dirname(file), name), path.join(into, name));
+    if (name.startsWith(path.basename(file)))
+      fs.copyFileSync(path.join(path.dirname(file), name), path.join(into, name));
   }
   return path.join(into, path.basename(file));
 }
 
-const summary = (events: readonly RecordedEvent[]) => events.map((e) => `${e.globalPosition}:${e.streamId}@${e.streamVersion}:${e.type}:${JSON.stringify(e.data)}`);
+const summary = (events: readonly RecordedEvent[]) =>
+  events.map((e) => `${e.globalPosition}:${e.streamId}@${e.streamVersion}:${e.type}:${JSON.stringify(e.data)}`);
 
 describe('SqlJsEventStore', () => {
   const tmp = tempDirPerTest('esi-store-');
@@ -35,7 +43,9 @@ describe('SqlJsEventStore', () => {
   describe('appending and reading', () => {
     it('numbers positions from 1 and versions per stream from 1, and returns data and metadata as given', async () => {
       const store = await open();
-      const a = await store.append('user-1', [{ type: 'UserCreated', data: { name: 'Ada' }, metadata: { correlationId: 'c1' } }]);
+      const a = await store.append('user-1', [
+        { type: 'UserCreated', data: { name: 'Ada' }, metadata: { correlationId: 'c1' } },
+      ]);
       const b = await store.append('user-2', [{ type: 'UserCreated', data: { name: 'Grace' } }]);
       const c = await store.append('user-1', [
         { type: 'UserRenamed', data: { name: 'Ada L.' } },
@@ -61,10 +71,22 @@ describe('SqlJsEventStore', () => {
     it('reads windows: readStream with limit and afterVersion, readAll with after and limit, forEach within a range', async () => {
       const store = await open();
       for (let i = 1; i <= 20; i++) await store.append(`s-${i % 3}`, [{ type: 'Counted', data: { i } }]);
-      assert.deepEqual(store.readStream('s-1', { limit: 2 }).map((e) => e.streamVersion), [1, 2]);
-      assert.deepEqual(store.readStream('s-1', { afterVersion: 5 }).map((e) => e.streamVersion), [6, 7]);
-      assert.deepEqual(store.readAll({ after: 5, limit: 3 }).map((e) => e.globalPosition), [6, 7, 8]);
-      assert.deepEqual(store.readAll({ after: 19 }).map((e) => e.globalPosition), [20]);
+      assert.deepEqual(
+        store.readStream('s-1', { limit: 2 }).map((e) => e.streamVersion),
+        [1, 2],
+      );
+      assert.deepEqual(
+        store.readStream('s-1', { afterVersion: 5 }).map((e) => e.streamVersion),
+        [6, 7],
+      );
+      assert.deepEqual(
+        store.readAll({ after: 5, limit: 3 }).map((e) => e.globalPosition),
+        [6, 7, 8],
+      );
+      assert.deepEqual(
+        store.readAll({ after: 19 }).map((e) => e.globalPosition),
+        [20],
+      );
       const seen: number[] = [];
       store.forEach((e) => seen.push(e.globalPosition), { after: 10, to: 13 });
       assert.deepEqual(seen, [11, 12, 13]);
@@ -73,15 +95,38 @@ describe('SqlJsEventStore', () => {
 
     it('lists streams by prefix, after a cursor, with offset and limit; stats count events, streams and types', async () => {
       const store = await open();
-      for (const id of ['user-b', 'user-a', 'cart-1', 'user-c', 'user_x', 'user-a']) await store.append(id, [{ type: id.startsWith('cart') ? 'CartOpened' : 'UserSeen', data: {} }]);
-      assert.deepEqual(store.listStreams().map((s) => s.streamId), ['cart-1', 'user-a', 'user-b', 'user-c', 'user_x']);
-      assert.deepEqual(store.listStreams({ prefix: 'user-' }).map((s) => `${s.streamId}@${s.version}/${s.lastPosition}`), ['user-a@2/6', 'user-b@1/1', 'user-c@1/4']);
-      assert.deepEqual(store.listStreams({ prefix: 'user-', after: 'user-a', limit: 1 }).map((s) => s.streamId), ['user-b']);
-      assert.deepEqual(store.listStreams({ offset: 1, limit: 2 }).map((s) => s.streamId), ['user-a', 'user-b']);
+      for (const id of ['user-b', 'user-a', 'cart-1', 'user-c', 'user_x', 'user-a'])
+        await store.append(id, [{ type: id.startsWith('cart') ? 'CartOpened' : 'UserSeen', data: {} }]);
+      assert.deepEqual(
+        store.listStreams().map((s) => s.streamId),
+        ['cart-1', 'user-a', 'user-b', 'user-c', 'user_x'],
+      );
+      assert.deepEqual(
+        store.listStreams({ prefix: 'user-' }).map((s) => `${s.streamId}@${s.version}/${s.lastPosition}`),
+        ['user-a@2/6', 'user-b@1/1', 'user-c@1/4'],
+      );
+      assert.deepEqual(
+        store.listStreams({ prefix: 'user-', after: 'user-a', limit: 1 }).map((s) => s.streamId),
+        ['user-b'],
+      );
+      assert.deepEqual(
+        store.listStreams({ offset: 1, limit: 2 }).map((s) => s.streamId),
+        ['user-a', 'user-b'],
+      );
       assert.deepEqual(store.listStreams({ prefix: 'nothing' }), []);
-      assert.deepEqual(store.stats(), { events: 6, streams: 5, lastPosition: 6, eventTypes: { CartOpened: 1, UserSeen: 5 } });
+      assert.deepEqual(store.stats(), {
+        events: 6,
+        streams: 5,
+        lastPosition: 6,
+        eventTypes: { CartOpened: 1, UserSeen: 5 },
+      });
       await store.append('user-d', [{ type: 'UserSeen', data: {} }]);
-      assert.deepEqual(store.stats(), { events: 7, streams: 6, lastPosition: 7, eventTypes: { CartOpened: 1, UserSeen: 6 } });
+      assert.deepEqual(store.stats(), {
+        events: 7,
+        streams: 6,
+        lastPosition: 7,
+        eventTypes: { CartOpened: 1, UserSeen: 6 },
+      });
       await store.close();
     });
 
@@ -102,12 +147,21 @@ describe('SqlJsEventStore', () => {
       const store = await open();
       await store.append('s', [{ type: 'A', data: {} }], { expectedVersion: 'no-stream' });
       await store.append('s', [{ type: 'B', data: {} }], { expectedVersion: 1 });
-      await assert.rejects(store.append('s', [{ type: 'C', data: {} }], { expectedVersion: 1 }), (e: unknown) => ConcurrencyError.is(e) && e.actual === 2 && e.expected === 1);
+      await assert.rejects(
+        store.append('s', [{ type: 'C', data: {} }], { expectedVersion: 1 }),
+        (e: unknown) => ConcurrencyError.is(e) && e.actual === 2 && e.expected === 1,
+      );
       await assert.rejects(store.append('s', [{ type: 'C', data: {} }], { expectedVersion: 3 }), ConcurrencyError);
-      await assert.rejects(store.append('s', [{ type: 'C', data: {} }], { expectedVersion: 'no-stream' }), /is at version 2, but version 0 \(no stream\) was expected/);
+      await assert.rejects(
+        store.append('s', [{ type: 'C', data: {} }], { expectedVersion: 'no-stream' }),
+        /is at version 2, but version 0 \(no stream\) was expected/,
+      );
       await store.append('s', [{ type: 'C', data: {} }], { expectedVersion: 'any' });
       await store.append('t', [{ type: 'C', data: {} }], { expectedVersion: 0 });
-      assert.deepEqual(store.readStream('s').map((e) => e.type), ['A', 'B', 'C']);
+      assert.deepEqual(
+        store.readStream('s').map((e) => e.type),
+        ['A', 'B', 'C'],
+      );
       assert.equal(store.lastPosition(), 4);
       await store.close();
     });
@@ -129,10 +183,14 @@ describe('SqlJsEventStore', () => {
         { eventId: 'e-1', type: 'A', data: { n: 1 } },
         { eventId: 'e-2', type: 'B', data: { n: 2 } },
       ]);
-      const again = await store.append('s', [
-        { eventId: 'e-1', type: 'A', data: { n: 1 } },
-        { eventId: 'e-2', type: 'B', data: { n: 2 } },
-      ], { expectedVersion: 'no-stream' });
+      const again = await store.append(
+        's',
+        [
+          { eventId: 'e-1', type: 'A', data: { n: 1 } },
+          { eventId: 'e-2', type: 'B', data: { n: 2 } },
+        ],
+        { expectedVersion: 'no-stream' },
+      );
       assert.equal(again.appended, false);
       assert.deepEqual(summary(again.events), summary(first.events));
       assert.equal(store.lastPosition(), 2);
@@ -142,9 +200,24 @@ describe('SqlJsEventStore', () => {
     it('refuses an id stored in another stream, partly stored appends and repeated ids', async () => {
       const store = await open();
       await store.append('s', [{ eventId: 'e-1', type: 'A', data: {} }]);
-      await assert.rejects(store.append('t', [{ eventId: 'e-1', type: 'A', data: {} }]), /Event id e-1 is already stored \(in stream "s" at position 1\)/);
-      await assert.rejects(store.append('s', [{ eventId: 'e-1', type: 'A', data: {} }, { eventId: 'e-9', type: 'A', data: {} }]), InvalidEventError);
-      await assert.rejects(store.append('s', [{ eventId: 'e-5', type: 'A', data: {} }, { eventId: 'e-5', type: 'A', data: {} }]), /distinct event ids/);
+      await assert.rejects(
+        store.append('t', [{ eventId: 'e-1', type: 'A', data: {} }]),
+        /Event id e-1 is already stored \(in stream "s" at position 1\)/,
+      );
+      await assert.rejects(
+        store.append('s', [
+          { eventId: 'e-1', type: 'A', data: {} },
+          { eventId: 'e-9', type: 'A', data: {} },
+        ]),
+        InvalidEventError,
+      );
+      await assert.rejects(
+        store.append('s', [
+          { eventId: 'e-5', type: 'A', data: {} },
+          { eventId: 'e-5', type: 'A', data: {} },
+        ]),
+        /distinct event ids/,
+      );
       assert.equal(store.lastPosition(), 1);
       await store.close();
     });
@@ -160,7 +233,9 @@ describe('SqlJsEventStore', () => {
         { streamId: 'a', type: 'T', data: { n: 3 } },
       ]);
       assert.deepEqual(
-        results.map((r) => `${r.eventId.length > 3 ? 'gen' : r.eventId}:${r.globalPosition}:${r.streamVersion}:${r.appended}`),
+        results.map(
+          (r) => `${r.eventId.length > 3 ? 'gen' : r.eventId}:${r.globalPosition}:${r.streamVersion}:${r.appended}`,
+        ),
         ['x1:1:1:false', 'x2:2:2:true', 'x3:3:1:true', 'x2:2:2:false', 'gen:4:3:true'],
       );
       await assert.rejects(
@@ -168,10 +243,14 @@ describe('SqlJsEventStore', () => {
           { streamId: 'c', type: 'T', data: {} },
           { streamId: 'b', eventId: 'x1', type: 'T', data: {} },
         ]),
-        (e: unknown) => InvalidEventError.is(e) && e.eventIndex === 1 && /already stored in another stream \("a"/.test(e.message),
+        (e: unknown) =>
+          InvalidEventError.is(e) && e.eventIndex === 1 && /already stored in another stream \("a"/.test(e.message),
       );
       assert.equal(store.lastPosition(), 4, 'a refused batch writes nothing');
-      assert.deepEqual(store.listStreams().map((s) => `${s.streamId}@${s.version}`), ['a@3', 'b@1']);
+      assert.deepEqual(
+        store.listStreams().map((s) => `${s.streamId}@${s.version}`),
+        ['a@3', 'b@1'],
+      );
       await store.close();
     });
   });
@@ -220,14 +299,18 @@ describe('SqlJsEventStore', () => {
       assert.ok(fs.statSync(journal).size < torn + 200);
       await reopened.close();
       const again = await SqlJsEventStore.open({ path: image, readOnly: true });
-      assert.deepEqual(again.readAll().map((e) => e.data), [{ i: 1 }, { i: 2 }]);
+      assert.deepEqual(
+        again.readAll().map((e) => e.data),
+        [{ i: 1 }, { i: 2 }],
+      );
       await again.close();
       await store.close();
     });
 
     it('folds the journal into a new snapshot once it is large enough, keeping the previous snapshot as the backup', async () => {
       const store = await open({ compaction: { minJournalBytes: 4096, journalFraction: 0, onClose: 'never' } });
-      for (let i = 0; i < 60; i++) await store.append(`s-${i % 5}`, [{ type: 'T', data: { i, text: 'x'.repeat(100) } }]);
+      for (let i = 0; i < 60; i++)
+        await store.append(`s-${i % 5}`, [{ type: 'T', data: { i, text: 'x'.repeat(100) } }]);
       assert.equal(await store.compact(), true);
       const files = storeFiles(file);
       assert.ok(fs.existsSync(files.backup));
@@ -252,7 +335,10 @@ describe('SqlJsEventStore', () => {
       await store.close();
       fs.writeFileSync(files.journal, oldJournal); // the rename of the new journal never happened
       const reopened = await open();
-      assert.deepEqual(reopened.readAll().map((e) => e.data), Array.from({ length: 10 }, (_, i) => ({ i })));
+      assert.deepEqual(
+        reopened.readAll().map((e) => e.data),
+        Array.from({ length: 10 }, (_, i) => ({ i })),
+      );
       await reopened.append('s', [{ type: 'T', data: { i: 10 } }], { expectedVersion: 10 });
       await reopened.close();
       const report = await verifyStore(file);
@@ -276,12 +362,19 @@ describe('SqlJsEventStore', () => {
       const journal = storeFiles(file).journal;
       const good = fs.readFileSync(journal);
       fs.copyFileSync(storeFiles(other).journal, journal);
-      await assert.rejects(open(), (e: unknown) => StoreUnreadableError.is(e) && /does not continue the snapshot: at position 1 it holds event/.test(e.message));
+      await assert.rejects(
+        open(),
+        (e: unknown) =>
+          StoreUnreadableError.is(e) && /does not continue the snapshot: at position 1 it holds event/.test(e.message),
+      );
 
       const damaged = Buffer.from(good);
       damaged[JOURNAL_HEADER_BYTES + 20] = damaged[JOURNAL_HEADER_BYTES + 20]! ^ 0xff; // inside the first record; the second is intact
       fs.writeFileSync(journal, damaged);
-      await assert.rejects(open(), /journal is damaged: a record fails its checksum at byte 256, and good records follow it/);
+      await assert.rejects(
+        open(),
+        /journal is damaged: a record fails its checksum at byte 256, and good records follow it/,
+      );
       assert.deepEqual(fs.readFileSync(journal), damaged, 'left as it was');
     });
 
@@ -292,13 +385,18 @@ describe('SqlJsEventStore', () => {
       await store.append('s', [{ type: 'T', data: {} }]);
       await store.close();
       fs.rmSync(file);
-      await assert.rejects(open(), /the file is missing, but its journal events\.db\.appendlog continues a snapshot that ended at position 1; the previous snapshot is in events\.db\.backup/);
+      await assert.rejects(
+        open(),
+        /the file is missing, but its journal events\.db\.appendlog continues a snapshot that ended at position 1; the previous snapshot is in events\.db\.backup/,
+      );
       assert.equal(fs.existsSync(file), false);
     });
 
     it('reports progress while opening', async () => {
       const store = await open({ compaction: { onClose: 'never' } });
-      await store.importEvents(Array.from({ length: 500 }, (_, i) => ({ streamId: `s-${i % 7}`, type: 'T', data: { i } })));
+      await store.importEvents(
+        Array.from({ length: 500 }, (_, i) => ({ streamId: `s-${i % 7}`, type: 'T', data: { i } })),
+      );
       await store.close();
       const progress: OpenProgress[] = [];
       const reopened = await open({ onProgress: (p) => progress.push(p) });
@@ -352,7 +450,13 @@ describe('SqlJsEventStore', () => {
     it('a writer waits for the lock, then fails naming the holder; reads still work', async () => {
       const store = await open({ lockTimeoutMs: 150 });
       await store.append('s', [{ type: 'T', data: {} }]);
-      const holder = { pid: process.ppid, host: os.hostname(), since: '2026-01-01T10:00:00.000Z', token: 'abc', purpose: 'import' };
+      const holder = {
+        pid: process.ppid,
+        host: os.hostname(),
+        since: '2026-01-01T10:00:00.000Z',
+        token: 'abc',
+        purpose: 'import',
+      };
       fs.writeFileSync(storeFiles(file).lock, JSON.stringify(holder));
       const started = Date.now();
       await assert.rejects(
@@ -360,7 +464,9 @@ describe('SqlJsEventStore', () => {
         (e: unknown) =>
           StoreLockedError.is(e) &&
           e.holderInfo?.pid === process.ppid &&
-          e.message.includes(`locked by process ${process.ppid} on host ${os.hostname()} (since 2026-01-01T10:00:00.000Z, import)`),
+          e.message.includes(
+            `locked by process ${process.ppid} on host ${os.hostname()} (since 2026-01-01T10:00:00.000Z, import)`,
+          ),
       );
       assert.ok(Date.now() - started >= 140, 'it waited');
       assert.equal(store.readAll().length, 1);
@@ -372,7 +478,10 @@ describe('SqlJsEventStore', () => {
     it('breaks a lock left by a process that is gone', async () => {
       const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
       const pid = Number(dead.stdout.trim());
-      fs.writeFileSync(storeFiles(file).lock, JSON.stringify({ pid, host: os.hostname(), since: new Date().toISOString(), token: 'gone' }));
+      fs.writeFileSync(
+        storeFiles(file).lock,
+        JSON.stringify({ pid, host: os.hostname(), since: new Date().toISOString(), token: 'gone' }),
+      );
       const store = await open({ lockTimeoutMs: 200 });
       await store.append('s', [{ type: 'T', data: {} }]);
       assert.equal(fs.existsSync(storeFiles(file).lock), false);
@@ -386,10 +495,16 @@ describe('SqlJsEventStore', () => {
       await w.append('s', [{ type: 'T', data: {} }]);
       await w.close();
       const store = await open({ readOnly: true, readOnlyReason: 'the workspace is not trusted' });
-      await assert.rejects(store.append('s', [{ type: 'T', data: {} }]), (e: unknown) => ReadOnlyStoreError.is(e) && /not trusted/.test(e.message));
+      await assert.rejects(
+        store.append('s', [{ type: 'T', data: {} }]),
+        (e: unknown) => ReadOnlyStoreError.is(e) && /not trusted/.test(e.message),
+      );
       assert.equal(store.readAll().length, 1);
       await store.close();
-      await assert.rejects(SqlJsEventStore.open({ path: path.join(tmp.dir, 'missing.db'), readOnly: true }), /does not exist/);
+      await assert.rejects(
+        SqlJsEventStore.open({ path: path.join(tmp.dir, 'missing.db'), readOnly: true }),
+        /does not exist/,
+      );
       assert.equal(fs.existsSync(path.join(tmp.dir, 'missing.db')), false);
     });
 
@@ -409,7 +524,13 @@ describe('SqlJsEventStore', () => {
       const store = await open();
       const total = 30_000;
       for (let i = 0; i < total; i += 5000) {
-        await store.importEvents(Array.from({ length: 5000 }, (_, k) => ({ streamId: `user-${String((i + k) % 6000).padStart(5, '0')}`, type: 'T', data: { n: i + k } })));
+        await store.importEvents(
+          Array.from({ length: 5000 }, (_, k) => ({
+            streamId: `user-${String((i + k) % 6000).padStart(5, '0')}`,
+            type: 'T',
+            data: { n: i + k },
+          })),
+        );
       }
       let after: string | undefined;
       let seen = 0;
@@ -420,8 +541,14 @@ describe('SqlJsEventStore', () => {
         after = page[page.length - 1]!.streamId;
       }
       assert.equal(seen, 6000);
-      assert.deepEqual(store.readStream('user-00007', { afterVersion: 2, limit: 2 }).map((e) => e.streamVersion), [3, 4]);
-      assert.deepEqual(store.readAll({ after: total - 2 }).map((e) => e.globalPosition), [total - 1, total]);
+      assert.deepEqual(
+        store.readStream('user-00007', { afterVersion: 2, limit: 2 }).map((e) => e.streamVersion),
+        [3, 4],
+      );
+      assert.deepEqual(
+        store.readAll({ after: total - 2 }).map((e) => e.globalPosition),
+        [total - 1, total],
+      );
       assert.equal(store.stats().streams, 6000);
       await store.close();
     });

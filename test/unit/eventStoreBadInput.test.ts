@@ -30,7 +30,13 @@ describe('SqlJsEventStore with bad files and bad input', () => {
 
   async function storeWithEvents(count: number): Promise<void> {
     const store = await SqlJsEventStore.open({ path: file });
-    await store.importEvents(Array.from({ length: count }, (_, i) => ({ streamId: `s-${i % 10}`, type: 'T', data: { i, text: 'some text to fill pages' } })));
+    await store.importEvents(
+      Array.from({ length: count }, (_, i) => ({
+        streamId: `s-${i % 10}`,
+        type: 'T',
+        data: { i, text: 'some text to fill pages' },
+      })),
+    );
     await store.close();
   }
 
@@ -103,16 +109,24 @@ describe('SqlJsEventStore with bad files and bad input', () => {
       db.exec(`PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${SCHEMA_VERSION + 1};`);
       db.exec(SCHEMA_SQL);
       db.close();
-      return refusedToOpen(new RegExp(`its schema version ${SCHEMA_VERSION + 1} is newer than this version understands \\(${SCHEMA_VERSION}\\)`));
+      return refusedToOpen(
+        new RegExp(
+          `its schema version ${SCHEMA_VERSION + 1} is newer than this version understands \\(${SCHEMA_VERSION}\\)`,
+        ),
+      );
     });
 
     it('our id and version but a schema that is not ours (a trigger, an extra table)', async () => {
       const db = new Database(file);
       db.exec(`PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${SCHEMA_VERSION};`);
       db.exec(SCHEMA_SQL);
-      db.exec("CREATE TABLE notes (x); CREATE TRIGGER spy AFTER INSERT ON events BEGIN INSERT INTO notes VALUES (new.data); END;");
+      db.exec(
+        'CREATE TABLE notes (x); CREATE TRIGGER spy AFTER INSERT ON events BEGIN INSERT INTO notes VALUES (new.data); END;',
+      );
       db.close();
-      await refusedToOpen(/its schema is not the event store schema \(unexpected: table notes on notes, trigger spy on events\)/);
+      await refusedToOpen(
+        /its schema is not the event store schema \(unexpected: table notes on notes, trigger spy on events\)/,
+      );
     });
 
     it('a damaged journal header', async () => {
@@ -124,20 +138,77 @@ describe('SqlJsEventStore with bad files and bad input', () => {
 
   describe('events the store refuses, writing nothing', () => {
     const cases: { name: string; streamId: string; event: NewEvent; error: RegExp }[] = [
-      { name: 'an empty stream id', streamId: '', event: { type: 'T', data: {} }, error: /A stream id must be a non-empty string/ },
-      { name: 'a stream id with surrounding space', streamId: ' s ', event: { type: 'T', data: {} }, error: /starts or ends with white space/ },
-      { name: 'a stream id with a line break', streamId: 'a\nb', event: { type: 'T', data: {} }, error: /may not contain control characters or line breaks/ },
-      { name: 'a stream id too long', streamId: 's'.repeat(201), event: { type: 'T', data: {} }, error: /at most 200 characters; got 201/ },
+      {
+        name: 'an empty stream id',
+        streamId: '',
+        event: { type: 'T', data: {} },
+        error: /A stream id must be a non-empty string/,
+      },
+      {
+        name: 'a stream id with surrounding space',
+        streamId: ' s ',
+        event: { type: 'T', data: {} },
+        error: /starts or ends with white space/,
+      },
+      {
+        name: 'a stream id with a line break',
+        streamId: 'a\nb',
+        event: { type: 'T', data: {} },
+        error: /may not contain control characters or line breaks/,
+      },
+      {
+        name: 'a stream id too long',
+        streamId: 's'.repeat(201),
+        event: { type: 'T', data: {} },
+        error: /at most 200 characters; got 201/,
+      },
       { name: 'an empty type', streamId: 's', event: { type: '', data: {} }, error: /The event type "" is not valid/ },
-      { name: 'a type with spaces', streamId: 's', event: { type: 'User Created', data: {} }, error: /The event type "User Created" is not valid/ },
-      { name: 'a type starting with a digit', streamId: 's', event: { type: '1st', data: {} }, error: /must start with a letter/ },
-      { name: 'data with NaN', streamId: 's', event: { type: 'T', data: { n: Number.NaN } }, error: /holds a number JSON cannot store \(NaN\)/ },
+      {
+        name: 'a type with spaces',
+        streamId: 's',
+        event: { type: 'User Created', data: {} },
+        error: /The event type "User Created" is not valid/,
+      },
+      {
+        name: 'a type starting with a digit',
+        streamId: 's',
+        event: { type: '1st', data: {} },
+        error: /must start with a letter/,
+      },
+      {
+        name: 'data with NaN',
+        streamId: 's',
+        event: { type: 'T', data: { n: Number.NaN } },
+        error: /holds a number JSON cannot store \(NaN\)/,
+      },
       { name: 'data with Infinity', streamId: 's', event: { type: 'T', data: [Infinity] }, error: /\(Infinity\)/ },
-      { name: 'data with a function', streamId: 's', event: { type: 'T', data: { f: () => 1 } }, error: /holds a function/ },
+      {
+        name: 'data with a function',
+        streamId: 's',
+        event: { type: 'T', data: { f: () => 1 } },
+        error: /holds a function/,
+      },
       { name: 'data with a bigint', streamId: 's', event: { type: 'T', data: { n: 10n } }, error: /holds a bigint/ },
-      { name: 'metadata that is an array', streamId: 's', event: { type: 'T', data: {}, metadata: [] as never }, error: /metadata of event #1 \(T\) must be a JSON object/ },
-      { name: 'an empty event id', streamId: 's', event: { eventId: '', type: 'T', data: {} }, error: /The event id of event #1 is not valid/ },
-      { name: 'an oversize payload', streamId: 's', event: { type: 'T', data: { blob: 'x'.repeat(MAX_EVENT_BYTES) } }, error: new RegExp(`holds ${MAX_EVENT_BYTES + 13} bytes of data and metadata; the limit is ${MAX_EVENT_BYTES} bytes \\(1 MiB\\) per event`) },
+      {
+        name: 'metadata that is an array',
+        streamId: 's',
+        event: { type: 'T', data: {}, metadata: [] as never },
+        error: /metadata of event #1 \(T\) must be a JSON object/,
+      },
+      {
+        name: 'an empty event id',
+        streamId: 's',
+        event: { eventId: '', type: 'T', data: {} },
+        error: /The event id of event #1 is not valid/,
+      },
+      {
+        name: 'an oversize payload',
+        streamId: 's',
+        event: { type: 'T', data: { blob: 'x'.repeat(MAX_EVENT_BYTES) } },
+        error: new RegExp(
+          `holds ${MAX_EVENT_BYTES + 13} bytes of data and metadata; the limit is ${MAX_EVENT_BYTES} bytes \\(1 MiB\\) per event`,
+        ),
+      },
     ];
 
     it('each bad input gets its error; the store and its files are as before', async () => {
@@ -146,16 +217,26 @@ describe('SqlJsEventStore with bad files and bad input', () => {
       const before = store.readAll();
       const filesBefore = filesIn(tmp.dir);
       for (const c of cases) {
-        await assert.rejects(store.append(c.streamId, [c.event]), (e: unknown) => InvalidEventError.is(e) && c.error.test(e.message), c.name);
         await assert.rejects(
-          store.importEvents([{ streamId: 'ok', type: 'T', data: {} }, { ...c.event, streamId: c.streamId }]),
+          store.append(c.streamId, [c.event]),
+          (e: unknown) => InvalidEventError.is(e) && c.error.test(e.message),
+          c.name,
+        );
+        await assert.rejects(
+          store.importEvents([
+            { streamId: 'ok', type: 'T', data: {} },
+            { ...c.event, streamId: c.streamId },
+          ]),
           (e: unknown) => InvalidEventError.is(e) && e.eventIndex === 1,
           `${c.name} (import)`,
         );
       }
       const cyclic: Record<string, unknown> = {};
       cyclic.self = cyclic;
-      await assert.rejects(store.append('s', [{ type: 'T', data: cyclic }]), /nested more than 256 levels deep, or refers to itself/);
+      await assert.rejects(
+        store.append('s', [{ type: 'T', data: cyclic }]),
+        /nested more than 256 levels deep, or refers to itself/,
+      );
       await assert.rejects(store.append('s', []), /at least one event/);
       assert.deepEqual(store.readAll(), before);
       assert.deepEqual(filesIn(tmp.dir), filesBefore, 'no byte written');

@@ -6,7 +6,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ReadOnlyStoreError, StoreUnreadableError, UnsoundEventError } from '../../src/core/eventStore/errors';
-import { JOURNAL_HEADER_BYTES, decodeHeader, encodeHeader, encodePayload, encodeRecord, type JournalEvent } from '../../src/core/eventStore/journal';
+import {
+  JOURNAL_HEADER_BYTES,
+  decodeHeader,
+  encodeHeader,
+  encodePayload,
+  encodeRecord,
+  type JournalEvent,
+} from '../../src/core/eventStore/journal';
 import { loadSqlJs } from '../../src/core/eventStore/sqlJs';
 import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
 import { storeFiles } from '../../src/core/eventStore/storeFiles';
@@ -41,7 +48,10 @@ function filesIn(dir: string): Map<string, string> {
   return new Map(
     fs.readdirSync(dir).map((name) => {
       const st = fs.lstatSync(path.join(dir, name));
-      return [name, st.isFile() ? fs.readFileSync(path.join(dir, name)).toString('base64') : `not a regular file (mode ${st.mode})`];
+      return [
+        name,
+        st.isFile() ? fs.readFileSync(path.join(dir, name)).toString('base64') : `not a regular file (mode ${st.mode})`,
+      ];
     }),
   );
 }
@@ -90,7 +100,9 @@ describe('Hostile store files: refused fast, never a hang, never written', funct
 
   async function storeWithEvents(count: number): Promise<void> {
     const store = await SqlJsEventStore.open({ path: file });
-    await store.importEvents(Array.from({ length: count }, (_, i) => ({ streamId: `s-${i % 5}`, type: 'T', data: { i } })));
+    await store.importEvents(
+      Array.from({ length: count }, (_, i) => ({ streamId: `s-${i % 5}`, type: 'T', data: { i } })),
+    );
     await store.close();
   }
 
@@ -161,7 +173,9 @@ describe('Hostile store files: refused fast, never a hang, never written', funct
          WHERE name IN ('sqlite_autoindex_events_1', 'sqlite_autoindex_events_2'); PRAGMA writable_schema = OFF;`,
       );
       // SQLite itself may notice first that a root page does not hold an index of that table.
-      await refusedFast(/its schema is not the event store schema \(.*index sqlite_autoindex_events_1 on events|invalid rootpage/);
+      await refusedFast(
+        /its schema is not the event store schema \(.*index sqlite_autoindex_events_1 on events|invalid rootpage/,
+      );
     });
   });
 
@@ -180,7 +194,11 @@ describe('Hostile store files: refused fast, never a hang, never written', funct
           assert.ok(r.ms < BOUND_MS, `${args[0]} answered in ${r.ms} ms (bound ${BOUND_MS} ms)`);
           assert.equal(r.code, expected, `${args[0]}: ${r.stderr}`);
           if (args[0] === 'verify') assert.match(r.stdout, /named pipe \(FIFO\), not a regular file/);
-          else assert.match(oneSentence(r.stderr), /cannot be opened: it is a named pipe \(FIFO\), not a regular file; it was left untouched\.$/);
+          else
+            assert.match(
+              oneSentence(r.stderr),
+              /cannot be opened: it is a named pipe \(FIFO\), not a regular file; it was left untouched\.$/,
+            );
         }
         assert.deepEqual(filesIn(dir), before);
       });
@@ -212,34 +230,64 @@ describe('Hostile store files: refused fast, never a hang, never written', funct
           await s.close();
           process.stdout.write(JSON.stringify({ logged, entries, events: s.store.lastPosition() }));
         })();`;
-      const r = spawnSync(process.execPath, ['-e', script], { timeout: KILL_MS, encoding: 'utf8', killSignal: 'SIGKILL' });
+      const r = spawnSync(process.execPath, ['-e', script], {
+        timeout: KILL_MS,
+        encoding: 'utf8',
+        killSignal: 'SIGKILL',
+      });
       assert.equal(r.signal, null, 'the session opened within the bound');
       assert.equal(r.status, 0, r.stderr);
       const out = JSON.parse(r.stdout) as { logged: string[]; entries: number; events: number };
       assert.equal(out.events, 5);
       assert.equal(out.entries, 0);
-      assert.ok(out.logged.some((m) => /command log .* could not be read: it is a named pipe \(FIFO\)/.test(m)), out.logged.join('\n'));
-      assert.ok(out.logged.some((m) => /Saved read models .* could not be read \(it is a named pipe \(FIFO\)/.test(m)), out.logged.join('\n'));
+      assert.ok(
+        out.logged.some((m) => /command log .* could not be read: it is a named pipe \(FIFO\)/.test(m)),
+        out.logged.join('\n'),
+      );
+      assert.ok(
+        out.logged.some((m) => /Saved read models .* could not be read \(it is a named pipe \(FIFO\)/.test(m)),
+        out.logged.join('\n'),
+      );
     });
   });
 
   describe('an unsound store opens read-only with the finding named, and verify reports it', () => {
     const cases: { name: string; sql: string; finding: RegExp }[] = [
-      { name: 'data that is not JSON', sql: "UPDATE events SET data = '{oops' WHERE global_position = 3", finding: /the event at position 3: its data is not valid JSON/ },
+      {
+        name: 'data that is not JSON',
+        sql: "UPDATE events SET data = '{oops' WHERE global_position = 3",
+        finding: /the event at position 3: its data is not valid JSON/,
+      },
       {
         name: 'data nested 100,000 deep',
         sql: `UPDATE events SET data = '${'['.repeat(100_000)}${']'.repeat(100_000)}' WHERE global_position = 4`,
         finding: /the event at position 4: its data is not valid JSON \(or is nested too deep\)/,
       },
-      { name: 'metadata that is not an object', sql: "UPDATE events SET metadata = '[1]' WHERE global_position = 2", finding: /the event at position 2: its metadata is not a JSON object/ },
-      { name: 'a gap in the positions', sql: 'DELETE FROM events WHERE global_position = 5', finding: /its 19 events hold positions 1 to 20, not 1 to 19 without a gap/ },
+      {
+        name: 'metadata that is not an object',
+        sql: "UPDATE events SET metadata = '[1]' WHERE global_position = 2",
+        finding: /the event at position 2: its metadata is not a JSON object/,
+      },
+      {
+        name: 'a gap in the positions',
+        sql: 'DELETE FROM events WHERE global_position = 5',
+        finding: /its 19 events hold positions 1 to 20, not 1 to 19 without a gap/,
+      },
       {
         name: 'a streams row that lies',
         sql: "UPDATE streams SET version = 2 WHERE stream_id = 's-1'",
         finding: /the streams table says stream "s-1" is at version 2 \(last position 17\); its events say 4 \(17\)/,
       },
-      { name: 'a stream version skipped', sql: 'UPDATE events SET stream_version = 9 WHERE global_position = 20', finding: /stream "s-4" has 4 events with versions 1 to 9, not 1 to 4/ },
-      { name: 'a column of the wrong type', sql: 'UPDATE events SET stream_version = 1.5 WHERE global_position = 1', finding: /the event at position 1: a column holds a value of the wrong type/ },
+      {
+        name: 'a stream version skipped',
+        sql: 'UPDATE events SET stream_version = 9 WHERE global_position = 20',
+        finding: /stream "s-4" has 4 events with versions 1 to 9, not 1 to 4/,
+      },
+      {
+        name: 'a column of the wrong type',
+        sql: 'UPDATE events SET stream_version = 1.5 WHERE global_position = 1',
+        finding: /the event at position 1: a column holds a value of the wrong type/,
+      },
     ];
     for (const c of cases) {
       it(c.name, async () => {
@@ -250,14 +298,20 @@ describe('Hostile store files: refused fast, never a hang, never written', funct
         assert.ok(ms < BOUND_MS, `opened in ${ms} ms`);
         assert.equal(store.readOnly, true);
         assert.match(store.unsound ?? '', c.finding);
-        await assert.rejects(store.append('s-0', [{ type: 'T', data: {} }]), (e: unknown) => ReadOnlyStoreError.is(e) && /the store is not sound/.test(e.message));
+        await assert.rejects(
+          store.append('s-0', [{ type: 'T', data: {} }]),
+          (e: unknown) => ReadOnlyStoreError.is(e) && /the store is not sound/.test(e.message),
+        );
         await store.close();
         const r = cli(['append', '--stream', 's-0', '--type', 'T', '--data', '{}', '--store', file]);
         assert.equal(r.code, 1);
         assert.match(oneSentence(r.stderr), /^The event store is read-only: the store is not sound \(/);
         const report = await verifyStore(file);
         assert.equal(report.ok, false);
-        assert.ok(report.findings.some((f) => /not sound/.test(f)), report.findings.join('\n'));
+        assert.ok(
+          report.findings.some((f) => /not sound/.test(f)),
+          report.findings.join('\n'),
+        );
         assert.deepEqual(filesIn(dir), before, 'no byte of any file changed');
       });
     }
@@ -280,15 +334,30 @@ describe('Hostile store files: refused fast, never a hang, never written', funct
 
   describe('opens that only read check the structure; a bad row is named where it is read', () => {
     const badRows: { name: string; sql: string; position: number; reason: RegExp }[] = [
-      { name: 'data that is not JSON', sql: "UPDATE events SET data = '{oops' WHERE global_position = 3", position: 3, reason: /its data is not valid JSON/ },
+      {
+        name: 'data that is not JSON',
+        sql: "UPDATE events SET data = '{oops' WHERE global_position = 3",
+        position: 3,
+        reason: /its data is not valid JSON/,
+      },
       {
         name: 'data nested 100,000 deep',
         sql: `UPDATE events SET data = '${'['.repeat(100_000)}${']'.repeat(100_000)}' WHERE global_position = 3`,
         position: 3,
         reason: /its data is nested more than 256 levels deep/,
       },
-      { name: 'metadata that is not an object', sql: "UPDATE events SET metadata = '[1]' WHERE global_position = 3", position: 3, reason: /its metadata is not a JSON object/ },
-      { name: 'a column of the wrong type', sql: 'UPDATE events SET stream_version = 1.5 WHERE global_position = 3', position: 3, reason: /a column holds a value of the wrong type/ },
+      {
+        name: 'metadata that is not an object',
+        sql: "UPDATE events SET metadata = '[1]' WHERE global_position = 3",
+        position: 3,
+        reason: /its metadata is not a JSON object/,
+      },
+      {
+        name: 'a column of the wrong type',
+        sql: 'UPDATE events SET stream_version = 1.5 WHERE global_position = 3',
+        position: 3,
+        reason: /a column holds a value of the wrong type/,
+      },
     ];
     for (const c of badRows) {
       it(`${c.name}: the store lists its events, the row is named when read, export stops there in one sentence`, async () => {
@@ -299,12 +368,20 @@ describe('Hostile store files: refused fast, never a hang, never written', funct
         assert.deepEqual(store.openReport, { checked: 'structure', sealedNow: false });
         assert.equal(store.lastPosition(), 20);
         assert.equal(store.listStreams().length, 5);
-        assert.deepEqual(store.readAll({ limit: 2 }).map((e) => e.globalPosition), [1, 2]);
+        assert.deepEqual(
+          store.readAll({ limit: 2 }).map((e) => e.globalPosition),
+          [1, 2],
+        );
         assert.equal(store.readStream('s-1').length, 4, 'a stream without the bad row reads whole');
         const named = (e: unknown) => {
           assert.ok(UnsoundEventError.is(e), `expected UnsoundEventError, got ${String(e)}`);
           assert.equal(e.globalPosition, c.position);
-          assert.match(e.message, new RegExp(`^The stored event at position ${c.position} cannot be read: ${c.reason.source}; run "event-store verify" for every finding\\.$`));
+          assert.match(
+            e.message,
+            new RegExp(
+              `^The stored event at position ${c.position} cannot be read: ${c.reason.source}; run "event-store verify" for every finding\\.$`,
+            ),
+          );
           return true;
         };
         assert.throws(() => store.readAll(), named);
@@ -313,13 +390,22 @@ describe('Hostile store files: refused fast, never a hang, never written', funct
         await store.close();
         const r = cli(['export', '--store', file]);
         assert.equal(r.code, 4);
-        assert.match(oneSentence(r.stderr), new RegExp(`^The stored event at position ${c.position} cannot be read: ${c.reason.source}`));
+        assert.match(
+          oneSentence(r.stderr),
+          new RegExp(`^The stored event at position ${c.position} cannot be read: ${c.reason.source}`),
+        );
         assert.deepEqual(
-          r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { globalPosition: number }).globalPosition),
+          r.stdout
+            .trim()
+            .split('\n')
+            .map((l) => (JSON.parse(l) as { globalPosition: number }).globalPosition),
           [1, 2],
           'every event before the bad row is exported',
         );
-        assert.ok((await verifyStore(file)).findings.some((f) => f.includes(`position ${c.position}`)), 'verify names the row');
+        assert.ok(
+          (await verifyStore(file)).findings.some((f) => f.includes(`position ${c.position}`)),
+          'verify names the row',
+        );
         assert.deepEqual(filesIn(dir), before, 'no byte of any file changed');
       });
     }
@@ -354,25 +440,39 @@ describe('Hostile store files: refused fast, never a hang, never written', funct
       assert.equal(readOnly.openReport.checked, 'seal', 'a read-only open uses the seal too');
       assert.equal(readOnly.lastPosition(), 21);
       await readOnly.close();
-      assert.ok(!snapshot.equals(fs.readFileSync(file)) || fs.statSync(storeFiles(file).journal).size > JOURNAL_HEADER_BYTES);
+      assert.ok(
+        !snapshot.equals(fs.readFileSync(file)) || fs.statSync(storeFiles(file).journal).size > JOURNAL_HEADER_BYTES,
+      );
     });
 
     it('a journal without a seal keeps its records: they are copied under the new header and replayed', async () => {
       const store = await SqlJsEventStore.open({ path: file, compaction: { onClose: 'never' } });
-      await store.importEvents(Array.from({ length: 12 }, (_, i) => ({ streamId: `s-${i % 3}`, type: 'T', data: { i } })));
+      await store.importEvents(
+        Array.from({ length: 12 }, (_, i) => ({ streamId: `s-${i % 3}`, type: 'T', data: { i } })),
+      );
       await store.close();
       const { journal } = storeFiles(file);
       const bytes = fs.readFileSync(journal);
       const header = decodeHeader(bytes.subarray(0, JOURNAL_HEADER_BYTES));
       assert.ok(bytes.length > JOURNAL_HEADER_BYTES, 'the journal holds the events');
       // The header as a store written before sealing existed has it: no seal.
-      fs.writeFileSync(journal, Buffer.concat([encodeHeader({ generation: header.generation, base: header.base }), bytes.subarray(JOURNAL_HEADER_BYTES)]));
+      fs.writeFileSync(
+        journal,
+        Buffer.concat([
+          encodeHeader({ generation: header.generation, base: header.base }),
+          bytes.subarray(JOURNAL_HEADER_BYTES),
+        ]),
+      );
       const first = await SqlJsEventStore.open({ path: file, compaction: { onClose: 'never' } });
       assert.deepEqual(first.openReport, { checked: 'full', sealedNow: true });
       assert.equal(first.lastPosition(), 12);
       await first.close();
       const after = fs.readFileSync(journal);
-      assert.deepEqual(after.subarray(JOURNAL_HEADER_BYTES), bytes.subarray(JOURNAL_HEADER_BYTES), 'the records are unchanged');
+      assert.deepEqual(
+        after.subarray(JOURNAL_HEADER_BYTES),
+        bytes.subarray(JOURNAL_HEADER_BYTES),
+        'the records are unchanged',
+      );
       assert.equal(decodeHeader(after.subarray(0, JOURNAL_HEADER_BYTES)).generation, header.generation);
       const second = await SqlJsEventStore.open({ path: file });
       assert.deepEqual(second.openReport, { checked: 'seal', sealedNow: false });
@@ -398,7 +498,16 @@ describe('Hostile store files: refused fast, never a hang, never written', funct
       fs.rmSync(storeFiles(file).journal);
       // Held by another live process (this one's parent): a lock naming this process would be stale.
       const { lock } = storeFiles(file);
-      fs.writeFileSync(lock, JSON.stringify({ pid: process.ppid, host: os.hostname(), since: new Date().toISOString(), token: 'f'.repeat(16), purpose: 'a test' }));
+      fs.writeFileSync(
+        lock,
+        JSON.stringify({
+          pid: process.ppid,
+          host: os.hostname(),
+          since: new Date().toISOString(),
+          token: 'f'.repeat(16),
+          purpose: 'a test',
+        }),
+      );
       const before = filesIn(dir);
       const t0 = Date.now();
       const store = await SqlJsEventStore.open({ path: file, compaction: { onClose: 'never' } });
@@ -416,22 +525,47 @@ describe('Hostile store files: refused fast, never a hang, never written', funct
   describe('the journal', () => {
     async function withJournal(events: JournalEvent[], seal?: string): Promise<void> {
       const { journal } = storeFiles(file);
-      const header = encodeHeader({ generation: 'f'.repeat(32), base: 20, ...(seal ? { snapshot: { bytes: fs.statSync(file).size, seal } } : {}) });
-      fs.writeFileSync(journal, Buffer.concat([header, events.length ? encodeRecord(encodePayload(events)) : Buffer.alloc(0)]));
+      const header = encodeHeader({
+        generation: 'f'.repeat(32),
+        base: 20,
+        ...(seal ? { snapshot: { bytes: fs.statSync(file).size, seal } } : {}),
+      });
+      fs.writeFileSync(
+        journal,
+        Buffer.concat([header, events.length ? encodeRecord(encodePayload(events)) : Buffer.alloc(0)]),
+      );
     }
     const at = '2026-01-01T00:00:00.000Z';
 
     it('a record giving a stream version 42 after 4 is refused', async () => {
       await storeWithEvents(20);
       await withJournal([[21, 's-0', 42, 'e-21', 'T', '{}', '{}', at]]);
-      await refusedFast(/does not continue the snapshot: at position 21 it gives stream "s-0" version 42, where version 5 comes next/);
+      await refusedFast(
+        /does not continue the snapshot: at position 21 it gives stream "s-0" version 42, where version 5 comes next/,
+      );
     });
 
     for (const [name, event, reason] of [
-      ['a stream id with a line break', [21, 'a\nb', 1, 'e-21', 'T', '{}', '{}', at], /its event at position 21 is not valid \(A stream id may not contain control characters/],
-      ['data that is not JSON', [21, 's-0', 5, 'e-21', 'T', '{oops', '{}', at], /its event at position 21 is not valid \(Its data is not valid JSON\)/],
-      ['a type that is not a type', [21, 's-0', 5, 'e-21', 'Bad Type!', '{}', '{}', at], /its event at position 21 is not valid \(The event type "Bad Type!" is not valid/],
-      ['data nested 300 deep', [21, 's-0', 5, 'e-21', 'T', `${'['.repeat(300)}${']'.repeat(300)}`, '{}', at], /Its data is nested more than 256 levels deep/],
+      [
+        'a stream id with a line break',
+        [21, 'a\nb', 1, 'e-21', 'T', '{}', '{}', at],
+        /its event at position 21 is not valid \(A stream id may not contain control characters/,
+      ],
+      [
+        'data that is not JSON',
+        [21, 's-0', 5, 'e-21', 'T', '{oops', '{}', at],
+        /its event at position 21 is not valid \(Its data is not valid JSON\)/,
+      ],
+      [
+        'a type that is not a type',
+        [21, 's-0', 5, 'e-21', 'Bad Type!', '{}', '{}', at],
+        /its event at position 21 is not valid \(The event type "Bad Type!" is not valid/,
+      ],
+      [
+        'data nested 300 deep',
+        [21, 's-0', 5, 'e-21', 'T', `${'['.repeat(300)}${']'.repeat(300)}`, '{}', at],
+        /Its data is nested more than 256 levels deep/,
+      ],
     ] as const) {
       it(`a record with ${name} is refused like the append would be`, async () => {
         await storeWithEvents(20);
@@ -451,7 +585,13 @@ describe('Hostile store files: refused fast, never a hang, never written', funct
       assert.match(header, /"seal":"a{64}"/);
       await refusedFast(/integrity check found damage|malformed|not a database/);
       // The attack as reported: a header of the earlier format carrying the size and CRC-32 of the damaged file.
-      const forged = JSON.stringify({ format: 'event-store-journal', version: 1, generation: 'f'.repeat(32), base: 2000, snapshot: { bytes: bytes.length, crc32: zlibCrc32(bytes) } });
+      const forged = JSON.stringify({
+        format: 'event-store-journal',
+        version: 1,
+        generation: 'f'.repeat(32),
+        base: 2000,
+        snapshot: { bytes: bytes.length, crc32: zlibCrc32(bytes) },
+      });
       fs.writeFileSync(storeFiles(file).journal, `${forged.padEnd(JOURNAL_HEADER_BYTES - 1, ' ')}\n`);
       await refusedFast(/integrity check found damage|malformed|not a database/);
     });

@@ -61,8 +61,16 @@ describe('Smaller hostile inputs', () => {
       ['user\u200bx', /bidirectional controls or zero-width/],
       ['us\ufeffer', /bidirectional controls or zero-width/],
     ] as const) {
-      await assert.rejects(store.append(id, [{ type: 'T', data: {} }]), (e: unknown) => InvalidEventError.is(e) && reason.test(e.message), JSON.stringify(id));
-      await assert.rejects(store.append('ok', [{ type: 'T', data: {}, eventId: id }]), (e: unknown) => InvalidEventError.is(e), `event id ${JSON.stringify(id)}`);
+      await assert.rejects(
+        store.append(id, [{ type: 'T', data: {} }]),
+        (e: unknown) => InvalidEventError.is(e) && reason.test(e.message),
+        JSON.stringify(id),
+      );
+      await assert.rejects(
+        store.append('ok', [{ type: 'T', data: {}, eventId: id }]),
+        (e: unknown) => InvalidEventError.is(e),
+        `event id ${JSON.stringify(id)}`,
+      );
     }
     await store.append('user-😀', [{ type: 'T', data: {} }]); // a whole surrogate pair is a character like any other
     assert.equal(store.lastPosition(), 1);
@@ -70,7 +78,11 @@ describe('Smaller hostile inputs', () => {
   });
 
   it('import: bytes that are not UTF-8 are refused with their line, the lines before are imported', async () => {
-    const input = Buffer.concat([Buffer.from('{"streamId":"s","type":"T","data":{}}\n{"streamId":"s","type":"T","data":{"x":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}}\n')]);
+    const input = Buffer.concat([
+      Buffer.from('{"streamId":"s","type":"T","data":{}}\n{"streamId":"s","type":"T","data":{"x":"'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}}\n'),
+    ]);
     const r = await cli(['import', '--store', file], Readable.from([input]));
     assert.equal(r.code, 1);
     assert.match(oneSentence(r.stderr), /^Line 2 is not valid UTF-8; nothing from it was imported\.$/);
@@ -81,8 +93,14 @@ describe('Smaller hostile inputs', () => {
 
   it('import: --batch above the per-batch maximum is split, not refused', async () => {
     const total = MAX_EVENTS_PER_APPEND + 500;
-    const lines = Array.from({ length: total }, (_, i) => `{"streamId":"s-${i % 7}","type":"T","data":{"i":${i}}}\n`).join('');
-    const r = await cli(['import', '--batch', String(MAX_EVENTS_PER_APPEND * 3), '--store', file], Readable.from([Buffer.from(lines)]));
+    const lines = Array.from(
+      { length: total },
+      (_, i) => `{"streamId":"s-${i % 7}","type":"T","data":{"i":${i}}}\n`,
+    ).join('');
+    const r = await cli(
+      ['import', '--batch', String(MAX_EVENTS_PER_APPEND * 3), '--store', file],
+      Readable.from([Buffer.from(lines)]),
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`"imported":${total}`));
   });
@@ -111,12 +129,20 @@ describe('Smaller hostile inputs', () => {
 
   it('export | head -1 ends quietly, without an EPIPE trace', async () => {
     const store = await SqlJsEventStore.open({ path: file });
-    await store.importEvents(Array.from({ length: 5000 }, (_, i) => ({ streamId: `s-${i % 9}`, type: 'T', data: { i, text: 'x'.repeat(200) } })));
+    await store.importEvents(
+      Array.from({ length: 5000 }, (_, i) => ({
+        streamId: `s-${i % 9}`,
+        type: 'T',
+        data: { i, text: 'x'.repeat(200) },
+      })),
+    );
     await store.close();
     const child = spawn(process.execPath, [CLI, 'export', '--store', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const first = await new Promise<string>((resolve) => child.stdout.once('data', (c: Buffer) => resolve(c.toString().split('\n')[0]!)));
+    const first = await new Promise<string>((resolve) =>
+      child.stdout.once('data', (c: Buffer) => resolve(c.toString().split('\n')[0]!)),
+    );
     child.stdout.destroy(); // the reader goes away, as head does after its first line
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.match(first, /"globalPosition":1/);
@@ -138,14 +164,20 @@ describe('Smaller hostile inputs', () => {
     }
 
     it('a lock from another host dated in the future is broken', () =>
-      appendsDespite({ pid: 1, host: 'elsewhere.example', since: '2999-01-01T00:00:00.000Z', token: 'forged' }, new Date('2999-01-01T00:00:00Z')));
+      appendsDespite(
+        { pid: 1, host: 'elsewhere.example', since: '2999-01-01T00:00:00.000Z', token: 'forged' },
+        new Date('2999-01-01T00:00:00Z'),
+      ));
 
     it('a lock whose pid now belongs to a process started after it was taken is broken', async function () {
       if (!fs.existsSync('/proc/self/stat')) this.skip(); // the start time of a process is read from /proc
       const other = spawn('sleep', ['60']);
       try {
         const hourAgo = new Date(Date.now() - 3600_000);
-        await appendsDespite({ pid: other.pid, host: os.hostname(), since: hourAgo.toISOString(), token: 'old' }, hourAgo);
+        await appendsDespite(
+          { pid: other.pid, host: os.hostname(), since: hourAgo.toISOString(), token: 'old' },
+          hourAgo,
+        );
       } finally {
         other.kill();
       }
@@ -156,7 +188,15 @@ describe('Smaller hostile inputs', () => {
       await store.append('s', [{ type: 'T', data: {} }]);
       const other = spawn('sleep', ['60']);
       try {
-        fs.writeFileSync(storeFiles(file).lock, JSON.stringify({ pid: other.pid, host: os.hostname(), since: new Date(Date.now() + 3000).toISOString(), token: 'live' }));
+        fs.writeFileSync(
+          storeFiles(file).lock,
+          JSON.stringify({
+            pid: other.pid,
+            host: os.hostname(),
+            since: new Date(Date.now() + 3000).toISOString(),
+            token: 'live',
+          }),
+        );
         await assert.rejects(store.append('s', [{ type: 'T', data: {} }]), /is locked by process/);
       } finally {
         other.kill();
@@ -168,15 +208,40 @@ describe('Smaller hostile inputs', () => {
 
   describe('files beside the store', () => {
     const entry = (id: string, extra: Record<string, unknown> = {}) =>
-      JSON.stringify({ id, at: '2026-01-01T00:00:00.000Z', command: { type: 'CreateUser', data: {} }, outcome: 'rejected', reason: 'no', positionBefore: 0, ...extra });
+      JSON.stringify({
+        id,
+        at: '2026-01-01T00:00:00.000Z',
+        command: { type: 'CreateUser', data: {} },
+        outcome: 'rejected',
+        reason: 'no',
+        positionBefore: 0,
+        ...extra,
+      });
 
     it('command log: a line with fields of the wrong type is skipped; a byte that is not UTF-8 does not make every read reload the file', () => {
       const logFile = commandLogFileFor(file);
-      fs.writeFileSync(logFile, Buffer.concat([Buffer.from(`${entry('a')}\n${entry('b', { reason: 42 })}\n${entry('c', { deliveredTo: 'all' })}\n`), ...entry('d', { reason: 'bad byte: MARK' }).split('MARK').flatMap((part, i) => (i === 0 ? [Buffer.from(part)] : [Buffer.from([0xff]), Buffer.from(part)])), Buffer.from('\n')]));
+      fs.writeFileSync(
+        logFile,
+        Buffer.concat([
+          Buffer.from(`${entry('a')}\n${entry('b', { reason: 42 })}\n${entry('c', { deliveredTo: 'all' })}\n`),
+          ...entry('d', { reason: 'bad byte: MARK' })
+            .split('MARK')
+            .flatMap((part, i) => (i === 0 ? [Buffer.from(part)] : [Buffer.from([0xff]), Buffer.from(part)])),
+          Buffer.from('\n'),
+        ]),
+      );
       const logged: string[] = [];
       const log = CommandLog.open(logFile, { readOnly: true, log: (m) => logged.push(m) });
-      for (let i = 0; i < 3; i++) assert.deepEqual(log.entries().map((e) => e.id), ['a', 'd']);
-      assert.equal(logged.filter((m) => /had 2 unreadable lines/.test(m)).length, 1, `read once: ${logged.join(' | ')}`);
+      for (let i = 0; i < 3; i++)
+        assert.deepEqual(
+          log.entries().map((e) => e.id),
+          ['a', 'd'],
+        );
+      assert.equal(
+        logged.filter((m) => /had 2 unreadable lines/.test(m)).length,
+        1,
+        `read once: ${logged.join(' | ')}`,
+      );
     });
 
     it('command log: only the newest part of a very large file is read', () => {
@@ -189,7 +254,10 @@ describe('Smaller hostile inputs', () => {
       const logged: string[] = [];
       const log = CommandLog.open(logFile, { readOnly: true, maxEntries: 5, log: (m) => logged.push(m) });
       assert.equal(log.last()?.id, 'newest');
-      assert.ok(logged.some((m) => /only its newest \d+ bytes were read/.test(m)), logged.join(' | '));
+      assert.ok(
+        logged.some((m) => /only its newest \d+ bytes were read/.test(m)),
+        logged.join(' | '),
+      );
     });
 
     it('saved read models forged in the workspace are set aside and rebuilt from the events', async () => {
@@ -197,13 +265,21 @@ describe('Smaller hostile inputs', () => {
       await s.execute({ type: 'CreateUser', data: { userId: 'u1', name: 'Ada' } });
       const eventId = s.store.readEvent(1)?.eventId ?? null;
       await s.close();
-      const forged = { format: 1, checkpoint: 1, checkpointEventId: eventId, states: { usersDirectory: { users: { mallory: { name: 'Mallory' } } }, summary: 'not an object' } };
+      const forged = {
+        format: 1,
+        checkpoint: 1,
+        checkpointEventId: eventId,
+        states: { usersDirectory: { users: { mallory: { name: 'Mallory' } } }, summary: 'not an object' },
+      };
       fs.writeFileSync(readModelsFileFor(file), JSON.stringify(forged));
       const logged: string[] = [];
       s = await StoreSession.open({ path: file, readOnly: true, log: (m) => logged.push(m) });
       const users = (s.projector.stateOf('usersDirectory') as { users: Record<string, unknown> }).users;
       assert.deepEqual(Object.keys(users), ['u1']);
-      assert.ok(logged.some((m) => /carry no seal of this user/.test(m)), logged.join(' | '));
+      assert.ok(
+        logged.some((m) => /carry no seal of this user/.test(m)),
+        logged.join(' | '),
+      );
       await s.close();
     });
   });
@@ -226,7 +302,12 @@ describe('Smaller hostile inputs', () => {
     const copied = path.join(copy, 'events.db');
     const before = fs.readFileSync(copied);
     for (const readOnly of [true, false]) {
-      await assert.rejects(SqlJsEventStore.open({ path: copied, readOnly }), (e: unknown) => StoreUnreadableError.is(e) && /left in SQLite's WAL mode by another program, and events\.db-wal holds changes/.test(e.message));
+      await assert.rejects(
+        SqlJsEventStore.open({ path: copied, readOnly }),
+        (e: unknown) =>
+          StoreUnreadableError.is(e) &&
+          /left in SQLite's WAL mode by another program, and events\.db-wal holds changes/.test(e.message),
+      );
     }
     assert.equal((await verifyStore(copied)).ok, false);
     assert.deepEqual(fs.readFileSync(copied), before);

@@ -19,8 +19,31 @@ const Database = require('better-sqlite3') as new (file: string) => {
 const MARKER = 'PWNED_MARKER';
 /** Pieces that end a comment, a string or a line in generated code, plus code worth running. */
 const PIECES = [
-  '\n', '\r\n', '\u2028', '\u2029', '*/', '/*', '//', '`', '${', '"', "'", '\\', '</script>', '\u202e', '\u200b', '\ufeff',
-  `require("child_process").execSync("touch ${MARKER}")`, `${MARKER}`, 'cart-', 'user-', ' ', '}', ');', 'é', '😀',
+  '\n',
+  '\r\n',
+  '\u2028',
+  '\u2029',
+  '*/',
+  '/*',
+  '//',
+  '`',
+  '${',
+  '"',
+  "'",
+  '\\',
+  '</script>',
+  '\u202e',
+  '\u200b',
+  '\ufeff',
+  `require("child_process").execSync("touch ${MARKER}")`,
+  `${MARKER}`,
+  'cart-',
+  'user-',
+  ' ',
+  '}',
+  ');',
+  'é',
+  '😀',
 ];
 
 /** A small seeded generator (mulberry32): the same cases on every run, so a failure can be replayed. */
@@ -47,15 +70,31 @@ function markerOnlyInStrings(code: string): unknown {
   const scanner = ts.createScanner(ts.ScriptTarget.Latest, false, ts.LanguageVariant.Standard, code);
   for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
     if (!scanner.getTokenText().includes(MARKER)) continue;
-    assert.equal(kind, ts.SyntaxKind.StringLiteral, `the marker is in a ${ts.SyntaxKind[kind]} token: ${JSON.stringify(scanner.getTokenText())}`);
+    assert.equal(
+      kind,
+      ts.SyntaxKind.StringLiteral,
+      `the marker is in a ${ts.SyntaxKind[kind]} token: ${JSON.stringify(scanner.getTokenText())}`,
+    );
   }
   const file = ts.createSourceFile('exported.test.ts', code, ts.ScriptTarget.Latest, true);
   assert.deepEqual(
-    file.statements.map((s) => (ts.isImportDeclaration(s) ? 'import' : ts.isVariableStatement(s) ? 'const' : ts.isExpressionStatement(s) ? 'expression' : 'other')),
+    file.statements.map((s) =>
+      ts.isImportDeclaration(s)
+        ? 'import'
+        : ts.isVariableStatement(s)
+          ? 'const'
+          : ts.isExpressionStatement(s)
+            ? 'expression'
+            : 'other',
+    ),
     ['import', 'import', 'const', 'expression'],
     'the generated test is two imports, the source and one describe',
   );
-  assert.equal((file as unknown as { parseDiagnostics: unknown[] }).parseDiagnostics.length, 0, 'it parses without errors');
+  assert.equal(
+    (file as unknown as { parseDiagnostics: unknown[] }).parseDiagnostics.length,
+    0,
+    'it parses without errors',
+  );
   const source = (file.statements[2] as ts.VariableStatement).declarationList.declarations[0]!;
   assert.equal(source.name.getText(file), 'source');
   return JSON.parse(source.initializer!.getText(file)) as unknown;
@@ -81,7 +120,15 @@ describe('Export as test: data from the store never becomes code', () => {
     const insert = db.prepare('INSERT INTO events VALUES (?, ?, 1, ?, ?, ?, ?, ?)');
     const stream = db.prepare('INSERT INTO streams VALUES (?, 1, ?)');
     cases.forEach((c, i) => {
-      insert.run(i + 1, c.streamId, `id-${i}`, c.type, JSON.stringify(c.data), JSON.stringify(c.metadata), '2026-01-01T00:00:00.000Z');
+      insert.run(
+        i + 1,
+        c.streamId,
+        `id-${i}`,
+        c.type,
+        JSON.stringify(c.data),
+        JSON.stringify(c.metadata),
+        '2026-01-01T00:00:00.000Z',
+      );
       stream.run(c.streamId, i + 1);
     });
     db.close();
@@ -94,7 +141,10 @@ describe('Export as test: data from the store never becomes code', () => {
         const source = markerOnlyInStrings(code) as { streamId: string };
         assert.equal(source.streamId, c.streamId, `case ${i}: the exact stream id`);
         // The same with a recorded command whose type and data are hostile.
-        const withCommand = givenWhenThenTest(store, builtInAggregates, i + 1, () => ({ type: hostileText(next, 'Cmd'), data: { [hostileText(next, 'k')]: hostileText(next, 'v') } }));
+        const withCommand = givenWhenThenTest(store, builtInAggregates, i + 1, () => ({
+          type: hostileText(next, 'Cmd'),
+          data: { [hostileText(next, 'k')]: hostileText(next, 'v') },
+        }));
         markerOnlyInStrings(withCommand);
       }
     } finally {
@@ -109,15 +159,27 @@ describe('Export as test: data from the store never becomes code', () => {
     db.exec(SCHEMA_SQL);
     const touched = path.join(dir, 'touched');
     const streamId = `user-x\nrequire("fs").writeFileSync(${JSON.stringify(touched)}, "ran");//`;
-    db.prepare('INSERT INTO events VALUES (1, ?, 1, ?, ?, ?, ?, ?)').run(streamId, 'e1', 'UserCreated', '{"userId":"x","name":"X"}', '{"commandType":"CreateUser"}', '2026-01-01T00:00:00.000Z');
+    db.prepare('INSERT INTO events VALUES (1, ?, 1, ?, ?, ?, ?, ?)').run(
+      streamId,
+      'e1',
+      'UserCreated',
+      '{"userId":"x","name":"X"}',
+      '{"commandType":"CreateUser"}',
+      '2026-01-01T00:00:00.000Z',
+    );
     db.prepare('INSERT INTO streams VALUES (?, 1, 1)').run(streamId);
     db.close();
     const store = await SqlJsEventStore.open({ path: file, readOnly: true });
     const code = givenWhenThenTest(store, builtInAggregates, 1);
     await store.close();
     // Transpiled and loaded as a module, with a decider module beside it and mocha's describe given.
-    const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
-    fs.writeFileSync(path.join(dir, 'user.js'), 'exports.userDecider = { initialState: {}, evolve: (s) => s, decide: () => [] };');
+    const js = ts.transpileModule(code, {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    fs.writeFileSync(
+      path.join(dir, 'user.js'),
+      'exports.userDecider = { initialState: {}, evolve: (s) => s, decide: () => [] };',
+    );
     fs.writeFileSync(path.join(dir, 'exported.test.js'), js);
     const names: string[] = [];
     const g = globalThis as unknown as { describe: unknown };

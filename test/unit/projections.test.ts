@@ -5,7 +5,10 @@ import { usersDirectory, type UsersDirectoryState } from '../../src/core/project
 import type { RecordedEvent } from '../../src/core/eventStore/types';
 import { recorded, resetPositions } from '../builders/events';
 
-const run = <S>(p: Projection<S>, events: RecordedEvent[]): S => events.filter((e) => p.eventTypes.length === 0 || p.eventTypes.includes(e.type)).reduce((s, e) => p.evolve(s, e), p.initialState());
+const run = <S>(p: Projection<S>, events: RecordedEvent[]): S =>
+  events
+    .filter((e) => p.eventTypes.length === 0 || p.eventTypes.includes(e.type))
+    .reduce((s, e) => p.evolve(s, e), p.initialState());
 
 describe('Read models', () => {
   let events: RecordedEvent[];
@@ -40,14 +43,19 @@ describe('Read models', () => {
 
   it('shows rows sorted by name, with status, as plain text', () => {
     const rows = usersDirectory.view(run<UsersDirectoryState>(usersDirectory, events));
-    assert.deepEqual(rows.map((r) => [r.label, r.description]), [
-      ['Ada Lovelace', 'active · a'],
-      ['Bob', 'deactivated · b'],
-    ]);
+    assert.deepEqual(
+      rows.map((r) => [r.label, r.description]),
+      [
+        ['Ada Lovelace', 'active · a'],
+        ['Bob', 'deactivated · b'],
+      ],
+    );
   });
 
   it('ignores a rename of a user it never saw instead of inventing one', () => {
-    const state = run<UsersDirectoryState>(usersDirectory, [recorded('user-z', 2, 'UserRenamed', { userId: 'z', oldName: 'Q', name: 'R' })]);
+    const state = run<UsersDirectoryState>(usersDirectory, [
+      recorded('user-z', 2, 'UserRenamed', { userId: 'z', oldName: 'Q', name: 'R' }),
+    ]);
     assert.deepEqual(state.users, {});
   });
 

@@ -55,25 +55,66 @@ describe('Replay panel protocol', () => {
     assert.deepEqual(parsePlace(place), place);
     assert.deepEqual(parsePlace({ position: 4 }), { position: 4, filter: {}, whatIf: [] });
     assert.deepEqual(parsePlace({ ...place, onlyChanges: false }), place);
-    for (const bad of [undefined, 3, { position: 'end' }, { position: 1, filter: { sql: 'x' } }, { position: 1, whatIf: Array.from({ length: 1001 }, (_, i) => i + 1) }, { position: 1, whatIf: [-2] }, { position: 1, extra: 1 }]) {
+    for (const bad of [
+      undefined,
+      3,
+      { position: 'end' },
+      { position: 1, filter: { sql: 'x' } },
+      { position: 1, whatIf: Array.from({ length: 1001 }, (_, i) => i + 1) },
+      { position: 1, whatIf: [-2] },
+      { position: 1, extra: 1 },
+    ]) {
       assert.equal(parsePlace(bad), undefined, JSON.stringify(bad));
     }
   });
 
   it('the webview checks what the host sends too', () => {
-    const step = { position: 1, total: 2, index: 1, count: 2, event: null, skipped: false, stream: null, readModels: [], explanation: 'x', whatIf: [], filter: {}, rejections: [], refusedTotal: 0 };
+    const step = {
+      position: 1,
+      total: 2,
+      index: 1,
+      count: 2,
+      event: null,
+      skipped: false,
+      stream: null,
+      readModels: [],
+      explanation: 'x',
+      whatIf: [],
+      filter: {},
+      rejections: [],
+      refusedTotal: 0,
+    };
     assert.deepEqual(parseHostMessage({ type: 'step', step }), { type: 'step', step });
     assert.equal(parseHostMessage({ type: 'step', step: { ...step, position: 3 } }), undefined);
     assert.equal(parseHostMessage({ type: 'step', step: { ...step, index: 3 } }), undefined);
     assert.equal(parseHostMessage({ type: 'step', step: { ...step, rejections: [{ type: 'X' }] } }), undefined);
     assert.equal(parseHostMessage({ type: 'html', html: '<b>' }), undefined);
-    const timing = { seq: 1, receivedAt: 1e12, hostMs: 3.5, serializeMs: 0.2, bytes: 2048, sentAt: 1e12 + 4, loopDelayMaxMs: 12 };
+    const timing = {
+      seq: 1,
+      receivedAt: 1e12,
+      hostMs: 3.5,
+      serializeMs: 0.2,
+      bytes: 2048,
+      sentAt: 1e12 + 4,
+      loopDelayMaxMs: 12,
+    };
     assert.deepEqual(parseHostMessage({ type: 'step', step, timing }), { type: 'step', step, timing });
     assert.equal(parseHostMessage({ type: 'step', step, timing: { ...timing, hostMs: -1 } }), undefined);
     const same = { name: 'summary', title: 'Summary', description: 'd', handled: true, changes: [], same: true };
     assert.ok(parseHostMessage({ type: 'step', step: { ...step, readModels: [same] } }));
-    assert.equal(parseHostMessage({ type: 'step', step: { ...step, readModels: [{ ...same, same: 'yes' }] } }), undefined);
-    const row = { position: 1, type: 'UserCreated', streamId: 'user-1', streamVersion: 1, recordedAt: 't', skipped: false, rejected: 0 };
+    assert.equal(
+      parseHostMessage({ type: 'step', step: { ...step, readModels: [{ ...same, same: 'yes' }] } }),
+      undefined,
+    );
+    const row = {
+      position: 1,
+      type: 'UserCreated',
+      streamId: 'user-1',
+      streamVersion: 1,
+      recordedAt: 't',
+      skipped: false,
+      rejected: 0,
+    };
     assert.ok(parseHostMessage({ type: 'rows', offset: 0, rows: [row], count: 1 }));
     assert.equal(parseHostMessage({ type: 'rows', offset: 0, rows: [{ ...row, position: 'x' }], count: 1 }), undefined);
   });

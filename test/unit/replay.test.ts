@@ -47,7 +47,11 @@ describe('Replay engine', () => {
       for (let position = total - 1; position >= 0; position--) {
         const step = engine.step(position, skipped);
         const expected = fresh().step(position, skipped);
-        assert.deepEqual(step.readModels, expected.readModels, `position ${position}, skipping ${[...skipped].join(',')}`);
+        assert.deepEqual(
+          step.readModels,
+          expected.readModels,
+          `position ${position}, skipping ${[...skipped].join(',')}`,
+        );
         assert.deepEqual(step.stream, expected.stream, `stream at ${position}`);
       }
     }
@@ -71,11 +75,20 @@ describe('Replay engine', () => {
     const step = s.replay.step(renamed.globalPosition);
     assert.equal(step.event?.eventId, renamed.eventId);
     assert.equal(step.stream?.aggregate, 'User');
-    assert.deepEqual(step.stream?.changes.map((c) => [c.path.join('.'), c.kind]), [['name', 'changed']]);
+    assert.deepEqual(
+      step.stream?.changes.map((c) => [c.path.join('.'), c.kind]),
+      [['name', 'changed']],
+    );
     const directory = step.readModels.find((r) => r.name === 'usersDirectory')!;
     assert.equal(directory.handled, true);
-    assert.deepEqual(directory.changes.map((c) => [c.path.join('.'), c.kind, c.after]), [['users.grace.name', 'changed', 'Rear Admiral Grace Hopper']]);
-    assert.match(step.explanation, /UserRenamed appended to user-grace \(version 2\) at position \d+; delivered to 2 read models/);
+    assert.deepEqual(
+      directory.changes.map((c) => [c.path.join('.'), c.kind, c.after]),
+      [['users.grace.name', 'changed', 'Rear Admiral Grace Hopper']],
+    );
+    assert.match(
+      step.explanation,
+      /UserRenamed appended to user-grace \(version 2\) at position \d+; delivered to 2 read models/,
+    );
   });
 
   it('clamps positions outside the stream', () => {
@@ -100,7 +113,8 @@ describe('diffJson / previewJson', () => {
       { path: ['e'], kind: 'added', after: [1] },
     ]);
   });
-  it('finds nothing between equal values', () => assert.deepEqual(diffJson({ x: [1, { y: 2 }] }, { x: [1, { y: 2 }] }), []));
+  it('finds nothing between equal values', () =>
+    assert.deepEqual(diffJson({ x: [1, { y: 2 }] }, { x: [1, { y: 2 }] }), []));
   it('bounds large values and says what it cut', () => {
     const big = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, 'x'.repeat(3000)]));
     const p = previewJson(big) as Record<string, string>;
@@ -111,13 +125,16 @@ describe('diffJson / previewJson', () => {
 });
 
 describe('Replay opens near the end without folding the whole stream', () => {
-  it('starts from the live read models\' saved copy at the last snapshot interval', async () => {
+  it("starts from the live read models' saved copy at the last snapshot interval", async () => {
     const path = await import('node:path');
     await withTempDir('esi-replay-', async (dir) => {
       const file = path.join(dir, 'events.db');
       let s = await StoreSession.open({ path: file });
       for (let batch = 0; batch < 5; batch++) {
-        const events = Array.from({ length: 500 }, (_, i) => ({ type: 'UserCreated', data: { userId: `b${batch}-${i}`, name: `User ${batch}-${i}` } }));
+        const events = Array.from({ length: 500 }, (_, i) => ({
+          type: 'UserCreated',
+          data: { userId: `b${batch}-${i}`, name: `User ${batch}-${i}` },
+        }));
         const result = await s.store.append(`bulk-${batch}`, events);
         await s.bus.publish(result.events);
       }

@@ -11,7 +11,6 @@ import { ReplayView } from '../../src/core/replay/replayView';
 import type { RecordedEvent } from '../../src/core/eventStore/types';
 import { prng } from '../builders/prng';
 
-
 /** Issues random user commands through the write model; rejected ones are part of life. */
 async function randomHistory(s: StoreSession, seed: number, commands: number): Promise<void> {
   const rnd = prng(seed);
@@ -20,12 +19,20 @@ async function randomHistory(s: StoreSession, seed: number, commands: number): P
     const userId = ids[Math.floor(rnd() * ids.length)]!;
     const kind = rnd();
     const command =
-      kind < 0.4 ? { type: 'CreateUser', data: { userId, name: `N${i}` } } : kind < 0.85 ? { type: 'RenameUser', data: { userId, name: `R${i}` } } : { type: 'DeactivateUser', data: { userId } };
+      kind < 0.4
+        ? { type: 'CreateUser', data: { userId, name: `N${i}` } }
+        : kind < 0.85
+          ? { type: 'RenameUser', data: { userId, name: `R${i}` } }
+          : { type: 'DeactivateUser', data: { userId } };
     await s.execute(command).catch(() => undefined);
   }
 }
 
-function foldFromZero(events: RecordedEvent[], upTo: number, skipped: ReadonlySet<number> = new Set()): Map<string, unknown> {
+function foldFromZero(
+  events: RecordedEvent[],
+  upTo: number,
+  skipped: ReadonlySet<number> = new Set(),
+): Map<string, unknown> {
   const states = new Map(builtInProjections.map((p) => [p.name, p.initialState()]));
   for (const e of events) {
     if (e.globalPosition > upTo) break;
@@ -51,8 +58,16 @@ describe('Replay: seek equals a fold from position 0 (property)', () => {
       const skipped = new Set(Array.from({ length: 3 }, () => 1 + Math.floor(rnd() * all.length)));
       for (let i = 0; i < 15; i++) {
         const position = Math.floor(rnd() * (all.length + 1));
-        assert.deepEqual(engine.statesAt(position, skipped), foldFromZero(all, position, skipped), `what-if, seed ${seed}, position ${position}`);
-        assert.deepEqual(engine.statesAt(position), foldFromZero(all, position), `back to real history, seed ${seed}, position ${position}`);
+        assert.deepEqual(
+          engine.statesAt(position, skipped),
+          foldFromZero(all, position, skipped),
+          `what-if, seed ${seed}, position ${position}`,
+        );
+        assert.deepEqual(
+          engine.statesAt(position),
+          foldFromZero(all, position),
+          `back to real history, seed ${seed}, position ${position}`,
+        );
       }
       await s.close();
     });
@@ -100,13 +115,20 @@ describe('Replay view: filters, moves, what-if, export', () => {
     view.setFilter({ eventType: 'UserCreated' });
     assert.equal(view.count, 5);
     view.setFilter({ text: 'hopper' });
-    assert.deepEqual(view.rows(0, 10).map((r) => r.streamId), ['user-grace', 'user-grace']);
+    assert.deepEqual(
+      view.rows(0, 10).map((r) => r.streamId),
+      ['user-grace', 'user-grace'],
+    );
     const anyEvent = s.store.readEvent(1)!;
     view.setFilter({ correlationId: anyEvent.metadata.correlationId as string });
     assert.equal(view.count, s.store.lastPosition(), 'the demo seeding shares one correlation id');
     const renamed = s.store.readAll().find((e) => e.type === 'UserRenamed')!;
     view.setFilter({ causationId: renamed.metadata.causationId as string });
-    assert.deepEqual(view.rows(0, 10).map((r) => r.position), [renamed.globalPosition], 'one command caused one event');
+    assert.deepEqual(
+      view.rows(0, 10).map((r) => r.position),
+      [renamed.globalPosition],
+      'one command caused one event',
+    );
     view.setFilter({ text: '  ' });
     assert.equal(view.count, view.total, 'a blank filter shows everything');
   });
@@ -115,12 +137,27 @@ describe('Replay view: filters, moves, what-if, export', () => {
     const all = s.store.readAll();
     const someCorrelation = all[3]!.metadata.correlationId as string;
     const someCausation = all[5]!.metadata.causationId as string;
-    const filters = [{ streamId: 'user-grace' }, { eventType: 'ItemAdded' }, { text: 'HOPPER' }, { text: '"name"' }, { correlationId: someCorrelation }, { causationId: someCausation }, { eventType: 'UserCreated', text: 'ada' }, { text: 'no such text' }];
+    const filters = [
+      { streamId: 'user-grace' },
+      { eventType: 'ItemAdded' },
+      { text: 'HOPPER' },
+      { text: '"name"' },
+      { correlationId: someCorrelation },
+      { causationId: someCausation },
+      { eventType: 'UserCreated', text: 'ada' },
+      { text: 'no such text' },
+    ];
     for (const f of filters) {
       const expected = all
-        .filter((e) => (!('streamId' in f) || e.streamId === f.streamId) && (!('eventType' in f) || e.type === f.eventType))
+        .filter(
+          (e) => (!('streamId' in f) || e.streamId === f.streamId) && (!('eventType' in f) || e.type === f.eventType),
+        )
         .filter((e) => !('text' in f) || JSON.stringify(e.data).toLowerCase().includes(f.text!.toLowerCase()))
-        .filter((e) => (!('correlationId' in f) || e.metadata.correlationId === f.correlationId) && (!('causationId' in f) || e.metadata.causationId === f.causationId))
+        .filter(
+          (e) =>
+            (!('correlationId' in f) || e.metadata.correlationId === f.correlationId) &&
+            (!('causationId' in f) || e.metadata.causationId === f.causationId),
+        )
         .map((e) => e.globalPosition);
       assert.deepEqual(s.store.findPositions!(f), expected, JSON.stringify(f));
     }
@@ -132,14 +169,20 @@ describe('Replay view: filters, moves, what-if, export', () => {
     const one = await s.execute({ type: 'CreateUser', data: { userId: 'kay', name: 'Alan Kay' } });
     view.appended(one.events);
     assert.equal(view.count, before + 1);
-    const many = await s.store.append('bulk', Array.from({ length: 5 }, (_, i) => ({ type: 'UserCreated', data: { userId: `b${i}`, name: `B ${i}` } })));
+    const many = await s.store.append(
+      'bulk',
+      Array.from({ length: 5 }, (_, i) => ({ type: 'UserCreated', data: { userId: `b${i}`, name: `B ${i}` } })),
+    );
     view.appended(many.events.slice(0, 2));
     assert.equal(view.count, before + 6, 'all five bulk events are in view');
   });
 
   it('rows come a window at a time, in global order', () => {
     const rows = view.rows(2, 3);
-    assert.deepEqual(rows.map((r) => r.position), [3, 4, 5]);
+    assert.deepEqual(
+      rows.map((r) => r.position),
+      [3, 4, 5],
+    );
     assert.equal(view.rows(0, 10_000).length, Math.min(500, view.total));
   });
 
@@ -169,17 +212,23 @@ describe('Replay view: filters, moves, what-if, export', () => {
     assert.equal(s.store.lastPosition(), before);
     view.clearSkipped();
     view.move('last');
-    assert.equal(((view.step().readModels[0]!.state as UsersDirectoryState).users.edsger)?.status, 'deactivated');
+    assert.equal((view.step().readModels[0]!.state as UsersDirectoryState).users.edsger?.status, 'deactivated');
     assert.throws(() => view.setSkipped(0, true), /no event at position 0/);
   });
 
   it('shows where a refused command happened: after the last event, changing nothing', async () => {
     view = new ReplayView(s.store, s.replay, s.commandLog);
     const before = s.store.lastPosition();
-    await assert.rejects(s.execute({ type: 'RenameUser', data: { userId: 'edsger', name: 'E. W. Dijkstra' } }), /deactivated/);
+    await assert.rejects(
+      s.execute({ type: 'RenameUser', data: { userId: 'edsger', name: 'E. W. Dijkstra' } }),
+      /deactivated/,
+    );
     assert.equal(s.store.lastPosition(), before, 'nothing appended');
     view.seek(before);
-    assert.deepEqual(view.rejectionsHere().map((c) => [c.command.type, c.outcome]), [['RenameUser', 'rejected']]);
+    assert.deepEqual(
+      view.rejectionsHere().map((c) => [c.command.type, c.outcome]),
+      [['RenameUser', 'rejected']],
+    );
     assert.match(view.rejectionsHere()[0]!.reason ?? '', /deactivated/);
     assert.equal(view.rows(before - 1, 1)[0]?.rejected, 1);
     assert.equal(view.rows(before - 2, 1)[0]?.rejected, 0);
@@ -197,14 +246,33 @@ describe('Replay view: filters, moves, what-if, export', () => {
 
   it('exports the events up to the position as NDJSON', () => {
     view.seek(3);
-    const lines = [...view.ndjson()].join('').trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((e) => e.globalPosition), [1, 2, 3]);
-    assert.deepEqual(Object.keys(lines[0]).sort(), ['data', 'eventId', 'globalPosition', 'metadata', 'recordedAt', 'streamId', 'streamVersion', 'type']);
+    const lines = [...view.ndjson()]
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((e) => e.globalPosition),
+      [1, 2, 3],
+    );
+    assert.deepEqual(Object.keys(lines[0]).sort(), [
+      'data',
+      'eventId',
+      'globalPosition',
+      'metadata',
+      'recordedAt',
+      'streamId',
+      'streamVersion',
+      'type',
+    ]);
   });
 
   it('exports a given/when/then test from the current event', () => {
     const renamed = s.store.readAll().find((e) => e.type === 'UserRenamed' && e.streamId === 'user-grace')!;
-    const text = givenWhenThenTest(s.store, s.aggregates, renamed.globalPosition, () => ({ type: 'RenameUser', data: { userId: 'grace', name: 'Rear Admiral Grace Hopper' } }));
+    const text = givenWhenThenTest(s.store, s.aggregates, renamed.globalPosition, () => ({
+      type: 'RenameUser',
+      data: { userId: 'grace', name: 'Rear Admiral Grace Hopper' },
+    }));
     assert.match(text, /import \{ userDecider as decider \}/);
     assert.match(text, /"type": "UserCreated"/);
     assert.match(text, /const when = \{\n\s+"type": "RenameUser"/);

@@ -21,13 +21,20 @@ describe('Command → store → bus → read models (StoreSession on real sql.js
     const s = await StoreSession.open({ path: file });
     const seen: string[] = [];
     s.bus.subscribe('ui', (events) => void seen.push(...events.map((e) => e.type)));
-    const result = await s.execute({ type: 'CreateUser', data: { userId: 'u1', name: 'Ada' }, metadata: { correlationId: 'c-1' } });
+    const result = await s.execute({
+      type: 'CreateUser',
+      data: { userId: 'u1', name: 'Ada' },
+      metadata: { correlationId: 'c-1' },
+    });
     assert.equal(result.events.length, 1);
     assert.equal(result.events[0]!.globalPosition, 1);
     assert.equal(result.events[0]!.streamId, 'user-u1');
     assert.equal(result.events[0]!.metadata.correlationId, 'c-1');
     assert.equal(result.events[0]!.metadata.causationId, result.commandId);
-    assert.deepEqual(result.deliveries.map((d) => d.subscriber), ['read models', 'ui']);
+    assert.deepEqual(
+      result.deliveries.map((d) => d.subscriber),
+      ['read models', 'ui'],
+    );
     assert.deepEqual(seen, ['UserCreated']);
     assert.equal(users(s).u1?.name, 'Ada');
     assert.equal((s.projector.stateOf('summary') as SummaryState).users.active, 1);
@@ -37,7 +44,10 @@ describe('Command → store → bus → read models (StoreSession on real sql.js
   it('a rejected command throws a domain error with its reason and appends nothing', async () => {
     const s = await StoreSession.open({ path: file });
     await s.execute({ type: 'CreateUser', data: { userId: 'u1', name: 'Ada' } });
-    await assert.rejects(s.execute({ type: 'CreateUser', data: { userId: 'u1', name: 'Bob' } }), (e: unknown) => DomainError.is(e) && /already exists/.test(e.message));
+    await assert.rejects(
+      s.execute({ type: 'CreateUser', data: { userId: 'u1', name: 'Bob' } }),
+      (e: unknown) => DomainError.is(e) && /already exists/.test(e.message),
+    );
     await assert.rejects(s.execute({ type: 'RenameUser', data: { userId: 'nobody', name: 'X' } }), /does not exist/);
     await assert.rejects(s.execute({ type: 'LaunchRocket', data: {} }), /Unknown command "LaunchRocket"/);
     assert.equal(s.store.lastPosition(), 1);
@@ -74,7 +84,15 @@ describe('Command → store → bus → read models (StoreSession on real sql.js
     let s = await StoreSession.open({ path: file });
     await s.execute({ type: 'CreateUser', data: { userId: 'u1', name: 'Ada' } });
     await s.close();
-    fs.writeFileSync(readModelsFileFor(file), JSON.stringify({ format: 1, checkpoint: 1, checkpointEventId: 'someone-else', states: { usersDirectory: { users: { x: {} } }, summary: {} } }));
+    fs.writeFileSync(
+      readModelsFileFor(file),
+      JSON.stringify({
+        format: 1,
+        checkpoint: 1,
+        checkpointEventId: 'someone-else',
+        states: { usersDirectory: { users: { x: {} } }, summary: {} },
+      }),
+    );
     s = await StoreSession.open({ path: file });
     assert.deepEqual(Object.keys(users(s)), ['u1']);
     await s.close();

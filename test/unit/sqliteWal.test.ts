@@ -92,7 +92,14 @@ describe('Reading a SQLite database with its WAL (committed frames only, files u
     const frames = (wal.length - 32) / frame;
     writer.close();
     writer = undefined;
-    for (const cut of [wal.length - 1, wal.length - pageSize, wal.length - frame + 10, 32 + frame * (frames - 1), 40, 31]) {
+    for (const cut of [
+      wal.length - 1,
+      wal.length - pageSize,
+      wal.length - frame + 10,
+      32 + frame * (frames - 1),
+      40,
+      31,
+    ]) {
       const torn = path.join(dir, `torn-${cut}.db`);
       fs.writeFileSync(torn, main);
       fs.writeFileSync(`${torn}-wal`, wal.subarray(0, cut));
@@ -100,7 +107,7 @@ describe('Reading a SQLite database with its WAL (committed frames only, files u
     }
   });
 
-  it('stops at a frame whose salts are not the header\'s (frames of an earlier WAL generation)', async () => {
+  it("stops at a frame whose salts are not the header's (frames of an earlier WAL generation)", async () => {
     writer = writerWith(10, 3);
     const wal = Buffer.from(fs.readFileSync(`${file}-wal`));
     const main = fs.readFileSync(file);
@@ -117,7 +124,7 @@ describe('Reading a SQLite database with its WAL (committed frames only, files u
     assert.equal(await weSee(other), sqliteSees(other));
   });
 
-  it('refuses a WAL whose pages are another size than the database\'s (a WAL of another database)', () => {
+  it("refuses a WAL whose pages are another size than the database's (a WAL of another database)", () => {
     writer = writerWith(10, 3);
     const foreign = path.join(dir, 'other.db');
     const db = new Database(foreign);
@@ -129,14 +136,20 @@ describe('Reading a SQLite database with its WAL (committed frames only, files u
     db.close();
     fs.copyFileSync(file, path.join(dir, 'mixed.db'));
     const before = fingerprint(path.join(dir, 'mixed.db'));
-    assert.throws(() => readDatabaseImage(path.join(dir, 'mixed.db')), (e: unknown) => SqliteFileError.is(e) && /does not belong to it/.test(e.message));
+    assert.throws(
+      () => readDatabaseImage(path.join(dir, 'mixed.db')),
+      (e: unknown) => SqliteFileError.is(e) && /does not belong to it/.test(e.message),
+    );
     assert.equal(fingerprint(path.join(dir, 'mixed.db')), before);
   });
 
   it('says so when only the WAL is there', () => {
     writer = writerWith(10, 3);
     fs.copyFileSync(`${file}-wal`, path.join(dir, 'orphan.db-wal'));
-    assert.throws(() => readDatabaseImage(path.join(dir, 'orphan.db')), (e: unknown) => SqliteFileError.is(e) && /only its -wal file is there/.test(e.message));
+    assert.throws(
+      () => readDatabaseImage(path.join(dir, 'orphan.db')),
+      (e: unknown) => SqliteFileError.is(e) && /only its -wal file is there/.test(e.message),
+    );
     assert.equal(fs.existsSync(path.join(dir, 'orphan.db')), false, 'no file created');
   });
 

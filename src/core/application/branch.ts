@@ -18,13 +18,19 @@ const BATCH = 500;
 
 /** `branch-<position>-<yyyymmdd-hhmmss>.db`: sortable, and says where the branch was cut. */
 export function branchFileName(position: number, now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/\.\d+Z$/, '').replace(/[-:]/g, '').replace('T', '-');
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replace(/[-:]/g, '')
+    .replace('T', '-');
   return `branch-${position}-${stamp}.db`;
 }
 
 export function checkBranchPosition(position: unknown, lastPosition: number): number {
   if (typeof position !== 'number' || !Number.isSafeInteger(position) || position < 0 || position > lastPosition) {
-    throw new ValidationError(`A branch is cut at a global position from 0 to ${lastPosition}; got ${JSON.stringify(position)}.`);
+    throw new ValidationError(
+      `A branch is cut at a global position from 0 to ${lastPosition}; got ${JSON.stringify(position)}.`,
+    );
   }
   return position;
 }
@@ -36,8 +42,10 @@ export function checkBranchPosition(position: unknown, lastPosition: number): nu
  */
 export async function branchStore(source: EventStore, position: number, target: string): Promise<BranchResult> {
   const upTo = checkBranchPosition(position, source.lastPosition());
-  if (fs.existsSync(target)) throw new ValidationError(`${path.basename(target)} already exists; a branch never overwrites a store.`);
-  if (source.path && path.resolve(source.path) === path.resolve(target)) throw new ValidationError('A branch needs a file of its own.');
+  if (fs.existsSync(target))
+    throw new ValidationError(`${path.basename(target)} already exists; a branch never overwrites a store.`);
+  if (source.path && path.resolve(source.path) === path.resolve(target))
+    throw new ValidationError('A branch needs a file of its own.');
   fs.mkdirSync(path.dirname(target), { recursive: true });
   // The store stamps an append with its clock: give it the time of the events being copied.
   let clock = new Date();
@@ -50,19 +58,31 @@ export async function branchStore(source: EventStore, position: number, target: 
       if (run.length === 0) return;
       const first = run[0]!;
       clock = new Date(first.recordedAt);
-      const events: NewEvent[] = run.map((e) => ({ eventId: e.eventId, type: e.type, data: e.data, metadata: e.metadata }));
-      const result = await branch.append(first.streamId, events, { expectedVersion: first.streamVersion === 1 ? 'no-stream' : first.streamVersion - 1 });
+      const events: NewEvent[] = run.map((e) => ({
+        eventId: e.eventId,
+        type: e.type,
+        data: e.data,
+        metadata: e.metadata,
+      }));
+      const result = await branch.append(first.streamId, events, {
+        expectedVersion: first.streamVersion === 1 ? 'no-stream' : first.streamVersion - 1,
+      });
       // Same order, same stream versions: the copy must land on the same global positions.
-      if (result.lastPosition !== run[run.length - 1]!.globalPosition) throw new Error(`The branch went out of step at position ${run[run.length - 1]!.globalPosition}.`);
+      if (result.lastPosition !== run[run.length - 1]!.globalPosition)
+        throw new Error(`The branch went out of step at position ${run[run.length - 1]!.globalPosition}.`);
       copied += run.length;
       run = [];
     };
     // forEach is synchronous: collect a page at a time, then write it.
-    for (let after = 0; after < upTo; ) {
+    for (let after = 0; after < upTo;) {
       const page = source.readAll({ after, limit: Math.min(BATCH, upTo - after) });
       if (page.length === 0) break;
       for (const event of page) {
-        const sameAppend = run.length > 0 && run[0]!.streamId === event.streamId && run[0]!.recordedAt === event.recordedAt && run.length < BATCH;
+        const sameAppend =
+          run.length > 0 &&
+          run[0]!.streamId === event.streamId &&
+          run[0]!.recordedAt === event.recordedAt &&
+          run.length < BATCH;
         if (run.length > 0 && !sameAppend) await flush();
         run.push(event);
         streams.add(event.streamId);

@@ -78,23 +78,29 @@ export class CommandHandler {
     const commandId = (command as CommandEnvelope | null)?.metadata?.commandId ?? this.newId();
     try {
       const result = await this.run(command, commandId, options);
-      this.report({
-        id: commandId,
-        at,
-        outcome: 'accepted',
-        positionBefore,
-        eventPositions: result.events.map((e) => e.globalPosition),
-        streamId: result.streamId,
-        aggregate: result.aggregate,
-        ...(result.retries > 0 ? { retries: result.retries } : {}),
-        deliveredTo: result.deliveries.filter((d) => !d.error).map((d) => d.subscriber),
-      }, command);
+      this.report(
+        {
+          id: commandId,
+          at,
+          outcome: 'accepted',
+          positionBefore,
+          eventPositions: result.events.map((e) => e.globalPosition),
+          streamId: result.streamId,
+          aggregate: result.aggregate,
+          ...(result.retries > 0 ? { retries: result.retries } : {}),
+          deliveredTo: result.deliveries.filter((d) => !d.error).map((d) => d.subscriber),
+        },
+        command,
+      );
       return result;
     } catch (e) {
       const outcome: CommandOutcome = ConcurrencyError.is(e) ? 'conflict' : 'rejected';
       const error = e instanceof Error ? e : new Error(String(e));
       const route = this.route(command);
-      this.report({ id: commandId, at, outcome, positionBefore, reason: error.message, errorName: error.name, ...route }, command);
+      this.report(
+        { id: commandId, at, outcome, positionBefore, reason: error.message, errorName: error.name, ...route },
+        command,
+      );
       throw e;
     }
   }
@@ -117,7 +123,10 @@ export class CommandHandler {
     try {
       this.recorder.record({
         ...entry,
-        command: { type: valid && typeof command.type === 'string' ? command.type : '(not a command)', data: valid ? command.data : command },
+        command: {
+          type: valid && typeof command.type === 'string' ? command.type : '(not a command)',
+          data: valid ? command.data : command,
+        },
         ...(valid && command.metadata?.source ? { source: command.metadata.source } : {}),
       });
     } catch {
@@ -151,13 +160,19 @@ export class CommandHandler {
 
     for (let attempt = 0; ; attempt++) {
       const stale = attempt === 0 && options.atVersion !== undefined;
-      const history = stale && options.atVersion! <= 0 ? [] : this.store.readStream(streamId, stale ? { limit: options.atVersion } : {});
+      const history =
+        stale && options.atVersion! <= 0
+          ? []
+          : this.store.readStream(streamId, stale ? { limit: options.atVersion } : {});
       if (attempt === 0 && options.atVersion !== undefined && history.length < options.atVersion) {
-        throw new ValidationError(`Stream ${streamId} has only ${history.length} events; it was never at version ${options.atVersion}.`);
+        throw new ValidationError(
+          `Stream ${streamId} has only ${history.length} events; it was never at version ${options.atVersion}.`,
+        );
       }
       const state = fold(aggregate.decider, history);
       const decided = aggregate.decider.decide(command, state);
-      if (decided.length === 0) return { commandId, streamId, aggregate: aggregate.name, events: [], deliveries: [], retries: attempt };
+      if (decided.length === 0)
+        return { commandId, streamId, aggregate: aggregate.name, events: [], deliveries: [], retries: attempt };
       try {
         const result = await this.store.append(
           streamId,

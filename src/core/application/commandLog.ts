@@ -59,7 +59,9 @@ function boundedData(data: unknown): unknown {
   }
   if (json === undefined) return null;
   const bytes = Buffer.byteLength(json);
-  return bytes > MAX_LOGGED_DATA_BYTES ? `(${bytes} bytes of data, too large for the log)` : (JSON.parse(json) as unknown);
+  return bytes > MAX_LOGGED_DATA_BYTES
+    ? `(${bytes} bytes of data, too large for the log)`
+    : (JSON.parse(json) as unknown);
 }
 
 /** Where the command log of a store lives: beside it, like the read models. */
@@ -159,7 +161,10 @@ export class CommandLog implements CommandRecorder {
 
   record(entry: CommandLogEntry): void {
     this.reloadIfChangedElsewhere();
-    const frozen = Object.freeze({ ...entry, command: Object.freeze({ type: entry.command.type, data: boundedData(entry.command.data) }) });
+    const frozen = Object.freeze({
+      ...entry,
+      command: Object.freeze({ type: entry.command.type, data: boundedData(entry.command.data) }),
+    });
     this.items.push(frozen);
     if (this.items.length > this.maxEntries) this.items.splice(0, this.items.length - this.maxEntries);
     this.persist(frozen);
@@ -190,7 +195,10 @@ export class CommandLog implements CommandRecorder {
       const { text, size, skipped } = readTail(this.file, MAX_COMMAND_LOG_READ_BYTES);
       // The size on disk, not of the decoded text: bytes that are not UTF-8 must not make every read reload the file.
       this.knownSize = size;
-      if (skipped > 0) this.logMessage(`The command log ${this.file} holds ${size} bytes; only its newest ${MAX_COMMAND_LOG_READ_BYTES} bytes were read.`);
+      if (skipped > 0)
+        this.logMessage(
+          `The command log ${this.file} holds ${size} bytes; only its newest ${MAX_COMMAND_LOG_READ_BYTES} bytes were read.`,
+        );
       const lines = text.split('\n').filter((l) => l.trim().length > 0);
       this.linesOnDisk = lines.length;
       const items: CommandLogEntry[] = [];
@@ -205,7 +213,10 @@ export class CommandLog implements CommandRecorder {
         }
       }
       this.items = items.slice(-this.maxEntries);
-      if (bad > 0) this.logMessage(`The command log ${this.file} had ${bad} unreadable line${bad === 1 ? '' : 's'}; they were skipped.`);
+      if (bad > 0)
+        this.logMessage(
+          `The command log ${this.file} had ${bad} unreadable line${bad === 1 ? '' : 's'}; they were skipped.`,
+        );
     } catch (e) {
       this.logMessage(`The command log ${this.file} could not be read: ${(e as Error).message}`);
     }

@@ -26,7 +26,8 @@ export type ConcurrentUpdateOutcome =
     };
 
 const label = (command: CommandEnvelope): string => command.type;
-const positions = (result: CommandResult): string => result.events.map((e) => `${e.type} at position ${e.globalPosition} (version ${e.streamVersion})`).join(', ');
+const positions = (result: CommandResult): string =>
+  result.events.map((e) => `${e.type} at position ${e.globalPosition} (version ${e.streamVersion})`).join(', ');
 
 /** The stream a command goes to, or a ValidationError saying why it has none. */
 export function streamOf(aggregates: readonly AggregateDefinition[], command: CommandEnvelope): string {
@@ -49,7 +50,10 @@ export async function simulateConcurrentUpdate(
 ): Promise<ConcurrentUpdateOutcome> {
   const streamId = streamOf(aggregates, first);
   const other = streamOf(aggregates, second);
-  if (other !== streamId) throw new ValidationError(`Both commands must change the same stream: ${label(first)} goes to ${streamId}, ${label(second)} to ${other}.`);
+  if (other !== streamId)
+    throw new ValidationError(
+      `Both commands must change the same stream: ${label(first)} goes to ${streamId}, ${label(second)} to ${other}.`,
+    );
   const expectedVersion = store.streamVersion(streamId);
   const options = { atVersion: expectedVersion, maxRetries: 0 };
 
@@ -67,7 +71,13 @@ export async function simulateConcurrentUpdate(
     };
   }
   if (firstResult.events.length === 0) {
-    return { kind: 'no-conflict', streamId, expectedVersion, first: { command: first, result: firstResult }, explanation: `${label(first)} decided no event, so the stream did not move.` };
+    return {
+      kind: 'no-conflict',
+      streamId,
+      expectedVersion,
+      first: { command: first, result: firstResult },
+      explanation: `${label(first)} decided no event, so the stream did not move.`,
+    };
   }
 
   try {
@@ -103,7 +113,14 @@ export async function simulateConcurrentUpdate(
   }
 }
 
-export function explainConflict(streamId: string, expectedVersion: number, first: CommandEnvelope, won: CommandResult, second: CommandEnvelope, error: ConcurrencyError): string {
+export function explainConflict(
+  streamId: string,
+  expectedVersion: number,
+  first: CommandEnvelope,
+  won: CommandResult,
+  second: CommandEnvelope,
+  error: ConcurrencyError,
+): string {
   return (
     `Both commands read ${streamId} at version ${expectedVersion}. ${label(first)} appended first: ${positions(won)}. ` +
     `${label(second)} then tried to append expecting version ${expectedVersion}, but the stream was at version ${error.actual}: ` +

@@ -49,12 +49,17 @@ export async function seedDemoData(handler: CommandHandler, source = 'demo'): Pr
   const run = async (command: DemoCommand) => {
     results.push(await handler.execute({ ...command, metadata: { correlationId, source } }));
   };
-  const user = (userId: string) => handler.stateOf(`user-${userId}`)?.state as { status: string; name?: string } | undefined;
+  const user = (userId: string) =>
+    handler.stateOf(`user-${userId}`)?.state as { status: string; name?: string } | undefined;
 
-  for (const demo of DEMO_USERS) if (user(demo.userId)?.status === 'none') await run({ type: 'CreateUser', data: demo });
-  if (user('grace')?.name === 'Grace Hopper' && user('grace')?.status === 'active') await run({ type: 'RenameUser', data: { userId: 'grace', name: 'Rear Admiral Grace Hopper' } });
-  if (user('edsger')?.status === 'active') await run({ type: 'DeactivateUser', data: { userId: 'edsger', reason: 'Left the team' } });
-  if (user('margaret')?.name === 'Margaret Hamilton' && user('margaret')?.status === 'active') await run({ type: 'RenameUser', data: { userId: 'margaret', name: 'Margaret H. Hamilton' } });
+  for (const demo of DEMO_USERS)
+    if (user(demo.userId)?.status === 'none') await run({ type: 'CreateUser', data: demo });
+  if (user('grace')?.name === 'Grace Hopper' && user('grace')?.status === 'active')
+    await run({ type: 'RenameUser', data: { userId: 'grace', name: 'Rear Admiral Grace Hopper' } });
+  if (user('edsger')?.status === 'active')
+    await run({ type: 'DeactivateUser', data: { userId: 'edsger', reason: 'Left the team' } });
+  if (user('margaret')?.name === 'Margaret Hamilton' && user('margaret')?.status === 'active')
+    await run({ type: 'RenameUser', data: { userId: 'margaret', name: 'Margaret H. Hamilton' } });
   for (const cart of DEMO_CARTS) {
     if (handler.stateOf(`cart-${cart.cartId}`)?.version) continue;
     for (const command of cart.commands) await run(command);

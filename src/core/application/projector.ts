@@ -93,7 +93,11 @@ export class Projector {
   }
 
   status(): ReadModelStatus[] {
-    return this.projections.map((projection) => ({ projection, state: this.states.get(projection.name), checkpoint: this.checkpointPosition }));
+    return this.projections.map((projection) => ({
+      projection,
+      state: this.states.get(projection.name),
+      checkpoint: this.checkpointPosition,
+    }));
   }
 
   onDidChange(listener: (events: readonly RecordedEvent[]) => void): { dispose(): void } {
@@ -117,10 +121,13 @@ export class Projector {
     const last = this.store.lastPosition();
     this.copyFrom = (Math.floor(last / this.snapshotEvery) - 1) * this.snapshotEvery;
     try {
-      this.store.forEach((e) => {
-        this.applyOne(e);
-        if (applied.length < 1000) applied.push(e);
-      }, { after: this.checkpointPosition });
+      this.store.forEach(
+        (e) => {
+          this.applyOne(e);
+          if (applied.length < 1000) applied.push(e);
+        },
+        { after: this.checkpointPosition },
+      );
     } finally {
       this.copyFrom = 0;
     }
@@ -171,11 +178,15 @@ export class Projector {
   }
 
   private applyOne(event: RecordedEvent): void {
-    for (const projection of this.handlersOf(event)) this.states.set(projection.name, projection.evolve(this.states.get(projection.name), event));
+    for (const projection of this.handlersOf(event))
+      this.states.set(projection.name, projection.evolve(this.states.get(projection.name), event));
     this.checkpointPosition = event.globalPosition;
     this.checkpointEventId = event.eventId;
     if (event.globalPosition % this.snapshotEvery === 0 && event.globalPosition >= this.copyFrom) {
-      const base = { position: event.globalPosition, states: new Map(this.projections.map((p) => [p.name, copyState(p, this.states.get(p.name))])) };
+      const base = {
+        position: event.globalPosition,
+        states: new Map(this.projections.map((p) => [p.name, copyState(p, this.states.get(p.name))])),
+      };
       this.bases = [...this.bases.slice(-1), base];
       for (const listener of this.baseListeners) listener(base.position, base.states);
     }
@@ -228,11 +239,18 @@ export class Projector {
       const newline = bytes.indexOf(0x0a);
       const body = bytes.subarray(newline + 1);
       if (newline !== 64 || !isSealed(body, { bytes: body.length, seal: bytes.toString('latin1', 0, 64) })) {
-        this.log(`Saved read models ${this.snapshotFile} could not be read as this user's (they carry no seal of this user: written elsewhere or changed from outside): set aside, rebuilding from position 0.`);
+        this.log(
+          `Saved read models ${this.snapshotFile} could not be read as this user's (they carry no seal of this user: written elsewhere or changed from outside): set aside, rebuilding from position 0.`,
+        );
         return false;
       }
       const snapshot = JSON.parse(body.toString('utf8')) as ReadModelSnapshot;
-      if (snapshot.format !== 1 || typeof snapshot.checkpoint !== 'number' || typeof snapshot.states !== 'object' || snapshot.states === null) {
+      if (
+        snapshot.format !== 1 ||
+        typeof snapshot.checkpoint !== 'number' ||
+        typeof snapshot.states !== 'object' ||
+        snapshot.states === null
+      ) {
         this.log('Saved read models are in an unknown format; rebuilding from position 0.');
         return false;
       }
@@ -241,7 +259,10 @@ export class Projector {
         this.log('Saved read models do not match the current projections; rebuilding from position 0.');
         return false;
       }
-      if (snapshot.checkpoint > 0 && this.store.readEvent(snapshot.checkpoint)?.eventId !== snapshot.checkpointEventId) {
+      if (
+        snapshot.checkpoint > 0 &&
+        this.store.readEvent(snapshot.checkpoint)?.eventId !== snapshot.checkpointEventId
+      ) {
         this.log('Saved read models belong to another history of this store; rebuilding from position 0.');
         return false;
       }
@@ -249,11 +270,18 @@ export class Projector {
       this.checkpointPosition = snapshot.checkpoint;
       this.checkpointEventId = snapshot.checkpointEventId;
       this.bases = (Array.isArray(snapshot.replayBases) ? snapshot.replayBases : [])
-        .filter((b) => typeof b?.position === 'number' && b.position <= snapshot.checkpoint && names.every((n) => n in (b.states ?? {})))
+        .filter(
+          (b) =>
+            typeof b?.position === 'number' &&
+            b.position <= snapshot.checkpoint &&
+            names.every((n) => n in (b.states ?? {})),
+        )
         .map((b) => ({ position: b.position, states: new Map(names.map((n) => [n, b.states[n]])) }));
       return true;
     } catch (e) {
-      this.log(`Saved read models ${this.snapshotFile} could not be read (${(e as Error).message}): set aside, rebuilding from position 0.`);
+      this.log(
+        `Saved read models ${this.snapshotFile} could not be read (${(e as Error).message}): set aside, rebuilding from position 0.`,
+      );
       return false;
     }
   }

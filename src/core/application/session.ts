@@ -59,16 +59,25 @@ export class StoreSession {
     const log = options.log ?? (() => undefined);
     this.aggregates = options.aggregates ?? builtInAggregates;
     this.projections = options.projections ?? builtInProjections;
-    this.bus = new EventBus((subscriber, error) => log(`Subscriber "${subscriber}" failed: ${error.stack ?? error.message}`));
+    this.bus = new EventBus((subscriber, error) =>
+      log(`Subscriber "${subscriber}" failed: ${error.stack ?? error.message}`),
+    );
     // Nothing is ever written beside a store of another application: its command log and read models live in memory.
     const beside = store.path && !isForeignStore(store) ? store.path : undefined;
-    this.commandLog = options.commandLog ?? CommandLog.open(beside ? commandLogFileFor(beside) : undefined, { readOnly: store.readOnly, log });
+    this.commandLog =
+      options.commandLog ??
+      CommandLog.open(beside ? commandLogFileFor(beside) : undefined, { readOnly: store.readOnly, log });
     this.handler = new CommandHandler(store, this.bus, this.aggregates, { recorder: this.commandLog });
     const keepReadModels = options.readModels ?? true;
-    this.projector = new Projector(store, keepReadModels ? this.projections : [], keepReadModels && beside ? readModelsFileFor(beside) : undefined, {
-      log,
-      snapshotEvery: replaySnapshotInterval(store.lastPosition()),
-    });
+    this.projector = new Projector(
+      store,
+      keepReadModels ? this.projections : [],
+      keepReadModels && beside ? readModelsFileFor(beside) : undefined,
+      {
+        log,
+        snapshotEvery: replaySnapshotInterval(store.lastPosition()),
+      },
+    );
     if (keepReadModels) this.bus.subscribe('read models', (events) => this.projector.handle(events));
   }
 
@@ -76,8 +85,17 @@ export class StoreSession {
     // A store of another application (found from its schema) opens read-only; any other path is ours.
     const foreign = options.path ? await openForeignStore(options.path) : undefined;
     if (foreign) return StoreSession.over(foreign, options);
-    const store = await SqlJsEventStore.open({ path: options.path, readOnly: options.readOnly, readOnlyReason: options.readOnlyReason, onProgress: options.onProgress, onWarning: options.log });
-    if (store.unsound) options.log?.(`The event store ${store.path ?? ''} is not sound (${store.unsound}): it was opened read-only and left untouched.`);
+    const store = await SqlJsEventStore.open({
+      path: options.path,
+      readOnly: options.readOnly,
+      readOnlyReason: options.readOnlyReason,
+      onProgress: options.onProgress,
+      onWarning: options.log,
+    });
+    if (store.unsound)
+      options.log?.(
+        `The event store ${store.path ?? ''} is not sound (${store.unsound}): it was opened read-only and left untouched.`,
+      );
     return StoreSession.over(store, options);
   }
 

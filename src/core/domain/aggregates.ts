@@ -1,8 +1,23 @@
-import { cartDecider, cartStreamId, MAX_PRICE, MAX_QUANTITY, type CartCommand, type CartEvent, type CartState } from './cart';
+import {
+  cartDecider,
+  cartStreamId,
+  MAX_PRICE,
+  MAX_QUANTITY,
+  type CartCommand,
+  type CartEvent,
+  type CartState,
+} from './cart';
 import type { CommandSchema, FieldSchema } from './commandSchema';
 import type { Decider, Message } from './decider';
 import { ID_HINT, ID_PATTERN } from './identifiers';
-import { MAX_USER_NAME_LENGTH, userDecider, userStreamId, type UserCommand, type UserEvent, type UserState } from './user';
+import {
+  MAX_USER_NAME_LENGTH,
+  userDecider,
+  userStreamId,
+  type UserCommand,
+  type UserEvent,
+  type UserState,
+} from './user';
 
 /** What the command handler needs to route a command to its aggregate's stream and decider. */
 export interface AggregateDefinition<C extends Message = Message, E extends Message = Message, S = unknown> {
@@ -23,7 +38,15 @@ export interface AggregateDefinition<C extends Message = Message, E extends Mess
   readonly commandSchemas?: readonly CommandSchema[];
 }
 
-const idField = (name: string, title: string, description: string): FieldSchema => ({ name, type: 'string', title, description, pattern: ID_PATTERN, patternHint: ID_HINT, id: true });
+const idField = (name: string, title: string, description: string): FieldSchema => ({
+  name,
+  type: 'string',
+  title,
+  description,
+  pattern: ID_PATTERN,
+  patternHint: ID_HINT,
+  id: true,
+});
 
 export const userAggregate: AggregateDefinition<UserCommand, UserEvent, UserState> = {
   name: 'User',
@@ -45,19 +68,26 @@ export const userAggregate: AggregateDefinition<UserCommand, UserEvent, UserStat
     {
       type: 'RenameUser',
       description: 'Gives an active user a new name.',
-      fields: [idField('userId', 'User id', 'The user to rename.'), { name: 'name', type: 'string', title: 'New name', maxLength: MAX_USER_NAME_LENGTH }],
+      fields: [
+        idField('userId', 'User id', 'The user to rename.'),
+        { name: 'name', type: 'string', title: 'New name', maxLength: MAX_USER_NAME_LENGTH },
+      ],
     },
     {
       type: 'DeactivateUser',
       description: 'Deactivates an active user; a deactivated user cannot be renamed.',
-      fields: [idField('userId', 'User id', 'The user to deactivate.'), { name: 'reason', type: 'string', title: 'Reason', optional: true, maxLength: 200 }],
+      fields: [
+        idField('userId', 'User id', 'The user to deactivate.'),
+        { name: 'reason', type: 'string', title: 'Reason', optional: true, maxLength: 200 },
+      ],
     },
   ],
 };
 
 export const cartAggregate: AggregateDefinition<CartCommand, CartEvent, CartState> = {
   name: 'Cart',
-  description: 'A shopping cart: items are added and removed until it is confirmed or cancelled; then it never changes again.',
+  description:
+    'A shopping cart: items are added and removed until it is confirmed or cancelled; then it never changes again.',
   commandTypes: ['AddItem', 'RemoveItem', 'ConfirmCart', 'CancelCart'],
   eventTypes: ['ItemAdded', 'ItemRemoved', 'CartConfirmed', 'CartCancelled'],
   streamPrefix: 'cart-',
@@ -69,9 +99,24 @@ export const cartAggregate: AggregateDefinition<CartCommand, CartEvent, CartStat
       description: 'Adds units of a product to a cart (opening the cart with its first item).',
       fields: [
         idField('cartId', 'Cart id', 'Identifies the cart: its stream is cart-<id>.'),
-        { name: 'productId', type: 'string', title: 'Product', pattern: ID_PATTERN, patternHint: ID_HINT, examples: ['book', 'pen'] },
+        {
+          name: 'productId',
+          type: 'string',
+          title: 'Product',
+          pattern: ID_PATTERN,
+          patternHint: ID_HINT,
+          examples: ['book', 'pen'],
+        },
         { name: 'quantity', type: 'integer', title: 'Quantity', minimum: 1, maximum: MAX_QUANTITY, examples: [1] },
-        { name: 'unitPrice', type: 'number', title: 'Unit price', minimum: 0, maximum: MAX_PRICE, decimals: 2, examples: [12.5] },
+        {
+          name: 'unitPrice',
+          type: 'number',
+          title: 'Unit price',
+          minimum: 0,
+          maximum: MAX_PRICE,
+          decimals: 2,
+          examples: [12.5],
+        },
       ],
     },
     {
@@ -80,7 +125,15 @@ export const cartAggregate: AggregateDefinition<CartCommand, CartEvent, CartStat
       fields: [
         idField('cartId', 'Cart id', 'The cart to change.'),
         { name: 'productId', type: 'string', title: 'Product', pattern: ID_PATTERN, patternHint: ID_HINT },
-        { name: 'quantity', type: 'integer', title: 'Quantity', minimum: 1, maximum: MAX_QUANTITY, optional: true, description: 'Leave empty to remove them all.' },
+        {
+          name: 'quantity',
+          type: 'integer',
+          title: 'Quantity',
+          minimum: 1,
+          maximum: MAX_QUANTITY,
+          optional: true,
+          description: 'Leave empty to remove them all.',
+        },
       ],
     },
     {
@@ -91,7 +144,10 @@ export const cartAggregate: AggregateDefinition<CartCommand, CartEvent, CartStat
     {
       type: 'CancelCart',
       description: 'Cancels an open cart; a cancelled cart never changes again.',
-      fields: [idField('cartId', 'Cart id', 'The cart to cancel.'), { name: 'reason', type: 'string', title: 'Reason', optional: true, maxLength: 200 }],
+      fields: [
+        idField('cartId', 'Cart id', 'The cart to cancel.'),
+        { name: 'reason', type: 'string', title: 'Reason', optional: true, maxLength: 200 },
+      ],
     },
   ],
 };
@@ -99,11 +155,17 @@ export const cartAggregate: AggregateDefinition<CartCommand, CartEvent, CartStat
 // The registry is heterogeneous: each definition is typed on its own, the registry only routes.
 export const builtInAggregates: readonly AggregateDefinition[] = [userAggregate, cartAggregate];
 
-export function aggregateForCommand(aggregates: readonly AggregateDefinition[], commandType: string): AggregateDefinition | undefined {
+export function aggregateForCommand(
+  aggregates: readonly AggregateDefinition[],
+  commandType: string,
+): AggregateDefinition | undefined {
   return aggregates.find((a) => a.commandTypes.includes(commandType));
 }
 
-export function aggregateForStream(aggregates: readonly AggregateDefinition[], streamId: string): AggregateDefinition | undefined {
+export function aggregateForStream(
+  aggregates: readonly AggregateDefinition[],
+  streamId: string,
+): AggregateDefinition | undefined {
   return aggregates.find((a) => streamId.startsWith(a.streamPrefix));
 }
 

@@ -47,7 +47,8 @@ const FIELD_TYPES: readonly FieldType[] = ['string', 'integer', 'number', 'boole
 
 export const fieldTitle = (field: FieldSchema): string => field.title ?? field.name;
 
-const isBlank = (value: unknown): boolean => value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+const isBlank = (value: unknown): boolean =>
+  value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
 
 /** The problem with one value of a field, in a sentence that names the field; undefined when it is fine. */
 export function checkField(field: FieldSchema, value: unknown): string | undefined {
@@ -57,8 +58,10 @@ export function checkField(field: FieldSchema, value: unknown): string | undefin
     case 'string': {
       if (typeof value !== 'string') return `${label} must be text.`;
       const text = value.trim();
-      if (field.minLength !== undefined && text.length < field.minLength) return `${label} needs at least ${field.minLength} characters.`;
-      if (field.maxLength !== undefined && text.length > field.maxLength) return `${label} is at most ${field.maxLength} characters; this one has ${text.length}.`;
+      if (field.minLength !== undefined && text.length < field.minLength)
+        return `${label} needs at least ${field.minLength} characters.`;
+      if (field.maxLength !== undefined && text.length > field.maxLength)
+        return `${label} is at most ${field.maxLength} characters; this one has ${text.length}.`;
       // eslint-disable-next-line no-control-regex
       if (/[\u0000-\u001f\u007f]/.test(text)) return `${label} cannot contain control characters or line breaks.`;
       if (field.pattern !== undefined && !new RegExp(`^(?:${field.pattern})$`, 'u').test(text)) {
@@ -70,12 +73,18 @@ export function checkField(field: FieldSchema, value: unknown): string | undefin
     case 'number': {
       if (typeof value !== 'number' || !Number.isFinite(value)) return `${label} must be a number.`;
       if (field.type === 'integer' && !Number.isInteger(value)) return `${label} must be a whole number.`;
-      if (field.decimals !== undefined && Math.abs(Math.round(value * 10 ** field.decimals) - value * 10 ** field.decimals) > 1e-6) {
+      if (
+        field.decimals !== undefined &&
+        Math.abs(Math.round(value * 10 ** field.decimals) - value * 10 ** field.decimals) > 1e-6
+      ) {
         return `${label} has at most ${field.decimals} decimals.`;
       }
-      const range = field.minimum !== undefined && field.maximum !== undefined ? ` from ${field.minimum} to ${field.maximum}` : '';
-      if (field.minimum !== undefined && value < field.minimum) return range ? `${label} must be${range}.` : `${label} must be at least ${field.minimum}.`;
-      if (field.maximum !== undefined && value > field.maximum) return range ? `${label} must be${range}.` : `${label} must be at most ${field.maximum}.`;
+      const range =
+        field.minimum !== undefined && field.maximum !== undefined ? ` from ${field.minimum} to ${field.maximum}` : '';
+      if (field.minimum !== undefined && value < field.minimum)
+        return range ? `${label} must be${range}.` : `${label} must be at least ${field.minimum}.`;
+      if (field.maximum !== undefined && value > field.maximum)
+        return range ? `${label} must be${range}.` : `${label} must be at most ${field.maximum}.`;
       break;
     }
     case 'boolean':
@@ -110,7 +119,8 @@ export function parseFieldInput(field: FieldSchema, text: string): { value: unkn
 
 /** Every field problem of a command's data (unknown extra fields are left to the decider). */
 export function checkCommandData(schema: CommandSchema, data: unknown): FieldError[] {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return [{ field: '', message: `The data of ${schema.type} must be a JSON object.` }];
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    return [{ field: '', message: `The data of ${schema.type} must be a JSON object.` }];
   const record = data as Record<string, unknown>;
   const errors: FieldError[] = [];
   for (const field of schema.fields) {
@@ -123,7 +133,8 @@ export function checkCommandData(schema: CommandSchema, data: unknown): FieldErr
 /** Throws a ValidationError that lists every field problem, one sentence each. */
 export function assertCommandData(schema: CommandSchema, data: unknown): void {
   const errors = checkCommandData(schema, data);
-  if (errors.length > 0) throw new ValidationError(`${schema.type} is not valid: ${errors.map((e) => e.message).join(' ')}`);
+  if (errors.length > 0)
+    throw new ValidationError(`${schema.type} is not valid: ${errors.map((e) => e.message).join(' ')}`);
 }
 
 /** Checks a schema written by hand (a workspace domain): returns what is wrong with it. */
@@ -131,7 +142,8 @@ export function checkCommandSchema(schema: unknown, where: string): string[] {
   if (schema === null || typeof schema !== 'object') return [`${where} must be an object with "type" and "fields".`];
   const s = schema as Partial<CommandSchema>;
   const problems: string[] = [];
-  if (typeof s.type !== 'string' || !/^[A-Za-z][A-Za-z0-9_.-]{0,99}$/.test(s.type)) problems.push(`${where}.type must be a command name such as "BookRoom".`);
+  if (typeof s.type !== 'string' || !/^[A-Za-z][A-Za-z0-9_.-]{0,99}$/.test(s.type))
+    problems.push(`${where}.type must be a command name such as "BookRoom".`);
   if (!Array.isArray(s.fields)) return [...problems, `${where}.fields must be an array of fields.`];
   const names = new Set<string>();
   s.fields.forEach((f: Partial<FieldSchema> | null, i) => {
@@ -140,7 +152,8 @@ export function checkCommandSchema(schema: unknown, where: string): string[] {
     if (typeof f.name !== 'string' || f.name.length === 0) problems.push(`${at}.name must be a non-empty string.`);
     else if (names.has(f.name)) problems.push(`${at}.name "${f.name}" appears twice.`);
     else names.add(f.name);
-    if (!FIELD_TYPES.includes(f.type as FieldType)) problems.push(`${at}.type must be one of ${FIELD_TYPES.join(', ')}.`);
+    if (!FIELD_TYPES.includes(f.type as FieldType))
+      problems.push(`${at}.type must be one of ${FIELD_TYPES.join(', ')}.`);
     if (f.pattern !== undefined) {
       try {
         new RegExp(f.pattern, 'u');
@@ -156,7 +169,8 @@ export function checkCommandSchema(schema: unknown, where: string): string[] {
 /** A line per field, for tooltips and messages: "quantity (whole number, 1–999)". */
 export function describeField(field: FieldSchema): string {
   const parts: string[] = [field.type === 'integer' ? 'whole number' : field.type === 'string' ? 'text' : field.type];
-  if (field.minimum !== undefined || field.maximum !== undefined) parts.push(`${field.minimum ?? '…'}–${field.maximum ?? '…'}`);
+  if (field.minimum !== undefined || field.maximum !== undefined)
+    parts.push(`${field.minimum ?? '…'}–${field.maximum ?? '…'}`);
   if (field.maxLength !== undefined) parts.push(`≤ ${field.maxLength} characters`);
   if (field.enum) parts.push(`one of ${field.enum.join(', ')}`);
   if (field.optional) parts.push('optional');

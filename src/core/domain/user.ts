@@ -10,7 +10,10 @@ export type DeactivateUser = Message<'DeactivateUser', { readonly userId: string
 export type UserCommand = CreateUser | RenameUser | DeactivateUser;
 
 export type UserCreated = Message<'UserCreated', { readonly userId: string; readonly name: string }>;
-export type UserRenamed = Message<'UserRenamed', { readonly userId: string; readonly oldName: string; readonly name: string }>;
+export type UserRenamed = Message<
+  'UserRenamed',
+  { readonly userId: string; readonly oldName: string; readonly name: string }
+>;
 export type UserDeactivated = Message<'UserDeactivated', { readonly userId: string; readonly reason?: string }>;
 export type UserEvent = UserCreated | UserRenamed | UserDeactivated;
 
@@ -24,9 +27,13 @@ export const userStreamId = (userId: string): string => `user-${userId}`;
 export function validateUserName(name: unknown): string {
   if (typeof name !== 'string' || name.trim().length === 0) throw new ValidationError('A user name cannot be empty.');
   const trimmed = name.trim();
-  if (trimmed.length > MAX_USER_NAME_LENGTH) throw new ValidationError(`A user name is at most ${MAX_USER_NAME_LENGTH} characters; this one has ${trimmed.length}.`);
+  if (trimmed.length > MAX_USER_NAME_LENGTH)
+    throw new ValidationError(
+      `A user name is at most ${MAX_USER_NAME_LENGTH} characters; this one has ${trimmed.length}.`,
+    );
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw new ValidationError('A user name cannot contain control characters or line breaks.');
+  if (/[\u0000-\u001f\u007f]/.test(trimmed))
+    throw new ValidationError('A user name cannot contain control characters or line breaks.');
   return trimmed;
 }
 
@@ -44,13 +51,15 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
       case 'RenameUser': {
         const name = validateUserName(command.data.name);
         if (state.status === 'none') throw new IllegalStateError(`User ${userId} does not exist.`);
-        if (state.status === 'deactivated') throw new IllegalStateError(`User ${userId} ("${state.name}") is deactivated and cannot be renamed.`);
+        if (state.status === 'deactivated')
+          throw new IllegalStateError(`User ${userId} ("${state.name}") is deactivated and cannot be renamed.`);
         if (state.name === name) throw new IllegalStateError(`User ${userId} is already named "${name}".`);
         return [{ type: 'UserRenamed', data: { userId, oldName: state.name, name } }];
       }
       case 'DeactivateUser': {
         if (state.status === 'none') throw new IllegalStateError(`User ${userId} does not exist.`);
-        if (state.status === 'deactivated') throw new IllegalStateError(`User ${userId} ("${state.name}") is already deactivated.`);
+        if (state.status === 'deactivated')
+          throw new IllegalStateError(`User ${userId} ("${state.name}") is already deactivated.`);
         const reason = command.data.reason?.trim();
         return [{ type: 'UserDeactivated', data: reason ? { userId, reason } : { userId } }];
       }

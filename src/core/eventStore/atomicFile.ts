@@ -34,7 +34,7 @@ export async function writeFileDurable(file: string, bytes: Uint8Array): Promise
   const handle = await fs.promises.open(file, 'w', 0o644);
   try {
     const chunk = 8 * 1024 * 1024;
-    for (let offset = 0; offset < bytes.length; ) {
+    for (let offset = 0; offset < bytes.length;) {
       const { bytesWritten } = await handle.write(bytes, offset, Math.min(chunk, bytes.length - offset));
       offset += bytesWritten;
     }

@@ -21,7 +21,7 @@ export const INSERT_EVENTS_JSON_IF_NEW_SQL = `${INSERT_EVENTS_JSON_SQL} WHERE tr
 
 /** The same upsert for many streams at once, from a JSON array of [streamId, version, lastPosition]. */
 export const UPSERT_STREAMS_JSON_SQL =
-  "INSERT INTO streams (stream_id, version, last_position) SELECT value ->> 0, value ->> 1, value ->> 2 FROM jsonb_each(jsonb(CAST(? AS TEXT))) WHERE true ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, last_position = excluded.last_position";
+  'INSERT INTO streams (stream_id, version, last_position) SELECT value ->> 0, value ->> 1, value ->> 2 FROM jsonb_each(jsonb(CAST(? AS TEXT))) WHERE true ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, last_position = excluded.last_position';
 
 const SQLITE_MAGIC = 'SQLite format 3\u0000';
 
@@ -32,7 +32,13 @@ const SQLITE_MAGIC = 'SQLite format 3\u0000';
 export function rowToEvent(row: SqlValue[]): RecordedEvent {
   const [position, streamId, streamVersion, eventId, type, data, metadata, recordedAt] = row;
   if (typeof position !== 'number') throw new UnsoundEventError(Number(position), 'its position is not a whole number');
-  if (typeof streamId !== 'string' || typeof eventId !== 'string' || typeof type !== 'string' || !Number.isSafeInteger(streamVersion) || typeof recordedAt !== 'string') {
+  if (
+    typeof streamId !== 'string' ||
+    typeof eventId !== 'string' ||
+    typeof type !== 'string' ||
+    !Number.isSafeInteger(streamVersion) ||
+    typeof recordedAt !== 'string'
+  ) {
     throw new UnsoundEventError(position, 'a column holds a value of the wrong type');
   }
   return {
@@ -89,7 +95,9 @@ export function journalEventToRecorded(e: JournalEvent): RecordedEvent {
  */
 export function configureConnection(db: Database): void {
   // The cache size goes first: set after the journal mode, it did not take effect for the integrity check (twice as slow).
-  db.exec('PRAGMA cache_size = -16384; PRAGMA trusted_schema = OFF; PRAGMA cell_size_check = ON; PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE;');
+  db.exec(
+    'PRAGMA cache_size = -16384; PRAGMA trusted_schema = OFF; PRAGMA cell_size_check = ON; PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE;',
+  );
 }
 
 export function createEmptyDatabase(SQL: SqlJsStatic): Database {
@@ -119,8 +127,13 @@ function expectedSchema(SQL: SqlJsStatic): string[] {
 
 function schemaObjects(db: Database): string[] {
   // Root pages too: a file with our schema text but two index roots swapped would answer lookups from the wrong tree.
-  const rows = db.exec('SELECT type, name, tbl_name, rootpage, sql FROM sqlite_schema ORDER BY type, name LIMIT 100')[0]?.values ?? [];
-  return rows.map((r) => `${String(r[0])} ${String(r[1])} on ${String(r[2])} (root page ${String(r[3])}): ${r[4] === null ? '' : String(r[4]).replace(/\s+/g, ' ').trim()}`);
+  const rows =
+    db.exec('SELECT type, name, tbl_name, rootpage, sql FROM sqlite_schema ORDER BY type, name LIMIT 100')[0]?.values ??
+    [];
+  return rows.map(
+    (r) =>
+      `${String(r[0])} ${String(r[1])} on ${String(r[2])} (root page ${String(r[3])}): ${r[4] === null ? '' : String(r[4]).replace(/\s+/g, ' ').trim()}`,
+  );
 }
 
 function pragmaValue(db: Database, pragma: string): SqlValue | undefined {
@@ -135,7 +148,8 @@ function checkHeader(bytes: Uint8Array, file: string): void {
   }
   const rawPageSize = (bytes[16]! << 8) | bytes[17]!;
   const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
-  if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) throw new StoreUnreadableError(file, 'its SQLite header is damaged (page size)');
+  if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0)
+    throw new StoreUnreadableError(file, 'its SQLite header is damaged (page size)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const pageCount = view.getUint32(28);
   const headerSizeValid = pageCount > 0 && view.getUint32(92) === view.getUint32(24);
@@ -152,7 +166,12 @@ function checkHeader(bytes: Uint8Array, file: string): void {
  * `skipScan` leaves out the integrity scan, for bytes already shown to be exactly a snapshot
  * this store wrote (their checksum matches): every other check still runs.
  */
-export function openSnapshot(SQL: SqlJsStatic, bytes: Uint8Array, file: string, options: { fullCheck?: boolean; skipScan?: boolean } = {}): Database {
+export function openSnapshot(
+  SQL: SqlJsStatic,
+  bytes: Uint8Array,
+  file: string,
+  options: { fullCheck?: boolean; skipScan?: boolean } = {},
+): Database {
   checkHeader(bytes, file);
   // A file last written by SQLite in WAL mode: its WAL is not ours to read; open it as a rollback-journal file.
   if (bytes[18] === 2 || bytes[19] === 2) {
@@ -192,7 +211,9 @@ function describeSqliteError(e: unknown): string {
 function checkDatabase(SQL: SqlJsStatic, db: Database, file: string, scan: 'full' | 'quick' | 'none'): void {
   const appId = pragmaValue(db, 'application_id');
   if (appId !== APPLICATION_ID) {
-    const tables = (db.exec("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name LIMIT 9")[0]?.values ?? []).map((r) => String(r[0]));
+    const tables = (
+      db.exec("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name LIMIT 9")[0]?.values ?? []
+    ).map((r) => String(r[0]));
     throw new StoreUnreadableError(
       file,
       tables.length === 0
@@ -202,7 +223,10 @@ function checkDatabase(SQL: SqlJsStatic, db: Database, file: string, scan: 'full
   }
   const version = pragmaValue(db, 'user_version');
   if (typeof version !== 'number' || version > SCHEMA_VERSION) {
-    throw new StoreUnreadableError(file, `its schema version ${String(version)} is newer than this version understands (${SCHEMA_VERSION})`);
+    throw new StoreUnreadableError(
+      file,
+      `its schema version ${String(version)} is newer than this version understands (${SCHEMA_VERSION})`,
+    );
   }
   const objects = schemaObjects(db);
   const expected = expectedSchema(SQL);
@@ -210,19 +234,37 @@ function checkDatabase(SQL: SqlJsStatic, db: Database, file: string, scan: 'full
   const missing = expected.filter((o) => !objects.includes(o));
   if (unexpected.length > 0 || missing.length > 0) {
     const detail = [
-      unexpected.length > 0 ? `unexpected: ${unexpected.map((o) => o.split(' (root page')[0]).slice(0, 5).join(', ')}` : '',
-      missing.length > 0 ? `missing or different: ${missing.map((o) => o.split(' (root page')[0]).slice(0, 5).join(', ')}` : '',
+      unexpected.length > 0
+        ? `unexpected: ${unexpected
+            .map((o) => o.split(' (root page')[0])
+            .slice(0, 5)
+            .join(', ')}`
+        : '',
+      missing.length > 0
+        ? `missing or different: ${missing
+            .map((o) => o.split(' (root page')[0])
+            .slice(0, 5)
+            .join(', ')}`
+        : '',
     ]
       .filter(Boolean)
       .join('; ');
     throw new StoreUnreadableError(file, `its schema is not the event store schema (${detail})`);
   }
   const checks =
-    scan === 'none' ? ['ok'] : (db.exec(scan === 'full' ? 'PRAGMA integrity_check(10)' : 'PRAGMA quick_check(10)')[0]?.values ?? []).flatMap((r) => String(r[0]).split('\n'));
+    scan === 'none'
+      ? ['ok']
+      : (db.exec(scan === 'full' ? 'PRAGMA integrity_check(10)' : 'PRAGMA quick_check(10)')[0]?.values ?? []).flatMap(
+          (r) => String(r[0]).split('\n'),
+        );
   if (checks.length !== 1 || checks[0] !== 'ok') {
     const problems = checks.filter((line) => !line.startsWith('***'));
-    const more = problems.length > 2 ? (problems.length >= 10 ? ', and more' : `, and ${problems.length - 2} more`) : '';
-    throw new StoreUnreadableError(file, `the integrity check found damage (${problems.slice(0, 2).join('; ')}${more})`);
+    const more =
+      problems.length > 2 ? (problems.length >= 10 ? ', and more' : `, and ${problems.length - 2} more`) : '';
+    throw new StoreUnreadableError(
+      file,
+      `the integrity check found damage (${problems.slice(0, 2).join('; ')}${more})`,
+    );
   }
 }
 

@@ -93,7 +93,9 @@ export class UnsoundEventError extends EventStoreError {
     readonly globalPosition: number,
     readonly reason: string,
   ) {
-    super(`The stored event at position ${globalPosition} cannot be read: ${reason}; run "event-store verify" for every finding.`);
+    super(
+      `The stored event at position ${globalPosition} cannot be read: ${reason}; run "event-store verify" for every finding.`,
+    );
     this.name = 'UnsoundEventError';
   }
   static is(e: unknown): e is UnsoundEventError {

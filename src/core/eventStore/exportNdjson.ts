@@ -26,7 +26,7 @@ export function* exportNdjson(
   page = 5000,
 ): Generator<string> {
   const to = range.to ?? Number.MAX_SAFE_INTEGER;
-  for (let after = (range.from ?? 1) - 1; after < to; ) {
+  for (let after = (range.from ?? 1) - 1; after < to;) {
     let events: RecordedEvent[];
     try {
       events = store.readAll({ after, limit: Math.min(page, to - after) });

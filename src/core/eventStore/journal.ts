@@ -94,31 +94,52 @@ export function newGeneration(): string {
 }
 
 export function encodeHeader(header: JournalHeader): Buffer {
-  const json = JSON.stringify({ format: JOURNAL_FORMAT, version: JOURNAL_VERSION, generation: header.generation, base: header.base, ...(header.snapshot ? { snapshot: header.snapshot } : {}) });
+  const json = JSON.stringify({
+    format: JOURNAL_FORMAT,
+    version: JOURNAL_VERSION,
+    generation: header.generation,
+    base: header.base,
+    ...(header.snapshot ? { snapshot: header.snapshot } : {}),
+  });
   if (json.length > JOURNAL_HEADER_BYTES - 1) throw new Error('Journal header too long.');
   return Buffer.from(json.padEnd(JOURNAL_HEADER_BYTES - 1, ' ') + '\n', 'latin1');
 }
 
 /** Parses the header; throws a JournalCorruptError with a readable reason when it is not ours. */
 export function decodeHeader(bytes: Uint8Array): JournalHeader {
-  if (bytes.length < JOURNAL_HEADER_BYTES) throw new JournalCorruptError(0, `its header is truncated (${bytes.length} of ${JOURNAL_HEADER_BYTES} bytes)`);
+  if (bytes.length < JOURNAL_HEADER_BYTES)
+    throw new JournalCorruptError(0, `its header is truncated (${bytes.length} of ${JOURNAL_HEADER_BYTES} bytes)`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(bytes.subarray(0, JOURNAL_HEADER_BYTES)).toString('latin1'));
   } catch {
     throw new JournalCorruptError(0, 'its header is not readable (not an event store journal)');
   }
-  const h = parsed as { format?: unknown; version?: unknown; generation?: unknown; base?: unknown; snapshot?: { bytes?: unknown; seal?: unknown } };
-  if (h === null || typeof h !== 'object' || h.format !== JOURNAL_FORMAT) throw new JournalCorruptError(0, 'it is not an event store journal');
+  const h = parsed as {
+    format?: unknown;
+    version?: unknown;
+    generation?: unknown;
+    base?: unknown;
+    snapshot?: { bytes?: unknown; seal?: unknown };
+  };
+  if (h === null || typeof h !== 'object' || h.format !== JOURNAL_FORMAT)
+    throw new JournalCorruptError(0, 'it is not an event store journal');
   if (typeof h.version !== 'number' || h.version > JOURNAL_VERSION) {
-    throw new JournalCorruptError(0, `its format version ${String(h.version)} is newer than this version understands (${JOURNAL_VERSION})`);
+    throw new JournalCorruptError(
+      0,
+      `its format version ${String(h.version)} is newer than this version understands (${JOURNAL_VERSION})`,
+    );
   }
   if (typeof h.generation !== 'string' || typeof h.base !== 'number' || !Number.isSafeInteger(h.base) || h.base < 0) {
     throw new JournalCorruptError(0, 'its header is incomplete');
   }
   const snap = h.snapshot;
   const snapshot =
-    snap && typeof snap === 'object' && Number.isSafeInteger(snap.bytes) && typeof snap.seal === 'string' && /^[0-9a-f]{64}$/.test(snap.seal)
+    snap &&
+    typeof snap === 'object' &&
+    Number.isSafeInteger(snap.bytes) &&
+    typeof snap.seal === 'string' &&
+    /^[0-9a-f]{64}$/.test(snap.seal)
       ? { bytes: snap.bytes as number, seal: snap.seal }
       : undefined;
   return { generation: h.generation, base: h.base, ...(snapshot ? { snapshot } : {}) };
@@ -143,14 +164,17 @@ const SPACE = 0x20;
 const NEWLINE = 0x0a;
 const MAX_LENGTH_DIGITS = 12;
 
-type Parsed = { ok: true; end: number; events: JournalEvent[]; payload: Buffer } | { ok: false; incomplete: boolean; reason: string };
+type Parsed =
+  | { ok: true; end: number; events: JournalEvent[]; payload: Buffer }
+  | { ok: false; incomplete: boolean; reason: string };
 
 function parseRecordAt(buf: Buffer, pos: number): Parsed {
   let i = pos;
   let length = 0;
   while (i < buf.length && buf[i] !== SPACE) {
     const d = buf[i]! - 0x30;
-    if (d < 0 || d > 9 || i - pos >= MAX_LENGTH_DIGITS) return { ok: false, incomplete: false, reason: 'a record does not start with its length' };
+    if (d < 0 || d > 9 || i - pos >= MAX_LENGTH_DIGITS)
+      return { ok: false, incomplete: false, reason: 'a record does not start with its length' };
     length = length * 10 + d;
     i++;
   }
@@ -160,10 +184,12 @@ function parseRecordAt(buf: Buffer, pos: number): Parsed {
   const payloadStart = crcStart + 9;
   const end = payloadStart + length + 1;
   if (end > buf.length) return { ok: false, incomplete: true, reason: 'the last record is incomplete' };
-  if (buf[payloadStart - 1] !== SPACE || buf[end - 1] !== NEWLINE) return { ok: false, incomplete: false, reason: 'a record is malformed' };
+  if (buf[payloadStart - 1] !== SPACE || buf[end - 1] !== NEWLINE)
+    return { ok: false, incomplete: false, reason: 'a record is malformed' };
   const expected = Number.parseInt(buf.toString('latin1', crcStart, crcStart + 8), 16);
   const payload = buf.subarray(payloadStart, payloadStart + length);
-  if (!Number.isFinite(expected) || crc32(payload) !== expected) return { ok: false, incomplete: false, reason: 'a record fails its checksum' };
+  if (!Number.isFinite(expected) || crc32(payload) !== expected)
+    return { ok: false, incomplete: false, reason: 'a record fails its checksum' };
   let events: unknown;
   try {
     events = JSON.parse(payload.toString('utf8'));
@@ -201,12 +227,20 @@ export function scanRecords(buf: Buffer, baseOffset: number): JournalScan {
   while (pos < buf.length) {
     const parsed = parseRecordAt(buf, pos);
     if (parsed.ok) {
-      records.push({ offset: baseOffset + pos, end: baseOffset + parsed.end, events: parsed.events, payload: parsed.payload });
+      records.push({
+        offset: baseOffset + pos,
+        end: baseOffset + parsed.end,
+        events: parsed.events,
+        payload: parsed.payload,
+      });
       pos = parsed.end;
       continue;
     }
     if (hasGoodRecordAfter(buf, pos)) {
-      throw new JournalCorruptError(baseOffset + pos, `${parsed.reason} at byte ${baseOffset + pos}, and good records follow it`);
+      throw new JournalCorruptError(
+        baseOffset + pos,
+        `${parsed.reason} at byte ${baseOffset + pos}, and good records follow it`,
+      );
     }
     return { records, validEnd: baseOffset + pos, tornBytes: buf.length - pos };
   }

@@ -1,7 +1,16 @@
 import * as fs from 'node:fs';
 import { writeFileAtomic } from './atomicFile';
 import { StoreUnreadableError } from './errors';
-import { JOURNAL_HEADER_BYTES, JournalCorruptError, decodeHeader, encodeHeader, readExactly, scanRecords, type JournalHeader, type JournalScan } from './journal';
+import {
+  JOURNAL_HEADER_BYTES,
+  JournalCorruptError,
+  decodeHeader,
+  encodeHeader,
+  readExactly,
+  scanRecords,
+  type JournalHeader,
+  type JournalScan,
+} from './journal';
 import { NotRegularFileError, openRegularFile } from './regularFile';
 
 /**
@@ -36,7 +45,9 @@ export function readJournalHeader(fd: number, file: string): JournalHeader {
 
 /** The records from byte `from` (a record boundary) to `size`. */
 export function readJournalRecords(fd: number, file: string, from: number, size: number): JournalScan {
-  return readingJournal(file, () => scanRecords(from === size ? Buffer.alloc(0) : readExactly(fd, size - from, from), from));
+  return readingJournal(file, () =>
+    scanRecords(from === size ? Buffer.alloc(0) : readExactly(fd, size - from, from), from),
+  );
 }
 
 /** The header of the journal, or undefined when there is none. */

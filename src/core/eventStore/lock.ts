@@ -96,7 +96,12 @@ export class FileLock {
           this.release();
         }
       }
-      if (Date.now() >= deadline) throw new StoreLockedError(this.storeFile, describeHolder(holder === null ? undefined : holder), holder ?? undefined);
+      if (Date.now() >= deadline)
+        throw new StoreLockedError(
+          this.storeFile,
+          describeHolder(holder === null ? undefined : holder),
+          holder ?? undefined,
+        );
       // Short, jittered pauses: critical sections last milliseconds, and writers should not wait in lockstep.
       await sleep(Math.min(pause + Math.random() * pause, Math.max(1, deadline - Date.now())));
       pause = Math.min(pause * 2, 8);
@@ -119,7 +124,8 @@ export class FileLock {
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
           if (code !== 'EEXIST') {
-            if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') return this.acquireWithoutLinks(holder);
+            if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS')
+              return this.acquireWithoutLinks(holder);
             throw e;
           }
         }
@@ -137,7 +143,9 @@ export class FileLock {
   assertHeld(): void {
     const current = this.readHolder();
     if (!this.heldToken || current?.holder?.token !== this.heldToken) {
-      throw new Error(`The write lock ${this.file} was taken over by ${describeHolder(current?.holder)} while this process held it; the write was abandoned.`);
+      throw new Error(
+        `The write lock ${this.file} was taken over by ${describeHolder(current?.holder)} while this process held it; the write was abandoned.`,
+      );
     }
   }
 
@@ -185,7 +193,13 @@ export class FileLock {
       let holder: LockHolder | undefined;
       try {
         const parsed = JSON.parse(text) as LockHolder;
-        if (parsed && typeof parsed.pid === 'number' && typeof parsed.host === 'string' && typeof parsed.token === 'string') holder = parsed;
+        if (
+          parsed &&
+          typeof parsed.pid === 'number' &&
+          typeof parsed.host === 'string' &&
+          typeof parsed.token === 'string'
+        )
+          holder = parsed;
       } catch {
         holder = undefined;
       }

@@ -38,7 +38,11 @@ export function readSnapshotBytes(file: string, onProgress?: (p: OpenProgress) =
   return readSnapshot(file, onProgress, sealer).bytes;
 }
 
-function readSnapshot(file: string, onProgress?: (p: OpenProgress) => void, sealer?: Hmac): { bytes: Buffer; identity: FileIdentity } {
+function readSnapshot(
+  file: string,
+  onProgress?: (p: OpenProgress) => void,
+  sealer?: Hmac,
+): { bytes: Buffer; identity: FileIdentity } {
   let fd: number;
   try {
     fd = openRegularFile(file);

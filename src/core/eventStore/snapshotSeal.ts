@@ -15,7 +15,9 @@ import { readRegularFile } from './regularFile';
 const KEY_BYTES = 32;
 
 function keyFile(): string {
-  const dir = process.env.EVENT_STORE_KEY_DIR ?? path.join(process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'), 'event-store-inspector');
+  const dir =
+    process.env.EVENT_STORE_KEY_DIR ??
+    path.join(process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'), 'event-store-inspector');
   return path.join(dir, 'snapshot-seal.key');
 }
 
@@ -66,13 +68,20 @@ export function sealOf(bytes: Uint8Array): string | undefined {
 }
 
 /** True when the seal computed over `size` bytes is exactly the one recorded. */
-export function sealMatches(actual: string | undefined, size: number, recorded: { readonly bytes: number; readonly seal: string } | undefined): boolean {
+export function sealMatches(
+  actual: string | undefined,
+  size: number,
+  recorded: { readonly bytes: number; readonly seal: string } | undefined,
+): boolean {
   if (!recorded || !actual || recorded.bytes !== size || actual.length !== recorded.seal.length) return false;
   return timingSafeEqual(Buffer.from(actual, 'latin1'), Buffer.from(recorded.seal, 'latin1'));
 }
 
 /** True when `bytes` carry exactly the seal recorded (same size, same HMAC under our key). */
-export function isSealed(bytes: Uint8Array, recorded: { readonly bytes: number; readonly seal: string } | undefined): boolean {
+export function isSealed(
+  bytes: Uint8Array,
+  recorded: { readonly bytes: number; readonly seal: string } | undefined,
+): boolean {
   if (!recorded || recorded.bytes !== bytes.length) return false;
   return sealMatches(sealOf(bytes), bytes.length, recorded);
 }

@@ -50,8 +50,10 @@ function first(db: Database, sql: string, params: SqlValue[] = []): SqlValue[] |
 /** The first way in which the store is not sound, as a clause ("event 12's data is not valid JSON"), or undefined. */
 export function findUnsoundness(db: Database): string | undefined {
   const [count, min, max, badAt] = first(db, TABLE_SCAN_SQL) as [number, number | null, number | null, number | null];
-  if (badAt !== null) return `the event at position ${badAt}: ${String(first(db, `SELECT ${ROW_PROBLEM} FROM events WHERE global_position = ?`, [badAt])?.[0])}`;
-  if (count > 0 && (min !== 1 || max !== count)) return `its ${count} events hold positions ${String(min)} to ${String(max)}, not 1 to ${count} without a gap`;
+  if (badAt !== null)
+    return `the event at position ${badAt}: ${String(first(db, `SELECT ${ROW_PROBLEM} FROM events WHERE global_position = ?`, [badAt])?.[0])}`;
+  if (count > 0 && (min !== 1 || max !== count))
+    return `its ${count} events hold positions ${String(min)} to ${String(max)}, not 1 to ${count} without a gap`;
   for (const index of ['sqlite_autoindex_events_1', 'sqlite_autoindex_events_2']) {
     const n = first(db, `SELECT count(*) FROM events INDEXED BY ${index}`)?.[0];
     if (n !== count) return `its index ${index} holds ${String(n)} entries for ${count} events`;
@@ -59,11 +61,13 @@ export function findUnsoundness(db: Database): string | undefined {
   const stream = first(db, BAD_STREAM_SQL);
   if (stream) {
     const [id, n, lo, hi, last, version, lastPosition] = stream;
-    if (lo !== 1 || hi !== n) return `stream ${JSON.stringify(id)} has ${String(n)} events with versions ${String(lo)} to ${String(hi)}, not 1 to ${String(n)}`;
+    if (lo !== 1 || hi !== n)
+      return `stream ${JSON.stringify(id)} has ${String(n)} events with versions ${String(lo)} to ${String(hi)}, not 1 to ${String(n)}`;
     return `the streams table says stream ${JSON.stringify(id)} is at version ${String(version ?? 'none')} (last position ${String(lastPosition ?? 'none')}); its events say ${String(hi)} (${String(last)})`;
   }
   const streamRows = first(db, 'SELECT count(*) FROM streams')?.[0] as number;
   const streams = first(db, 'SELECT count(*) FROM (SELECT DISTINCT stream_id FROM events)')?.[0] as number;
-  if (streamRows !== streams) return `the streams table lists ${streamRows} streams, but the events belong to ${streams}`;
+  if (streamRows !== streams)
+    return `the streams table lists ${streamRows} streams, but the events belong to ${streams}`;
   return undefined;
 }

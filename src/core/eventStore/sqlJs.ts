@@ -26,7 +26,12 @@ export function loadSqlJs(wasmPath?: string): Promise<SqlJsStatic> {
     const found = candidates.find((p) => fs.existsSync(p));
     if (!found) return Promise.reject(new Error(`sql-wasm.wasm was not found (looked in ${candidates.join(', ')}).`));
     const wasmBinary = fs.readFileSync(found);
-    loading = initSqlJs({ wasmBinary: wasmBinary.buffer.slice(wasmBinary.byteOffset, wasmBinary.byteOffset + wasmBinary.byteLength) as ArrayBuffer });
+    loading = initSqlJs({
+      wasmBinary: wasmBinary.buffer.slice(
+        wasmBinary.byteOffset,
+        wasmBinary.byteOffset + wasmBinary.byteLength,
+      ) as ArrayBuffer,
+    });
     loading.catch(() => (loading = undefined));
   }
   return loading;

@@ -14,10 +14,32 @@ import {
   lastPositionOf,
   rowToEvent,
 } from './database';
-import { ConcurrencyError, InvalidEventError, ReadOnlyStoreError, StoreLockedError, StoreUnreadableError } from './errors';
+import {
+  ConcurrencyError,
+  InvalidEventError,
+  ReadOnlyStoreError,
+  StoreLockedError,
+  StoreUnreadableError,
+} from './errors';
 import { newUuidV7 } from './ids';
-import { JOURNAL_HEADER_BYTES, encodePayload, encodeRecord, newGeneration, readExactly, writeFully, type JournalEvent, type JournalRecord } from './journal';
-import { openJournal, peekJournalHeader, readJournalHeader, readJournalRecords, readingJournal, replaceJournal } from './journalFile';
+import {
+  JOURNAL_HEADER_BYTES,
+  encodePayload,
+  encodeRecord,
+  newGeneration,
+  readExactly,
+  writeFully,
+  type JournalEvent,
+  type JournalRecord,
+} from './journal';
+import {
+  openJournal,
+  peekJournalHeader,
+  readJournalHeader,
+  readJournalRecords,
+  readingJournal,
+  replaceJournal,
+} from './journalFile';
 import { DEFAULT_LOCK_TIMEOUT_MS, FileLock } from './lock';
 import { openRegularFile } from './regularFile';
 import { identityOf, loadSnapshot, sameIdentity, type FileIdentity, type LoadedSnapshot } from './snapshotFile';
@@ -40,7 +62,13 @@ import type {
   StoreStats,
   StreamInfo,
 } from './types';
-import { MAX_APPEND_BYTES, MAX_EVENTS_PER_APPEND, validateNewEvent, validateSerializedEvent, validateStreamId } from './validation';
+import {
+  MAX_APPEND_BYTES,
+  MAX_EVENTS_PER_APPEND,
+  validateNewEvent,
+  validateSerializedEvent,
+  validateStreamId,
+} from './validation';
 
 /** When the journal is folded into a new snapshot. */
 export interface CompactionOptions {
@@ -157,7 +185,11 @@ export class SqlJsEventStore implements EventStore {
     this.now = options.now ?? (() => new Date());
     this.newId = options.newId ?? newUuidV7;
     this.files = path ? storeFiles(path) : undefined;
-    this.lock = this.files ? new FileLock(this.files.lock, this.files.snapshot, { timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS }) : undefined;
+    this.lock = this.files
+      ? new FileLock(this.files.lock, this.files.snapshot, {
+          timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+        })
+      : undefined;
     this.compaction = {
       minJournalBytes: options.compaction?.minJournalBytes ?? DEFAULT_MIN_JOURNAL_BYTES,
       journalFraction: options.compaction?.journalFraction ?? DEFAULT_JOURNAL_FRACTION,
@@ -171,7 +203,8 @@ export class SqlJsEventStore implements EventStore {
     const SQL = await loadSqlJs(options.wasmPath);
     const readOnly = options.readOnly ?? false;
     const readOnlyReason = options.readOnlyReason ?? 'it was opened read-only';
-    if (!options.path) return new SqlJsEventStore(SQL, createEmptyDatabase(SQL), undefined, readOnly, readOnlyReason, options);
+    if (!options.path)
+      return new SqlJsEventStore(SQL, createEmptyDatabase(SQL), undefined, readOnly, readOnlyReason, options);
 
     const file = path.resolve(options.path);
     const files = storeFiles(file);
@@ -181,7 +214,10 @@ export class SqlJsEventStore implements EventStore {
     let unsound: string | undefined;
     let loaded: LoadedSnapshot | undefined;
     if (fs.existsSync(files.snapshot)) {
-      loaded = loadSnapshot(SQL, files.snapshot, files.journal, { check: readOnly ? 'structure' : 'rows', onProgress: options.onProgress });
+      loaded = loadSnapshot(SQL, files.snapshot, files.journal, {
+        check: readOnly ? 'structure' : 'rows',
+        onProgress: options.onProgress,
+      });
       db = loaded.db;
       snapshotBytes = loaded.bytes;
       unsound = loaded.unsound;
@@ -203,7 +239,9 @@ export class SqlJsEventStore implements EventStore {
       db,
       file,
       readOnly || unsound !== undefined,
-      unsound !== undefined && !readOnly ? `the store is not sound (${unsound}); run "event-store verify" for every finding` : readOnlyReason,
+      unsound !== undefined && !readOnly
+        ? `the store is not sound (${unsound}); run "event-store verify" for every finding`
+        : readOnlyReason,
       options,
     );
     store.snapshotBytes = snapshotBytes;
@@ -214,7 +252,11 @@ export class SqlJsEventStore implements EventStore {
       if (created) await store.createFiles();
       if (loaded) {
         const { checked, seal, bytes, identity } = loaded;
-        const sealedNow = checked === 'full' && seal !== undefined && !store.readOnly && (await store.sealChecked(seal, bytes, identity));
+        const sealedNow =
+          checked === 'full' &&
+          seal !== undefined &&
+          !store.readOnly &&
+          (await store.sealChecked(seal, bytes, identity));
         store.report = { checked, sealedNow };
       }
     } catch (e) {
@@ -255,19 +297,32 @@ export class SqlJsEventStore implements EventStore {
     return run;
   }
 
-  private async appendNow(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+  private async appendNow(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
     this.assertWritable();
     validateStreamId(streamId);
-    if (!Array.isArray(events) || events.length === 0) throw new InvalidEventError('An append needs at least one event.');
-    if (events.length > MAX_EVENTS_PER_APPEND) throw new InvalidEventError(`An append holds at most ${MAX_EVENTS_PER_APPEND} events; got ${events.length}.`);
+    if (!Array.isArray(events) || events.length === 0)
+      throw new InvalidEventError('An append needs at least one event.');
+    if (events.length > MAX_EVENTS_PER_APPEND)
+      throw new InvalidEventError(`An append holds at most ${MAX_EVENTS_PER_APPEND} events; got ${events.length}.`);
     const expected = options.expectedVersion ?? 'any';
-    if (expected !== 'any' && expected !== 'no-stream' && (typeof expected !== 'number' || !Number.isSafeInteger(expected) || expected < 0)) {
-      throw new InvalidEventError(`The expected version must be a whole number >= 0, "no-stream" or "any"; got ${String(expected)}.`);
+    if (
+      expected !== 'any' &&
+      expected !== 'no-stream' &&
+      (typeof expected !== 'number' || !Number.isSafeInteger(expected) || expected < 0)
+    ) {
+      throw new InvalidEventError(
+        `The expected version must be a whole number >= 0, "no-stream" or "any"; got ${String(expected)}.`,
+      );
     }
     const serialized = events.map((e, i) => validateNewEvent(e, i));
     checkAppendSize(serialized);
     const ids = events.map((e) => e.eventId ?? this.newId());
-    if (new Set(ids).size !== ids.length) throw new InvalidEventError('The events of one append must have distinct event ids.');
+    if (new Set(ids).size !== ids.length)
+      throw new InvalidEventError('The events of one append must have distinct event ids.');
 
     return this.write<AppendResult>('append', () => {
       const existing = this.existingEvents(ids);
@@ -275,11 +330,18 @@ export class SqlJsEventStore implements EventStore {
         // A retry of an append that already succeeded: answer as before, write nothing.
         return {
           journal: [],
-          result: { events: existing, nextExpectedVersion: this.streamVersion(streamId), lastPosition: existing[existing.length - 1]!.globalPosition, appended: false },
+          result: {
+            events: existing,
+            nextExpectedVersion: this.streamVersion(streamId),
+            lastPosition: existing[existing.length - 1]!.globalPosition,
+            appended: false,
+          },
         };
       }
       if (existing.length > 0) {
-        throw new InvalidEventError(`Event id ${existing[0]!.eventId} is already stored (in stream "${existing[0]!.streamId}" at position ${existing[0]!.globalPosition}).`);
+        throw new InvalidEventError(
+          `Event id ${existing[0]!.eventId} is already stored (in stream "${existing[0]!.streamId}" at position ${existing[0]!.globalPosition}).`,
+        );
       }
       const current = this.streamVersion(streamId);
       if ((expected === 'no-stream' && current !== 0) || (typeof expected === 'number' && expected !== current)) {
@@ -300,7 +362,12 @@ export class SqlJsEventStore implements EventStore {
       return {
         journal,
         payload,
-        result: { events: journal.map(journalEventToRecorded), nextExpectedVersion: current + events.length, lastPosition: journal[journal.length - 1]![0], appended: true },
+        result: {
+          events: journal.map(journalEventToRecorded),
+          nextExpectedVersion: current + events.length,
+          lastPosition: journal[journal.length - 1]![0],
+          appended: true,
+        },
       };
     });
   }
@@ -309,7 +376,10 @@ export class SqlJsEventStore implements EventStore {
     this.assertWritable();
     if (!Array.isArray(events)) throw new InvalidEventError('An import needs a list of events.');
     if (events.length === 0) return [];
-    if (events.length > MAX_EVENTS_PER_APPEND) throw new InvalidEventError(`An import batch holds at most ${MAX_EVENTS_PER_APPEND} events; got ${events.length}.`);
+    if (events.length > MAX_EVENTS_PER_APPEND)
+      throw new InvalidEventError(
+        `An import batch holds at most ${MAX_EVENTS_PER_APPEND} events; got ${events.length}.`,
+      );
     const prepared = events.map((e, i) => {
       if (e === null || typeof e !== 'object') throw new InvalidEventError(`Event #${i + 1} is not an object.`, i);
       try {
@@ -336,7 +406,13 @@ export class SqlJsEventStore implements EventStore {
           return {
             journal,
             payload,
-            result: journal.map((e) => ({ eventId: e[3], streamId: e[1], globalPosition: e[0], streamVersion: e[2], appended: true })),
+            result: journal.map((e) => ({
+              eventId: e[3],
+              streamId: e[1],
+              globalPosition: e[0],
+              streamVersion: e[2],
+              appended: true,
+            })),
           };
         }
         this.db.exec('ROLLBACK TO import_batch');
@@ -344,10 +420,15 @@ export class SqlJsEventStore implements EventStore {
       }
       // Some ids are already stored (a re-import) or repeat within the batch: skip those in the same stream.
       const stored = new Map<string, { streamId: string; globalPosition: number; streamVersion: number }>();
-      for (const r of this.rows('SELECT e.event_id, e.stream_id, e.global_position, e.stream_version FROM json_each(?) j JOIN events e ON e.event_id = j.value', [
-        JSON.stringify([...batchIds]),
-      ])) {
-        stored.set(r[0] as string, { streamId: r[1] as string, globalPosition: r[2] as number, streamVersion: r[3] as number });
+      for (const r of this.rows(
+        'SELECT e.event_id, e.stream_id, e.global_position, e.stream_version FROM json_each(?) j JOIN events e ON e.event_id = j.value',
+        [JSON.stringify([...batchIds])],
+      )) {
+        stored.set(r[0] as string, {
+          streamId: r[1] as string,
+          globalPosition: r[2] as number,
+          streamVersion: r[3] as number,
+        });
       }
       const fresh: typeof prepared = [];
       const results: ImportedEvent[] = [];
@@ -363,7 +444,13 @@ export class SqlJsEventStore implements EventStore {
               prepared.indexOf(e),
             );
           }
-          results.push({ eventId: e.eventId, streamId: e.streamId, globalPosition: -1, streamVersion: -1, appended: false });
+          results.push({
+            eventId: e.eventId,
+            streamId: e.streamId,
+            globalPosition: -1,
+            streamVersion: -1,
+            appended: false,
+          });
           continue;
         }
         firstInBatch.set(e.eventId, e.streamId);
@@ -377,14 +464,21 @@ export class SqlJsEventStore implements EventStore {
         const known = stored.get(r.eventId);
         const row = byId.get(r.eventId);
         if (r.appended) return { ...r, globalPosition: row![0], streamVersion: row![2] };
-        return { ...r, globalPosition: known ? known.globalPosition : row![0], streamVersion: known ? known.streamVersion : row![2] };
+        return {
+          ...r,
+          globalPosition: known ? known.globalPosition : row![0],
+          streamVersion: known ? known.streamVersion : row![2],
+        };
       });
       return { journal, payload, result: answered };
     });
   }
 
   /** Gives each event the next global position and the next version of its stream. */
-  private numberEvents(events: readonly { streamId: string; eventId: string; type: string; data: string; metadata: string }[], recordedAt: string): JournalEvent[] {
+  private numberEvents(
+    events: readonly { streamId: string; eventId: string; type: string; data: string; metadata: string }[],
+    recordedAt: string,
+  ): JournalEvent[] {
     const versions = this.currentVersions(events.map((e) => e.streamId));
     let position = this.lastPos;
     return events.map((e) => {
@@ -410,7 +504,10 @@ export class SqlJsEventStore implements EventStore {
     }
     if (missing.length === 1) versions.set(missing[0]!, this.storedStreamVersion(missing[0]!));
     else if (missing.length > 1) {
-      const found = this.scalar('SELECT json_group_array(json_array(s.stream_id, s.version)) FROM json_each(?) j JOIN streams s ON s.stream_id = j.value', [JSON.stringify(missing)]);
+      const found = this.scalar(
+        'SELECT json_group_array(json_array(s.stream_id, s.version)) FROM json_each(?) j JOIN streams s ON s.stream_id = j.value',
+        [JSON.stringify(missing)],
+      );
       for (const [id, version] of JSON.parse(String(found ?? '[]')) as [string, number][]) versions.set(id, version);
     }
     return versions;
@@ -434,7 +531,8 @@ export class SqlJsEventStore implements EventStore {
       let committed = false;
       try {
         const outcome = work();
-        if (outcome.journal.length > 0 && this.files) this.appendToJournal(outcome.payload ?? encodePayload(outcome.journal));
+        if (outcome.journal.length > 0 && this.files)
+          this.appendToJournal(outcome.payload ?? encodePayload(outcome.journal));
         this.db.exec('COMMIT');
         committed = true;
         this.noteApplied(outcome.journal);
@@ -481,7 +579,8 @@ export class SqlJsEventStore implements EventStore {
     try {
       if (rows.length === 1) this.db.run(UPSERT_STREAM_SQL, rows[0]!);
       else {
-        for (let i = 0; i < rows.length; i += 10_000) this.db.run(UPSERT_STREAMS_JSON_SQL, [Buffer.from(JSON.stringify(rows.slice(i, i + 10_000)))]);
+        for (let i = 0; i < rows.length; i += 10_000)
+          this.db.run(UPSERT_STREAMS_JSON_SQL, [Buffer.from(JSON.stringify(rows.slice(i, i + 10_000)))]);
       }
       this.db.exec('COMMIT');
     } catch (e) {
@@ -520,7 +619,8 @@ export class SqlJsEventStore implements EventStore {
     for (let attempt = 0; ; attempt++) {
       const fd = openJournal(files.journal, mode === 'locked' ? 'r+' : 'r');
       if (fd === undefined) {
-        if (this.journalGeneration !== undefined) throw new StoreUnreadableError(files.journal, 'the journal was removed while the store was open');
+        if (this.journalGeneration !== undefined)
+          throw new StoreUnreadableError(files.journal, 'the journal was removed while the store was open');
         return 0; // no journal yet: a new store, or a snapshot written without one
       }
       try {
@@ -535,12 +635,19 @@ export class SqlJsEventStore implements EventStore {
             if (header.base > this.lastPos) {
               // Without the lock, another compaction may have run meanwhile: look again. Under it, the files disagree.
               if (mode !== 'locked' && attempt < 5) continue;
-              throw new StoreUnreadableError(files.journal, `the journal continues position ${header.base}, but the snapshot ends at position ${this.lastPos}`);
+              throw new StoreUnreadableError(
+                files.journal,
+                `the journal continues position ${header.base}, but the snapshot ends at position ${this.lastPos}`,
+              );
             }
           }
           from = JOURNAL_HEADER_BYTES;
         }
-        if (from > size) throw new StoreUnreadableError(files.journal, `the journal shrank below what was already read from it (${size} < ${from} bytes)`);
+        if (from > size)
+          throw new StoreUnreadableError(
+            files.journal,
+            `the journal shrank below what was already read from it (${size} < ${from} bytes)`,
+          );
         const scan = readJournalRecords(fd, files.journal, from, size);
         const applied = this.applyRecords(scan.records, onProgress, size);
         this.journalGeneration = header.generation;
@@ -549,7 +656,9 @@ export class SqlJsEventStore implements EventStore {
           // The last write of a process that died before its fsync returned: never acknowledged.
           fs.ftruncateSync(fd, scan.validEnd);
           fs.fsyncSync(fd);
-          this.onWarning?.(`Dropped ${scan.tornBytes} bytes of an incomplete journal record (a write that was never acknowledged).`);
+          this.onWarning?.(
+            `Dropped ${scan.tornBytes} bytes of an incomplete journal record (a write that was never acknowledged).`,
+          );
         }
         return applied;
       } finally {
@@ -559,7 +668,11 @@ export class SqlJsEventStore implements EventStore {
   }
 
   /** Inserts journaled events that are new here; events the snapshot already holds must match it exactly. */
-  private applyRecords(records: readonly JournalRecord[], onProgress: ((p: OpenProgress) => void) | undefined, total: number): number {
+  private applyRecords(
+    records: readonly JournalRecord[],
+    onProgress: ((p: OpenProgress) => void) | undefined,
+    total: number,
+  ): number {
     if (records.length === 0) return 0;
     const batches: { events: JournalEvent[]; payload?: Buffer; end: number }[] = [];
     const idAt = this.db.prepare('SELECT event_id FROM events WHERE global_position = ?');
@@ -574,14 +687,23 @@ export class SqlJsEventStore implements EventStore {
             idAt.bind([position]);
             const stored = idAt.step() ? idAt.get()[0] : undefined;
             idAt.reset();
-            if (stored !== e[3]) throw this.journalMismatch(`at position ${position} it holds event ${e[3]}, but the snapshot holds ${String(stored ?? 'nothing')}`);
+            if (stored !== e[3])
+              throw this.journalMismatch(
+                `at position ${position} it holds event ${e[3]}, but the snapshot holds ${String(stored ?? 'nothing')}`,
+              );
             continue;
           }
-          if (position !== expectedNext) throw this.journalMismatch(`it jumps from position ${expectedNext - 1} to ${position}`);
+          if (position !== expectedNext)
+            throw this.journalMismatch(`it jumps from position ${expectedNext - 1} to ${position}`);
           fresh.push(e);
           expectedNext += 1;
         }
-        if (fresh.length > 0) batches.push({ events: fresh, payload: fresh.length === record.events.length ? record.payload : undefined, end: record.end });
+        if (fresh.length > 0)
+          batches.push({
+            events: fresh,
+            payload: fresh.length === record.events.length ? record.payload : undefined,
+            end: record.end,
+          });
       }
     } finally {
       idAt.free();
@@ -593,7 +715,10 @@ export class SqlJsEventStore implements EventStore {
     try {
       let reported = 0;
       for (const batch of batches) {
-        this.insertEvents(batch.events, batch.payload ?? (batch.events.length > SMALL_BATCH ? encodePayload(batch.events) : undefined));
+        this.insertEvents(
+          batch.events,
+          batch.payload ?? (batch.events.length > SMALL_BATCH ? encodePayload(batch.events) : undefined),
+        );
         for (const e of batch.events) applied.push(e);
         if (onProgress && batch.end - reported >= 1024 * 1024) {
           reported = batch.end;
@@ -618,13 +743,24 @@ export class SqlJsEventStore implements EventStore {
     const versions = this.currentVersions(events.map((e) => e[1]));
     for (const e of events) {
       try {
-        validateSerializedEvent({ streamId: e[1], streamVersion: e[2], eventId: e[3], type: e[4], data: e[5], metadata: e[6], recordedAt: e[7] });
+        validateSerializedEvent({
+          streamId: e[1],
+          streamVersion: e[2],
+          eventId: e[3],
+          type: e[4],
+          data: e[5],
+          metadata: e[6],
+          recordedAt: e[7],
+        });
       } catch (err) {
         if (!InvalidEventError.is(err)) throw err;
         throw this.journalMismatch(`its event at position ${e[0]} is not valid (${err.message.replace(/\.$/, '')})`);
       }
       const expected = (versions.get(e[1]) ?? 0) + 1;
-      if (e[2] !== expected) throw this.journalMismatch(`at position ${e[0]} it gives stream ${JSON.stringify(e[1])} version ${e[2]}, where version ${expected} comes next`);
+      if (e[2] !== expected)
+        throw this.journalMismatch(
+          `at position ${e[0]} it gives stream ${JSON.stringify(e[1])} version ${e[2]}, where version ${expected} comes next`,
+        );
       versions.set(e[1], expected);
     }
   }
@@ -642,7 +778,9 @@ export class SqlJsEventStore implements EventStore {
     try {
       const size = fs.fstatSync(fd).size;
       if (size !== this.journalOffset) {
-        throw new Error(`The journal ${files.journal} changed while this process held the lock (${size} bytes, expected ${this.journalOffset}); nothing was written.`);
+        throw new Error(
+          `The journal ${files.journal} changed while this process held the lock (${size} bytes, expected ${this.journalOffset}); nothing was written.`,
+        );
       }
       try {
         writeFully(fd, record, this.journalOffset);
@@ -653,7 +791,9 @@ export class SqlJsEventStore implements EventStore {
           fs.fsyncSync(fd);
         } catch (e2) {
           // The record may or may not be on disk: this process can no longer tell what it acknowledged.
-          this.broken = new Error(`Writing the journal failed (${(e as Error).message}) and could not be undone (${(e2 as Error).message}); reopen the store.`);
+          this.broken = new Error(
+            `Writing the journal failed (${(e as Error).message}) and could not be undone (${(e2 as Error).message}); reopen the store.`,
+          );
         }
         throw e;
       }
@@ -723,11 +863,19 @@ export class SqlJsEventStore implements EventStore {
           fs.closeSync(fd);
         }
         lock.assertHeld();
-        replaceJournal(files.journal, { generation: header.generation, base: header.base, snapshot: { bytes, seal } }, records);
+        replaceJournal(
+          files.journal,
+          { generation: header.generation, base: header.base, snapshot: { bytes, seal } },
+          records,
+        );
         return true;
       });
     } catch (e) {
-      if (!StoreLockedError.is(e)) this.onWarning?.(`The store was checked but could not be sealed (it is checked again on the next open): ${(e as Error).message}`, e as Error);
+      if (!StoreLockedError.is(e))
+        this.onWarning?.(
+          `The store was checked but could not be sealed (it is checked again on the next open): ${(e as Error).message}`,
+          e as Error,
+        );
       return false;
     }
   }
@@ -735,11 +883,16 @@ export class SqlJsEventStore implements EventStore {
   /** Replaces the in-memory database with the snapshot on disk (another process compacted past us). */
   private reloadSnapshot(): void {
     const files = this.files!;
-    const { db, bytes, unsound } = loadSnapshot(this.SQL, files.snapshot, files.journal, { check: this.readOnly ? 'structure' : 'rows' });
+    const { db, bytes, unsound } = loadSnapshot(this.SQL, files.snapshot, files.journal, {
+      check: this.readOnly ? 'structure' : 'rows',
+    });
     const last = lastPositionOf(db);
     if (last < this.lastPos) {
       db.close();
-      throw new StoreUnreadableError(files.snapshot, `the snapshot on disk ends at position ${last}, before the ${this.lastPos} events this process has already read`);
+      throw new StoreUnreadableError(
+        files.snapshot,
+        `the snapshot on disk ends at position ${last}, before the ${this.lastPos} events this process has already read`,
+      );
     }
     this.db.close();
     this.db = db;
@@ -760,10 +913,14 @@ export class SqlJsEventStore implements EventStore {
   private compactIfDue(): void {
     if (this.compacting || this.closed || !this.files) return;
     const journalBytes = this.journalOffset - JOURNAL_HEADER_BYTES;
-    if (journalBytes < Math.max(this.compaction.minJournalBytes, this.snapshotBytes * this.compaction.journalFraction)) return;
+    if (journalBytes < Math.max(this.compaction.minJournalBytes, this.snapshotBytes * this.compaction.journalFraction))
+      return;
     this.compact().catch((e: Error) => {
       if (StoreLockedError.is(e)) return; // busy writers elsewhere; the next write tries again
-      this.onWarning?.(`Folding the journal into the snapshot failed (nothing is lost; the journal keeps every event): ${e.message}`, e);
+      this.onWarning?.(
+        `Folding the journal into the snapshot failed (nothing is lost; the journal keeps every event): ${e.message}`,
+        e,
+      );
     });
   }
 
@@ -789,12 +946,18 @@ export class SqlJsEventStore implements EventStore {
 
   private async compactNow(lockTimeoutMs?: number): Promise<boolean> {
     const files = this.files!;
-    const lock = lockTimeoutMs === undefined ? this.lock! : new FileLock(files.lock, files.snapshot, { timeoutMs: lockTimeoutMs });
+    const lock =
+      lockTimeoutMs === undefined ? this.lock! : new FileLock(files.lock, files.snapshot, { timeoutMs: lockTimeoutMs });
     const snapshot = await lock.withLock('compaction', () => {
       this.catchUp('locked');
       if (this.journalGeneration === undefined || this.journalOffset <= JOURNAL_HEADER_BYTES) return undefined;
       this.flushStreams();
-      return { bytes: this.db.export(), position: this.lastPos, offset: this.journalOffset, generation: this.journalGeneration };
+      return {
+        bytes: this.db.export(),
+        position: this.lastPos,
+        offset: this.journalOffset,
+        generation: this.journalGeneration,
+      };
     });
     if (!snapshot) return false;
 
@@ -811,7 +974,8 @@ export class SqlJsEventStore implements EventStore {
         if (this.journalGeneration !== snapshot.generation) return false;
         // Records after the snapshot's position (appended meanwhile, by us or others) move to the new journal.
         const jfd = openJournal(files.journal, 'r');
-        if (jfd === undefined) throw new StoreUnreadableError(files.journal, 'the journal was removed while the store was open');
+        if (jfd === undefined)
+          throw new StoreUnreadableError(files.journal, 'the journal was removed while the store was open');
         let tail: Buffer;
         try {
           tail = readExactly(jfd, this.journalOffset - snapshot.offset, snapshot.offset);
@@ -823,7 +987,11 @@ export class SqlJsEventStore implements EventStore {
         fs.renameSync(tmp, files.snapshot);
         fsyncDirectory(path.dirname(files.snapshot));
         const generation = newGeneration();
-        replaceJournal(files.journal, { generation, base: snapshot.position, ...(seal ? { snapshot: { bytes: size, seal } } : {}) }, tail);
+        replaceJournal(
+          files.journal,
+          { generation, base: snapshot.position, ...(seal ? { snapshot: { bytes: size, seal } } : {}) },
+          tail,
+        );
         this.journalGeneration = generation;
         this.journalOffset = JOURNAL_HEADER_BYTES + tail.length;
         this.snapshotBytes = size;
@@ -876,19 +1044,26 @@ export class SqlJsEventStore implements EventStore {
   }
 
   readStream(streamId: string, options: ReadStreamOptions = {}): RecordedEvent[] {
-    return this.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND stream_version > ? ORDER BY stream_version LIMIT ?`, [
-      streamId,
-      options.afterVersion ?? 0,
-      options.limit ?? -1,
-    ]);
+    return this.query(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND stream_version > ? ORDER BY stream_version LIMIT ?`,
+      [streamId, options.afterVersion ?? 0, options.limit ?? -1],
+    );
   }
 
   readAll(options: ReadAllOptions = {}): RecordedEvent[] {
-    return this.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`, [options.after ?? 0, options.limit ?? -1]);
+    return this.query(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`,
+      [options.after ?? 0, options.limit ?? -1],
+    );
   }
 
-  forEach(onEvent: (event: RecordedEvent) => void, options: { readonly after?: number; readonly to?: number } = {}): void {
-    const stmt = this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE global_position > ? AND global_position <= ? ORDER BY global_position`);
+  forEach(
+    onEvent: (event: RecordedEvent) => void,
+    options: { readonly after?: number; readonly to?: number } = {},
+  ): void {
+    const stmt = this.db.prepare(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE global_position > ? AND global_position <= ? ORDER BY global_position`,
+    );
     try {
       stmt.bind([options.after ?? 0, options.to ?? Number.MAX_SAFE_INTEGER]);
       while (stmt.step()) onEvent(rowToEvent(stmt.get()));
@@ -913,7 +1088,9 @@ export class SqlJsEventStore implements EventStore {
     const given = criteria.filter(([, value]) => value);
     const where = given.map(([sql]) => sql);
     const params: SqlValue[] = given.map(([, value]) => value!);
-    const stmt = this.db.prepare(`SELECT global_position FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY global_position`);
+    const stmt = this.db.prepare(
+      `SELECT global_position FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY global_position`,
+    );
     const positions: number[] = [];
     try {
       stmt.bind(params);
@@ -969,7 +1146,8 @@ export class SqlJsEventStore implements EventStore {
     const eventTypes = (): Readonly<Record<string, number>> => {
       if (!this.typeCounts) {
         const counts = new Map<string, number>();
-        for (const [type, count] of this.rows('SELECT type, count(*) FROM events GROUP BY type')) counts.set(type as string, count as number);
+        for (const [type, count] of this.rows('SELECT type, count(*) FROM events GROUP BY type'))
+          counts.set(type as string, count as number);
         this.typeCounts = counts;
       }
       const out: Record<string, number> = {};
@@ -990,7 +1168,11 @@ export class SqlJsEventStore implements EventStore {
   fileStats(): { snapshotBytes: number; journalBytes: number; journalBase: number | undefined } {
     if (!this.files) return { snapshotBytes: 0, journalBytes: 0, journalBase: undefined };
     const size = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : 0);
-    return { snapshotBytes: size(this.files.snapshot), journalBytes: Math.max(0, size(this.files.journal) - JOURNAL_HEADER_BYTES), journalBase: peekJournalHeader(this.files.journal)?.base };
+    return {
+      snapshotBytes: size(this.files.snapshot),
+      journalBytes: Math.max(0, size(this.files.journal) - JOURNAL_HEADER_BYTES),
+      journalBase: peekJournalHeader(this.files.journal)?.base,
+    };
   }
 
   /**
@@ -1007,7 +1189,10 @@ export class SqlJsEventStore implements EventStore {
       } catch (e) {
         if (!StoreLockedError.is(e)) {
           if (!this.onWarning) throw e;
-          this.onWarning(`Folding the journal into the snapshot on close failed (nothing is lost; the journal keeps every event): ${(e as Error).message}`, e as Error);
+          this.onWarning(
+            `Folding the journal into the snapshot on close failed (nothing is lost; the journal keeps every event): ${(e as Error).message}`,
+            e as Error,
+          );
         }
       }
     }
@@ -1019,13 +1204,19 @@ export class SqlJsEventStore implements EventStore {
     const journalBytes = this.journalOffset - JOURNAL_HEADER_BYTES;
     if (journalBytes <= 0 || this.compaction.onClose === 'never' || this.unsoundFinding) return false;
     if (this.compaction.onClose === 'always') return true;
-    return this.snapshotBytes <= CHEAP_SNAPSHOT_BYTES || journalBytes >= (this.snapshotBytes * this.compaction.journalFraction) / 4;
+    return (
+      this.snapshotBytes <= CHEAP_SNAPSHOT_BYTES ||
+      journalBytes >= (this.snapshotBytes * this.compaction.journalFraction) / 4
+    );
   }
 
   private assertWritable(): void {
     if (this.closed) throw new ReadOnlyStoreError('it is closed');
     if (this.readOnly) throw new ReadOnlyStoreError(this.readOnlyReason);
-    if (this.unsoundFinding) throw new ReadOnlyStoreError(`the store is not sound (${this.unsoundFinding}); run "event-store verify" for every finding`);
+    if (this.unsoundFinding)
+      throw new ReadOnlyStoreError(
+        `the store is not sound (${this.unsoundFinding}); run "event-store verify" for every finding`,
+      );
     if (this.broken) throw this.broken;
   }
 
@@ -1058,6 +1249,8 @@ function checkAppendSize(events: readonly { data: string; metadata: string }[]):
     total = events.reduce((sum, e) => sum + Buffer.byteLength(e.data) + Buffer.byteLength(e.metadata), 0);
   }
   if (total > MAX_APPEND_BYTES) {
-    throw new InvalidEventError(`One append holds at most ${MAX_APPEND_BYTES / (1024 * 1024)} MiB of data and metadata; this one holds ${(total / (1024 * 1024)).toFixed(1)} MiB.`);
+    throw new InvalidEventError(
+      `One append holds at most ${MAX_APPEND_BYTES / (1024 * 1024)} MiB of data and metadata; this one holds ${(total / (1024 * 1024)).toFixed(1)} MiB.`,
+    );
   }
 }

@@ -49,7 +49,9 @@ export function removeAbandonedTempFiles(files: StoreFiles): string[] {
   for (const name of names) {
     for (const prefix of prefixes) {
       if (!name.startsWith(prefix + '.')) continue;
-      const m = /^\.(?:tmp|stale)-(\d+)-[\w-]+$/.exec(name.slice(prefix.length)) ?? /^\.(\d+)-[0-9a-f]+$/.exec(name.slice(prefix.length));
+      const m =
+        /^\.(?:tmp|stale)-(\d+)-[\w-]+$/.exec(name.slice(prefix.length)) ??
+        /^\.(\d+)-[0-9a-f]+$/.exec(name.slice(prefix.length));
       if (m && pidIsGone(Number(m[1]))) {
         fs.rmSync(path.join(dir, name), { force: true });
         removed.push(name);

@@ -27,8 +27,9 @@ export interface StoredPlace {
  * An event as stored: its `type` and `data`, typed as `E` where the reader knows which events it
  * reads (a union of events stays a union, so a switch on `type` narrows `data`).
  */
-export type RecordedEvent<E extends { readonly type: string; readonly data: unknown } = { readonly type: string; readonly data: unknown }> =
-  Readonly<E> & StoredPlace;
+export type RecordedEvent<
+  E extends { readonly type: string; readonly data: unknown } = { readonly type: string; readonly data: unknown },
+> = Readonly<E> & StoredPlace;
 
 /** A number is the exact current version of the stream (0 = it must not exist yet). */
 export type ExpectedVersion = number | 'no-stream' | 'any';

@@ -13,7 +13,8 @@ const TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/;
 // Control characters in ids would make them unreadable in lists and logs; bidi controls and
 // zero-width characters would make two ids look alike (or one look like another) without being equal.
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+const CONTROL_CHARS =
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
 /** A UTF-16 surrogate without its pair: not a character; UTF-8 cannot store it, so two such ids would become one. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -28,7 +29,9 @@ export function validateStreamId(streamId: unknown): asserts streamId is string 
     throw new InvalidEventError(`A stream id is at most ${MAX_STREAM_ID_LENGTH} characters; got ${streamId.length}.`);
   }
   if (CONTROL_CHARS.test(streamId)) {
-    throw new InvalidEventError('A stream id may not contain control characters or line breaks (nor bidirectional controls or zero-width characters).');
+    throw new InvalidEventError(
+      'A stream id may not contain control characters or line breaks (nor bidirectional controls or zero-width characters).',
+    );
   }
   if (LONE_SURROGATE.test(streamId)) {
     throw new InvalidEventError('A stream id may not contain a lone UTF-16 surrogate (half of a character).');
@@ -58,18 +61,24 @@ function assertJsonSafe(value: unknown, what: string, depth: number, index?: num
     case 'undefined':
       return;
     case 'number':
-      if (!Number.isFinite(value)) throw new InvalidEventError(`${what} holds a number JSON cannot store (${String(value)}).`, index);
+      if (!Number.isFinite(value))
+        throw new InvalidEventError(`${what} holds a number JSON cannot store (${String(value)}).`, index);
       return;
     case 'object': {
       if (value === null) return;
-      if (depth >= MAX_JSON_DEPTH) throw new InvalidEventError(`${what} is nested more than ${MAX_JSON_DEPTH} levels deep, or refers to itself.`, index);
+      if (depth >= MAX_JSON_DEPTH)
+        throw new InvalidEventError(
+          `${what} is nested more than ${MAX_JSON_DEPTH} levels deep, or refers to itself.`,
+          index,
+        );
       if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return; // e.g. a Date: serialized by its toJSON
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) assertJsonSafe(value[i], what, depth + 1, index);
         return;
       }
       for (const key in value) {
-        if (Object.prototype.hasOwnProperty.call(value, key)) assertJsonSafe((value as Record<string, unknown>)[key], what, depth + 1, index);
+        if (Object.prototype.hasOwnProperty.call(value, key))
+          assertJsonSafe((value as Record<string, unknown>)[key], what, depth + 1, index);
       }
       return;
     }
@@ -111,22 +120,36 @@ export function validateEventId(eventId: unknown, what = 'The event id', index?:
  * Checks one event and serializes its data and metadata. `label` names it in messages
  * ("event #2 (UserCreated)"); an import names it by its line instead.
  */
-export function validateNewEvent(event: NewEvent, index: number, customLabel?: string): { data: string; metadata: string } {
+export function validateNewEvent(
+  event: NewEvent,
+  index: number,
+  customLabel?: string,
+): { data: string; metadata: string } {
   const label = customLabel ?? `event #${index + 1}`;
-  if (event === null || typeof event !== 'object') throw new InvalidEventError(`${capitalize(label)} is not an object.`, index);
+  if (event === null || typeof event !== 'object')
+    throw new InvalidEventError(`${capitalize(label)} is not an object.`, index);
   try {
     validateEventType(event.type);
   } catch (e) {
-    throw new InvalidEventError(customLabel ? (e as Error).message : `${capitalize(label)}: ${(e as Error).message}`, index);
+    throw new InvalidEventError(
+      customLabel ? (e as Error).message : `${capitalize(label)}: ${(e as Error).message}`,
+      index,
+    );
   }
   if (event.eventId !== undefined) validateEventId(event.eventId, `The event id of ${label}`, index);
   const named = `${label} (${event.type})`;
-  if (event.metadata !== undefined && (event.metadata === null || typeof event.metadata !== 'object' || Array.isArray(event.metadata))) {
+  if (
+    event.metadata !== undefined &&
+    (event.metadata === null || typeof event.metadata !== 'object' || Array.isArray(event.metadata))
+  ) {
     throw new InvalidEventError(`The metadata of ${named} must be a JSON object.`, index);
   }
   const data = toJson(event.data === undefined ? {} : event.data, `The data of ${named}`, index);
   const metadata = toJson(event.metadata ?? {}, `The metadata of ${named}`, index);
-  if ((data.length + metadata.length) * 3 > MAX_EVENT_BYTES && Buffer.byteLength(data) + Buffer.byteLength(metadata) > MAX_EVENT_BYTES) {
+  if (
+    (data.length + metadata.length) * 3 > MAX_EVENT_BYTES &&
+    Buffer.byteLength(data) + Buffer.byteLength(metadata) > MAX_EVENT_BYTES
+  ) {
     const bytes = Buffer.byteLength(data) + Buffer.byteLength(metadata);
     throw new InvalidEventError(
       `${capitalize(named)} holds ${bytes} bytes of data and metadata; the limit is ${MAX_EVENT_BYTES} bytes (${MAX_EVENT_BYTES / (1024 * 1024)} MiB) per event.`,
@@ -147,7 +170,8 @@ export function jsonDeeperThan(text: string, max: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
@@ -180,22 +204,29 @@ export function validateSerializedEvent(e: SerializedEvent): void {
   if (!Number.isSafeInteger(e.streamVersion) || (e.streamVersion as number) < 1) {
     throw new InvalidEventError(`The stream version ${String(e.streamVersion)} is not a whole number >= 1.`);
   }
-  if (typeof e.data !== 'string' || typeof e.metadata !== 'string') throw new InvalidEventError('Its data and metadata must be JSON text.');
-  if ((e.data.length + e.metadata.length) * 3 > MAX_EVENT_BYTES && Buffer.byteLength(e.data) + Buffer.byteLength(e.metadata) > MAX_EVENT_BYTES) {
+  if (typeof e.data !== 'string' || typeof e.metadata !== 'string')
+    throw new InvalidEventError('Its data and metadata must be JSON text.');
+  if (
+    (e.data.length + e.metadata.length) * 3 > MAX_EVENT_BYTES &&
+    Buffer.byteLength(e.data) + Buffer.byteLength(e.metadata) > MAX_EVENT_BYTES
+  ) {
     throw new InvalidEventError(`It holds more than ${MAX_EVENT_BYTES} bytes of data and metadata.`);
   }
   for (const [what, text] of [
     ['data', e.data],
     ['metadata', e.metadata],
   ] as const) {
-    if (jsonDeeperThan(text, MAX_JSON_DEPTH)) throw new InvalidEventError(`Its ${what} is nested more than ${MAX_JSON_DEPTH} levels deep.`);
+    if (jsonDeeperThan(text, MAX_JSON_DEPTH))
+      throw new InvalidEventError(`Its ${what} is nested more than ${MAX_JSON_DEPTH} levels deep.`);
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch {
       throw new InvalidEventError(`Its ${what} is not valid JSON.`);
     }
-    if (what === 'metadata' && (value === null || typeof value !== 'object' || Array.isArray(value))) throw new InvalidEventError('Its metadata is not a JSON object.');
+    if (what === 'metadata' && (value === null || typeof value !== 'object' || Array.isArray(value)))
+      throw new InvalidEventError('Its metadata is not a JSON object.');
   }
-  if (typeof e.recordedAt !== 'string' || Number.isNaN(Date.parse(e.recordedAt))) throw new InvalidEventError('It has no valid recording time.');
+  if (typeof e.recordedAt !== 'string' || Number.isNaN(Date.parse(e.recordedAt)))
+    throw new InvalidEventError('It has no valid recording time.');
 }

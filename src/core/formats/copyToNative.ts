@@ -24,7 +24,11 @@ export interface CopyResult {
  * same sequence, or one with gaps), the events are numbered on, and each such event keeps its
  * original positions in `metadata.source`. `dest` must not exist: nothing is ever overwritten.
  */
-export async function writeNativeStore(dest: string, events: Iterable<RecordedEvent> | ((each: (e: RecordedEvent) => void) => void), from: string): Promise<CopyResult> {
+export async function writeNativeStore(
+  dest: string,
+  events: Iterable<RecordedEvent> | ((each: (e: RecordedEvent) => void) => void),
+  from: string,
+): Promise<CopyResult> {
   const files = storeFiles(dest);
   for (const f of [files.snapshot, files.journal]) {
     if (fs.existsSync(f)) throw new InvalidEventError(`The copy would overwrite ${f}; choose a new file.`);
@@ -45,11 +49,23 @@ export async function writeNativeStore(dest: string, events: Iterable<RecordedEv
       let metadata = e.metadata;
       if (e.globalPosition !== position || e.streamVersion !== version) {
         renumbered += 1;
-        metadata = { ...e.metadata, source: { store: from, globalPosition: e.globalPosition, streamVersion: e.streamVersion } };
+        metadata = {
+          ...e.metadata,
+          source: { store: from, globalPosition: e.globalPosition, streamVersion: e.streamVersion },
+        };
       }
       const id = ids.has(e.eventId) ? `${e.eventId}#${position}` : e.eventId;
       ids.add(id);
-      insert.run([position, e.streamId, version, id, e.type, JSON.stringify(e.data ?? null), JSON.stringify(metadata), e.recordedAt]);
+      insert.run([
+        position,
+        e.streamId,
+        version,
+        id,
+        e.type,
+        JSON.stringify(e.data ?? null),
+        JSON.stringify(metadata),
+        e.recordedAt,
+      ]);
       versions.set(e.streamId, { version, last: position });
       count += 1;
     };
@@ -62,7 +78,13 @@ export async function writeNativeStore(dest: string, events: Iterable<RecordedEv
     upsert.free();
     db.exec('COMMIT');
     writeFileAtomic(dest, db.export());
-    return { events: count, streams: versions.size, lastPosition: position, positionsKept: renumbered === 0, renumbered };
+    return {
+      events: count,
+      streams: versions.size,
+      lastPosition: position,
+      positionsKept: renumbered === 0,
+      renumbered,
+    };
   } finally {
     db.close();
   }

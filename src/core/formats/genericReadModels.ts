@@ -50,7 +50,8 @@ export function buildGenericReadModels(store: StoreReader): GenericReadModels {
     c.events += 1;
     c.lastPosition = e.globalPosition;
     const t = types.get(e.type);
-    if (!t) types.set(e.type, { count: 1, firstPosition: e.globalPosition, lastPosition: e.globalPosition, sample: e.data });
+    if (!t)
+      types.set(e.type, { count: 1, firstPosition: e.globalPosition, lastPosition: e.globalPosition, sample: e.data });
     else {
       t.count += 1;
       t.lastPosition = e.globalPosition;
@@ -58,9 +59,13 @@ export function buildGenericReadModels(store: StoreReader): GenericReadModels {
     latest.set(e.streamId, e);
   });
   return {
-    categories: [...categories].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([category, c]) => ({ category, streams: c.streams.size, events: c.events, lastPosition: c.lastPosition })),
+    categories: [...categories]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([category, c]) => ({ category, streams: c.streams.size, events: c.events, lastPosition: c.lastPosition })),
     eventTypes: [...types].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([type, t]) => ({ type, ...t })),
-    latestPerStream: [...latest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([streamId, event]) => ({ streamId, event })),
+    latestPerStream: [...latest]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([streamId, event]) => ({ streamId, event })),
     checkpoints: isForeignStore(store) ? store.checkpoints() : [],
   };
 }

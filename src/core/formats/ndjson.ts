@@ -2,7 +2,16 @@ import { InvalidEventError } from '../eventStore/errors';
 import type { EventMetadata, RecordedEvent } from '../eventStore/types';
 
 /** The keys of an exported event (see eventLine in eventStore/exportNdjson.ts), read back by an import that keeps positions. */
-const FIELDS = ['globalPosition', 'streamId', 'streamVersion', 'eventId', 'type', 'data', 'metadata', 'recordedAt'] as const;
+const FIELDS = [
+  'globalPosition',
+  'streamId',
+  'streamVersion',
+  'eventId',
+  'type',
+  'data',
+  'metadata',
+  'recordedAt',
+] as const;
 
 /** Reads one exported line back into an event; throws one sentence naming the line when it does not fit. */
 export function fromExportLine(line: string, lineNo: number): RecordedEvent {
@@ -12,20 +21,25 @@ export function fromExportLine(line: string, lineNo: number): RecordedEvent {
   } catch (e) {
     throw new InvalidEventError(`Line ${lineNo} is not valid JSON: ${(e as Error).message}.`);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new InvalidEventError(`Line ${lineNo} is not a JSON object.`);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new InvalidEventError(`Line ${lineNo} is not a JSON object.`);
   const o = parsed as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (!(FIELDS as readonly string[]).includes(key)) throw new InvalidEventError(`Line ${lineNo} has an unknown field "${key}" (expected ${FIELDS.join(', ')}).`);
+    if (!(FIELDS as readonly string[]).includes(key))
+      throw new InvalidEventError(`Line ${lineNo} has an unknown field "${key}" (expected ${FIELDS.join(', ')}).`);
   }
   const whole = (k: string) => typeof o[k] === 'number' && Number.isSafeInteger(o[k]) && (o[k] as number) > 0;
-  if (!whole('globalPosition')) throw new InvalidEventError(`Line ${lineNo}: globalPosition must be a whole number > 0.`);
+  if (!whole('globalPosition'))
+    throw new InvalidEventError(`Line ${lineNo}: globalPosition must be a whole number > 0.`);
   if (!whole('streamVersion')) throw new InvalidEventError(`Line ${lineNo}: streamVersion must be a whole number > 0.`);
   for (const k of ['streamId', 'eventId', 'type', 'recordedAt']) {
-    if (typeof o[k] !== 'string' || (k !== 'recordedAt' && (o[k] as string).length === 0)) throw new InvalidEventError(`Line ${lineNo}: ${k} must be a non-empty string.`);
+    if (typeof o[k] !== 'string' || (k !== 'recordedAt' && (o[k] as string).length === 0))
+      throw new InvalidEventError(`Line ${lineNo}: ${k} must be a non-empty string.`);
   }
   if (!('data' in o)) throw new InvalidEventError(`Line ${lineNo} has no "data".`);
   const metadata = o.metadata ?? {};
-  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw new InvalidEventError(`Line ${lineNo}: metadata must be a JSON object.`);
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))
+    throw new InvalidEventError(`Line ${lineNo}: metadata must be a JSON object.`);
   return {
     globalPosition: o.globalPosition as number,
     streamId: o.streamId as string,

@@ -35,14 +35,19 @@ export function detectFileFormat(file: string): DetectedFormat {
     const wal = readWal(readRegularFile(`${file}-wal`) ?? Buffer.alloc(0));
     return wal.committedFrames > 0 ? 'foreign-sqlite' : 'native';
   }
-  return header.length >= 16 && header.subarray(0, 16).toString('latin1') === 'SQLite format 3\u0000' ? 'foreign-sqlite' : 'native';
+  return header.length >= 16 && header.subarray(0, 16).toString('latin1') === 'SQLite format 3\u0000'
+    ? 'foreign-sqlite'
+    : 'native';
 }
 
 /**
  * Opens `file` as a store of another application when its schema says it is one (read-only,
  * errors as the store's own "cannot be opened"); undefined when it is a store of ours (or new).
  */
-export async function openForeignStore(file: string, options: { readonly wasmPath?: string } = {}): Promise<EmmettSqliteStore | undefined> {
+export async function openForeignStore(
+  file: string,
+  options: { readonly wasmPath?: string } = {},
+): Promise<EmmettSqliteStore | undefined> {
   if (detectFileFormat(file) !== 'foreign-sqlite') return undefined;
   try {
     return await EmmettSqliteStore.open({ path: file, ...(options.wasmPath ? { wasmPath: options.wasmPath } : {}) });

@@ -54,13 +54,28 @@ export interface WalContents {
   readonly committedEnd: number;
 }
 
-const EMPTY_WAL: WalContents = { header: undefined, pages: new Map(), databasePages: 0, committedFrames: 0, uncommittedFrames: 0, ignoredBytes: 0, committedEnd: 0 };
+const EMPTY_WAL: WalContents = {
+  header: undefined,
+  pages: new Map(),
+  databasePages: 0,
+  committedFrames: 0,
+  uncommittedFrames: 0,
+  ignoredBytes: 0,
+  committedEnd: 0,
+};
 
 /**
  * SQLite's WAL checksum: pairs of 32-bit words, in the byte order the WAL header's magic says,
  * summed with the running checksum. `length` is a multiple of 8.
  */
-function walChecksum(view: DataView, offset: number, length: number, bigEndian: boolean, s0: number, s1: number): [number, number] {
+function walChecksum(
+  view: DataView,
+  offset: number,
+  length: number,
+  bigEndian: boolean,
+  s0: number,
+  s1: number,
+): [number, number] {
   const end = offset + length;
   for (let i = offset; i < end; i += 8) {
     s0 = (s0 + view.getUint32(i, !bigEndian) + s1) >>> 0;
@@ -80,7 +95,13 @@ export function readWalHeader(wal: Uint8Array): WalHeader | undefined {
   if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) return undefined;
   const [c0, c1] = walChecksum(view, 0, 24, bigEndian, 0, 0);
   if (c0 !== view.getUint32(24) || c1 !== view.getUint32(28)) return undefined;
-  return { bigEndian, pageSize, checkpointSequence: view.getUint32(12), salt1: view.getUint32(16), salt2: view.getUint32(20) };
+  return {
+    bigEndian,
+    pageSize,
+    checkpointSequence: view.getUint32(12),
+    salt1: view.getUint32(16),
+    salt2: view.getUint32(20),
+  };
 }
 
 /**
@@ -122,7 +143,15 @@ export function readWal(wal: Uint8Array): WalContents {
       committedEnd = offset + frameBytes;
     }
   }
-  return { header, pages, databasePages, committedFrames, uncommittedFrames: pendingFrames, ignoredBytes: wal.length - offset, committedEnd };
+  return {
+    header,
+    pages,
+    databasePages,
+    committedFrames,
+    uncommittedFrames: pendingFrames,
+    ignoredBytes: wal.length - offset,
+    committedEnd,
+  };
 }
 
 /** The page size a SQLite main file declares (bytes 16-17; 1 means 65536). */
@@ -163,7 +192,7 @@ function walState(file: string): string {
 function readInto(file: string, into: Uint8Array, size: number): void {
   const fd = openRegularFile(file);
   try {
-    for (let offset = 0; offset < size; ) {
+    for (let offset = 0; offset < size;) {
       const n = fs.readSync(fd, into, offset, size - offset, offset);
       if (n === 0) throw new SqliteFileError(file, 'it became shorter while it was read');
       offset += n;
@@ -190,7 +219,12 @@ export function readDatabaseImage(file: string): DatabaseImage {
       mainSize = fs.statSync(file).size;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      throw new SqliteFileError(file, walBytes ? 'the database file does not exist, only its -wal file is there (a WAL cannot be read without its database)' : 'the file does not exist');
+      throw new SqliteFileError(
+        file,
+        walBytes
+          ? 'the database file does not exist, only its -wal file is there (a WAL cannot be read without its database)'
+          : 'the file does not exist',
+      );
     }
     const wal = walBytes ? readWal(walBytes) : EMPTY_WAL;
     const walSize = wal.header && wal.databasePages > 0 ? wal.databasePages * wal.header.pageSize : 0;
@@ -199,7 +233,12 @@ export function readDatabaseImage(file: string): DatabaseImage {
     main.fill(0, mainSize);
     readInto(file, main, mainSize);
     if (walState(walFile) !== walBefore && attempt < 10) continue;
-    return { bytes: applyWal(file, main.subarray(0, walSize || mainSize), walBytes, wal, mainSize), wal, mainBytes: mainSize, walBytes: walBytes?.length ?? 0 };
+    return {
+      bytes: applyWal(file, main.subarray(0, walSize || mainSize), walBytes, wal, mainSize),
+      wal,
+      mainBytes: mainSize,
+      walBytes: walBytes?.length ?? 0,
+    };
   }
 }
 
@@ -207,14 +246,23 @@ export function readDatabaseImage(file: string): DatabaseImage {
  * Applies committed frames to the main file's bytes (in place when the size allows) and marks the
  * image as a rollback-journal database, so sql.js reads it without looking for a WAL of its own.
  */
-export function applyWal(file: string, main: Uint8Array, walBytes: Uint8Array | undefined, wal: WalContents, mainSize = main.length): Uint8Array {
+export function applyWal(
+  file: string,
+  main: Uint8Array,
+  walBytes: Uint8Array | undefined,
+  wal: WalContents,
+  mainSize = main.length,
+): Uint8Array {
   if (mainSize === 0 && wal.databasePages === 0) throw new SqliteFileError(file, 'it is empty (0 bytes)');
   if (mainSize > 0 && !isSqliteHeader(main)) throw new SqliteFileError(file, 'it is not a SQLite database');
   let image = main;
   if (wal.header && wal.databasePages > 0 && walBytes) {
     const pageSize = wal.header.pageSize;
     if (mainSize > 0 && pageSizeOf(main) !== pageSize) {
-      throw new SqliteFileError(file, `its -wal file does not belong to it (pages of ${pageSize} bytes in the WAL, ${pageSizeOf(main)} in the database)`);
+      throw new SqliteFileError(
+        file,
+        `its -wal file does not belong to it (pages of ${pageSize} bytes in the WAL, ${pageSizeOf(main)} in the database)`,
+      );
     }
     const size = wal.databasePages * pageSize;
     if (size !== main.length) {
@@ -226,10 +274,15 @@ export function applyWal(file: string, main: Uint8Array, walBytes: Uint8Array | 
       if (page > wal.databasePages) continue; // truncated away by a later commit
       image.set(walBytes.subarray(at, at + pageSize), (page - 1) * pageSize);
     }
-    if (!isSqliteHeader(image)) throw new SqliteFileError(file, 'its -wal file does not belong to it (the first page it holds is not a SQLite header)');
+    if (!isSqliteHeader(image))
+      throw new SqliteFileError(
+        file,
+        'its -wal file does not belong to it (the first page it holds is not a SQLite header)',
+      );
   }
   if (image.length < 100) throw new SqliteFileError(file, 'it is truncated');
-  if (image.length % pageSizeOf(image) !== 0) throw new SqliteFileError(file, `it is truncated (${image.length} bytes)`);
+  if (image.length % pageSizeOf(image) !== 0)
+    throw new SqliteFileError(file, `it is truncated (${image.length} bytes)`);
   // Bytes 18-19 = 2 mean WAL mode; 1 makes sql.js read the image alone, as the complete database it now is.
   image[18] = 1;
   image[19] = 1;

@@ -7,7 +7,19 @@ import type { EventStore, EventMetadata } from '../eventStore/types';
  */
 export type StoreReader = Pick<
   EventStore,
-  'path' | 'readOnly' | 'readStream' | 'readAll' | 'forEach' | 'readEvent' | 'streamVersion' | 'listStreams' | 'lastPosition' | 'stats' | 'refresh' | 'findPositions' | 'close'
+  | 'path'
+  | 'readOnly'
+  | 'readStream'
+  | 'readAll'
+  | 'forEach'
+  | 'readEvent'
+  | 'streamVersion'
+  | 'listStreams'
+  | 'lastPosition'
+  | 'stats'
+  | 'refresh'
+  | 'findPositions'
+  | 'close'
 >;
 
 export type FormatId = 'native' | 'emmett-sqlite';

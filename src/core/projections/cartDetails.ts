@@ -22,7 +22,8 @@ const money = (amount: number): string => amount.toFixed(2);
 export const cartDetails: Projection<CartDetailsState, CartEvent> = {
   name: 'cartDetails',
   title: 'Cart details',
-  description: 'Answers "what is in this cart and what does it cost?": one entry per cart stream, with its lines, total and status.',
+  description:
+    'Answers "what is in this cart and what does it cost?": one entry per cart stream, with its lines, total and status.',
   eventTypes: ['ItemAdded', 'ItemRemoved', 'CartConfirmed', 'CartCancelled'],
   initialState: () => ({ carts: {} }),
   evolve(state, event) {
@@ -33,7 +34,13 @@ export const cartDetails: Projection<CartDetailsState, CartEvent> = {
       case 'ItemAdded': {
         const cart = existing ?? { cartId, status: 'open', lines: {}, total: 0, items: 0, openedAt: at, updatedAt: at };
         const line = cart.lines[event.data.productId];
-        const lines = { ...cart.lines, [event.data.productId]: { quantity: (line?.quantity ?? 0) + event.data.quantity, unitPrice: event.data.unitPrice } };
+        const lines = {
+          ...cart.lines,
+          [event.data.productId]: {
+            quantity: (line?.quantity ?? 0) + event.data.quantity,
+            unitPrice: event.data.unitPrice,
+          },
+        };
         state.carts[cartId] = { ...cart, lines, total: cartTotal(lines), items: cartItemCount(lines), updatedAt: at };
         break;
       }
@@ -41,16 +48,29 @@ export const cartDetails: Projection<CartDetailsState, CartEvent> = {
         const line = existing?.lines[event.data.productId];
         if (!existing || !line) break;
         const lines = { ...existing.lines };
-        if (line.quantity > event.data.quantity) lines[event.data.productId] = { ...line, quantity: line.quantity - event.data.quantity };
+        if (line.quantity > event.data.quantity)
+          lines[event.data.productId] = { ...line, quantity: line.quantity - event.data.quantity };
         else delete lines[event.data.productId];
-        state.carts[cartId] = { ...existing, lines, total: cartTotal(lines), items: cartItemCount(lines), updatedAt: at };
+        state.carts[cartId] = {
+          ...existing,
+          lines,
+          total: cartTotal(lines),
+          items: cartItemCount(lines),
+          updatedAt: at,
+        };
         break;
       }
       case 'CartConfirmed':
         if (existing) state.carts[cartId] = { ...existing, status: 'confirmed', updatedAt: at };
         break;
       case 'CartCancelled':
-        if (existing) state.carts[cartId] = { ...existing, status: 'cancelled', updatedAt: at, ...(event.data.reason ? { reason: event.data.reason } : {}) };
+        if (existing)
+          state.carts[cartId] = {
+            ...existing,
+            status: 'cancelled',
+            updatedAt: at,
+            ...(event.data.reason ? { reason: event.data.reason } : {}),
+          };
         break;
     }
     return state;
@@ -80,8 +100,14 @@ export const cartDetails: Projection<CartDetailsState, CartEvent> = {
       run(state, cartId) {
         const cart = state.carts[cartId ?? ''];
         if (!cart) return { answer: `There is no cart ${JSON.stringify(cartId)} in Cart details.`, found: false };
-        const lines = Object.entries(cart.lines).map(([productId, l]) => `${l.quantity} × ${productId} at ${money(l.unitPrice)}`);
-        return { answer: `Cart ${cart.cartId} totals ${money(cart.total)} for ${cart.items} item${cart.items === 1 ? '' : 's'} (${cart.status})${lines.length ? `: ${lines.join(', ')}` : ''}.`, found: true, value: cart };
+        const lines = Object.entries(cart.lines).map(
+          ([productId, l]) => `${l.quantity} × ${productId} at ${money(l.unitPrice)}`,
+        );
+        return {
+          answer: `Cart ${cart.cartId} totals ${money(cart.total)} for ${cart.items} item${cart.items === 1 ? '' : 's'} (${cart.status})${lines.length ? `: ${lines.join(', ')}` : ''}.`,
+          found: true,
+          value: cart,
+        };
       },
     },
     {
@@ -90,7 +116,10 @@ export const cartDetails: Projection<CartDetailsState, CartEvent> = {
       run(state) {
         const open = Object.values(state.carts).filter((c) => c.status === 'open');
         return {
-          answer: open.length === 0 ? 'No cart is open.' : `${open.length} open cart${open.length === 1 ? '' : 's'}: ${open.map((c) => `${c.cartId} (${money(c.total)})`).join(', ')}.`,
+          answer:
+            open.length === 0
+              ? 'No cart is open.'
+              : `${open.length} open cart${open.length === 1 ? '' : 's'}: ${open.map((c) => `${c.cartId} (${money(c.total)})`).join(', ')}.`,
           found: open.length > 0,
           value: open,
         };

@@ -28,7 +28,8 @@ const blank = (): ProductTotal => ({ inOpenCarts: 0, sold: 0, revenue: 0, carts:
 export const productTotals: Projection<ProductTotalsState, CartEvent> = {
   name: 'productTotals',
   title: 'Totals per product',
-  description: 'Answers "how much of each product is in carts, and how much was sold?": summed across every cart stream, keyed by product.',
+  description:
+    'Answers "how much of each product is in carts, and how much was sold?": summed across every cart stream, keyed by product.',
   eventTypes: ['ItemAdded', 'ItemRemoved', 'CartConfirmed', 'CartCancelled'],
   initialState: () => ({ products: {}, openCarts: {} }),
   evolve(state, event) {
@@ -39,7 +40,10 @@ export const productTotals: Projection<ProductTotalsState, CartEvent> = {
         const product = (state.products[event.data.productId] ??= blank());
         if (!lines[event.data.productId]) product.carts += 1;
         const line = lines[event.data.productId];
-        lines[event.data.productId] = { quantity: (line?.quantity ?? 0) + event.data.quantity, unitPrice: event.data.unitPrice };
+        lines[event.data.productId] = {
+          quantity: (line?.quantity ?? 0) + event.data.quantity,
+          unitPrice: event.data.unitPrice,
+        };
         product.inOpenCarts += event.data.quantity;
         break;
       }
@@ -86,11 +90,19 @@ export const productTotals: Projection<ProductTotalsState, CartEvent> = {
     {
       name: 'productSales',
       title: 'Sales of a product',
-      parameter: { name: 'productId', prompt: 'Which product?', suggestions: (state) => Object.keys(state.products).sort() },
+      parameter: {
+        name: 'productId',
+        prompt: 'Which product?',
+        suggestions: (state) => Object.keys(state.products).sort(),
+      },
       run(state, productId) {
         const p = state.products[productId ?? ''];
         if (!p) return { answer: `No cart ever had ${JSON.stringify(productId)}.`, found: false };
-        return { answer: `${productId}: ${p.sold} sold for ${money(p.revenue)}, ${p.inOpenCarts} in open carts, in ${p.carts} cart${p.carts === 1 ? '' : 's'} so far.`, found: true, value: p };
+        return {
+          answer: `${productId}: ${p.sold} sold for ${money(p.revenue)}, ${p.inOpenCarts} in open carts, in ${p.carts} cart${p.carts === 1 ? '' : 's'} so far.`,
+          found: true,
+          value: p,
+        };
       },
     },
   ],

@@ -59,7 +59,10 @@ export interface Projection<S = unknown, E extends Message = Message> {
 }
 
 /** Whether the projection handles the event: it lists the event's type, or lists none (it takes every event). */
-export function canHandle<S, E extends Message>(projection: Projection<S, E>, event: RecordedEvent): event is RecordedEvent<E> {
+export function canHandle<S, E extends Message>(
+  projection: Projection<S, E>,
+  event: RecordedEvent,
+): event is RecordedEvent<E> {
   return projection.eventTypes.length === 0 || (projection.eventTypes as readonly string[]).includes(event.type);
 }
 

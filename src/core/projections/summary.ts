@@ -11,7 +11,8 @@ export interface SummaryState {
 export const summary: Projection<SummaryState> = {
   name: 'summary',
   title: 'Summary',
-  description: 'Answers "how many?": users by status and events by type, counted from the same events as the users directory, and stored differently.',
+  description:
+    'Answers "how many?": users by status and events by type, counted from the same events as the users directory, and stored differently.',
   eventTypes: [],
   initialState: () => ({ totalEvents: 0, users: { active: 0, deactivated: 0 }, eventsByType: {}, lastPosition: 0 }),
   evolve(state, event) {
@@ -41,4 +42,3 @@ export const summary: Projection<SummaryState> = {
     ];
   },
 };
-

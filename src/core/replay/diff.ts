@@ -10,7 +10,6 @@ export interface Change {
   readonly after?: unknown;
 }
 
-
 /** What changed between two JSON values: added, removed and changed keys, with their paths. */
 export function diffJson(before: unknown, after: unknown, limit = 500): Change[] {
   const changes: Change[] = [];
@@ -65,7 +64,10 @@ export function diffJson(before: unknown, after: unknown, limit = 500): Change[]
  */
 export function previewJson(value: unknown, maxEntries = 200, maxString = 2000, depth = 0): unknown {
   if (depth > 12) return '…';
-  if (typeof value === 'string') return value.length > maxString ? `${value.slice(0, maxString)}… (${value.length - maxString} more characters)` : value;
+  if (typeof value === 'string')
+    return value.length > maxString
+      ? `${value.slice(0, maxString)}… (${value.length - maxString} more characters)`
+      : value;
   if (Array.isArray(value)) {
     const items = value.slice(0, maxEntries).map((v) => previewJson(v, maxEntries, maxString, depth + 1));
     if (value.length > maxEntries) items.push(`… ${value.length - maxEntries} more items`);

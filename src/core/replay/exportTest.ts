@@ -19,17 +19,25 @@ const message = (e: { type: string; data: unknown }) => ({ type: e.type, data: e
  * events (given), the command that produced it if known (when), and the events that command
  * appended (then). The command is known from the command log, else only its type from the metadata.
  */
-export function givenWhenThenTest(store: EventStore, aggregates: readonly AggregateDefinition[], position: number, commandFor?: (event: RecordedEvent) => KnownCommand | undefined): string {
+export function givenWhenThenTest(
+  store: EventStore,
+  aggregates: readonly AggregateDefinition[],
+  position: number,
+  commandFor?: (event: RecordedEvent) => KnownCommand | undefined,
+): string {
   const event = store.readEvent(position);
   if (!event) throw new RangeError(`There is no event at position ${position}: step to an event first.`);
   const aggregate = aggregateForStream(aggregates, event.streamId);
   const history = store.readStream(event.streamId);
   const causation = event.metadata.causationId;
-  const produced = history.filter((e) => (causation ? e.metadata.causationId === causation : e.globalPosition === event.globalPosition));
+  const produced = history.filter((e) =>
+    causation ? e.metadata.causationId === causation : e.globalPosition === event.globalPosition,
+  );
   const firstProduced = produced[0] ?? event;
   const prior = history.filter((e) => e.streamVersion < firstProduced.streamVersion);
   const command = commandFor?.(firstProduced);
-  const commandType = command?.type ?? (typeof event.metadata.commandType === 'string' ? event.metadata.commandType : undefined);
+  const commandType =
+    command?.type ?? (typeof event.metadata.commandType === 'string' ? event.metadata.commandType : undefined);
   const name = aggregate?.name ?? 'Unknown';
   // Everything from the store or the domain enters the code as a JSON string literal or a sanitised
   // identifier, never raw: a stream id holding a line break and code must stay a string.

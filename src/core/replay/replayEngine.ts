@@ -56,7 +56,8 @@ const clone = cloneJson;
 const NO_SKIPS: ReadonlySet<number> = new Set();
 /** Copies kept near the cursor for stepping back (a few snapshot intervals' worth). */
 const MAX_LOCAL_POINTS = 64;
-const keyOf = (skipped: ReadonlySet<number>): string => (skipped.size ? [...skipped].sort((a, b) => a - b).join(',') : '');
+const keyOf = (skipped: ReadonlySet<number>): string =>
+  skipped.size ? [...skipped].sort((a, b) => a - b).join(',') : '';
 
 /**
  * Travels through the global stream: the state of every read model after any number of events.
@@ -126,9 +127,15 @@ export class ReplayEngine {
     let base: { position: number; states: States } = this.snapshots[0]!;
     for (const s of this.snapshots) if (s.position <= usable && s.position > base.position) base = s;
     if (c && c.skips === skipsKey && c.position <= target && c.position > base.position) base = c;
-    if (this.local.skips === skipsKey) for (const s of this.local.points) if (s.position <= target && s.position > base.position) base = s;
+    if (this.local.skips === skipsKey)
+      for (const s of this.local.points) if (s.position <= target && s.position > base.position) base = s;
     // Going backwards: leave copies on the way, the next step back starts from the nearest one.
-    const backwards = c !== undefined && c.skips === skipsKey && target < c.position && c.position - target <= this.localEvery && target - base.position > this.localEvery;
+    const backwards =
+      c !== undefined &&
+      c.skips === skipsKey &&
+      target < c.position &&
+      c.position - target <= this.localEvery &&
+      target - base.position > this.localEvery;
     if (backwards && this.local.skips !== skipsKey) this.local = { skips: skipsKey, points: [] };
     const states = this.cloneStates(base.states);
     if (target > base.position) {
@@ -136,7 +143,8 @@ export class ReplayEngine {
         (event) => {
           if (!skipped.has(event.globalPosition)) this.apply(states, event);
           if (event.globalPosition < firstSkip) this.remember(event.globalPosition, states);
-          if (backwards && event.globalPosition % this.localEvery === 0 && event.globalPosition < target) this.keepLocal(event.globalPosition, states);
+          if (backwards && event.globalPosition % this.localEvery === 0 && event.globalPosition < target)
+            this.keepLocal(event.globalPosition, states);
         },
         { after: base.position, to: target },
       );
@@ -152,7 +160,8 @@ export class ReplayEngine {
     points.push({ position, states: this.cloneStates(states) });
     if (points.length <= MAX_LOCAL_POINTS) return;
     let far = 0;
-    for (let i = 1; i < points.length; i++) if (Math.abs(points[i]!.position - position) > Math.abs(points[far]!.position - position)) far = i;
+    for (let i = 1; i < points.length; i++)
+      if (Math.abs(points[i]!.position - position) > Math.abs(points[far]!.position - position)) far = i;
     points.splice(far, 1);
   }
 
@@ -170,7 +179,8 @@ export class ReplayEngine {
       return true;
     }
     let w = this.warming;
-    if (!w || w.position < from) w = { position: from, states: this.cloneStates(this.snapshots.find((s) => s.position === from)!.states) };
+    if (!w || w.position < from)
+      w = { position: from, states: this.cloneStates(this.snapshots.find((s) => s.position === from)!.states) };
     const to = Math.min(this.total, w.position + maxEvents);
     const states = w.states;
     this.store.forEach(
@@ -195,8 +205,18 @@ export class ReplayEngine {
         event: undefined,
         skipped: false,
         stream: undefined,
-        readModels: this.projections.map((p) => ({ name: p.name, title: p.title, description: p.description, state: states.get(p.name), handled: false, changes: [] })),
-        explanation: total === 0 ? 'The store is empty: issue a command to append the first event.' : `Before the first event: every read model is in its initial state. ${total} event${total === 1 ? '' : 's'} follow.`,
+        readModels: this.projections.map((p) => ({
+          name: p.name,
+          title: p.title,
+          description: p.description,
+          state: states.get(p.name),
+          handled: false,
+          changes: [],
+        })),
+        explanation:
+          total === 0
+            ? 'The store is empty: issue a command to append the first event.'
+            : `Before the first event: every read model is in its initial state. ${total} event${total === 1 ? '' : 's'} follow.`,
       };
     }
     const before = this.compute(target - 1, skipped);
@@ -210,7 +230,14 @@ export class ReplayEngine {
         event: undefined,
         skipped: false,
         stream: undefined,
-        readModels: this.projections.map((p) => ({ name: p.name, title: p.title, description: p.description, state: before.get(p.name), handled: false, changes: [] })),
+        readModels: this.projections.map((p) => ({
+          name: p.name,
+          title: p.title,
+          description: p.description,
+          state: before.get(p.name),
+          handled: false,
+          changes: [],
+        })),
         explanation: `Position ${target} holds no event (a command, or a gap in the store's sequence): the read models stay as they were.`,
       };
     }
@@ -218,7 +245,8 @@ export class ReplayEngine {
     // Copy on write: only the read models this event reaches are copied before it is applied.
     const after: States = new Map(before);
     if (!isSkipped) {
-      for (const p of this.projections) if (canHandle(p, event)) after.set(p.name, p.evolve(copyState(p, before.get(p.name)), event));
+      for (const p of this.projections)
+        if (canHandle(p, event)) after.set(p.name, p.evolve(copyState(p, before.get(p.name)), event));
     }
     this.cursor = { position: target, states: after, skips: keyOf(skipped) };
     const readModels = this.projections.map((p) => ({
@@ -248,13 +276,27 @@ export class ReplayEngine {
   private streamState(event: RecordedEvent, skipped: ReadonlySet<number>): StreamStateAtStep {
     const aggregate = aggregateForStream(this.aggregates, event.streamId);
     if (!aggregate) {
-      return { streamId: event.streamId, aggregate: undefined, version: event.streamVersion, before: undefined, after: undefined, changes: [] };
+      return {
+        streamId: event.streamId,
+        aggregate: undefined,
+        version: event.streamVersion,
+        before: undefined,
+        after: undefined,
+        changes: [],
+      };
     }
     const history = this.store.readStream(event.streamId, { limit: event.streamVersion });
     const prior = history.slice(0, -1).filter((e) => !skipped.has(e.globalPosition));
     const before = fold(aggregate.decider, prior);
     const after = skipped.has(event.globalPosition) ? before : aggregate.decider.evolve(clone(before), event);
-    return { streamId: event.streamId, aggregate: aggregate.name, version: event.streamVersion, before, after, changes: diffJson(before, after) };
+    return {
+      streamId: event.streamId,
+      aggregate: aggregate.name,
+      version: event.streamVersion,
+      before,
+      after,
+      changes: diffJson(before, after),
+    };
   }
 
   private apply(states: States, event: RecordedEvent): void {

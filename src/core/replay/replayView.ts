@@ -38,7 +38,8 @@ const NO_HISTORY: CommandHistory = { entries: () => [] };
 /** At most this many events may be skipped at once in what-if mode. */
 export const MAX_SKIPPED = 1000;
 
-const isActive = (f: ReplayFilter): boolean => Boolean(f.streamId || f.eventType || f.text || f.correlationId || f.causationId);
+const isActive = (f: ReplayFilter): boolean =>
+  Boolean(f.streamId || f.eventType || f.text || f.correlationId || f.causationId);
 
 function matches(filter: ReplayFilter, e: RecordedEvent): boolean {
   if (filter.streamId && e.streamId !== filter.streamId) return false;
@@ -92,7 +93,11 @@ export class ReplayView {
   }
 
   setFilter(filter: ReplayFilter): void {
-    const clean: ReplayFilter = Object.fromEntries(Object.entries(filter).filter(([, v]) => typeof v === 'string' && v.trim() !== '').map(([k, v]) => [k, (v as string).trim()]));
+    const clean: ReplayFilter = Object.fromEntries(
+      Object.entries(filter)
+        .filter(([, v]) => typeof v === 'string' && v.trim() !== '')
+        .map(([k, v]) => [k, (v as string).trim()]),
+    );
     this.filterValue = clean;
     if (!isActive(clean)) {
       this.inView = undefined;
@@ -118,7 +123,8 @@ export class ReplayView {
       return;
     }
     const last = this.inView[this.inView.length - 1] ?? 0;
-    for (const e of events) if (e.globalPosition > last && matches(this.filterValue, e)) this.inView.push(e.globalPosition);
+    for (const e of events)
+      if (e.globalPosition > last && matches(this.filterValue, e)) this.inView.push(e.globalPosition);
   }
 
   /** The position of the `index`-th event in view (0: before any event). */
@@ -156,7 +162,8 @@ export class ReplayView {
     const from = Math.max(0, Math.trunc(offset));
     const n = Math.max(0, Math.min(Math.trunc(limit), 500));
     const rejected = new Map<number, number>();
-    for (const c of this.history.entries()) if (c.outcome !== 'accepted') rejected.set(c.positionBefore, (rejected.get(c.positionBefore) ?? 0) + 1);
+    for (const c of this.history.entries())
+      if (c.outcome !== 'accepted') rejected.set(c.positionBefore, (rejected.get(c.positionBefore) ?? 0) + 1);
     const toRow = (e: RecordedEvent): TimelineRow => ({
       position: e.globalPosition,
       type: e.type,
@@ -176,8 +183,10 @@ export class ReplayView {
   }
 
   setSkipped(position: number, skipped: boolean): void {
-    if (!Number.isSafeInteger(position) || position < 1 || position > this.total) throw new RangeError(`There is no event at position ${position}.`);
-    if (skipped && !this.skips.has(position) && this.skips.size >= MAX_SKIPPED) throw new RangeError(`At most ${MAX_SKIPPED} events can be skipped at once.`);
+    if (!Number.isSafeInteger(position) || position < 1 || position > this.total)
+      throw new RangeError(`There is no event at position ${position}.`);
+    if (skipped && !this.skips.has(position) && this.skips.size >= MAX_SKIPPED)
+      throw new RangeError(`At most ${MAX_SKIPPED} events can be skipped at once.`);
     if (skipped) this.skips.add(position);
     else this.skips.delete(position);
   }

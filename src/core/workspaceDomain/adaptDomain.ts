@@ -19,7 +19,10 @@ export function freshState(initial: unknown, where: string, file: string): unkno
   try {
     return initial === undefined ? undefined : structuredClone(initial);
   } catch (e) {
-    throw new DomainModuleError('shape', `${where}: initialState must be plain data (or a function returning it): ${describeError(e)}`);
+    throw new DomainModuleError(
+      'shape',
+      `${where}: initialState must be plain data (or a function returning it): ${describeError(e)}`,
+    );
   }
 }
 
@@ -38,7 +41,10 @@ export function adaptAggregate(a: ModuleAggregate, file: string): AggregateDefin
   const events = new Set(a.events);
   const commandTypes = a.commands.map((c) => c.type);
   const idField = a.idField ?? a.commands[0]?.fields.find((f) => f.id)?.name;
-  const schemas: CommandSchema[] = a.commands.map((c) => ({ ...c, fields: c.fields.map((f) => (f.name === idField ? { ...f, id: true } : f)) }));
+  const schemas: CommandSchema[] = a.commands.map((c) => ({
+    ...c,
+    fields: c.fields.map((f) => (f.name === idField ? { ...f, id: true } : f)),
+  }));
 
   const decider: Decider<Message, Message, unknown> = {
     initialState: () => freshState(a.initialState, `${a.name}`, file),
@@ -49,19 +55,34 @@ export function adaptAggregate(a: ModuleAggregate, file: string): AggregateDefin
       } catch (e) {
         // A deliberate "no" is an Error (or ValidationError by name); a TypeError & co. is a bug in the module.
         if (e instanceof Error && BUG_ERRORS.has(e.name)) {
-          throw new DomainModuleError('decide', `decide of ${a.name} threw ${describeError(e)} on ${command.type}`, locationIn(file, e));
+          throw new DomainModuleError(
+            'decide',
+            `decide of ${a.name} threw ${describeError(e)} on ${command.type}`,
+            locationIn(file, e),
+          );
         }
         const message = e instanceof Error ? e.message : String(e);
-        throw e instanceof Error && e.name === 'ValidationError' ? new ValidationError(message) : new IllegalStateError(message);
+        throw e instanceof Error && e.name === 'ValidationError'
+          ? new ValidationError(message)
+          : new IllegalStateError(message);
       }
       const list = decided === undefined || decided === null ? [] : decided;
-      if (!Array.isArray(list)) throw new DomainModuleError('event', `decide of ${a.name} must return an array of events for ${command.type}; it returned ${typeof decided}.`);
+      if (!Array.isArray(list))
+        throw new DomainModuleError(
+          'event',
+          `decide of ${a.name} must return an array of events for ${command.type}; it returned ${typeof decided}.`,
+        );
       return list.map((event: unknown, i) => {
         const e = event as Partial<Message> | null;
         const where = `decide of ${a.name} returned an invalid event #${i + 1} for ${command.type}`;
         if (e === null || typeof e !== 'object') throw new DomainModuleError('event', `${where}: not an object.`);
-        if (typeof e.type !== 'string' || !events.has(e.type)) throw new DomainModuleError('event', `${where}: type ${JSON.stringify(e.type)} is not one of ${a.name}'s events (${[...events].join(', ')}).`);
-        if (e.data === null || typeof e.data !== 'object' || Array.isArray(e.data) || !isPlainJson(e.data)) throw new DomainModuleError('event', `${where}: ${e.type}.data must be a JSON object.`);
+        if (typeof e.type !== 'string' || !events.has(e.type))
+          throw new DomainModuleError(
+            'event',
+            `${where}: type ${JSON.stringify(e.type)} is not one of ${a.name}'s events (${[...events].join(', ')}).`,
+          );
+        if (e.data === null || typeof e.data !== 'object' || Array.isArray(e.data) || !isPlainJson(e.data))
+          throw new DomainModuleError('event', `${where}: ${e.type}.data must be a JSON object.`);
         return { type: e.type, data: JSON.parse(JSON.stringify(e.data)) as unknown };
       });
     },
@@ -69,7 +90,11 @@ export function adaptAggregate(a: ModuleAggregate, file: string): AggregateDefin
       try {
         return a.evolve(state, event);
       } catch (e) {
-        throw new DomainModuleError('evolve', `evolve of ${a.name} threw ${describeError(e)} on ${event.type}`, locationIn(file, e));
+        throw new DomainModuleError(
+          'evolve',
+          `evolve of ${a.name} threw ${describeError(e)} on ${event.type}`,
+          locationIn(file, e),
+        );
       }
     },
   };
@@ -83,12 +108,16 @@ export function adaptAggregate(a: ModuleAggregate, file: string): AggregateDefin
     streamId(command) {
       let id: unknown;
       try {
-        id = a.streamId ? a.streamId(command) : `${a.streamPrefix}${String((command.data as Record<string, unknown>)[idField!] ?? '')}`;
+        id = a.streamId
+          ? a.streamId(command)
+          : `${a.streamPrefix}${String((command.data as Record<string, unknown>)[idField!] ?? '')}`;
       } catch (e) {
         throw new DomainModuleError('decide', `streamId of ${a.name} threw ${describeError(e)}`, locationIn(file, e));
       }
       if (typeof id !== 'string' || !id.startsWith(a.streamPrefix) || id.length === a.streamPrefix.length) {
-        throw new ValidationError(`${command.type} needs a ${idField ?? 'stream id'}: the ${a.name} stream id would be ${JSON.stringify(id)}.`);
+        throw new ValidationError(
+          `${command.type} needs a ${idField ?? 'stream id'}: the ${a.name} stream id would be ${JSON.stringify(id)}.`,
+        );
       }
       return id;
     },
@@ -102,7 +131,8 @@ function defaultView(state: unknown): ViewNode[] {
   if (state === null || typeof state !== 'object') return [{ label: JSON.stringify(state) ?? 'undefined' }];
   return Object.entries(state as Record<string, unknown>).map(([key, value]) => ({
     label: key,
-    description: typeof value === 'object' && value !== null ? `${Object.keys(value).length} entries` : JSON.stringify(value),
+    description:
+      typeof value === 'object' && value !== null ? `${Object.keys(value).length} entries` : JSON.stringify(value),
     tooltip: JSON.stringify(value, null, 2)?.slice(0, 2000),
   }));
 }
@@ -122,7 +152,11 @@ function toViewNodes(rows: unknown, depth = 0): ViewNode[] {
 }
 
 /** The module's projection as a read model whose failures are reported, not thrown at the store. */
-export function adaptProjection(p: ModuleProjection, file: string, report: (problem: DomainProblem) => void): Projection {
+export function adaptProjection(
+  p: ModuleProjection,
+  file: string,
+  report: (problem: DomainProblem) => void,
+): Projection {
   const title = p.title ?? p.name;
   return {
     name: p.name,
@@ -136,7 +170,11 @@ export function adaptProjection(p: ModuleProjection, file: string, report: (prob
         return next === undefined ? state : next;
       } catch (e) {
         // One bad event must not stop the store or the other read models: this one keeps its state.
-        report({ at: `${title}, ${event.type} at position ${event.globalPosition}`, message: describeError(e), location: locationIn(file, e) });
+        report({
+          at: `${title}, ${event.type} at position ${event.globalPosition}`,
+          message: describeError(e),
+          location: locationIn(file, e),
+        });
         return state;
       }
     },
@@ -155,7 +193,11 @@ export function adaptProjection(p: ModuleProjection, file: string, report: (prob
             run(state: unknown, argument: string | undefined): QueryAnswer {
               const answer = q.run(state, argument) as Partial<QueryAnswer> | string | undefined;
               if (typeof answer === 'string') return { answer, found: true };
-              return { answer: String(answer?.answer ?? JSON.stringify(answer)), found: answer?.found ?? true, ...(answer && 'value' in answer ? { value: answer.value } : {}) };
+              return {
+                answer: String(answer?.answer ?? JSON.stringify(answer)),
+                found: answer?.found ?? true,
+                ...(answer && 'value' in answer ? { value: answer.value } : {}),
+              };
             },
           })),
         }

@@ -36,10 +36,16 @@ export function evaluateModule(source: string, file: string): unknown {
   let compiled: (...args: unknown[]) => unknown;
   try {
     // The wrapper keeps line numbers: the module's first line is line 1 of the script.
-    compiled = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file }) as typeof compiled;
+    compiled = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+      filename: file,
+    }) as typeof compiled;
   } catch (e) {
     const where = e instanceof Error ? /^(.*?:\d+)\n/.exec(e.stack ?? '')?.[1] : undefined;
-    throw new DomainModuleError('syntax', `${path.basename(file)} does not compile: ${describeError(e)}`, where ? `${path.basename(file)}:${where.split(':').pop()}` : undefined);
+    throw new DomainModuleError(
+      'syntax',
+      `${path.basename(file)} does not compile: ${describeError(e)}`,
+      where ? `${path.basename(file)}:${where.split(':').pop()}` : undefined,
+    );
   }
   const moduleRequire = createRequire(file);
   // Helpers the module requires from its own folder are loaded fresh too.
@@ -49,7 +55,11 @@ export function evaluateModule(source: string, file: string): unknown {
   try {
     compiled.call(module.exports, module.exports, moduleRequire, module, file, path.dirname(file));
   } catch (e) {
-    throw new DomainModuleError('load', `${path.basename(file)} threw while loading: ${describeError(e)}`, locationIn(file, e));
+    throw new DomainModuleError(
+      'load',
+      `${path.basename(file)} threw while loading: ${describeError(e)}`,
+      locationIn(file, e),
+    );
   }
   return module.exports;
 }
@@ -60,11 +70,15 @@ export function loadDomainModule(file: string, options: LoadOptions = {}): Loade
   try {
     const stat = fs.statSync(file);
     if (!stat.isFile()) throw new Error('it is not a file');
-    if (stat.size > MAX_DOMAIN_MODULE_BYTES) throw new Error(`it has ${stat.size} bytes; at most ${MAX_DOMAIN_MODULE_BYTES}`);
+    if (stat.size > MAX_DOMAIN_MODULE_BYTES)
+      throw new Error(`it has ${stat.size} bytes; at most ${MAX_DOMAIN_MODULE_BYTES}`);
     source = fs.readFileSync(file, 'utf8');
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new DomainModuleError(missing ? 'missing' : 'load', missing ? `${file} does not exist.` : `${file} cannot be read: ${(e as Error).message}`);
+    throw new DomainModuleError(
+      missing ? 'missing' : 'load',
+      missing ? `${file} does not exist.` : `${file} cannot be read: ${(e as Error).message}`,
+    );
   }
   return compileDomain(evaluateModule(source, file), file, createHash('sha256').update(source).digest('hex'), options);
 }

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 
-export type DomainModuleErrorKind = 'missing' | 'syntax' | 'load' | 'shape' | 'decide' | 'evolve' | 'event' | 'projection';
+export type DomainModuleErrorKind =
+  'missing' | 'syntax' | 'load' | 'shape' | 'decide' | 'evolve' | 'event' | 'projection';
 
 /** Something wrong with the workspace domain itself (not a rejected command). */
 export class DomainModuleError extends Error {
@@ -34,5 +35,5 @@ export function locationIn(file: string, error: unknown): string | undefined {
 }
 
 /** A thrown value in one phrase: `TypeError: x is undefined`. */
-export const describeError = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : `a thrown ${typeof e} ${JSON.stringify(e)}`);
-
+export const describeError = (e: unknown): string =>
+  e instanceof Error ? `${e.name}: ${e.message}` : `a thrown ${typeof e} ${JSON.stringify(e)}`;

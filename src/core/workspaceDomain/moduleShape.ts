@@ -40,7 +40,10 @@ export interface ReservedNames {
   readonly projectionNames: readonly string[];
 }
 
-export function reservedNames(aggregates: readonly AggregateDefinition[], projections: readonly Projection[]): ReservedNames {
+export function reservedNames(
+  aggregates: readonly AggregateDefinition[],
+  projections: readonly Projection[],
+): ReservedNames {
   return {
     commandTypes: aggregates.flatMap((a) => a.commandTypes),
     eventTypes: aggregates.flatMap((a) => a.eventTypes),
@@ -61,37 +64,50 @@ function checkAggregate(a: Partial<ModuleAggregate> | null, i: number, seen: See
   const at = `aggregates[${i}]${a && typeof a.name === 'string' ? ` (${a.name})` : ''}`;
   if (a === null || typeof a !== 'object') return void problems.push(`${at} must be an object.`);
   if (typeof a.name !== 'string' || a.name.trim() === '') problems.push(`${at}.name must be a non-empty string.`);
-  if (typeof a.streamPrefix !== 'string' || !/^[A-Za-z][A-Za-z0-9_.:-]{0,40}$/.test(a.streamPrefix)) problems.push(`${at}.streamPrefix must be text such as "room-".`);
+  if (typeof a.streamPrefix !== 'string' || !/^[A-Za-z][A-Za-z0-9_.:-]{0,40}$/.test(a.streamPrefix))
+    problems.push(`${at}.streamPrefix must be text such as "room-".`);
   else {
     const clash = seen.prefixes.find((p) => p.startsWith(a.streamPrefix!) || a.streamPrefix!.startsWith(p));
-    if (clash) problems.push(`${at}.streamPrefix "${a.streamPrefix}" overlaps "${clash}", which another aggregate uses.`);
+    if (clash)
+      problems.push(`${at}.streamPrefix "${a.streamPrefix}" overlaps "${clash}", which another aggregate uses.`);
     seen.prefixes.push(a.streamPrefix);
   }
-  for (const fn of ['decide', 'evolve'] as const) if (typeof a[fn] !== 'function') problems.push(`${at}.${fn} must be a function.`);
+  for (const fn of ['decide', 'evolve'] as const)
+    if (typeof a[fn] !== 'function') problems.push(`${at}.${fn} must be a function.`);
   if (!('initialState' in a)) problems.push(`${at}.initialState is missing (a value, or a function returning one).`);
-  if (!Array.isArray(a.events) || a.events.length === 0 || a.events.some((t) => typeof t !== 'string' || t === '')) problems.push(`${at}.events must list the event types, e.g. ["RoomBooked"].`);
+  if (!Array.isArray(a.events) || a.events.length === 0 || a.events.some((t) => typeof t !== 'string' || t === ''))
+    problems.push(`${at}.events must list the event types, e.g. ["RoomBooked"].`);
   else
     for (const t of a.events) {
       if (seen.events.has(t)) problems.push(`${at}: event type "${t}" is already used by another aggregate.`);
       seen.events.add(t);
     }
-  if (!Array.isArray(a.commands) || a.commands.length === 0) problems.push(`${at}.commands must list the command schemas, e.g. [{ type: "BookRoom", fields: [...] }].`);
+  if (!Array.isArray(a.commands) || a.commands.length === 0)
+    problems.push(`${at}.commands must list the command schemas, e.g. [{ type: "BookRoom", fields: [...] }].`);
   else
     a.commands.forEach((schema, j) => {
       problems.push(...checkCommandSchema(schema, `${at}.commands[${j}]`));
       const type = (schema as { type?: unknown } | null)?.type;
       if (typeof type === 'string') {
-        if (seen.commands.has(type)) problems.push(`${at}: command type "${type}" is already handled by another aggregate.`);
+        if (seen.commands.has(type))
+          problems.push(`${at}: command type "${type}" is already handled by another aggregate.`);
         seen.commands.add(type);
       }
     });
-  if (a.streamId !== undefined && typeof a.streamId !== 'function') problems.push(`${at}.streamId must be a function when given.`);
+  if (a.streamId !== undefined && typeof a.streamId !== 'function')
+    problems.push(`${at}.streamId must be a function when given.`);
   if (a.streamId === undefined) {
     const idField = a.idField ?? a.commands?.[0]?.fields?.find((f) => f?.id)?.name;
-    if (typeof idField !== 'string') problems.push(`${at} needs "idField" (the command field naming the instance) or a streamId(command) function.`);
+    if (typeof idField !== 'string')
+      problems.push(`${at} needs "idField" (the command field naming the instance) or a streamId(command) function.`);
     else
       for (const schema of Array.isArray(a.commands) ? a.commands : []) {
-        if (schema && Array.isArray(schema.fields) && !(schema.fields as readonly (FieldSchema | null)[]).some((f) => f?.name === idField)) problems.push(`${at}: command ${schema.type} has no "${idField}" field to find its stream.`);
+        if (
+          schema &&
+          Array.isArray(schema.fields) &&
+          !(schema.fields as readonly (FieldSchema | null)[]).some((f) => f?.name === idField)
+        )
+          problems.push(`${at}: command ${schema.type} has no "${idField}" field to find its stream.`);
       }
   }
 }
@@ -99,14 +115,22 @@ function checkAggregate(a: Partial<ModuleAggregate> | null, i: number, seen: See
 function checkProjection(p: Partial<ModuleProjection> | null, i: number, seen: Seen, problems: string[]): void {
   const at = `projections[${i}]${p && typeof p.name === 'string' ? ` (${p.name})` : ''}`;
   if (p === null || typeof p !== 'object') return void problems.push(`${at} must be an object.`);
-  if (typeof p.name !== 'string' || !/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(p.name)) problems.push(`${at}.name must be an identifier such as "bookings".`);
+  if (typeof p.name !== 'string' || !/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(p.name))
+    problems.push(`${at}.name must be an identifier such as "bookings".`);
   else if (seen.projections.has(p.name)) problems.push(`${at}: a read model named "${p.name}" already exists.`);
   else seen.projections.add(p.name);
   if (typeof p.evolve !== 'function') problems.push(`${at}.evolve must be a function.`);
   if (!('initialState' in p)) problems.push(`${at}.initialState is missing (a value, or a function returning one).`);
-  if (p.eventTypes !== undefined && (!Array.isArray(p.eventTypes) || p.eventTypes.some((t) => typeof t !== 'string'))) problems.push(`${at}.eventTypes must be an array of event types.`);
+  if (p.eventTypes !== undefined && (!Array.isArray(p.eventTypes) || p.eventTypes.some((t) => typeof t !== 'string')))
+    problems.push(`${at}.eventTypes must be an array of event types.`);
   if (p.view !== undefined && typeof p.view !== 'function') problems.push(`${at}.view must be a function when given.`);
-  if (p.queries !== undefined && (!Array.isArray(p.queries) || p.queries.some((q) => !q || typeof q.name !== 'string' || typeof q.title !== 'string' || typeof q.run !== 'function'))) {
+  if (
+    p.queries !== undefined &&
+    (!Array.isArray(p.queries) ||
+      p.queries.some(
+        (q) => !q || typeof q.name !== 'string' || typeof q.title !== 'string' || typeof q.run !== 'function',
+      ))
+  ) {
     problems.push(`${at}.queries must be an array of { name, title, run(state, argument) }.`);
   }
 }
@@ -139,6 +163,7 @@ export function checkDomainShape(
   };
   aggregates.forEach((a: Partial<ModuleAggregate> | null, i) => checkAggregate(a, i, seen, problems));
   projections.forEach((p: Partial<ModuleProjection> | null, i) => checkProjection(p, i, seen, problems));
-  if (problems.length > 0) throw new DomainModuleError('shape', `${base} does not have the expected shape:\n- ${problems.join('\n- ')}`);
+  if (problems.length > 0)
+    throw new DomainModuleError('shape', `${base} does not have the expected shape:\n- ${problems.join('\n- ')}`);
   return { aggregates: aggregates as ModuleAggregate[], projections: projections as ModuleProjection[] };
 }

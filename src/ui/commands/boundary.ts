@@ -75,7 +75,12 @@ export async function boundary<T>(ctx: CommandContext, title: string, run: () =>
     const entry = last && last.id !== before ? last : undefined;
     if (DomainError.is(e)) {
       ctx.log.info(`${title} rejected: ${e.message}`);
-      withActions(ctx, vscode.window.showWarningMessage, `${title} rejected: ${e.message} Nothing was appended.`, entry);
+      withActions(
+        ctx,
+        vscode.window.showWarningMessage,
+        `${title} rejected: ${e.message} Nothing was appended.`,
+        entry,
+      );
     } else if (DomainModuleError.is(e)) {
       showDomainModuleFailure(ctx, title, e);
     } else if (e instanceof EventStoreError && !StoreUnreadableError.is(e)) {
@@ -103,7 +108,10 @@ export function describeResult(result: CommandResult, projections?: readonly Pro
     const applied = projections.filter((p) => result.events.some((e) => canHandle(p, e))).map((p) => p.title);
     const ignored = projections.length - applied.length;
     const them = result.events.length === 1 ? 'it' : 'them';
-    const rest = ignored > 0 ? ` (${ignored} other${ignored === 1 ? ' ignores' : 's ignore'} ${result.events.length === 1 ? 'its type' : 'their types'})` : '';
+    const rest =
+      ignored > 0
+        ? ` (${ignored} other${ignored === 1 ? ' ignores' : 's ignore'} ${result.events.length === 1 ? 'its type' : 'their types'})`
+        : '';
     return applied.length
       ? `${events}; the event bus delivered ${them} and ${applied.join(', ')} applied ${them}${rest}.`
       : `${events}; no read model handles ${result.events.length === 1 ? 'this type' : 'these types'}.`;

@@ -73,7 +73,12 @@ async function pickCart(session: StoreSession, title: string, allowNew: boolean)
     return undefined;
   }
   const placeHolder = 'Which cart? (from the Cart details read model)';
-  const picked = await vscode.window.showQuickPick(items, { title, placeHolder, ignoreFocusOut: true, matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    title,
+    placeHolder,
+    ignoreFocusOut: true,
+    matchOnDescription: true,
+  });
   if (!picked) return undefined;
   if (!picked.isNew) return picked.cartId;
   const prompt = 'Id of the new cart (its stream is cart-<id>)';
@@ -149,13 +154,21 @@ async function removeItemFromCart(ctx: CommandContext, args?: CartArgs) {
   const lines = carts(session)[cartId]?.lines ?? {};
   const productId = await givenOrPickedProduct(args, title, 'RemoveItem', {
     placeholder: 'Pick a product in the cart (or type another one to see the cart refuse it)',
-    items: Object.entries(lines).map(([p, l]) => ({ label: p, description: `${l.quantity} × ${l.unitPrice.toFixed(2)} in the cart` })),
+    items: Object.entries(lines).map(([p, l]) => ({
+      label: p,
+      description: `${l.quantity} × ${l.unitPrice.toFixed(2)} in the cart`,
+    })),
   });
   if (productId === undefined) return undefined;
   let quantity = args?.quantity;
   if (typeof args?.productId !== 'string') {
     const prompt = 'How many to remove? Leave empty to remove them all.';
-    const asked = await askField<number>(cartField('quantity', 'RemoveItem'), `${title}: how many ${productId}?`, '', prompt);
+    const asked = await askField<number>(
+      cartField('quantity', 'RemoveItem'),
+      `${title}: how many ${productId}?`,
+      '',
+      prompt,
+    );
     if (!asked) return undefined;
     quantity = asked.value;
   }
@@ -198,6 +211,8 @@ export function registerCartCommands(ctx: CommandContext): vscode.Disposable[] {
     registerCommand('eventStore.confirmCart', (args?: CartArgs) =>
       boundary(ctx, 'Confirm Cart', () => confirmCart(ctx, args)),
     ),
-    registerCommand('eventStore.cancelCart', (args?: CartArgs) => boundary(ctx, 'Cancel Cart', () => cancelCart(ctx, args))),
+    registerCommand('eventStore.cancelCart', (args?: CartArgs) =>
+      boundary(ctx, 'Cancel Cart', () => cancelCart(ctx, args)),
+    ),
   ];
 }

@@ -61,14 +61,22 @@ async function cartScenario(session: StoreSession): Promise<CommandPair | undefi
   const picked = await vscode.window.showQuickPick<StreamPick>(
     [
       scratchPick('cart', 'cart'),
-      ...open.map((c) => ({ label: c.cartId, description: `${c.items} items · ${c.total.toFixed(2)} · your cart: it will be confirmed`, id: c.cartId })),
+      ...open.map((c) => ({
+        label: c.cartId,
+        description: `${c.items} items · ${c.total.toFixed(2)} · your cart: it will be confirmed`,
+        id: c.cartId,
+      })),
     ],
     { title: TITLE, placeHolder: 'Which cart do both windows have open?', ignoreFocusOut: true },
   );
   if (!picked) return undefined;
   if (!picked.id) {
     const cartId = scratchId();
-    await session.execute({ type: 'AddItem', data: { cartId, productId: 'book', quantity: 1, unitPrice: 12.5 }, metadata: { source: 'simulation (setup)' } });
+    await session.execute({
+      type: 'AddItem',
+      data: { cartId, productId: 'book', quantity: 1, unitPrice: 12.5 },
+      metadata: { source: 'simulation (setup)' },
+    });
     return {
       first: { type: 'ConfirmCart', data: { cartId } },
       second: { type: 'AddItem', data: { cartId, productId: 'pen', quantity: 1, unitPrice: 1.2 } },
@@ -77,7 +85,8 @@ async function cartScenario(session: StoreSession): Promise<CommandPair | undefi
   }
   const cart = carts(session)[picked.id]!;
   const [productId, line] = Object.entries(cart.lines)[0]!;
-  if (!(await confirmOnOwnData(`cart-${cart.cartId}`, 'CartConfirmed (window A confirms it)', "window B's AddItem"))) return undefined;
+  if (!(await confirmOnOwnData(`cart-${cart.cartId}`, 'CartConfirmed (window A confirms it)', "window B's AddItem")))
+    return undefined;
   return {
     first: { type: 'ConfirmCart', data: { cartId: cart.cartId } },
     second: { type: 'AddItem', data: { cartId: cart.cartId, productId, quantity: 1, unitPrice: line.unitPrice } },
@@ -87,13 +96,24 @@ async function cartScenario(session: StoreSession): Promise<CommandPair | undefi
 async function userScenario(session: StoreSession): Promise<CommandPair | undefined> {
   const users = Object.values(session.projector.stateOf(usersDirectory).users).filter((u) => u.status === 'active');
   const picked = await vscode.window.showQuickPick<StreamPick>(
-    [scratchPick('user', 'user'), ...users.map((u) => ({ label: u.name, description: `${u.userId} · your user: renamed to "… (A)"`, id: u.userId }))],
+    [
+      scratchPick('user', 'user'),
+      ...users.map((u) => ({
+        label: u.name,
+        description: `${u.userId} · your user: renamed to "… (A)"`,
+        id: u.userId,
+      })),
+    ],
     { title: TITLE, placeHolder: 'Which user do both people rename?', ignoreFocusOut: true, matchOnDescription: true },
   );
   if (!picked) return undefined;
   if (!picked.id) {
     const userId = scratchId();
-    await session.execute({ type: 'CreateUser', data: { userId, name: 'Sam Scratch' }, metadata: { source: 'simulation (setup)' } });
+    await session.execute({
+      type: 'CreateUser',
+      data: { userId, name: 'Sam Scratch' },
+      metadata: { source: 'simulation (setup)' },
+    });
     return {
       first: { type: 'RenameUser', data: { userId, name: 'Sam Scratch (A)' } },
       second: { type: 'RenameUser', data: { userId, name: 'Sam Scratch (B)' } },
@@ -101,7 +121,8 @@ async function userScenario(session: StoreSession): Promise<CommandPair | undefi
     };
   }
   const base = stripTag(picked.label);
-  if (!(await confirmOnOwnData(`user-${picked.id}`, `UserRenamed to "${base} (A)"`, "the other rename"))) return undefined;
+  if (!(await confirmOnOwnData(`user-${picked.id}`, `UserRenamed to "${base} (A)"`, 'the other rename')))
+    return undefined;
   return {
     first: { type: 'RenameUser', data: { userId: picked.id, name: `${base} (A)` } },
     second: { type: 'RenameUser', data: { userId: picked.id, name: `${base} (B)` } },
@@ -118,7 +139,8 @@ const scenarios: readonly Scenario[] = [
   },
   {
     label: 'Two people rename the same user at the same time',
-    detail: 'Both read the user at the same version and rename it. Retrying the loser renames from the winner’s name. Runs on a scratch user unless you pick one of yours.',
+    detail:
+      'Both read the user at the same version and rename it. Retrying the loser renames from the winner’s name. Runs on a scratch user unless you pick one of yours.',
     build: userScenario,
   },
 ];
@@ -127,7 +149,8 @@ const scenarios: readonly Scenario[] = [
 function givenCommand(value: Record<string, unknown>, which: string): CommandEnvelope {
   const { type, data, metadata } = value;
   if (typeof type !== 'string') throw new ValidationError(`The ${which} command needs a "type" (a string).`);
-  if (metadata !== undefined && !isRecord(metadata)) throw new ValidationError(`The metadata of the ${which} command must be an object.`);
+  if (metadata !== undefined && !isRecord(metadata))
+    throw new ValidationError(`The metadata of the ${which} command must be an object.`);
   return metadata === undefined ? { type, data } : { type, data, metadata };
 }
 
@@ -144,7 +167,9 @@ async function commandPair(session: StoreSession, args?: ConcurrencyArgs): Promi
 }
 
 function conflictSummary(outcome: ConflictOutcome, scratch?: string): string {
-  const where = scratch ? `the scratch stream ${scratch} (made for this simulation; your own data is untouched)` : outcome.streamId;
+  const where = scratch
+    ? `the scratch stream ${scratch} (made for this simulation; your own data is untouched)`
+    : outcome.streamId;
   const won = outcome.winner.result.events.map((e) => `${e.type} at position ${e.globalPosition}`).join(', ');
   return (
     `Concurrency conflict on ${where}: both read version ${outcome.expectedVersion}. ` +
@@ -156,11 +181,19 @@ function conflictSummary(outcome: ConflictOutcome, scratch?: string): string {
 }
 
 /** Decides the losing command again on the new state: accepted, or rejected by the rule it would have broken. */
-async function retryLoser(session: StoreSession, outcome: ConflictOutcome): Promise<CommandResult | { rejected: string }> {
+async function retryLoser(
+  session: StoreSession,
+  outcome: ConflictOutcome,
+): Promise<CommandResult | { rejected: string }> {
   const type = outcome.loser.command.type;
   try {
-    const result = await retryAfterConflict(session.handler, { ...outcome.loser.command, metadata: { source: 'simulation (retry)' } });
-    void vscode.window.showInformationMessage(`Retried ${type} on the new state: accepted. ${describeResult(result, session.projections)}`);
+    const result = await retryAfterConflict(session.handler, {
+      ...outcome.loser.command,
+      metadata: { source: 'simulation (retry)' },
+    });
+    void vscode.window.showInformationMessage(
+      `Retried ${type} on the new state: accepted. ${describeResult(result, session.projections)}`,
+    );
     return result;
   } catch (e) {
     if (!DomainError.is(e)) throw e;

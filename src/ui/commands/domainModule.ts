@@ -8,7 +8,8 @@ import { boundary, registerCommand, type CommandContext } from './boundary';
 /** Creates the workspace domain module from the example (when there is none yet) and opens it. */
 async function createDomainModule(ctx: CommandContext): Promise<string> {
   const file = resolveDomainModulePath();
-  if (!file) throw new Error('Open a folder first: the domain module lives in the workspace (setting eventStore.domainModule).');
+  if (!file)
+    throw new Error('Open a folder first: the domain module lives in the workspace (setting eventStore.domainModule).');
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const example = vscode.Uri.joinPath(ctx.context.extensionUri, 'media', 'domain', 'domain.example.js').fsPath;

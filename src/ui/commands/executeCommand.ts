@@ -15,7 +15,11 @@ async function pickAggregate(session: StoreSession): Promise<AggregateDefinition
       detail: a.description,
       aggregate: a,
     })),
-    { title: 'Execute Command (1/2): aggregate', placeHolder: 'Which aggregate receives the command?', ignoreFocusOut: true },
+    {
+      title: 'Execute Command (1/2): aggregate',
+      placeHolder: 'Which aggregate receives the command?',
+      ignoreFocusOut: true,
+    },
   );
   return picked?.aggregate;
 }
@@ -59,7 +63,8 @@ async function executeCommand(ctx: CommandContext, args?: ExecuteArgs) {
   const session = await ctx.controller.get();
   let type = typeof args?.type === 'string' ? args.type : undefined;
   let aggregate = type ? aggregateForCommand(session.aggregates, type) : undefined;
-  if (!aggregate && typeof args?.aggregate === 'string') aggregate = session.aggregates.find((a) => a.name === args.aggregate);
+  if (!aggregate && typeof args?.aggregate === 'string')
+    aggregate = session.aggregates.find((a) => a.name === args.aggregate);
   if (!aggregate && type && isRecord(args?.data)) {
     // Unknown type with data: let the write model refuse it, so it is logged like any refusal.
     return issue(ctx, type, { type, data: args.data });
@@ -70,7 +75,8 @@ async function executeCommand(ctx: CommandContext, args?: ExecuteArgs) {
   if (!type) return undefined;
   const schema = commandSchemaFor(aggregate, type);
   let data: Record<string, unknown> | undefined;
-  if (isRecord(args?.data)) data = args.data; // given whole: the write model checks it
+  if (isRecord(args?.data))
+    data = args.data; // given whole: the write model checks it
   else if (schema) data = await askForCommandData(session, aggregate, schema);
   else data = await askJsonData(type);
   if (!data) return undefined;

@@ -17,9 +17,13 @@ async function useStore(ctx: CommandContext, file: string | undefined): Promise<
       resolve();
     });
   });
-  const target = vscode.workspace.workspaceFolders?.[0] ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  const target = vscode.workspace.workspaceFolders?.[0]
+    ? vscode.ConfigurationTarget.Workspace
+    : vscode.ConfigurationTarget.Global;
   const before = controller.storePath;
-  await vscode.workspace.getConfiguration('eventStore').update('storePath', file === undefined ? undefined : settingPathFor(file), target);
+  await vscode.workspace
+    .getConfiguration('eventStore')
+    .update('storePath', file === undefined ? undefined : settingPathFor(file), target);
   // The controller reopens on the setting change; when the path did not change, nothing fires.
   if (path.resolve(controller.storePath) !== path.resolve(before)) await opened;
   else await controller.reopen();
@@ -67,7 +71,9 @@ async function checkStore(ctx: CommandContext): Promise<readonly (Finding | stri
   else if (store.path) findings = (await verifyStore(store.path)).findings;
   else findings = [];
   const name = store.path ? path.basename(store.path) : 'the store';
-  ctx.log.info(`Check Store on ${store.path ?? '(in memory)'}: ${findings.length} finding${findings.length === 1 ? '' : 's'}.`);
+  ctx.log.info(
+    `Check Store on ${store.path ?? '(in memory)'}: ${findings.length} finding${findings.length === 1 ? '' : 's'}.`,
+  );
   for (const f of findings) ctx.log.info(`  ${typeof f === 'string' ? f : f.message}`);
   if (findings.length === 0) {
     void vscode.window.showInformationMessage(`${name} is sound: no finding.`);
@@ -78,13 +84,23 @@ async function checkStore(ctx: CommandContext): Promise<readonly (Finding | stri
       ? { label: f }
       : {
           label: f.message,
-          description: [f.check, f.streamId, f.position === undefined ? undefined : `position ${f.position}`].filter(Boolean).join(' · '),
+          description: [f.check, f.streamId, f.position === undefined ? undefined : `position ${f.position}`]
+            .filter(Boolean)
+            .join(' · '),
           ...(f.position === undefined ? {} : { position: f.position }),
         },
   );
   void vscode.window
-    .showQuickPick(items, { title: `Check Store: ${findings.length} finding${findings.length === 1 ? '' : 's'} in ${name}`, placeHolder: 'Pick a finding to see its event in the replay', matchOnDescription: true })
-    .then((picked) => picked?.position !== undefined && vscode.commands.executeCommand('eventStore.replayFromHere', { event: { globalPosition: picked.position } }));
+    .showQuickPick(items, {
+      title: `Check Store: ${findings.length} finding${findings.length === 1 ? '' : 's'} in ${name}`,
+      placeHolder: 'Pick a finding to see its event in the replay',
+      matchOnDescription: true,
+    })
+    .then(
+      (picked) =>
+        picked?.position !== undefined &&
+        vscode.commands.executeCommand('eventStore.replayFromHere', { event: { globalPosition: picked.position } }),
+    );
   return findings;
 }
 
@@ -94,19 +110,35 @@ async function copyStore(ctx: CommandContext, target: unknown): Promise<string |
   const source = session.store.path;
   if (!source) throw new Error('This store lives in memory: there is nothing to copy.');
   if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage('Copying writes a new store file into the workspace: trust the workspace first (Restricted Mode only inspects).');
+    void vscode.window.showWarningMessage(
+      'Copying writes a new store file into the workspace: trust the workspace first (Restricted Mode only inspects).',
+    );
     return undefined;
   }
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const dest =
     typeof target === 'string'
       ? target
-      : (await vscode.window.showSaveDialog({ title: 'Copy into a Workspace Store', defaultUri: vscode.Uri.file(path.join(folder ?? path.dirname(source), '.eventstore', `copy-of-${path.parse(source).name}.db`)) }))?.fsPath;
+      : (
+          await vscode.window.showSaveDialog({
+            title: 'Copy into a Workspace Store',
+            defaultUri: vscode.Uri.file(
+              path.join(folder ?? path.dirname(source), '.eventstore', `copy-of-${path.parse(source).name}.db`),
+            ),
+          })
+        )?.fsPath;
   if (!dest) return undefined;
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Copying ${path.basename(source)}…` }, () => copyToNativeStore(session.store, dest));
-  const kept = result.positionsKept ? 'positions kept' : `${result.renumbered} events renumbered (their original positions are in metadata.source)`;
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Copying ${path.basename(source)}…` },
+    () => copyToNativeStore(session.store, dest),
+  );
+  const kept = result.positionsKept
+    ? 'positions kept'
+    : `${result.renumbered} events renumbered (their original positions are in metadata.source)`;
   ctx.log.info(`Copied ${source} into ${dest}: ${result.events} events, ${result.streams} streams, ${kept}.`);
-  void vscode.window.showInformationMessage(`Copied ${result.events} events into ${path.basename(dest)} (${kept}).`, 'Open the Copy').then((action) => action && useStore(ctx, dest));
+  void vscode.window
+    .showInformationMessage(`Copied ${result.events} events into ${path.basename(dest)} (${kept}).`, 'Open the Copy')
+    .then((action) => action && useStore(ctx, dest));
   return dest;
 }
 
@@ -114,9 +146,13 @@ async function copyStore(ctx: CommandContext, target: unknown): Promise<string |
 export function registerForeignStoreCommands(ctx: CommandContext): vscode.Disposable[] {
   return [
     registerCommand('eventStore.openStore', (uri?: unknown) => boundary(ctx, 'Open Store', () => openStore(ctx, uri))),
-    registerCommand('eventStore.openInInspector', (uri?: unknown) => boundary(ctx, 'Open in Event Store Inspector', () => openStore(ctx, uri))),
+    registerCommand('eventStore.openInInspector', (uri?: unknown) =>
+      boundary(ctx, 'Open in Event Store Inspector', () => openStore(ctx, uri)),
+    ),
     registerCommand('eventStore.closeStore', () => boundary(ctx, 'Close Store', () => closeStore(ctx))),
     registerCommand('eventStore.checkStore', () => boundary(ctx, 'Check Store', () => checkStore(ctx))),
-    registerCommand('eventStore.copyStore', (target?: unknown) => boundary(ctx, 'Copy into a Workspace Store', () => copyStore(ctx, target))),
+    registerCommand('eventStore.copyStore', (target?: unknown) =>
+      boundary(ctx, 'Copy into a Workspace Store', () => copyStore(ctx, target)),
+    ),
   ];
 }

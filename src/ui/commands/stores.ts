@@ -20,12 +20,16 @@ async function switchStoreTo(ctx: CommandContext, file: string): Promise<void> {
       resolve();
     }
   });
-  const target = vscode.workspace.workspaceFolders?.[0] ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  const target = vscode.workspace.workspaceFolders?.[0]
+    ? vscode.ConfigurationTarget.Workspace
+    : vscode.ConfigurationTarget.Global;
   await vscode.workspace.getConfiguration('eventStore').update('storePath', settingPathFor(file), target);
   // The controller reopens on the setting change; wait for it so the caller sees the new store.
   await opened;
   ctx.log.info(`Switched the store to ${file}.`);
-  void vscode.window.showInformationMessage(`Now using ${path.basename(file)}. Switch back with "Event Store: Switch Store…".`);
+  void vscode.window.showInformationMessage(
+    `Now using ${path.basename(file)}. Switch back with "Event Store: Switch Store…".`,
+  );
 }
 
 async function askBranchPosition(last: number): Promise<number | undefined> {
@@ -47,7 +51,11 @@ async function askBranchPosition(last: number): Promise<number | undefined> {
 }
 
 /** Copies the events up to a position into a new store beside this one; this store is left as it is. */
-async function branch(ctx: CommandContext, position: unknown, options?: { switchTo?: unknown }): Promise<BranchResult | undefined> {
+async function branch(
+  ctx: CommandContext,
+  position: unknown,
+  options?: { switchTo?: unknown },
+): Promise<BranchResult | undefined> {
   if (!vscode.workspace.isTrusted) {
     void vscode.window.showWarningMessage(
       'Branch Store Here writes a new store file into the workspace: trust the workspace first (Restricted Mode only inspects).',
@@ -62,7 +70,8 @@ async function branch(ctx: CommandContext, position: unknown, options?: { switch
     );
     return undefined;
   }
-  const at = position === undefined || position === null ? await askBranchPosition(last) : checkBranchPosition(position, last);
+  const at =
+    position === undefined || position === null ? await askBranchPosition(last) : checkBranchPosition(position, last);
   if (at === undefined) return undefined;
   const storePath = session.store.path;
   if (!storePath) throw new Error('This store lives in memory: there is no folder to write a branch to.');
@@ -72,13 +81,17 @@ async function branch(ctx: CommandContext, position: unknown, options?: { switch
     () => branchStore(session.store, at, target),
   );
   const name = path.basename(result.path);
-  ctx.log.info(`Branched ${storePath} at position ${at} into ${result.path}: ${result.events} events in ${result.streams} streams.`);
+  ctx.log.info(
+    `Branched ${storePath} at position ${at} into ${result.path}: ${result.events} events in ${result.streams} streams.`,
+  );
   const message =
     `Branched at position ${at}: ${name} holds events 1–${at} (${result.events} events, ${result.streams} streams). ` +
     'The original store is untouched.';
   if (options?.switchTo === true) await switchStoreTo(ctx, result.path);
   else if (options?.switchTo !== false) {
-    void vscode.window.showInformationMessage(message, 'Switch to Branch').then((action) => action && switchStoreTo(ctx, result.path));
+    void vscode.window
+      .showInformationMessage(message, 'Switch to Branch')
+      .then((action) => action && switchStoreTo(ctx, result.path));
   }
   return result;
 }
@@ -88,14 +101,23 @@ async function switchStore(ctx: CommandContext, file: unknown): Promise<string |
   let target = typeof file === 'string' ? file : undefined;
   if (!target) {
     const dir = path.dirname(current);
-    const stores = fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.endsWith('.db')).sort() : [];
+    const stores = fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir)
+          .filter((n) => n.endsWith('.db'))
+          .sort()
+      : [];
     const describe = (n: string) => {
       const cut = /^branch-(\d+)-/.exec(n);
       return path.join(dir, n) === current ? 'open now' : cut ? `branch cut at position ${cut[1]}` : undefined;
     };
     const picked = await vscode.window.showQuickPick(
       stores.map((n) => ({ label: n, description: describe(n), file: path.join(dir, n) })),
-      { title: 'Switch Store', placeHolder: 'Which store should the views, the commands and the replay use?', ignoreFocusOut: true },
+      {
+        title: 'Switch Store',
+        placeHolder: 'Which store should the views, the commands and the replay use?',
+        ignoreFocusOut: true,
+      },
     );
     if (!picked) return undefined;
     target = picked.file;
@@ -136,10 +158,14 @@ async function seed(ctx: CommandContext, options?: { mix?: unknown }) {
 /** The commands on whole stores: seed one, branch it at a position, switch to another. */
 export function registerStoreCommands(ctx: CommandContext): vscode.Disposable[] {
   return [
-    registerCommand('eventStore.seedDemoData', (options?: { mix?: unknown }) => boundary(ctx, 'Seed Demo Data', () => seed(ctx, options))),
+    registerCommand('eventStore.seedDemoData', (options?: { mix?: unknown }) =>
+      boundary(ctx, 'Seed Demo Data', () => seed(ctx, options)),
+    ),
     registerCommand('eventStore.branchStore', (position?: unknown, options?: { switchTo?: unknown }) =>
       boundary(ctx, 'Branch Store Here', () => branch(ctx, position, options)),
     ),
-    registerCommand('eventStore.switchStore', (file?: unknown) => boundary(ctx, 'Switch Store', () => switchStore(ctx, file))),
+    registerCommand('eventStore.switchStore', (file?: unknown) =>
+      boundary(ctx, 'Switch Store', () => switchStore(ctx, file)),
+    ),
   ];
 }

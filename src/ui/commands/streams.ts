@@ -8,7 +8,9 @@ async function openEvent(ctx: CommandContext, position: unknown): Promise<void> 
   const session = await ctx.controller.get();
   const event = session.store.readEvent(position);
   if (!event) throw new Error(`There is no event at position ${position}.`);
-  const doc = await vscode.workspace.openTextDocument(eventUri(event.streamId, event.streamVersion, event.globalPosition));
+  const doc = await vscode.workspace.openTextDocument(
+    eventUri(event.streamId, event.streamVersion, event.globalPosition),
+  );
   await vscode.languages.setTextDocumentLanguage(doc, 'json');
   await vscode.window.showTextDocument(doc, { preview: true });
 }

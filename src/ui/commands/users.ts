@@ -83,7 +83,8 @@ async function renameUser(ctx: CommandContext, args?: { userId?: unknown; name?:
     ctx,
     'Rename User',
     { type: 'RenameUser', data: { userId: user.userId, name: name.trim() } },
-    (result) => `Renamed ${user.name} to ${name.trim()}: ${describeResult(result, ctx.controller.session?.projections)}`,
+    (result) =>
+      `Renamed ${user.name} to ${name.trim()}: ${describeResult(result, ctx.controller.session?.projections)}`,
   );
 }
 

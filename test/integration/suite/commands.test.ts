@@ -19,7 +19,8 @@ async function labels(provider: vscode.TreeDataProvider<unknown>, node?: unknown
   for (const child of (await provider.getChildren(node)) ?? []) {
     const item = await provider.getTreeItem(child);
     out.push(typeof item.label === 'string' ? item.label : (item.label?.label ?? ''));
-    if (depth > 1 && item.collapsibleState !== vscode.TreeItemCollapsibleState.None) out.push(...(await labels(provider, child, depth - 1)));
+    if (depth > 1 && item.collapsibleState !== vscode.TreeItemCollapsibleState.None)
+      out.push(...(await labels(provider, child, depth - 1)));
   }
   return out;
 }
@@ -43,8 +44,13 @@ describe('Commands in the extension host', () => {
   it('Create User appends UserCreated and the Read Models tree shows the user', async () => {
     const session = await ext.controller.get();
     const before = session.store.lastPosition();
-    const result = (await vscode.commands.executeCommand('eventStore.createUser', { name: 'Grace Integration' })) as { events: { type: string }[] };
-    assert.deepEqual(result.events.map((e) => e.type), ['UserCreated']);
+    const result = (await vscode.commands.executeCommand('eventStore.createUser', { name: 'Grace Integration' })) as {
+      events: { type: string }[];
+    };
+    assert.deepEqual(
+      result.events.map((e) => e.type),
+      ['UserCreated'],
+    );
     assert.equal(session.store.lastPosition(), before + 1);
     const rows = await labels(ext.readModelsTree as vscode.TreeDataProvider<unknown>);
     assert.ok(rows.includes('Users directory') && rows.includes('Summary'), rows.join(', '));
@@ -63,13 +69,18 @@ describe('Commands in the extension host', () => {
 
   it('Rename and Deactivate go through the write model', async () => {
     const session = await ext.controller.get();
-    const created = (await vscode.commands.executeCommand('eventStore.createUser', { name: 'Renamable' })) as { events: { data: { userId: string } }[] };
+    const created = (await vscode.commands.executeCommand('eventStore.createUser', { name: 'Renamable' })) as {
+      events: { data: { userId: string } }[];
+    };
     const userId = created.events[0]!.data.userId;
     await vscode.commands.executeCommand('eventStore.renameUser', { userId, name: 'Renamed' });
     await vscode.commands.executeCommand('eventStore.deactivateUser', { userId });
     const user = (session.projector.stateOf('usersDirectory') as UsersDirectoryState).users[userId];
     assert.deepEqual([user?.name, user?.status], ['Renamed', 'deactivated']);
-    assert.deepEqual(session.store.readStream(`user-${userId}`).map((e) => e.type), ['UserCreated', 'UserRenamed', 'UserDeactivated']);
+    assert.deepEqual(
+      session.store.readStream(`user-${userId}`).map((e) => e.type),
+      ['UserCreated', 'UserRenamed', 'UserDeactivated'],
+    );
   });
 
   it('Seed Demo Data fills the store, and the Streams tree lists streams and their events', async () => {

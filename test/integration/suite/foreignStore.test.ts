@@ -37,7 +37,10 @@ describe('An Emmett SQLite store opened in VS Code (read-only, live)', function 
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-it-emmett-'));
     file = path.join(dir, 'shop.sqlite');
     writer = await EmmettWriter.start(file);
-    await writer.append('cart-1', [{ type: 'ItemAdded', data: { sku: 'pen' } }, { type: 'ItemAdded', data: { sku: 'ink' } }]);
+    await writer.append('cart-1', [
+      { type: 'ItemAdded', data: { sku: 'pen' } },
+      { type: 'ItemAdded', data: { sku: 'ink' } },
+    ]);
     await writer.append('cart-1', [{ type: 'ConfirmCart', data: {}, kind: 'Command' }]);
     await writer.append('user-7', [{ type: 'UserCreated', data: { name: 'Ada' } }]);
   });

@@ -51,7 +51,11 @@ function metadataOf(text: unknown): EventMetadata {
 /** Not a format detected from the file: a database with none of Emmett's tables. */
 export class NotEmmettError extends Error {
   constructor(readonly tables: readonly string[]) {
-    super(tables.length === 0 ? 'it is an empty SQLite database' : `it is a SQLite database of another application (tables: ${tables.slice(0, 8).join(', ')})`);
+    super(
+      tables.length === 0
+        ? 'it is an empty SQLite database'
+        : `it is a SQLite database of another application (tables: ${tables.slice(0, 8).join(', ')})`,
+    );
     this.name = 'NotEmmettError';
   }
 }
@@ -83,7 +87,8 @@ function fileState(file: string): string {
  */
 export class EmmettSqliteStore implements ForeignStore {
   readonly readOnly = true;
-  readonly readOnlyReason = 'it is an Emmett SQLite store, opened read-only: the inspector never writes to a store it did not create';
+  readonly readOnlyReason =
+    'it is an Emmett SQLite store, opened read-only: the inspector never writes to a store it did not create';
   private loaded: Loaded;
   private cachedStats: StoreStats | undefined;
   private cachedLast: number | undefined;
@@ -120,8 +125,14 @@ export class EmmettSqliteStore implements ForeignStore {
   notes(): readonly string[] {
     const wal = this.loaded.image.wal;
     const notes: string[] = [];
-    if (wal.committedFrames > 0) notes.push(`${wal.committedFrames} committed page writes were read from the -wal file (not yet checkpointed into the database file).`);
-    if (wal.uncommittedFrames > 0) notes.push(`A writer has a transaction in progress (${wal.uncommittedFrames} uncommitted page writes in the -wal file); its changes are not shown until it commits.`);
+    if (wal.committedFrames > 0)
+      notes.push(
+        `${wal.committedFrames} committed page writes were read from the -wal file (not yet checkpointed into the database file).`,
+      );
+    if (wal.uncommittedFrames > 0)
+      notes.push(
+        `A writer has a transaction in progress (${wal.uncommittedFrames} uncommitted page writes in the -wal file); its changes are not shown until it commits.`,
+      );
     return notes;
   }
 
@@ -173,7 +184,10 @@ export class EmmettSqliteStore implements ForeignStore {
 
   private events(where: string, params: SqlValue[], order: string, limit?: number): RecordedEvent[] {
     const t = this.loaded.schema.messagesTable;
-    return this.rows(`SELECT ${this.eventSelect} FROM ${t} WHERE ${this.eventsOnly} AND ${where} ORDER BY ${order} LIMIT ?`, [...params, limit ?? -1]).map((r) => this.toEvent(r));
+    return this.rows(
+      `SELECT ${this.eventSelect} FROM ${t} WHERE ${this.eventsOnly} AND ${where} ORDER BY ${order} LIMIT ?`,
+      [...params, limit ?? -1],
+    ).map((r) => this.toEvent(r));
   }
 
   async append(): Promise<never> {
@@ -181,17 +195,27 @@ export class EmmettSqliteStore implements ForeignStore {
   }
 
   readStream(streamId: string, options: ReadStreamOptions = {}): RecordedEvent[] {
-    return this.events('stream_id = ? AND stream_position > ?', [streamId, options.afterVersion ?? 0], 'stream_position, global_position', options.limit);
+    return this.events(
+      'stream_id = ? AND stream_position > ?',
+      [streamId, options.afterVersion ?? 0],
+      'stream_position, global_position',
+      options.limit,
+    );
   }
 
   readAll(options: ReadAllOptions = {}): RecordedEvent[] {
     return this.events('global_position > ?', [options.after ?? 0], 'global_position', options.limit);
   }
 
-  forEach(onEvent: (event: RecordedEvent) => void, options: { readonly after?: number; readonly to?: number } = {}): void {
+  forEach(
+    onEvent: (event: RecordedEvent) => void,
+    options: { readonly after?: number; readonly to?: number } = {},
+  ): void {
     this.assertOpen();
     const t = this.loaded.schema.messagesTable;
-    const stmt = this.loaded.db.prepare(`SELECT ${this.eventSelect} FROM ${t} WHERE ${this.eventsOnly} AND global_position > ? AND global_position <= ? ORDER BY global_position`);
+    const stmt = this.loaded.db.prepare(
+      `SELECT ${this.eventSelect} FROM ${t} WHERE ${this.eventsOnly} AND global_position > ? AND global_position <= ? ORDER BY global_position`,
+    );
     try {
       stmt.bind([options.after ?? 0, options.to ?? Number.MAX_SAFE_INTEGER]);
       while (stmt.step()) onEvent(this.toEvent(stmt.get()));
@@ -209,18 +233,30 @@ export class EmmettSqliteStore implements ForeignStore {
     const criteria: [string, string | undefined][] = [
       ['stream_id = ?', filter.streamId],
       [`${c.type} = ?`, filter.eventType],
-      [`json_extract(CASE WHEN json_valid(${c.metadata}) THEN ${c.metadata} END, '$.correlationId') = ?`, filter.correlationId],
-      [`json_extract(CASE WHEN json_valid(${c.metadata}) THEN ${c.metadata} END, '$.causationId') = ?`, filter.causationId],
+      [
+        `json_extract(CASE WHEN json_valid(${c.metadata}) THEN ${c.metadata} END, '$.correlationId') = ?`,
+        filter.correlationId,
+      ],
+      [
+        `json_extract(CASE WHEN json_valid(${c.metadata}) THEN ${c.metadata} END, '$.causationId') = ?`,
+        filter.causationId,
+      ],
       [`instr(lower(${c.data}), ?) > 0`, filter.text?.toLowerCase()],
     ];
     const given = criteria.filter(([, value]) => value);
     const where = [this.eventsOnly, ...given.map(([sql]) => sql)].join(' AND ');
-    return this.rows(`SELECT global_position FROM ${this.loaded.schema.messagesTable} WHERE ${where} ORDER BY global_position`, given.map(([, v]) => v!)).map((r) => Number(r[0]));
+    return this.rows(
+      `SELECT global_position FROM ${this.loaded.schema.messagesTable} WHERE ${where} ORDER BY global_position`,
+      given.map(([, v]) => v!),
+    ).map((r) => Number(r[0]));
   }
 
   /** The highest stream position of its events (what a reader of the stream sees), 0 without any. */
   streamVersion(streamId: string): number {
-    const r = this.rows(`SELECT max(stream_position) FROM ${this.loaded.schema.messagesTable} WHERE stream_id = ? AND ${this.eventsOnly}`, [streamId]);
+    const r = this.rows(
+      `SELECT max(stream_position) FROM ${this.loaded.schema.messagesTable} WHERE stream_id = ? AND ${this.eventsOnly}`,
+      [streamId],
+    );
     return Number(r[0]?.[0] ?? 0);
   }
 
@@ -257,7 +293,10 @@ export class EmmettSqliteStore implements ForeignStore {
 
   /** The highest global position of any message (events and commands share the sequence). */
   lastPosition(): number {
-    if (this.cachedLast === undefined) this.cachedLast = Number(this.rows(`SELECT max(global_position) FROM ${this.loaded.schema.messagesTable}`)[0]?.[0] ?? 0);
+    if (this.cachedLast === undefined)
+      this.cachedLast = Number(
+        this.rows(`SELECT max(global_position) FROM ${this.loaded.schema.messagesTable}`)[0]?.[0] ?? 0,
+      );
     return this.cachedLast;
   }
 
@@ -267,7 +306,9 @@ export class EmmettSqliteStore implements ForeignStore {
       const t = this.loaded.schema.messagesTable;
       const eventTypes: Record<string, number> = {};
       let events = 0;
-      for (const [type, count] of this.rows(`SELECT ${c.type}, count(*) FROM ${t} WHERE ${this.eventsOnly} GROUP BY ${c.type} ORDER BY ${c.type}`)) {
+      for (const [type, count] of this.rows(
+        `SELECT ${c.type}, count(*) FROM ${t} WHERE ${this.eventsOnly} GROUP BY ${c.type} ORDER BY ${c.type}`,
+      )) {
         eventTypes[String(type)] = Number(count);
         events += Number(count);
       }
@@ -280,12 +321,21 @@ export class EmmettSqliteStore implements ForeignStore {
   readCommands(options: { readonly after?: number; readonly limit?: number } = {}): RecordedCommand[] {
     const c = this.loaded.schema.columns;
     if (!c.kind) return [];
-    return this.rows(`SELECT ${this.eventSelect} FROM ${this.loaded.schema.messagesTable} WHERE ${c.kind} = 'C' AND global_position > ? ORDER BY global_position LIMIT ?`, [
-      options.after ?? 0,
-      options.limit ?? -1,
-    ]).map((r) => {
+    return this.rows(
+      `SELECT ${this.eventSelect} FROM ${this.loaded.schema.messagesTable} WHERE ${c.kind} = 'C' AND global_position > ? ORDER BY global_position LIMIT ?`,
+      [options.after ?? 0, options.limit ?? -1],
+    ).map((r) => {
       const e = this.toEvent(r);
-      return { globalPosition: e.globalPosition, streamId: e.streamId, streamPosition: e.streamVersion, commandId: e.eventId, type: e.type, data: e.data, metadata: e.metadata, recordedAt: e.recordedAt };
+      return {
+        globalPosition: e.globalPosition,
+        streamId: e.streamId,
+        streamPosition: e.streamVersion,
+        commandId: e.eventId,
+        type: e.type,
+        data: e.data,
+        metadata: e.metadata,
+        recordedAt: e.recordedAt,
+      };
     });
   }
 
@@ -294,9 +344,13 @@ export class EmmettSqliteStore implements ForeignStore {
     if (!cp) return [];
     const last = this.lastPosition();
     const t = this.loaded.schema.messagesTable;
-    const positions = this.rows(`SELECT global_position FROM ${t} WHERE ${this.eventsOnly} ORDER BY global_position DESC LIMIT 1`);
+    const positions = this.rows(
+      `SELECT global_position FROM ${t} WHERE ${this.eventsOnly} ORDER BY global_position DESC LIMIT 1`,
+    );
     const lastEvent = Number(positions[0]?.[0] ?? 0);
-    return this.rows(`SELECT ${cp.id}, partition, version, ${cp.status ?? 'NULL'}, CAST(${cp.position} AS TEXT) FROM ${cp.table} ORDER BY ${cp.id}, partition, version`).map((r) => {
+    return this.rows(
+      `SELECT ${cp.id}, partition, version, ${cp.status ?? 'NULL'}, CAST(${cp.position} AS TEXT) FROM ${cp.table} ORDER BY ${cp.id}, partition, version`,
+    ).map((r) => {
       const raw = String(r[4] ?? '');
       const position = /^\d+$/.test(raw.trim()) && Number.isSafeInteger(Number(raw)) ? Number(raw) : undefined;
       let lag: number | undefined;
@@ -304,11 +358,24 @@ export class EmmettSqliteStore implements ForeignStore {
       if (position !== undefined) {
         if (position > last) state = 'beyond the last position';
         else {
-          lag = Number(this.rows(`SELECT count(*) FROM ${t} WHERE ${this.eventsOnly} AND global_position > ?`, [position])[0]?.[0] ?? 0);
+          lag = Number(
+            this.rows(`SELECT count(*) FROM ${t} WHERE ${this.eventsOnly} AND global_position > ?`, [
+              position,
+            ])[0]?.[0] ?? 0,
+          );
           state = lag === 0 || position >= lastEvent ? 'caught up' : 'behind';
         }
       }
-      return { processorId: String(r[0]), partition: String(r[1]), version: Number(r[2]), status: r[3] === null ? undefined : String(r[3]), position, raw, lag, state };
+      return {
+        processorId: String(r[0]),
+        partition: String(r[1]),
+        version: Number(r[2]),
+        status: r[3] === null ? undefined : String(r[3]),
+        position,
+        raw,
+        lag,
+        state,
+      };
     });
   }
 
@@ -332,7 +399,8 @@ export class EmmettSqliteStore implements ForeignStore {
   }
 }
 
-const CATEGORY_SQL = "CASE WHEN instr(stream_id, '-') > 0 THEN substr(stream_id, 1, instr(stream_id, '-') - 1) ELSE stream_id END";
+const CATEGORY_SQL =
+  "CASE WHEN instr(stream_id, '-') > 0 THEN substr(stream_id, 1, instr(stream_id, '-') - 1) ELSE stream_id END";
 
 /** The query views every format offers (see DESIGN: Store formats), as temporary views over the copy. */
 function queryViewsSql(schema: EmmettSchema): string {
@@ -351,7 +419,9 @@ CREATE TEMP VIEW streams AS SELECT stream_id, ${CATEGORY_SQL} AS category, max(s
 
 function describeSqlite(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
-  return /malformed|not a database/i.test(message) ? `the file is damaged (SQLite says: ${message})` : `SQLite says: ${message}`;
+  return /malformed|not a database/i.test(message)
+    ? `the file is damaged (SQLite says: ${message})`
+    : `SQLite says: ${message}`;
 }
 
 function load(SQL: SqlJsStatic, file: string, check: boolean): Loaded {
@@ -370,8 +440,14 @@ function load(SQL: SqlJsStatic, file: string, check: boolean): Loaded {
     if (check) {
       const result = (db.exec('PRAGMA quick_check(3)')[0]?.values ?? []).map((r) => String(r[0]));
       if (result.length !== 1 || result[0] !== 'ok') {
-        const walNote = info.wal.committedFrames > 0 ? ' (with the pages of its -wal file applied: the WAL may belong to another database)' : '';
-        throw new SqliteFileError(file, `SQLite's integrity check found damage${walNote}: ${result.slice(0, 2).join('; ')}`);
+        const walNote =
+          info.wal.committedFrames > 0
+            ? ' (with the pages of its -wal file applied: the WAL may belong to another database)'
+            : '';
+        throw new SqliteFileError(
+          file,
+          `SQLite's integrity check found damage${walNote}: ${result.slice(0, 2).join('; ')}`,
+        );
       }
     }
     const schema = detectEmmettSchema(db);
@@ -382,6 +458,9 @@ function load(SQL: SqlJsStatic, file: string, check: boolean): Loaded {
   } catch (e) {
     db.close();
     if (SqliteFileError.is(e)) throw e;
-    throw new SqliteFileError(file, e instanceof Error && e.name === 'EmmettSchemaError' ? e.message : describeSqlite(e));
+    throw new SqliteFileError(
+      file,
+      e instanceof Error && e.name === 'EmmettSchemaError' ? e.message : describeSqlite(e),
+    );
   }
 }

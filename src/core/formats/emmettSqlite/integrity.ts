@@ -36,7 +36,14 @@ const MAX_PER_CHECK = 100;
 
 /** Partition values a person or Emmett chose on purpose; anything else (e.g. "[object Object]", blanks, control characters) is reported. */
 function isOddPartition(value: string): boolean {
-  return value.trim() === '' || value !== value.trim() || /\[object \w+\]/.test(value) || [...value].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f) || value === 'undefined' || value === 'null';
+  return (
+    value.trim() === '' ||
+    value !== value.trim() ||
+    /\[object \w+\]/.test(value) ||
+    [...value].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f) ||
+    value === 'undefined' ||
+    value === 'null'
+  );
 }
 
 /**
@@ -67,7 +74,11 @@ export function checkEmmettStore(store: EmmettSqliteStore): IntegrityReport {
     if (p !== previous + 1) {
       const missing = p - previous - 1;
       const after = previous === 0 ? 'at the start' : `after position ${previous}`;
-      add({ check: 'position-gap', position: previous + 1, message: `Global position${missing === 1 ? ` ${previous + 1} is` : `s ${previous + 1} to ${p - 1} are`} missing (${after}, before ${p}).` });
+      add({
+        check: 'position-gap',
+        position: previous + 1,
+        message: `Global position${missing === 1 ? ` ${previous + 1} is` : `s ${previous + 1} to ${p - 1} are`} missing (${after}, before ${p}).`,
+      });
     }
     previous = p;
   }
@@ -77,7 +88,9 @@ export function checkEmmettStore(store: EmmettSqliteStore): IntegrityReport {
   let expected = 1;
   let streams = 0;
   const messageCounts = new Map<string, { count: number; max: number }>();
-  for (const [sid, spos, gpos] of rows(`SELECT stream_id, stream_position, global_position FROM ${t} ORDER BY stream_id, stream_position, global_position`)) {
+  for (const [sid, spos, gpos] of rows(
+    `SELECT stream_id, stream_position, global_position FROM ${t} ORDER BY stream_id, stream_position, global_position`,
+  )) {
     const streamId = String(sid);
     const sp = Number(spos);
     const gp = Number(gpos);
@@ -91,7 +104,13 @@ export function checkEmmettStore(store: EmmettSqliteStore): IntegrityReport {
     entry.max = Math.max(entry.max, sp);
     messageCounts.set(streamId, entry);
     if (sp < expected) {
-      add({ check: 'duplicate-stream-position', streamId, streamPosition: sp, position: gp, message: `Stream "${streamId}" has position ${sp} more than once (again at global position ${gp}).` });
+      add({
+        check: 'duplicate-stream-position',
+        streamId,
+        streamPosition: sp,
+        position: gp,
+        message: `Stream "${streamId}" has position ${sp} more than once (again at global position ${gp}).`,
+      });
       continue;
     }
     if (sp > expected) {
@@ -109,13 +128,17 @@ export function checkEmmettStore(store: EmmettSqliteStore): IntegrityReport {
   // Emmett's stream table against the messages.
   if (schema.hasStreamsTable) {
     const registered = new Set<string>();
-    for (const [sid, version, partition] of rows(`SELECT stream_id, stream_position, ${c.partition ? 'partition' : 'NULL'} FROM emt_streams ORDER BY stream_id`)) {
+    for (const [sid, version, partition] of rows(
+      `SELECT stream_id, stream_position, ${c.partition ? 'partition' : 'NULL'} FROM emt_streams ORDER BY stream_id`,
+    )) {
       const streamId = String(sid);
       registered.add(streamId);
       const actual = messageCounts.get(streamId);
       const v = Number(version);
       if (!actual || actual.count !== v) {
-        const last = actual ? Number(rows(`SELECT max(global_position) FROM ${t} WHERE stream_id = ?`, [streamId])[0]?.[0]) : undefined;
+        const last = actual
+          ? Number(rows(`SELECT max(global_position) FROM ${t} WHERE stream_id = ?`, [streamId])[0]?.[0])
+          : undefined;
         add({
           check: 'stream-version-mismatch',
           streamId,
@@ -125,13 +148,22 @@ export function checkEmmettStore(store: EmmettSqliteStore): IntegrityReport {
         });
       }
       if (partition !== null && isOddPartition(String(partition))) {
-        add({ check: 'odd-partition', streamId, message: `Stream "${streamId}" has the odd partition value ${JSON.stringify(String(partition))} in emt_streams.` });
+        add({
+          check: 'odd-partition',
+          streamId,
+          message: `Stream "${streamId}" has the odd partition value ${JSON.stringify(String(partition))} in emt_streams.`,
+        });
       }
     }
     for (const [streamId] of messageCounts) {
       if (!registered.has(streamId)) {
         const first = Number(rows(`SELECT min(global_position) FROM ${t} WHERE stream_id = ?`, [streamId])[0]?.[0]);
-        add({ check: 'stream-not-registered', streamId, position: first, message: `Stream "${streamId}" has messages (the first at global position ${first}) but no row in emt_streams.` });
+        add({
+          check: 'stream-not-registered',
+          streamId,
+          position: first,
+          message: `Stream "${streamId}" has messages (the first at global position ${first}) but no row in emt_streams.`,
+        });
       }
     }
   }
@@ -150,13 +182,31 @@ export function checkEmmettStore(store: EmmettSqliteStore): IntegrityReport {
     if (r[4] !== 1) add({ check: 'unparsable-json', ...at, message: `The data of ${where} is not valid JSON.` });
     if (r[5] !== 1) add({ check: 'unparsable-json', ...at, message: `The metadata of ${where} is not valid JSON.` });
     if (r[6] !== null && String(r[6]) !== String(r[3])) {
-      add({ check: 'metadata-mismatch', ...at, message: `The metadata of ${where} says messageId ${JSON.stringify(String(r[6]))}, the message_id column ${JSON.stringify(String(r[3]))}.` });
+      add({
+        check: 'metadata-mismatch',
+        ...at,
+        message: `The metadata of ${where} says messageId ${JSON.stringify(String(r[6]))}, the message_id column ${JSON.stringify(String(r[3]))}.`,
+      });
     }
     if (r[7] !== null && String(r[7]) !== streamId) {
-      add({ check: 'metadata-mismatch', ...at, message: `The metadata of ${where} says streamName ${JSON.stringify(String(r[7]))}, the stream_id column ${JSON.stringify(streamId)}.` });
+      add({
+        check: 'metadata-mismatch',
+        ...at,
+        message: `The metadata of ${where} says streamName ${JSON.stringify(String(r[7]))}, the stream_id column ${JSON.stringify(streamId)}.`,
+      });
     }
-    if (r[8] !== null && isOddPartition(String(r[8]))) add({ check: 'odd-partition', ...at, message: `The message at ${where} has the odd partition value ${JSON.stringify(String(r[8]))}.` });
-    if (r[9] !== 'E' && r[9] !== 'C') add({ check: 'unknown-message-kind', ...at, message: `The message at ${where} has the kind ${JSON.stringify(String(r[9]))} (expected E for an event or C for a command).` });
+    if (r[8] !== null && isOddPartition(String(r[8])))
+      add({
+        check: 'odd-partition',
+        ...at,
+        message: `The message at ${where} has the odd partition value ${JSON.stringify(String(r[8]))}.`,
+      });
+    if (r[9] !== 'E' && r[9] !== 'C')
+      add({
+        check: 'unknown-message-kind',
+        ...at,
+        message: `The message at ${where} has the kind ${JSON.stringify(String(r[9]))} (expected E for an event or C for a command).`,
+      });
   }
 
   const lastPosition = previous;
@@ -171,7 +221,11 @@ export function checkEmmettStore(store: EmmettSqliteStore): IntegrityReport {
   }
 
   for (const [check, n] of counts) {
-    if (n > MAX_PER_CHECK) findings.push({ check: 'more-findings', message: `${n - MAX_PER_CHECK} more findings of the check ${check} are not listed.` });
+    if (n > MAX_PER_CHECK)
+      findings.push({
+        check: 'more-findings',
+        message: `${n - MAX_PER_CHECK} more findings of the check ${check} are not listed.`,
+      });
   }
   return { ok: findings.length === 0, messages, streams, lastPosition, findings };
 }

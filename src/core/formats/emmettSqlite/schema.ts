@@ -23,12 +23,21 @@ export interface EmmettSchema {
     readonly partition: string | undefined;
     readonly archived: string | undefined;
   };
-  readonly checkpoints: { readonly table: 'emt_processors' | 'emt_subscriptions'; readonly id: string; readonly position: string; readonly status: string | undefined } | undefined;
+  readonly checkpoints:
+    | {
+        readonly table: 'emt_processors' | 'emt_subscriptions';
+        readonly id: string;
+        readonly position: string;
+        readonly status: string | undefined;
+      }
+    | undefined;
   readonly hasStreamsTable: boolean;
 }
 
 export function tableNames(db: Database): string[] {
-  return (db.exec("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")[0]?.values ?? []).map((r) => String(r[0]));
+  return (db.exec("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")[0]?.values ?? []).map((r) =>
+    String(r[0]),
+  );
 }
 
 function columnsOf(db: Database, table: string): Set<string> {
@@ -46,25 +55,50 @@ export class EmmettSchemaError extends Error {
 /** The Emmett generation of a database, or undefined when it has none of Emmett's message tables. */
 export function detectEmmettSchema(db: Database): EmmettSchema | undefined {
   const tables = new Set(tableNames(db));
-  const messagesTable = tables.has('emt_messages') ? 'emt_messages' : tables.has('emt_events') ? 'emt_events' : undefined;
+  const messagesTable = tables.has('emt_messages')
+    ? 'emt_messages'
+    : tables.has('emt_events')
+      ? 'emt_events'
+      : undefined;
   if (!messagesTable) return undefined;
   const cols = columnsOf(db, messagesTable);
   const prefix = messagesTable === 'emt_messages' ? 'message' : 'event';
-  const need = ['global_position', 'stream_id', 'stream_position', `${prefix}_data`, `${prefix}_metadata`, `${prefix}_type`, `${prefix}_id`];
+  const need = [
+    'global_position',
+    'stream_id',
+    'stream_position',
+    `${prefix}_data`,
+    `${prefix}_metadata`,
+    `${prefix}_type`,
+    `${prefix}_id`,
+  ];
   const missing = need.filter((c) => !cols.has(c));
-  if (missing.length > 0) throw new EmmettSchemaError(`its ${messagesTable} table has Emmett's name but lacks the column${missing.length === 1 ? '' : 's'} ${missing.join(', ')}`);
+  if (missing.length > 0)
+    throw new EmmettSchemaError(
+      `its ${messagesTable} table has Emmett's name but lacks the column${missing.length === 1 ? '' : 's'} ${missing.join(', ')}`,
+    );
   const optional = (name: string) => (cols.has(name) ? name : undefined);
 
   let checkpoints: EmmettSchema['checkpoints'];
   if (tables.has('emt_processors')) {
     const c = columnsOf(db, 'emt_processors');
     if (c.has('processor_id') && c.has('last_processed_checkpoint')) {
-      checkpoints = { table: 'emt_processors', id: 'processor_id', position: 'last_processed_checkpoint', status: c.has('status') ? 'status' : undefined };
+      checkpoints = {
+        table: 'emt_processors',
+        id: 'processor_id',
+        position: 'last_processed_checkpoint',
+        status: c.has('status') ? 'status' : undefined,
+      };
     }
   } else if (tables.has('emt_subscriptions')) {
     const c = columnsOf(db, 'emt_subscriptions');
     if (c.has('subscription_id') && c.has('last_processed_position')) {
-      checkpoints = { table: 'emt_subscriptions', id: 'subscription_id', position: 'last_processed_position', status: undefined };
+      checkpoints = {
+        table: 'emt_subscriptions',
+        id: 'subscription_id',
+        position: 'last_processed_position',
+        status: undefined,
+      };
     }
   }
   const generation =
