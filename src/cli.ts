@@ -10,6 +10,7 @@ import {
   ReadOnlyStoreError,
   StoreLockedError,
   StoreUnreadableError,
+  UnsoundEventError,
 } from './core/eventStore/errors';
 import { SqlJsEventStore, type OpenStoreOptions } from './core/eventStore/sqlJsEventStore';
 import type { ExpectedVersion, ImportEvent } from './core/eventStore/types';
@@ -496,6 +497,7 @@ export function describeFailure(e: unknown): { code: number; message: string } {
   if (ConcurrencyError.is(e)) return { code: EXIT.conflict, message };
   if (StoreLockedError.is(e)) return { code: EXIT.locked, message };
   if (StoreUnreadableError.is(e)) return { code: EXIT.unreadable, message };
+  if (UnsoundEventError.is(e)) return { code: EXIT.unreadable, message };
   const errno = (e as NodeJS.ErrnoException | undefined)?.code;
   if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno))
     return { code: EXIT.unreadable, message: `The store could not be read or written: ${message}` };

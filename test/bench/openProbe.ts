@@ -1,7 +1,7 @@
 // Opens a store in a fresh process and reports the time and the peak memory (max RSS) it took:
-//   node out/test/bench/openProbe.js store|attempt|bare FILE
+//   node out/test/bench/openProbe.js store|attempt|attempt-write|bare FILE
 // "store" opens it as the extension does (SqlJsEventStore.open: read, integrity check, schema
-// check, journal replay); "attempt" opens it read-only and reports a refusal as an outcome; "bare" is the baseline: sql.js holding the same file, nothing checked.
+// check, journal replay); "attempt" opens it read-only ("attempt-write" writable) and reports a refusal as an outcome; "bare" is the baseline: sql.js holding the same file, nothing checked.
 // "emmett" opens an Emmett SQLite store with its WAL; "bare-emmett" is sql.js on a checkpointed copy.
 import * as fs from 'node:fs';
 import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
@@ -28,16 +28,22 @@ async function probe(mode: string, file: string): Promise<void> {
   const t0 = process.hrtime.bigint();
   let events: number;
   let close: () => Promise<void> | void;
-  if (mode === 'attempt') {
-    // As Restricted Mode opens a workspace's store: read-only; a refusal is a result, not a failure.
+  if (mode === 'attempt' || mode === 'attempt-write') {
+    // 'attempt' as Restricted Mode opens a workspace's store, read-only; 'attempt-write' as a trusted
+    // workspace or a CLI write opens it. A refusal is a result, not a failure.
     try {
-      const store = await SqlJsEventStore.open({ path: file, readOnly: true });
+      const store = await SqlJsEventStore.open({
+        path: file,
+        readOnly: mode === 'attempt',
+        compaction: { onClose: 'never' },
+      });
       events = store.lastPosition();
       const unsound = store.unsound;
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       await store.close();
+      const report = store.openReport;
       process.stdout.write(
-        `${JSON.stringify({ mode, events, ms, maxRssMb: peakRssMb(), outcome: unsound ? 'read-only (unsound)' : 'opened' })}\n`,
+        `${JSON.stringify({ mode, events, ms, maxRssMb: peakRssMb(), outcome: unsound ? 'read-only (unsound)' : 'opened', ...report })}\n`,
       );
     } catch (e) {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;

@@ -5,9 +5,10 @@ import { crc32 as zlibCrc32 } from 'node:zlib';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ReadOnlyStoreError, StoreUnreadableError } from '../../src/core/eventStore/errors';
+import { ReadOnlyStoreError, StoreUnreadableError, UnsoundEventError } from '../../src/core/eventStore/errors';
 import {
   JOURNAL_HEADER_BYTES,
+  decodeHeader,
   encodeHeader,
   encodePayload,
   encodeRecord,
@@ -328,6 +329,196 @@ describe('Hostile store files: refused fast, never a hang, never written', funct
       assert.match(text, /position 1: A stream id may not contain control characters or line breaks/);
       assert.match(text, /position 2: .*event id is not valid/);
       assert.match(text, /position 6: .*not valid UTF-8/);
+    });
+  });
+
+  describe('opens that only read check the structure; a bad row is named where it is read', () => {
+    const badRows: { name: string; sql: string; position: number; reason: RegExp }[] = [
+      {
+        name: 'data that is not JSON',
+        sql: "UPDATE events SET data = '{oops' WHERE global_position = 3",
+        position: 3,
+        reason: /its data is not valid JSON/,
+      },
+      {
+        name: 'data nested 100,000 deep',
+        sql: `UPDATE events SET data = '${'['.repeat(100_000)}${']'.repeat(100_000)}' WHERE global_position = 3`,
+        position: 3,
+        reason: /its data is nested more than 256 levels deep/,
+      },
+      {
+        name: 'metadata that is not an object',
+        sql: "UPDATE events SET metadata = '[1]' WHERE global_position = 3",
+        position: 3,
+        reason: /its metadata is not a JSON object/,
+      },
+      {
+        name: 'a column of the wrong type',
+        sql: 'UPDATE events SET stream_version = 1.5 WHERE global_position = 3',
+        position: 3,
+        reason: /a column holds a value of the wrong type/,
+      },
+    ];
+    for (const c of badRows) {
+      it(`${c.name}: the store lists its events, the row is named when read, export stops there in one sentence`, async () => {
+        await storeWithEvents(20);
+        await rewrite(c.sql);
+        const before = filesIn(dir);
+        const store = await SqlJsEventStore.open({ path: file, readOnly: true });
+        assert.deepEqual(store.openReport, { checked: 'structure', sealedNow: false });
+        assert.equal(store.lastPosition(), 20);
+        assert.equal(store.listStreams().length, 5);
+        assert.deepEqual(
+          store.readAll({ limit: 2 }).map((e) => e.globalPosition),
+          [1, 2],
+        );
+        assert.equal(store.readStream('s-1').length, 4, 'a stream without the bad row reads whole');
+        const named = (e: unknown) => {
+          assert.ok(UnsoundEventError.is(e), `expected UnsoundEventError, got ${String(e)}`);
+          assert.equal(e.globalPosition, c.position);
+          assert.match(
+            e.message,
+            new RegExp(
+              `^The stored event at position ${c.position} cannot be read: ${c.reason.source}; run "event-store verify" for every finding\\.$`,
+            ),
+          );
+          return true;
+        };
+        assert.throws(() => store.readAll(), named);
+        assert.throws(() => store.readEvent(c.position), named);
+        assert.throws(() => store.forEach(() => undefined), named);
+        await store.close();
+        const r = cli(['export', '--store', file]);
+        assert.equal(r.code, 4);
+        assert.match(
+          oneSentence(r.stderr),
+          new RegExp(`^The stored event at position ${c.position} cannot be read: ${c.reason.source}`),
+        );
+        assert.deepEqual(
+          r.stdout
+            .trim()
+            .split('\n')
+            .map((l) => (JSON.parse(l) as { globalPosition: number }).globalPosition),
+          [1, 2],
+          'every event before the bad row is exported',
+        );
+        assert.ok(
+          (await verifyStore(file)).findings.some((f) => f.includes(`position ${c.position}`)),
+          'verify names the row',
+        );
+        assert.deepEqual(filesIn(dir), before, 'no byte of any file changed');
+      });
+    }
+
+    it('a copied store opened read-only is checked again on every open and never written', async () => {
+      await storeWithEvents(20);
+      fs.rmSync(storeFiles(file).journal);
+      const before = filesIn(dir);
+      for (let i = 0; i < 2; i++) {
+        const store = await SqlJsEventStore.open({ path: file, readOnly: true });
+        assert.deepEqual(store.openReport, { checked: 'structure', sealedNow: false });
+        assert.equal(store.readAll().length, 20);
+        await store.close();
+      }
+      assert.deepEqual(filesIn(dir), before, 'no byte of any file changed, no file created');
+    });
+  });
+
+  describe('a writable open seals what it checked, so the next open skips the scans', () => {
+    it('a copied snapshot (no journal): checked in full once, sealed, then opened by its seal', async () => {
+      await storeWithEvents(20);
+      fs.rmSync(storeFiles(file).journal);
+      const first = await SqlJsEventStore.open({ path: file });
+      assert.deepEqual(first.openReport, { checked: 'full', sealedNow: true });
+      await first.close();
+      const snapshot = fs.readFileSync(file);
+      const second = await SqlJsEventStore.open({ path: file });
+      assert.deepEqual(second.openReport, { checked: 'seal', sealedNow: false });
+      await second.append('s-0', [{ type: 'T', data: { more: true } }]);
+      await second.close();
+      const readOnly = await SqlJsEventStore.open({ path: file, readOnly: true });
+      assert.equal(readOnly.openReport.checked, 'seal', 'a read-only open uses the seal too');
+      assert.equal(readOnly.lastPosition(), 21);
+      await readOnly.close();
+      assert.ok(
+        !snapshot.equals(fs.readFileSync(file)) || fs.statSync(storeFiles(file).journal).size > JOURNAL_HEADER_BYTES,
+      );
+    });
+
+    it('a journal without a seal keeps its records: they are copied under the new header and replayed', async () => {
+      const store = await SqlJsEventStore.open({ path: file, compaction: { onClose: 'never' } });
+      await store.importEvents(
+        Array.from({ length: 12 }, (_, i) => ({ streamId: `s-${i % 3}`, type: 'T', data: { i } })),
+      );
+      await store.close();
+      const { journal } = storeFiles(file);
+      const bytes = fs.readFileSync(journal);
+      const header = decodeHeader(bytes.subarray(0, JOURNAL_HEADER_BYTES));
+      assert.ok(bytes.length > JOURNAL_HEADER_BYTES, 'the journal holds the events');
+      // The header as a store written before sealing existed has it: no seal.
+      fs.writeFileSync(
+        journal,
+        Buffer.concat([
+          encodeHeader({ generation: header.generation, base: header.base }),
+          bytes.subarray(JOURNAL_HEADER_BYTES),
+        ]),
+      );
+      const first = await SqlJsEventStore.open({ path: file, compaction: { onClose: 'never' } });
+      assert.deepEqual(first.openReport, { checked: 'full', sealedNow: true });
+      assert.equal(first.lastPosition(), 12);
+      await first.close();
+      const after = fs.readFileSync(journal);
+      assert.deepEqual(
+        after.subarray(JOURNAL_HEADER_BYTES),
+        bytes.subarray(JOURNAL_HEADER_BYTES),
+        'the records are unchanged',
+      );
+      assert.equal(decodeHeader(after.subarray(0, JOURNAL_HEADER_BYTES)).generation, header.generation);
+      const second = await SqlJsEventStore.open({ path: file });
+      assert.deepEqual(second.openReport, { checked: 'seal', sealedNow: false });
+      assert.equal(second.readAll().length, 12);
+      await second.close();
+    });
+
+    it('an unsound store is not sealed: every writable open checks it again', async () => {
+      await storeWithEvents(20);
+      await rewrite("UPDATE events SET data = '{oops' WHERE global_position = 3");
+      const before = filesIn(dir);
+      for (let i = 0; i < 2; i++) {
+        const store = await SqlJsEventStore.open({ path: file });
+        assert.deepEqual(store.openReport, { checked: 'full', sealedNow: false });
+        assert.match(store.unsound ?? '', /position 3/);
+        await store.close();
+      }
+      assert.deepEqual(filesIn(dir), before, 'no byte of any file changed');
+    });
+
+    it('a busy lock leaves the snapshot unsealed without waiting for it, and the next open seals it', async () => {
+      await storeWithEvents(20);
+      fs.rmSync(storeFiles(file).journal);
+      // Held by another live process (this one's parent): a lock naming this process would be stale.
+      const { lock } = storeFiles(file);
+      fs.writeFileSync(
+        lock,
+        JSON.stringify({
+          pid: process.ppid,
+          host: os.hostname(),
+          since: new Date().toISOString(),
+          token: 'f'.repeat(16),
+          purpose: 'a test',
+        }),
+      );
+      const before = filesIn(dir);
+      const t0 = Date.now();
+      const store = await SqlJsEventStore.open({ path: file, compaction: { onClose: 'never' } });
+      assert.deepEqual(store.openReport, { checked: 'full', sealedNow: false });
+      assert.ok(Date.now() - t0 < BOUND_MS);
+      await store.close();
+      assert.deepEqual(filesIn(dir), before, 'nothing was written while another process held the lock');
+      fs.rmSync(lock);
+      const next = await SqlJsEventStore.open({ path: file });
+      assert.deepEqual(next.openReport, { checked: 'full', sealedNow: true });
+      await next.close();
     });
   });
 

@@ -1,8 +1,9 @@
 import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
-import { StoreUnreadableError } from './errors';
+import { StoreUnreadableError, UnsoundEventError } from './errors';
 import type { JournalEvent } from './journal';
 import { APPLICATION_ID, SCHEMA_SQL, SCHEMA_VERSION } from './schema';
 import type { RecordedEvent } from './types';
+import { MAX_JSON_DEPTH, jsonDeeperThan } from './validation';
 
 export const EVENT_COLUMNS = 'global_position, stream_id, stream_version, event_id, type, data, metadata, recorded_at';
 export const INSERT_EVENT_SQL = `INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
@@ -24,17 +25,52 @@ export const UPSERT_STREAMS_JSON_SQL =
 
 const SQLITE_MAGIC = 'SQLite format 3\u0000';
 
+/**
+ * A row as an event. Rows of a store opened read-only were not checked on open (see soundness.ts):
+ * a row that is not an event is named here, where it is read, rather than failing deeper down.
+ */
 export function rowToEvent(row: SqlValue[]): RecordedEvent {
+  const [position, streamId, streamVersion, eventId, type, data, metadata, recordedAt] = row;
+  if (typeof position !== 'number') throw new UnsoundEventError(Number(position), 'its position is not a whole number');
+  if (
+    typeof streamId !== 'string' ||
+    typeof eventId !== 'string' ||
+    typeof type !== 'string' ||
+    !Number.isSafeInteger(streamVersion) ||
+    typeof recordedAt !== 'string'
+  ) {
+    throw new UnsoundEventError(position, 'a column holds a value of the wrong type');
+  }
   return {
-    globalPosition: row[0] as number,
-    streamId: row[1] as string,
-    streamVersion: row[2] as number,
-    eventId: row[3] as string,
-    type: row[4] as string,
-    data: JSON.parse(row[5] as string) as unknown,
-    metadata: JSON.parse(row[6] as string) as RecordedEvent['metadata'],
-    recordedAt: row[7] as string,
+    globalPosition: position,
+    streamId,
+    streamVersion: streamVersion as number,
+    eventId,
+    type,
+    data: parseStored(data, position, 'data'),
+    metadata: parseStored(metadata, position, 'metadata') as RecordedEvent['metadata'],
+    recordedAt,
   };
+}
+
+/** Only text longer than this can nest deeper than MAX_JSON_DEPTH: shorter text needs no scan. */
+const DEPTH_SCAN_CHARS = 2 * MAX_JSON_DEPTH;
+
+function parseStored(text: SqlValue | undefined, position: number, what: 'data' | 'metadata'): unknown {
+  if (typeof text !== 'string') throw new UnsoundEventError(position, `its ${what} is not text`);
+  if (text.length > DEPTH_SCAN_CHARS && jsonDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new UnsoundEventError(position, `its ${what} is nested more than ${MAX_JSON_DEPTH} levels deep`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UnsoundEventError(position, `its ${what} is not valid JSON`);
+  }
+  if (what === 'metadata' && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+    throw new UnsoundEventError(position, 'its metadata is not a JSON object');
+  }
+  return value;
 }
 
 export function journalEventToRecorded(e: JournalEvent): RecordedEvent {

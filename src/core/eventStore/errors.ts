@@ -82,3 +82,23 @@ export class ReadOnlyStoreError extends EventStoreError {
     return e instanceof ReadOnlyStoreError;
   }
 }
+
+/**
+ * A stored event that cannot be read as an event (data that is not JSON, a column of the wrong type):
+ * found where it is read, in a store whose rows were not checked on open (a read-only open).
+ */
+export class UnsoundEventError extends EventStoreError {
+  readonly code = 'unsound-event';
+  constructor(
+    readonly globalPosition: number,
+    readonly reason: string,
+  ) {
+    super(
+      `The stored event at position ${globalPosition} cannot be read: ${reason}; run "event-store verify" for every finding.`,
+    );
+    this.name = 'UnsoundEventError';
+  }
+  static is(e: unknown): e is UnsoundEventError {
+    return e instanceof UnsoundEventError;
+  }
+}

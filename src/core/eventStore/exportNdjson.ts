@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { UnsoundEventError } from './errors';
 import type { EventStore, RecordedEvent } from './types';
 
 /** One exported event: its keys in the documented order, as one line of JSON. */
@@ -26,7 +27,16 @@ export function* exportNdjson(
 ): Generator<string> {
   const to = range.to ?? Number.MAX_SAFE_INTEGER;
   for (let after = (range.from ?? 1) - 1; after < to;) {
-    const events = store.readAll({ after, limit: Math.min(page, to - after) });
+    let events: RecordedEvent[];
+    try {
+      events = store.readAll({ after, limit: Math.min(page, to - after) });
+    } catch (e) {
+      if (!UnsoundEventError.is(e) || e.globalPosition - 1 <= after) throw e;
+      // Everything before the row that cannot be read is exported, then the row is named.
+      const before = store.readAll({ after, limit: e.globalPosition - 1 - after });
+      yield before.map((r) => `${eventLine(r)}\n`).join('');
+      throw e;
+    }
     if (events.length === 0) break;
     yield events.map((e) => `${eventLine(e)}\n`).join('');
     after = events[events.length - 1]!.globalPosition;

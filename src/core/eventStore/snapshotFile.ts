@@ -1,18 +1,48 @@
+import type { Hmac } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database, SqlJsStatic } from 'sql.js';
 import { openSnapshot } from './database';
 import { StoreUnreadableError } from './errors';
+import type { JournalHeader } from './journal';
 import { peekJournalHeader } from './journalFile';
 import { NotRegularFileError, openRegularFile } from './regularFile';
-import { isSealed } from './snapshotSeal';
+import { newSealer, sealMatches } from './snapshotSeal';
 import { findUnsoundness } from './soundness';
 import type { OpenProgress } from './types';
 
-const READ_CHUNK_BYTES = 16 * 1024 * 1024;
+/** Read (and hashed) in pieces that stay in the CPU's cache between the read and the hash. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+const PROGRESS_BYTES = 16 * 1024 * 1024;
 
-/** Reads a whole regular file into one buffer, reporting progress in chunks; anything else is refused. */
-export function readSnapshotBytes(file: string, onProgress?: (p: OpenProgress) => void): Buffer {
+/** Where the bytes of a snapshot came from: the same file, unchanged, has the same identity. */
+export interface FileIdentity {
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+export function identityOf(st: fs.Stats): FileIdentity {
+  return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+}
+
+export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
+  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
+/**
+ * Reads a whole regular file into one buffer, reporting progress; anything else is refused. With a
+ * `sealer`, each piece is hashed as soon as it is read (one pass over the bytes instead of two).
+ */
+export function readSnapshotBytes(file: string, onProgress?: (p: OpenProgress) => void, sealer?: Hmac): Buffer {
+  return readSnapshot(file, onProgress, sealer).bytes;
+}
+
+function readSnapshot(
+  file: string,
+  onProgress?: (p: OpenProgress) => void,
+  sealer?: Hmac,
+): { bytes: Buffer; identity: FileIdentity } {
   let fd: number;
   try {
     fd = openRegularFile(file);
@@ -21,59 +51,88 @@ export function readSnapshotBytes(file: string, onProgress?: (p: OpenProgress) =
     throw e;
   }
   try {
-    const total = fs.fstatSync(fd).size;
+    const st = fs.fstatSync(fd);
+    const total = st.size;
     const buf = Buffer.allocUnsafe(total);
     let done = 0;
+    let reported = 0;
     onProgress?.({ phase: 'reading', done: 0, total });
     while (done < total) {
       const n = fs.readSync(fd, buf, done, Math.min(READ_CHUNK_BYTES, total - done), done);
       if (n === 0) break;
+      sealer?.update(buf.subarray(done, done + n));
       done += n;
-      onProgress?.({ phase: 'reading', done, total });
+      if (onProgress && (done - reported >= PROGRESS_BYTES || done === total)) {
+        reported = done;
+        onProgress({ phase: 'reading', done, total });
+      }
     }
-    return done === total ? buf : buf.subarray(0, done);
+    return { bytes: done === total ? buf : buf.subarray(0, done), identity: identityOf(st) };
   } finally {
     fs.closeSync(fd);
   }
 }
+
+/** How much of the checks on open a snapshot gets (see `loadSnapshot`). */
+export type SnapshotCheck = 'rows' | 'structure';
 
 export interface LoadedSnapshot {
   readonly db: Database;
   readonly bytes: number;
   /** Why the store is not sound (see soundness.ts), when it is not: it may then only be read. */
   readonly unsound?: string;
+  /** What was checked: the seal matched ('seal'), everything ('full'), or the structure only ('structure'). */
+  readonly checked: 'seal' | 'full' | 'structure';
+  /** The seal of the bytes read, when a key is available and it was computed (to seal them once checked). */
+  readonly seal?: string;
+  readonly identity: FileIdentity;
 }
 
 /**
  * Reads and opens the snapshot. A snapshot sealed by this user's key (see snapshotSeal.ts) is exactly
  * one this store wrote from a sound database: only the header and schema are checked. Any other gets
- * the integrity scan and the soundness checks.
+ * the header, schema and integrity scan (quick_check); with `check: 'rows'` (every open that may
+ * write) also the soundness checks over every row. A store opened only to be read skips those: a
+ * row that is not an event is named where it is read (rowToEvent), and `verify` lists them all.
  */
 export function loadSnapshot(
   SQL: SqlJsStatic,
   file: string,
   journal: string,
-  onProgress?: (p: OpenProgress) => void,
+  options: { readonly check?: SnapshotCheck; readonly onProgress?: (p: OpenProgress) => void } = {},
 ): LoadedSnapshot {
-  const bytes = readSnapshotBytes(file, onProgress);
-  refuseUncheckpointedWal(bytes, file);
-  onProgress?.({ phase: 'checking', done: 0, total: 1 });
-  let sealed = false;
+  const { onProgress } = options;
+  const check = options.check ?? 'rows';
+  let recorded: JournalHeader['snapshot'];
   try {
-    sealed = isSealed(bytes, peekJournalHeader(journal)?.snapshot);
+    recorded = peekJournalHeader(journal)?.snapshot;
   } catch (e) {
     if (!StoreUnreadableError.is(e)) throw e; // a damaged journal is reported when it is read
   }
+  // Hash only when the result can be used: a seal to compare, or a writable open that may seal.
+  const sealer = recorded || check === 'rows' ? newSealer() : undefined;
+  const { bytes, identity } = readSnapshot(file, onProgress, sealer);
+  const seal = sealer?.digest('hex');
+  refuseUncheckpointedWal(bytes, file);
+  onProgress?.({ phase: 'checking', done: 0, total: 1 });
+  const sealed = sealMatches(seal, bytes.length, recorded);
   const db = openSnapshot(SQL, bytes, file, { skipScan: sealed });
   let unsound: string | undefined;
   try {
-    unsound = sealed ? undefined : findUnsoundness(db);
+    unsound = sealed || check === 'structure' ? undefined : findUnsoundness(db);
   } catch (e) {
     db.close();
     throw new StoreUnreadableError(file, `checking its rows failed (SQLite says: ${(e as Error).message})`);
   }
   onProgress?.({ phase: 'checking', done: 1, total: 1 });
-  return { db, bytes: bytes.length, ...(unsound ? { unsound } : {}) };
+  return {
+    db,
+    bytes: bytes.length,
+    ...(unsound ? { unsound } : {}),
+    checked: sealed ? 'seal' : check === 'rows' ? 'full' : 'structure',
+    ...(seal ? { seal } : {}),
+    identity,
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual, type Hmac } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -51,10 +51,30 @@ function sealKey(): Buffer | undefined {
   return key;
 }
 
+/**
+ * A seal computed piece by piece, so the open can hash each chunk right after reading it (while it
+ * is still in the CPU's cache) instead of reading the whole file from memory a second time.
+ * HMAC-SHA256: with the CPU's SHA instructions it is the fastest keyed hash node:crypto offers here
+ * (measured against HMAC with SHA-1, SHA-512, BLAKE2b and MD5; see docs/store.md).
+ */
+export function newSealer(): Hmac | undefined {
+  const key = sealKey();
+  return key ? createHmac('sha256', key) : undefined;
+}
+
 /** The seal of snapshot bytes (hex), or undefined when no key is available. */
 export function sealOf(bytes: Uint8Array): string | undefined {
-  const key = sealKey();
-  return key ? createHmac('sha256', key).update(bytes).digest('hex') : undefined;
+  return newSealer()?.update(bytes).digest('hex');
+}
+
+/** True when the seal computed over `size` bytes is exactly the one recorded. */
+export function sealMatches(
+  actual: string | undefined,
+  size: number,
+  recorded: { readonly bytes: number; readonly seal: string } | undefined,
+): boolean {
+  if (!recorded || !actual || recorded.bytes !== size || actual.length !== recorded.seal.length) return false;
+  return timingSafeEqual(Buffer.from(actual, 'latin1'), Buffer.from(recorded.seal, 'latin1'));
 }
 
 /** True when `bytes` carry exactly the seal recorded (same size, same HMAC under our key). */
@@ -63,7 +83,5 @@ export function isSealed(
   recorded: { readonly bytes: number; readonly seal: string } | undefined,
 ): boolean {
   if (!recorded || recorded.bytes !== bytes.length) return false;
-  const actual = sealOf(bytes);
-  if (!actual || actual.length !== recorded.seal.length) return false;
-  return timingSafeEqual(Buffer.from(actual, 'latin1'), Buffer.from(recorded.seal, 'latin1'));
+  return sealMatches(sealOf(bytes), bytes.length, recorded);
 }

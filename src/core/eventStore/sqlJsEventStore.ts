@@ -42,7 +42,7 @@ import {
 } from './journalFile';
 import { DEFAULT_LOCK_TIMEOUT_MS, FileLock } from './lock';
 import { openRegularFile } from './regularFile';
-import { loadSnapshot } from './snapshotFile';
+import { identityOf, loadSnapshot, sameIdentity, type FileIdentity, type LoadedSnapshot } from './snapshotFile';
 import { sealOf } from './snapshotSeal';
 import { loadSqlJs } from './sqlJs';
 import { removeAbandonedTempFiles, storeFiles, type StoreFiles } from './storeFiles';
@@ -99,6 +99,18 @@ export interface OpenStoreOptions {
   readonly onWarning?: (message: string, error?: Error) => void;
 }
 
+/** What the open checked, for the log, tests and benchmarks. */
+export interface OpenReport {
+  /**
+   * How the snapshot was checked: its seal matched, so only header and schema ('seal'); every check,
+   * rows included ('full'); header, schema and integrity scan, rows checked where they are read
+   * ('structure': opens that only read); nothing to check ('none': a new or in-memory store).
+   */
+  readonly checked: 'seal' | 'full' | 'structure' | 'none';
+  /** True when this open sealed the snapshot it had checked in full, so that the next open skips the scans. */
+  readonly sealedNow: boolean;
+}
+
 const DEFAULT_MIN_JOURNAL_BYTES = 2 * 1024 * 1024;
 const DEFAULT_JOURNAL_FRACTION = 1 / 32;
 /** Below this size a snapshot is cheap enough (tens of ms) to write on every close. */
@@ -144,6 +156,8 @@ export class SqlJsEventStore implements EventStore {
   private broken: Error | undefined;
   /** Why the store is not sound (see soundness.ts), when a check found it: it is then only read, never written. */
   private unsoundFinding: string | undefined;
+
+  private report: OpenReport = { checked: 'none', sealedNow: false };
 
   /** Journal state: which journal (generation) this process has applied, and up to which byte. */
   private journalGeneration: string | undefined;
@@ -198,8 +212,12 @@ export class SqlJsEventStore implements EventStore {
     let snapshotBytes = 0;
     let created = false;
     let unsound: string | undefined;
+    let loaded: LoadedSnapshot | undefined;
     if (fs.existsSync(files.snapshot)) {
-      const loaded = loadSnapshot(SQL, files.snapshot, files.journal, options.onProgress);
+      loaded = loadSnapshot(SQL, files.snapshot, files.journal, {
+        check: readOnly ? 'structure' : 'rows',
+        onProgress: options.onProgress,
+      });
       db = loaded.db;
       snapshotBytes = loaded.bytes;
       unsound = loaded.unsound;
@@ -232,11 +250,25 @@ export class SqlJsEventStore implements EventStore {
     try {
       store.catchUp('open', options.onProgress);
       if (created) await store.createFiles();
+      if (loaded) {
+        const { checked, seal, bytes, identity } = loaded;
+        const sealedNow =
+          checked === 'full' &&
+          seal !== undefined &&
+          !store.readOnly &&
+          (await store.sealChecked(seal, bytes, identity));
+        store.report = { checked, sealedNow };
+      }
     } catch (e) {
       store.db.close();
       throw e;
     }
     return store;
+  }
+
+  /** What the open checked, and whether it sealed the snapshot. */
+  get openReport(): OpenReport {
+    return this.report;
   }
 
   /** Why the store is not sound, when the checks on open (or on a reload) found it so; it is then read-only. */
@@ -800,10 +832,60 @@ export class SqlJsEventStore implements EventStore {
     });
   }
 
+  /**
+   * Seals a snapshot this open checked in full (sound), so that the next open skips the scans: the
+   * journal's header gets its seal, its records are copied verbatim (same generation, same offsets,
+   * so other processes reading it see no change). Under the lock, and only while the snapshot is
+   * still the file that was read and the journal the one replayed. When the lock is busy or the
+   * folder cannot be written, nothing is sealed and the next compaction seals the snapshot it writes.
+   */
+  private async sealChecked(seal: string, bytes: number, identity: FileIdentity): Promise<boolean> {
+    const files = this.files!;
+    // One try: the open does not wait for another writer for this.
+    const lock = new FileLock(files.lock, files.snapshot, { timeoutMs: 0 });
+    try {
+      return await lock.withLock('sealing the checked snapshot', () => {
+        if (!sameIdentity(identityOf(fs.statSync(files.snapshot)), identity)) return false;
+        const fd = openJournal(files.journal, 'r');
+        if (fd === undefined) {
+          if (this.journalGeneration !== undefined) return false;
+          this.ensureJournal({ bytes, seal });
+          return true;
+        }
+        let records: Buffer;
+        let header: ReturnType<typeof readJournalHeader>;
+        try {
+          header = readJournalHeader(fd, files.journal);
+          if (header.generation !== this.journalGeneration) return false;
+          const size = fs.fstatSync(fd).size;
+          records = readExactly(fd, size - JOURNAL_HEADER_BYTES, JOURNAL_HEADER_BYTES);
+        } finally {
+          fs.closeSync(fd);
+        }
+        lock.assertHeld();
+        replaceJournal(
+          files.journal,
+          { generation: header.generation, base: header.base, snapshot: { bytes, seal } },
+          records,
+        );
+        return true;
+      });
+    } catch (e) {
+      if (!StoreLockedError.is(e))
+        this.onWarning?.(
+          `The store was checked but could not be sealed (it is checked again on the next open): ${(e as Error).message}`,
+          e as Error,
+        );
+      return false;
+    }
+  }
+
   /** Replaces the in-memory database with the snapshot on disk (another process compacted past us). */
   private reloadSnapshot(): void {
     const files = this.files!;
-    const { db, bytes, unsound } = loadSnapshot(this.SQL, files.snapshot, files.journal);
+    const { db, bytes, unsound } = loadSnapshot(this.SQL, files.snapshot, files.journal, {
+      check: this.readOnly ? 'structure' : 'rows',
+    });
     const last = lastPositionOf(db);
     if (last < this.lastPos) {
       db.close();
