@@ -12,8 +12,8 @@ export const MAX_EVENT_ID_LENGTH = 200;
 const TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/;
 // Control characters in ids would make them unreadable in lists and logs; bidi controls and
 // zero-width characters would make two ids look alike (or one look like another) without being equal.
-// eslint-disable-next-line no-control-regex
 const CONTROL_CHARS =
+  // eslint-disable-next-line no-control-regex
   /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
 /** A UTF-16 surrogate without its pair: not a character; UTF-8 cannot store it, so two such ids would become one. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
