@@ -91,13 +91,11 @@ export async function askForField(
     const ids = existingIds(session, aggregate);
     const items: ValuePick[] = [
       { label: `$(add) New ${aggregate.name.toLowerCase()}…`, description: 'a new id', typeOwn: true },
-      ...ids
-        .reverse()
-        .map((s) => ({
-          label: s.id,
-          description: `${aggregate.streamPrefix}${s.id} · ${s.version} event${s.version === 1 ? '' : 's'}`,
-          value: s.id,
-        })),
+      ...ids.reverse().map((s) => ({
+        label: s.id,
+        description: `${aggregate.streamPrefix}${s.id} · ${s.version} event${s.version === 1 ? '' : 's'}`,
+        value: s.id,
+      })),
     ];
     const picked = await vscode.window.showQuickPick(items, {
       title,

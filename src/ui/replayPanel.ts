@@ -29,14 +29,12 @@ const MAX_CHANGES = 200;
 const EXPORT_TO_EDITOR_LIMIT = 10_000;
 
 const boundChanges = (changes: readonly ChangeView[], max = MAX_CHANGES): ChangeView[] =>
-  changes
-    .slice(0, max)
-    .map((c) => ({
-      path: c.path,
-      kind: c.kind,
-      before: previewJson(c.before, 20, 200),
-      after: previewJson(c.after, 20, 200),
-    }));
+  changes.slice(0, max).map((c) => ({
+    path: c.path,
+    kind: c.kind,
+    before: previewJson(c.before, 20, 200),
+    after: previewJson(c.after, 20, 200),
+  }));
 /** How much of each value a step shows: the default, and the smaller one for a step that would be too large to send. */
 export interface PreviewLimits {
   readonly entries: number;
