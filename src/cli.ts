@@ -16,6 +16,7 @@ import { SqlJsEventStore, type OpenStoreOptions } from './core/eventStore/sqlJsE
 import type { ExpectedVersion, ImportEvent } from './core/eventStore/types';
 import { MAX_APPEND_BYTES, MAX_EVENT_BYTES, MAX_EVENTS_PER_APPEND } from './core/eventStore/validation';
 import { verifyStore } from './core/eventStore/verify';
+import { parseObjectLine } from './core/formats/ndjson';
 import { eventLine, exportNdjson, writeChunks, writeText } from './core/eventStore/exportNdjson';
 import {
   copyCommand as copyStore,
@@ -258,21 +259,8 @@ async function appendCommand(args: Args, io: CliIo): Promise<number> {
 
 /** One NDJSON line of an import, checked for shape (the store checks the values). */
 function importLine(line: string, lineNo: number): ImportEvent {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(line);
-  } catch (e) {
-    throw new UsageError(`Line ${lineNo} is not valid JSON: ${(e as Error).message}.`);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-    throw new UsageError(`Line ${lineNo} is not a JSON object.`);
-  const o = parsed as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!['streamId', 'type', 'data', 'metadata', 'eventId'].includes(key))
-      throw new UsageError(
-        `Line ${lineNo} has an unknown field "${key}" (expected streamId, type, data, metadata, eventId).`,
-      );
-  }
+  const fields = ['streamId', 'type', 'data', 'metadata', 'eventId'];
+  const o = parseObjectLine(line, lineNo, fields, (message) => new UsageError(message));
   if (!('data' in o)) throw new UsageError(`Line ${lineNo} has no "data".`);
   return o as unknown as ImportEvent;
 }

@@ -12,6 +12,7 @@ import { storeFiles } from '../../src/core/eventStore/storeFiles';
 import { MAX_EVENT_BYTES } from '../../src/core/eventStore/validation';
 import { usersDirectory } from '../../src/core/projections/usersDirectory';
 import { copyCli } from '../builders/cliCopy';
+import { runCli } from '../builders/cliInProcess';
 import { tempDirPerTest } from '../builders/tempDir';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -26,25 +27,7 @@ interface Run {
   readonly lines: unknown[];
 }
 
-async function cli(args: string[], stdin = ''): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  const code = await main(args, { stdout, stderr, stdin: Readable.from([Buffer.from(stdin)]) });
-  const text = Buffer.concat(out).toString('utf8');
-  return {
-    code,
-    stdout: text,
-    stderr: Buffer.concat(err).toString('utf8'),
-    lines: text
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as unknown),
-  };
-}
+const cli = (args: string[], stdin = ''): Promise<Run> => runCli(args, stdin);
 
 /** Errors are one sentence on one line. */
 function oneSentence(stderr: string): string {

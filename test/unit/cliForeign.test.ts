@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
-import { EXIT, main } from '../../src/cli';
+import { EXIT } from '../../src/cli';
+import { runCli } from '../builders/cliInProcess';
 import { EmmettWriter, fingerprint, writeClosedStore } from '../builders/emmettWriter';
 
 interface BetterDb {
@@ -13,28 +13,7 @@ interface BetterDb {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Database = require('better-sqlite3') as new (file: string) => BetterDb;
 
-async function cli(
-  args: string[],
-  stdin = '',
-): Promise<{ code: number; stdout: string; stderr: string; lines: Record<string, unknown>[] }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  const code = await main(args, { stdout, stderr, stdin: Readable.from([Buffer.from(stdin)]) });
-  const text = Buffer.concat(out).toString('utf8');
-  return {
-    code,
-    stdout: text,
-    stderr: Buffer.concat(err).toString('utf8'),
-    lines: text
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
-}
+const cli = (args: string[], stdin = '') => runCli(args, stdin);
 
 describe('CLI on an Emmett SQLite store (--store FILE, read-only)', function () {
   this.timeout(60_000);

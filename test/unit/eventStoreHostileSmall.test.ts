@@ -3,8 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
-import { main } from '../../src/cli';
+import { Readable } from 'node:stream';
 import { CommandLog, MAX_COMMAND_LOG_READ_BYTES, commandLogFileFor } from '../../src/core/application/commandLog';
 import { StoreSession, readModelsFileFor } from '../../src/core/application/session';
 import { MAX_IMPORT_LINE_CHARS } from '../../src/cliInput';
@@ -13,6 +12,7 @@ import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
 import { storeFiles } from '../../src/core/eventStore/storeFiles';
 import { MAX_EVENTS_PER_APPEND } from '../../src/core/eventStore/validation';
 import { verifyStore } from '../../src/core/eventStore/verify';
+import { runCli } from '../builders/cliInProcess';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Database = require('better-sqlite3') as new (file: string) => {
@@ -25,16 +25,7 @@ const Database = require('better-sqlite3') as new (file: string) => {
 const CLI = path.resolve(__dirname, '..', '..', '..', 'dist', 'cli.js');
 const BOUND_MS = 8000;
 
-async function cli(args: string[], stdin: Readable): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  const code = await main(args, { stdout, stderr, stdin });
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-}
+const cli = (args: string[], stdin: Readable) => runCli(args, stdin);
 
 function oneSentence(stderr: string): string {
   const lines = stderr.split('\n').filter((l) => l.length > 0);

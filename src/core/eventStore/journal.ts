@@ -29,6 +29,19 @@ export type JournalEvent = [
   recordedAt: string,
 ];
 
+/** A journaled event as the fields the append rules check (validateSerializedEvent). */
+export function journaledFields(e: JournalEvent) {
+  return {
+    streamId: e[1],
+    streamVersion: e[2],
+    eventId: e[3],
+    type: e[4],
+    data: e[5],
+    metadata: e[6],
+    recordedAt: e[7],
+  };
+}
+
 export interface JournalHeader {
   /** Changes each time the journal is replaced by a compaction. */
   readonly generation: string;

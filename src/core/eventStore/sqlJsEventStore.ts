@@ -26,6 +26,7 @@ import {
   JOURNAL_HEADER_BYTES,
   encodePayload,
   encodeRecord,
+  journaledFields,
   newGeneration,
   readExactly,
   writeFully,
@@ -743,15 +744,7 @@ export class SqlJsEventStore implements EventStore {
     const versions = this.currentVersions(events.map((e) => e[1]));
     for (const e of events) {
       try {
-        validateSerializedEvent({
-          streamId: e[1],
-          streamVersion: e[2],
-          eventId: e[3],
-          type: e[4],
-          data: e[5],
-          metadata: e[6],
-          recordedAt: e[7],
-        });
+        validateSerializedEvent(journaledFields(e));
       } catch (err) {
         if (!InvalidEventError.is(err)) throw err;
         throw this.journalMismatch(`its event at position ${e[0]} is not valid (${err.message.replace(/\.$/, '')})`);

@@ -9,6 +9,7 @@ import {
   scanRecords,
   type JournalEvent,
   type JournalRecord,
+  journaledFields,
 } from './journal';
 import { readingJournal } from './journalFile';
 import { readRegularFile } from './regularFile';
@@ -177,15 +178,7 @@ function checkJournal(
         }
         next += 1;
         try {
-          validateSerializedEvent({
-            streamId: e[1],
-            streamVersion: e[2],
-            eventId: e[3],
-            type: e[4],
-            data: e[5],
-            metadata: e[6],
-            recordedAt: e[7],
-          });
+          validateSerializedEvent(journaledFields(e));
         } catch (err) {
           findings.add(
             'journal event',

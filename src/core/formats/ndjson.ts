@@ -13,21 +13,35 @@ const FIELDS = [
   'recordedAt',
 ] as const;
 
-/** Reads one exported line back into an event; throws one sentence naming the line when it does not fit. */
-export function fromExportLine(line: string, lineNo: number): RecordedEvent {
+/**
+ * Parses one NDJSON line into an object with only the `fields` given; anything else throws the
+ * error `fail` makes of one sentence naming the line. Shared by the imports of both NDJSON shapes.
+ */
+export function parseObjectLine(
+  line: string,
+  lineNo: number,
+  fields: readonly string[],
+  fail: (message: string) => Error,
+): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
   } catch (e) {
-    throw new InvalidEventError(`Line ${lineNo} is not valid JSON: ${(e as Error).message}.`);
+    throw fail(`Line ${lineNo} is not valid JSON: ${(e as Error).message}.`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-    throw new InvalidEventError(`Line ${lineNo} is not a JSON object.`);
+    throw fail(`Line ${lineNo} is not a JSON object.`);
   const o = parsed as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (!(FIELDS as readonly string[]).includes(key))
-      throw new InvalidEventError(`Line ${lineNo} has an unknown field "${key}" (expected ${FIELDS.join(', ')}).`);
+    if (!fields.includes(key))
+      throw fail(`Line ${lineNo} has an unknown field "${key}" (expected ${fields.join(', ')}).`);
   }
+  return o;
+}
+
+/** Reads one exported line back into an event; throws one sentence naming the line when it does not fit. */
+export function fromExportLine(line: string, lineNo: number): RecordedEvent {
+  const o = parseObjectLine(line, lineNo, FIELDS, (message) => new InvalidEventError(message));
   const whole = (k: string) => typeof o[k] === 'number' && Number.isSafeInteger(o[k]) && (o[k] as number) > 0;
   if (!whole('globalPosition'))
     throw new InvalidEventError(`Line ${lineNo}: globalPosition must be a whole number > 0.`);
