@@ -378,6 +378,21 @@ export async function runCommand(page: Page, title: string): Promise<void> {
 }
 
 /**
+ * Reloads the window through the palette, as a person does, and waits for the new page. The old
+ * page stays on screen until the reload starts, so waiting for the workbench alone could pass on
+ * the page that is about to go (and a frame found there is detached a moment later).
+ */
+export async function reloadWindow(page: Page, timeoutMs = 120_000): Promise<void> {
+  const reloaded = page.waitForEvent('framenavigated', {
+    predicate: (frame) => frame === page.mainFrame(),
+    timeout: timeoutMs,
+  });
+  await runCommand(page, 'Developer: Reload Window');
+  await reloaded;
+  await page.locator('.monaco-workbench').waitFor({ timeout: timeoutMs });
+}
+
+/**
  * Waits for an input box (showInputBox / createInputBox) rather than the command palette that
  * may still be closing, and returns the prompt it shows.
  */

@@ -22,6 +22,7 @@ import {
   waitForInputBox,
   type VsCode,
   story,
+  reloadWindow,
 } from './harness';
 
 const HOSTILE = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>';
@@ -326,8 +327,7 @@ describe('Event Replay panel', function () {
     await replay.click('[aria-label="Step forward"]');
     await replay.click('[aria-label="Step forward"]');
     await waitForPosition(replay, 2, total);
-    await runCommand(page, 'Developer: Reload Window');
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await reloadWindow(page);
     await waitForEditorTab(page, 'Event Replay', 60_000);
     replay = await findFrame(page, '[aria-label="Replay position"]', 60_000);
     await waitForPosition(replay, 2, total);

@@ -19,6 +19,7 @@ import {
   until,
   waitForEditorTab,
   type VsCode,
+  reloadWindow,
 } from './harness';
 import { formatSummary, importUsersStore, replayPosition, runScenario, waitForReplayPosition } from './replayPath';
 
@@ -124,8 +125,7 @@ describe(`Event Replay on a ${EVENTS}-event store`, function () {
         );
       }
       const expected = { target, index: target, inView, filter: filtered ? 'UserCreated' : '', skipped: withSkip };
-      await runCommand(page, 'Developer: Reload Window');
-      await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+      await reloadWindow(page);
       await waitForEditorTab(page, 'Event Replay', 120_000);
       replay = await findFrame(page, '[aria-label="Replay position"]', 120_000);
       // The first step drawn after the reload is the restored place (read again if the frame is rebuilt meanwhile).
