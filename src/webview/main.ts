@@ -356,17 +356,22 @@ function renderEvent(step: StepView): void {
     );
     return;
   }
+  /** A value with the link that filters the timeline by it. */
+  const withLink = (value: string, label: string, ariaLabel: string, filter: () => void) =>
+    el(
+      'span',
+      {},
+      value,
+      ' ',
+      linkButton(label, ariaLabel, () => {
+        filter();
+        sendFilter();
+      }),
+    );
   const correlation = e.correlationId
-    ? el(
-        'span',
-        {},
-        e.correlationId,
-        ' ',
-        linkButton('Show all', `Show all events with correlation ${e.correlationId}`, () => {
-          correlationFilter = e.correlationId ?? undefined;
-          sendFilter();
-        }),
-      )
+    ? withLink(e.correlationId, 'Show all', `Show all events with correlation ${e.correlationId}`, () => {
+        correlationFilter = e.correlationId ?? undefined;
+      })
     : '—';
   region.append(
     el(
@@ -377,16 +382,9 @@ function renderEvent(step: StepView): void {
     ),
     field(
       'Stream',
-      el(
-        'span',
-        {},
-        e.streamId,
-        ' ',
-        linkButton('Filter', `Filter: only the events of stream ${e.streamId}`, () => {
-          ui.filterStream.value = e.streamId;
-          sendFilter();
-        }),
-      ),
+      withLink(e.streamId, 'Filter', `Filter: only the events of stream ${e.streamId}`, () => {
+        ui.filterStream.value = e.streamId;
+      }),
     ),
     field('Stream version', String(e.streamVersion)),
     field('Global position', String(e.globalPosition)),
@@ -399,16 +397,9 @@ function renderEvent(step: StepView): void {
     field(
       'Causation',
       e.causationId
-        ? el(
-            'span',
-            {},
-            e.causationId,
-            ' ',
-            linkButton('Show all', `Show all events caused by ${e.causationId}`, () => {
-              causationFilter = e.causationId ?? undefined;
-              sendFilter();
-            }),
-          )
+        ? withLink(e.causationId, 'Show all', `Show all events caused by ${e.causationId}`, () => {
+            causationFilter = e.causationId ?? undefined;
+          })
         : '—',
     ),
     el('h3', {}, 'Metadata'),

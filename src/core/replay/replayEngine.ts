@@ -194,52 +194,48 @@ export class ReplayEngine {
     return false;
   }
 
+  /** A step where nothing is applied (before the first event, or a position without an event). */
+  private stepWithoutEvent(position: number, states: States, explanation: string): ReplayStep {
+    return {
+      position,
+      total: this.total,
+      event: undefined,
+      skipped: false,
+      stream: undefined,
+      readModels: this.projections.map((p) => ({
+        name: p.name,
+        title: p.title,
+        description: p.description,
+        state: states.get(p.name),
+        handled: false,
+        changes: [],
+      })),
+      explanation,
+    };
+  }
+
   step(position: number, skipped: ReadonlySet<number> = NO_SKIPS): ReplayStep {
     const total = this.total;
     const target = Math.max(0, Math.min(Math.trunc(position), total));
     if (target === 0) {
-      const states = this.compute(0, NO_SKIPS);
-      return {
-        position: 0,
-        total,
-        event: undefined,
-        skipped: false,
-        stream: undefined,
-        readModels: this.projections.map((p) => ({
-          name: p.name,
-          title: p.title,
-          description: p.description,
-          state: states.get(p.name),
-          handled: false,
-          changes: [],
-        })),
-        explanation:
-          total === 0
-            ? 'The store is empty: issue a command to append the first event.'
-            : `Before the first event: every read model is in its initial state. ${total} event${total === 1 ? '' : 's'} follow.`,
-      };
+      return this.stepWithoutEvent(
+        0,
+        this.compute(0, NO_SKIPS),
+        total === 0
+          ? 'The store is empty: issue a command to append the first event.'
+          : `Before the first event: every read model is in its initial state. ${total} event${total === 1 ? '' : 's'} follow.`,
+      );
     }
     const before = this.compute(target - 1, skipped);
     const event = this.store.readEvent(target);
     if (!event) {
       // Stores of other applications share the sequence with commands (or have gaps): nothing to apply here.
       this.cursor = { position: target, states: before, skips: keyOf(skipped) };
-      return {
-        position: target,
-        total,
-        event: undefined,
-        skipped: false,
-        stream: undefined,
-        readModels: this.projections.map((p) => ({
-          name: p.name,
-          title: p.title,
-          description: p.description,
-          state: before.get(p.name),
-          handled: false,
-          changes: [],
-        })),
-        explanation: `Position ${target} holds no event (a command, or a gap in the store's sequence): the read models stay as they were.`,
-      };
+      return this.stepWithoutEvent(
+        target,
+        before,
+        `Position ${target} holds no event (a command, or a gap in the store's sequence): the read models stay as they were.`,
+      );
     }
     const isSkipped = skipped.has(target);
     // Copy on write: only the read models this event reaches are copied before it is applied.
