@@ -1,5 +1,5 @@
-// Builds three bundles into a fresh dist/: the extension (Node, vscode external), the CLI (Node)
-// and the replay webview (browser). The sql.js wasm is copied beside them and loaded from disk.
+// Builds the bundles into a fresh dist/: the extension (Node, vscode external), the CLI (Node), the
+// worker thread that checks a store, and the replay webview (browser). The sql.js wasm is copied beside them and loaded from disk.
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, rmSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -33,6 +33,15 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    // The full check of an unsealed store, run on a worker thread by the extension (backgroundCheck.ts).
+    ...common,
+    entryPoints: ['src/core/eventStore/checkWorker.ts'],
+    outfile: 'dist/checkWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
   },
   {
     ...common,

@@ -121,6 +121,8 @@ export class StoreController extends Disposable {
             path: file,
             readOnly: !trusted,
             readOnlyReason: 'this workspace is not trusted (Restricted Mode); trust it to issue commands',
+            // The window stays responsive: a store that needs its full check gets it on a worker thread.
+            deferChecks: true,
             log: (m) => this.log.warn(m),
             aggregates: [...builtInAggregates, ...extra.aggregates],
             projections: [...builtInProjections, ...extra.projections],

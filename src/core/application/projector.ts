@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import type { Message } from '../domain/decider';
 import { writeFileAtomic } from '../eventStore/atomicFile';
 import { readRegularFile } from '../eventStore/regularFile';
-import { isSealed, sealOf } from '../eventStore/snapshotSeal';
+import { isSealed, SEAL_HEX_LENGTH, sealOf } from '../eventStore/snapshotSeal';
 import type { EventStore, RecordedEvent } from '../eventStore/types';
 import { canHandle, copyState, type Projection } from '../projections/projection';
 
@@ -238,7 +238,10 @@ export class Projector {
       if (!bytes) return false;
       const newline = bytes.indexOf(0x0a);
       const body = bytes.subarray(newline + 1);
-      if (newline !== 64 || !isSealed(body, { bytes: body.length, seal: bytes.toString('latin1', 0, 64) })) {
+      if (
+        newline !== SEAL_HEX_LENGTH ||
+        !isSealed(body, { bytes: body.length, seal: bytes.toString('latin1', 0, SEAL_HEX_LENGTH) })
+      ) {
         this.log(
           `Saved read models ${this.snapshotFile} could not be read as this user's (they carry no seal of this user: written elsewhere or changed from outside): set aside, rebuilding from position 0.`,
         );

@@ -19,6 +19,8 @@ export interface SessionOptions {
   readonly projections?: readonly Projection[];
   readonly log?: (message: string) => void;
   /** Reports the phases of opening a large store (reading, checking, replaying its journal). */
+  /** Check an unsealed store's rows on a worker thread; writes wait for it (see OpenStoreOptions). */
+  readonly deferChecks?: boolean;
   readonly onProgress?: (progress: OpenProgress) => void;
   /** Where commands and their outcomes are recorded; by default `<store>.commands.ndjson` (in memory without a file). */
   readonly commandLog?: CommandLog;
@@ -91,6 +93,7 @@ export class StoreSession {
       readOnlyReason: options.readOnlyReason,
       onProgress: options.onProgress,
       onWarning: options.log,
+      deferChecks: options.deferChecks,
     });
     if (store.unsound)
       options.log?.(

@@ -48,7 +48,7 @@ export interface JournalHeader {
   /** Position of the last event held by the snapshot this journal continues. */
   readonly base: number;
   /**
-   * Size and seal (keyed HMAC, see snapshotSeal.ts) of that snapshot as the store wrote it: a snapshot
+   * Size and seal (keyed MAC, see snapshotSeal.ts) of that snapshot as the store wrote it: a snapshot
    * still matching them needs no scan on open. Journals of earlier versions carried a CRC-32 here,
    * which anyone can compute; it is ignored.
    */
@@ -152,7 +152,7 @@ export function decodeHeader(bytes: Uint8Array): JournalHeader {
     typeof snap === 'object' &&
     Number.isSafeInteger(snap.bytes) &&
     typeof snap.seal === 'string' &&
-    /^[0-9a-f]{64}$/.test(snap.seal)
+    /^[0-9a-f]{56}$/.test(snap.seal)
       ? { bytes: snap.bytes as number, seal: snap.seal }
       : undefined;
   return { generation: h.generation, base: h.base, ...(snapshot ? { snapshot } : {}) };

@@ -1,4 +1,3 @@
-import type { Hmac } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database, SqlJsStatic } from 'sql.js';
@@ -7,7 +6,7 @@ import { StoreUnreadableError } from './errors';
 import type { JournalHeader } from './journal';
 import { peekJournalHeader } from './journalFile';
 import { NotRegularFileError, openRegularFile } from './regularFile';
-import { newSealer, sealMatches } from './snapshotSeal';
+import { newSealer, sealMatches, type Sealer } from './snapshotSeal';
 import { findUnsoundness } from './soundness';
 import type { OpenProgress } from './types';
 
@@ -34,14 +33,15 @@ export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
  * Reads a whole regular file into one buffer, reporting progress; anything else is refused. With a
  * `sealer`, each piece is hashed as soon as it is read (one pass over the bytes instead of two).
  */
-export function readSnapshotBytes(file: string, onProgress?: (p: OpenProgress) => void, sealer?: Hmac): Buffer {
+export function readSnapshotBytes(file: string, onProgress?: (p: OpenProgress) => void, sealer?: Sealer): Buffer {
   return readSnapshot(file, onProgress, sealer).bytes;
 }
 
 function readSnapshot(
   file: string,
   onProgress?: (p: OpenProgress) => void,
-  sealer?: Hmac,
+  sealer?: Sealer,
+  shared = false,
 ): { bytes: Buffer; identity: FileIdentity } {
   let fd: number;
   try {
@@ -53,7 +53,8 @@ function readSnapshot(
   try {
     const st = fs.fstatSync(fd);
     const total = st.size;
-    const buf = Buffer.allocUnsafe(total);
+    // Shared memory when a worker thread will check the bytes: it reads them where they are.
+    const buf = shared ? Buffer.from(new SharedArrayBuffer(total)) : Buffer.allocUnsafe(total);
     let done = 0;
     let reported = 0;
     onProgress?.({ phase: 'reading', done: 0, total });
@@ -74,15 +75,20 @@ function readSnapshot(
 }
 
 /** How much of the checks on open a snapshot gets (see `loadSnapshot`). */
-export type SnapshotCheck = 'rows' | 'structure';
+export type SnapshotCheck = 'rows' | 'structure' | 'deferred';
 
 export interface LoadedSnapshot {
   readonly db: Database;
   readonly bytes: number;
   /** Why the store is not sound (see soundness.ts), when it is not: it may then only be read. */
   readonly unsound?: string;
-  /** What was checked: the seal matched ('seal'), everything ('full'), or the structure only ('structure'). */
-  readonly checked: 'seal' | 'full' | 'structure';
+  /**
+   * What was checked: the seal matched ('seal'), everything ('full'), the structure only
+   * ('structure'), or the structure now and everything else on a worker thread ('deferred').
+   */
+  readonly checked: 'seal' | 'full' | 'structure' | 'deferred';
+  /** With 'deferred': the bytes (in shared memory) the full check is to run over. */
+  readonly unchecked?: Uint8Array;
   /** The seal of the bytes read, when a key is available and it was computed (to seal them once checked). */
   readonly seal?: string;
   readonly identity: FileIdentity;
@@ -110,13 +116,18 @@ export function loadSnapshot(
     if (!StoreUnreadableError.is(e)) throw e; // a damaged journal is reported when it is read
   }
   // Hash only when the result can be used: a seal to compare, or a writable open that may seal.
-  const sealer = recorded || check === 'rows' ? newSealer() : undefined;
-  const { bytes, identity } = readSnapshot(file, onProgress, sealer);
-  const seal = sealer?.digest('hex');
+  const sealer = recorded || check !== 'structure' ? newSealer(recorded?.seal) : undefined;
+  const { bytes, identity } = readSnapshot(file, onProgress, sealer, check === 'deferred');
+  const seal = sealer?.digest();
   refuseUncheckpointedWal(bytes, file);
   onProgress?.({ phase: 'checking', done: 0, total: 1 });
   const sealed = sealMatches(seal, bytes.length, recorded);
-  const db = openSnapshot(SQL, bytes, file, { skipScan: sealed });
+  const deferred = !sealed && check === 'deferred';
+  const db = openSnapshot(SQL, bytes, file, { skipScan: sealed || deferred });
+  if (deferred) {
+    onProgress?.({ phase: 'checking', done: 1, total: 1 });
+    return { db, bytes: bytes.length, checked: 'deferred', unchecked: bytes, ...(seal ? { seal } : {}), identity };
+  }
   let unsound: string | undefined;
   try {
     unsound = sealed || check === 'structure' ? undefined : findUnsoundness(db);

@@ -45,6 +45,7 @@ import { DEFAULT_LOCK_TIMEOUT_MS, FileLock } from './lock';
 import { openRegularFile } from './regularFile';
 import { identityOf, loadSnapshot, sameIdentity, type FileIdentity, type LoadedSnapshot } from './snapshotFile';
 import { sealOf } from './snapshotSeal';
+import { startBackgroundCheck, type BackgroundCheck } from './backgroundCheck';
 import { loadSqlJs } from './sqlJs';
 import { removeAbandonedTempFiles, storeFiles, type StoreFiles } from './storeFiles';
 import type {
@@ -98,6 +99,13 @@ export interface OpenStoreOptions {
   readonly onProgress?: (progress: OpenProgress) => void;
   /** Problems that lose nothing but deserve a log line, e.g. a background compaction that failed. */
   readonly onWarning?: (message: string, error?: Error) => void;
+  /**
+   * A writable open of an unsealed snapshot checks its header and schema at once and the rest
+   * (SQLite's quick check, every row's soundness) on a worker thread: the store can be read at
+   * once, and writes wait for the check (refused if it finds the store unsound). For hosts whose
+   * event loop must stay free (the extension); the CLI checks before it goes on.
+   */
+  readonly deferChecks?: boolean;
 }
 
 /** What the open checked, for the log, tests and benchmarks. */
@@ -105,9 +113,10 @@ export interface OpenReport {
   /**
    * How the snapshot was checked: its seal matched, so only header and schema ('seal'); every check,
    * rows included ('full'); header, schema and integrity scan, rows checked where they are read
-   * ('structure': opens that only read); nothing to check ('none': a new or in-memory store).
+   * ('structure': opens that only read); nothing to check ('none': a new or in-memory store);
+   * header and schema, with the rest still running on a worker thread ('deferred').
    */
-  readonly checked: 'seal' | 'full' | 'structure' | 'none';
+  readonly checked: 'seal' | 'full' | 'structure' | 'none' | 'deferred';
   /** True when this open sealed the snapshot it had checked in full, so that the next open skips the scans. */
   readonly sealedNow: boolean;
 }
@@ -159,6 +168,9 @@ export class SqlJsEventStore implements EventStore {
   private unsoundFinding: string | undefined;
 
   private report: OpenReport = { checked: 'none', sealedNow: false };
+  /** The full check running on a worker thread (deferChecks), and what writes wait for. */
+  private pendingCheck: BackgroundCheck | undefined;
+  private checkDone: Promise<void> = Promise.resolve();
 
   /** Journal state: which journal (generation) this process has applied, and up to which byte. */
   private journalGeneration: string | undefined;
@@ -216,7 +228,7 @@ export class SqlJsEventStore implements EventStore {
     let loaded: LoadedSnapshot | undefined;
     if (fs.existsSync(files.snapshot)) {
       loaded = loadSnapshot(SQL, files.snapshot, files.journal, {
-        check: readOnly ? 'structure' : 'rows',
+        check: readOnly ? 'structure' : options.deferChecks ? 'deferred' : 'rows',
         onProgress: options.onProgress,
       });
       db = loaded.db;
@@ -251,7 +263,8 @@ export class SqlJsEventStore implements EventStore {
     try {
       store.catchUp('open', options.onProgress);
       if (created) await store.createFiles();
-      if (loaded) {
+      if (loaded?.checked === 'deferred') store.checkInBackground(loaded, options.wasmPath);
+      else if (loaded) {
         const { checked, seal, bytes, identity } = loaded;
         const sealedNow =
           checked === 'full' &&
@@ -270,6 +283,42 @@ export class SqlJsEventStore implements EventStore {
   /** What the open checked, and whether it sealed the snapshot. */
   get openReport(): OpenReport {
     return this.report;
+  }
+
+  /** Resolves once the checks of the open are complete (at once, unless they run in the background). */
+  get checked(): Promise<OpenReport> {
+    return this.checkDone.then(() => this.report);
+  }
+
+  /**
+   * Runs the full check of an unsealed snapshot on a worker thread. Writes wait for it; a sound
+   * snapshot is then sealed (as a writable open does after checking), an unsound one leaves the
+   * store read-only with the finding, as if the open had found it.
+   */
+  private checkInBackground(loaded: LoadedSnapshot, wasmPath: string | undefined): void {
+    const check = startBackgroundCheck(loaded.unchecked!, this.files!.snapshot, wasmPath);
+    this.pendingCheck = check;
+    this.report = { checked: 'deferred', sealedNow: false };
+    this.checkDone = check.answer.then(async (answer) => {
+      this.pendingCheck = undefined;
+      if (answer === 'cancelled') {
+        // Closing: an unchecked snapshot is neither compacted nor sealed on the way out.
+        this.unsoundFinding = 'its check did not finish before the store was closed';
+        return;
+      }
+      if (answer.sound) {
+        const { seal, bytes, identity } = loaded;
+        const sealedNow =
+          seal !== undefined && !this.readOnly && !this.closed && (await this.sealChecked(seal, bytes, identity));
+        this.report = { checked: 'full', sealedNow };
+        return;
+      }
+      this.unsoundFinding = answer.damaged ? `the integrity check found damage (${answer.finding})` : answer.finding;
+      this.report = { checked: 'full', sealedNow: false };
+      this.onWarning?.(
+        `The event store ${this.path ?? ''} is not sound (${this.unsoundFinding}): it is read, never written.`,
+      );
+    });
   }
 
   /** Why the store is not sound, when the checks on open (or on a reload) found it so; it is then read-only. */
@@ -293,7 +342,8 @@ export class SqlJsEventStore implements EventStore {
   }
 
   private serialize<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.writeChain.then(work);
+    // Writes wait for a check still running in the background (deferChecks); it may refuse them.
+    const run = this.writeChain.then(() => this.checkDone).then(work);
     this.writeChain = run.catch(() => undefined);
     return run;
   }
@@ -924,7 +974,7 @@ export class SqlJsEventStore implements EventStore {
    * Returns false when there was nothing to fold or another process compacted first.
    */
   compact(): Promise<boolean> {
-    if (this.readOnly || !this.files || this.unsoundFinding) return Promise.resolve(false);
+    if (this.readOnly || !this.files || this.unsoundFinding || this.pendingCheck) return Promise.resolve(false);
     if (this.broken) return Promise.reject(this.broken);
     // One at a time; a call made while one runs folds what was appended since, once that one is done.
     const run: Promise<boolean> = (this.compacting ?? Promise.resolve(false))
@@ -1175,6 +1225,9 @@ export class SqlJsEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.writeChain;
+    // Nothing waits for a check still running: it stops, and the snapshot stays as it is (unsealed).
+    await this.pendingCheck?.cancel();
+    await this.checkDone;
     if (this.compacting) await this.compacting.catch(() => false);
     if (!this.readOnly && this.files && !this.broken && this.foldOnClose()) {
       try {
