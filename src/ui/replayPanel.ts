@@ -309,7 +309,12 @@ export class ReplayPanel extends Disposable {
           canBranch: commands.includes('eventStore.branchStore') && vscode.workspace.isTrusted,
           ...(this.loopDelay ? { measure: true } : {}),
         });
-        if (this.pending) this.restore(view, this.pending);
+        const place = this.pending;
+        if (place) {
+          await this.restore(view, place);
+          // "Replay from here" while the filter was being restored: that place wins.
+          if (this.pending && this.pending !== place) view.seek(this.pending.position);
+        }
         this.pending = undefined;
         this.postStep();
         return;
@@ -333,7 +338,8 @@ export class ReplayPanel extends Disposable {
         });
         return;
       case 'filter':
-        view.setFilter(message.filter);
+        // In slices: a filter over a million events does not hold the host's event loop.
+        await view.setFilterInSteps(message.filter);
         return answer(message.seq);
       case 'skip':
         view.setSkipped(message.position, message.skipped);
@@ -352,8 +358,8 @@ export class ReplayPanel extends Disposable {
   }
 
   /** Puts the replay back where it was: filter, skipped events, then the position (clamped to the store). */
-  private restore(view: ReplayView, place: ReplayPlace): void {
-    view.setFilter(place.filter);
+  private async restore(view: ReplayView, place: ReplayPlace): Promise<void> {
+    await view.setFilterInSteps(place.filter);
     view.clearSkipped();
     for (const position of place.whatIf) {
       if (position >= 1 && position <= view.total) view.setSkipped(position, true);

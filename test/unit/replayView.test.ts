@@ -133,6 +133,40 @@ describe('Replay view: filters, moves, what-if, export', () => {
     assert.equal(view.count, view.total, 'a blank filter shows everything');
   });
 
+  it('a filter found a slice at a time, yielding between slices, equals the one found at once, appends included', async () => {
+    // More history than the first slice holds, so the stepwise filter takes several slices.
+    for (let i = 0; i < 40; i++)
+      await s.handler.execute({ type: 'CreateUser', data: { userId: `u${i}`, name: `Name ${i}` } });
+    const filters = [{ eventType: 'UserCreated' }, { text: 'name 1' }, { streamId: 'user-u7' }, {}];
+    for (const [k, filter] of filters.entries()) {
+      view.setFilter(filter);
+      const atOnce = view.rows(0, 10_000).map((r) => r.position);
+      const stepwise = new ReplayView(s.store, s.replay);
+      let pauses = 0;
+      let appended = false;
+      await stepwise.setFilterInSteps(filter, {
+        sliceMs: 0, // the smallest slices: many pauses
+        slices: { first: 10, min: 7 },
+        pause: async () => {
+          pauses++;
+          if (!appended) {
+            appended = true;
+            await s.handler.execute({ type: 'CreateUser', data: { userId: `late${k}`, name: 'Name 1 late' } });
+          }
+        },
+      });
+      view.setFilter(filter);
+      const afterAppend = view.rows(0, 10_000).map((r) => r.position);
+      assert.deepEqual(
+        stepwise.rows(0, 10_000).map((r) => r.position),
+        afterAppend,
+        `same positions for ${JSON.stringify(filter)}`,
+      );
+      assert.ok(afterAppend.length >= atOnce.length);
+      if (Object.keys(filter).length > 0) assert.ok(pauses >= 1, `paused between slices (${pauses})`);
+    }
+  });
+
   it('the store finds filtered positions with SQL, the same as checking each event', () => {
     const all = s.store.readAll();
     const someCorrelation = all[3]!.metadata.correlationId as string;

@@ -58,6 +58,7 @@ import type {
   NewEvent,
   OpenProgress,
   PositionFilter,
+  PositionRange,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
@@ -1120,15 +1121,17 @@ export class SqlJsEventStore implements EventStore {
    * without parsing each event (the replay's filters on a large store). `text` is searched in the
    * data's JSON, ignoring case (of ASCII letters).
    */
-  findPositions(filter: PositionFilter): number[] {
-    const criteria: [string, string | undefined][] = [
+  findPositions(filter: PositionFilter, range: PositionRange = {}): number[] {
+    const criteria: [string, string | number | undefined][] = [
+      ['global_position > ?', range.after],
+      ['global_position <= ?', range.to],
       ['stream_id = ?', filter.streamId],
       ['type = ?', filter.eventType],
       ["json_extract(metadata, '$.correlationId') = ?", filter.correlationId],
       ["json_extract(metadata, '$.causationId') = ?", filter.causationId],
       ['instr(lower(data), ?) > 0', filter.text?.toLowerCase()],
     ];
-    const given = criteria.filter(([, value]) => value);
+    const given = criteria.filter(([, value]) => value !== undefined && value !== '');
     const where = given.map(([sql]) => sql);
     const params: SqlValue[] = given.map(([, value]) => value!);
     const stmt = this.db.prepare(

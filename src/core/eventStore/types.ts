@@ -119,6 +119,12 @@ export interface PositionFilter {
   readonly causationId?: string;
 }
 
+/** A slice of the global order: positions after `after` up to and including `to`. */
+export interface PositionRange {
+  readonly after?: number;
+  readonly to?: number;
+}
+
 /** The append-only event store every other part depends on. */
 export interface EventStore {
   readonly path: string | undefined;
@@ -139,6 +145,7 @@ export interface EventStore {
    */
   refresh?(): RecordedEvent[];
   /** Positions of matching events, found without reading every event into memory (optional). */
-  findPositions?(filter: PositionFilter): number[];
+  /** Positions of the events matching `filter`, in order; within `range` (after < position <= to) when given. */
+  findPositions?(filter: PositionFilter, range?: PositionRange): number[];
   close(): Promise<void>;
 }

@@ -35,6 +35,20 @@ export interface CommandHistory {
 
 const NO_HISTORY: CommandHistory = { entries: () => [] };
 
+/** Slices of the global order a stepwise filter starts with and keeps between (see setFilterInSteps). */
+const FIRST_FILTER_SLICE = 20_000;
+const MIN_FILTER_SLICE = 1_000;
+const MAX_FILTER_SLICE = 500_000;
+
+/** Only the criteria given, trimmed. */
+function cleanFilter(filter: ReplayFilter): ReplayFilter {
+  return Object.fromEntries(
+    Object.entries(filter)
+      .filter(([, v]) => typeof v === 'string' && v.trim() !== '')
+      .map(([k, v]) => [k, (v as string).trim()]),
+  );
+}
+
 /** At most this many events may be skipped at once in what-if mode. */
 export const MAX_SKIPPED = 1000;
 
@@ -93,11 +107,7 @@ export class ReplayView {
   }
 
   setFilter(filter: ReplayFilter): void {
-    const clean: ReplayFilter = Object.fromEntries(
-      Object.entries(filter)
-        .filter(([, v]) => typeof v === 'string' && v.trim() !== '')
-        .map(([k, v]) => [k, (v as string).trim()]),
-    );
+    const clean = cleanFilter(filter);
     this.filterValue = clean;
     if (!isActive(clean)) {
       this.inView = undefined;
@@ -111,6 +121,48 @@ export class ReplayView {
     this.store.forEach((e) => {
       if (matches(clean, e)) positions.push(e.globalPosition);
     });
+    this.inView = positions;
+  }
+
+  /**
+   * The same as `setFilter`, a slice of the global order at a time, yielding between slices, so that
+   * a filter over a million events never holds the caller's event loop for long (each slice is sized
+   * to take about `sliceMs`). Events appended meanwhile are included: it runs to the last position.
+   */
+  async setFilterInSteps(
+    filter: ReplayFilter,
+    options: {
+      readonly sliceMs?: number;
+      readonly pause?: () => Promise<void>;
+      /** Bounds of a slice, in events (tests use small ones). */
+      readonly slices?: { readonly first: number; readonly min: number };
+    } = {},
+  ): Promise<void> {
+    const clean = cleanFilter(filter);
+    const find = this.store.findPositions?.bind(this.store);
+    if (!isActive(clean) || !find) {
+      this.setFilter(clean);
+      return;
+    }
+    const sliceMs = options.sliceMs ?? 15;
+    const pause = options.pause ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
+    const positions: number[] = [];
+    let after = 0;
+    const { first, min } = options.slices ?? { first: FIRST_FILTER_SLICE, min: MIN_FILTER_SLICE };
+    let slice = first;
+    for (;;) {
+      const last = this.store.lastPosition();
+      if (after >= last) break;
+      const to = Math.min(last, after + slice);
+      const started = performance.now();
+      for (const p of find(clean, { after, to })) positions.push(p);
+      const ms = performance.now() - started;
+      // Aim the next slice at sliceMs from this one's pace, within bounds.
+      slice = Math.max(min, Math.min(MAX_FILTER_SLICE, Math.round((slice * sliceMs) / Math.max(ms, 0.5))));
+      after = to;
+      if (after < this.store.lastPosition()) await pause();
+    }
+    this.filterValue = clean;
     this.inView = positions;
   }
 

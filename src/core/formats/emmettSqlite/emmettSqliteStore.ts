@@ -6,6 +6,7 @@ import type {
   EventMetadata,
   ListStreamsOptions,
   PositionFilter,
+  PositionRange,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
@@ -228,9 +229,11 @@ export class EmmettSqliteStore implements ForeignStore {
     return this.events('global_position = ?', [globalPosition], 'global_position')[0];
   }
 
-  findPositions(filter: PositionFilter): number[] {
+  findPositions(filter: PositionFilter, range: PositionRange = {}): number[] {
     const c = this.loaded.schema.columns;
-    const criteria: [string, string | undefined][] = [
+    const criteria: [string, string | number | undefined][] = [
+      ['global_position > ?', range.after],
+      ['global_position <= ?', range.to],
       ['stream_id = ?', filter.streamId],
       [`${c.type} = ?`, filter.eventType],
       [
@@ -243,7 +246,7 @@ export class EmmettSqliteStore implements ForeignStore {
       ],
       [`instr(lower(${c.data}), ?) > 0`, filter.text?.toLowerCase()],
     ];
-    const given = criteria.filter(([, value]) => value);
+    const given = criteria.filter(([, value]) => value !== undefined && value !== '');
     const where = [this.eventsOnly, ...given.map(([sql]) => sql)].join(' AND ');
     return this.rows(
       `SELECT global_position FROM ${this.loaded.schema.messagesTable} WHERE ${where} ORDER BY global_position`,
