@@ -111,7 +111,7 @@ export function createEmptyDatabase(SQL: SqlJsStatic): Database {
 const expectedSchemaCache = new WeakMap<SqlJsStatic, string[]>();
 
 /** The schema objects of a store of ours, as SQLite records them (whitespace-normalised). */
-function expectedSchema(SQL: SqlJsStatic): string[] {
+export function expectedSchema(SQL: SqlJsStatic): string[] {
   let expected = expectedSchemaCache.get(SQL);
   if (!expected) {
     const db = createEmptyDatabase(SQL);

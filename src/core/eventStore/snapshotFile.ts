@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database, SqlJsStatic } from 'sql.js';
-import { openSnapshot } from './database';
+import { expectedSchema, openSnapshot } from './database';
 import { StoreUnreadableError } from './errors';
 import type { JournalHeader } from './journal';
 import { peekJournalHeader } from './journalFile';
@@ -74,6 +74,50 @@ function readSnapshot(
   }
 }
 
+/** Pieces of an asynchronous read: each is read off the event loop, then hashed on it (a few ms). */
+const ASYNC_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** The same as `readSnapshot`, the reads done off the event loop, so a large file does not hold it. */
+async function readSnapshotAsync(
+  file: string,
+  onProgress?: (p: OpenProgress) => void,
+  sealer?: Sealer,
+  shared = false,
+): Promise<{ bytes: Buffer; identity: FileIdentity }> {
+  let fd: number;
+  try {
+    fd = openRegularFile(file);
+  } catch (e) {
+    if (NotRegularFileError.is(e)) throw new StoreUnreadableError(file, e.message);
+    throw e;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    const total = st.size;
+    const buf = shared ? Buffer.from(new SharedArrayBuffer(total)) : Buffer.allocUnsafe(total);
+    let done = 0;
+    let reported = 0;
+    onProgress?.({ phase: 'reading', done: 0, total });
+    while (done < total) {
+      const n = await new Promise<number>((resolve, reject) =>
+        fs.read(fd, buf, done, Math.min(ASYNC_CHUNK_BYTES, total - done), done, (error, bytesRead) =>
+          error ? reject(error) : resolve(bytesRead),
+        ),
+      );
+      if (n === 0) break;
+      sealer?.update(buf.subarray(done, done + n));
+      done += n;
+      if (onProgress && (done - reported >= PROGRESS_BYTES || done === total)) {
+        reported = done;
+        onProgress({ phase: 'reading', done, total });
+      }
+    }
+    return { bytes: done === total ? buf : buf.subarray(0, done), identity: identityOf(st) };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** How much of the checks on open a snapshot gets (see `loadSnapshot`). */
 export type SnapshotCheck = 'rows' | 'structure' | 'deferred';
 
@@ -107,8 +151,34 @@ export function loadSnapshot(
   journal: string,
   options: { readonly check?: SnapshotCheck; readonly onProgress?: (p: OpenProgress) => void } = {},
 ): LoadedSnapshot {
-  const { onProgress } = options;
-  const check = options.check ?? 'rows';
+  const { check, recorded, sealer } = prepareLoad(journal, options.check);
+  const { bytes, identity } = readSnapshot(file, options.onProgress, sealer, check === 'deferred');
+  return finishLoad(SQL, file, bytes, identity, sealer?.digest(), recorded, check, options.onProgress);
+}
+
+/**
+ * The same as `loadSnapshot`, with the file read off the event loop (the extension host's open of a
+ * large store): what is left on it is hashing each piece and opening the bytes.
+ */
+export async function loadSnapshotAsync(
+  SQL: SqlJsStatic,
+  file: string,
+  journal: string,
+  options: { readonly check?: SnapshotCheck; readonly onProgress?: (p: OpenProgress) => void } = {},
+): Promise<LoadedSnapshot> {
+  const { check, recorded, sealer } = prepareLoad(journal, options.check);
+  const { bytes, identity } = await readSnapshotAsync(file, options.onProgress, sealer, check === 'deferred');
+  // The schema compared with is built once per process: in a turn of its own, not with the open's.
+  expectedSchema(SQL);
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  return finishLoad(SQL, file, bytes, identity, sealer?.digest(), recorded, check, options.onProgress);
+}
+
+function prepareLoad(
+  journal: string,
+  requested: SnapshotCheck | undefined,
+): { check: SnapshotCheck; recorded: JournalHeader['snapshot']; sealer: Sealer | undefined } {
+  const check = requested ?? 'rows';
   let recorded: JournalHeader['snapshot'];
   try {
     recorded = peekJournalHeader(journal)?.snapshot;
@@ -117,8 +187,19 @@ export function loadSnapshot(
   }
   // Hash only when the result can be used: a seal to compare, or a writable open that may seal.
   const sealer = recorded || check !== 'structure' ? newSealer(recorded?.seal) : undefined;
-  const { bytes, identity } = readSnapshot(file, onProgress, sealer, check === 'deferred');
-  const seal = sealer?.digest();
+  return { check, recorded, sealer };
+}
+
+function finishLoad(
+  SQL: SqlJsStatic,
+  file: string,
+  bytes: Buffer,
+  identity: FileIdentity,
+  seal: string | undefined,
+  recorded: JournalHeader['snapshot'],
+  check: SnapshotCheck,
+  onProgress: ((p: OpenProgress) => void) | undefined,
+): LoadedSnapshot {
   refuseUncheckpointedWal(bytes, file);
   onProgress?.({ phase: 'checking', done: 0, total: 1 });
   const sealed = sealMatches(seal, bytes.length, recorded);

@@ -43,7 +43,14 @@ import {
 } from './journalFile';
 import { DEFAULT_LOCK_TIMEOUT_MS, FileLock } from './lock';
 import { openRegularFile } from './regularFile';
-import { identityOf, loadSnapshot, sameIdentity, type FileIdentity, type LoadedSnapshot } from './snapshotFile';
+import {
+  identityOf,
+  loadSnapshot,
+  loadSnapshotAsync,
+  sameIdentity,
+  type FileIdentity,
+  type LoadedSnapshot,
+} from './snapshotFile';
 import { sealOf } from './snapshotSeal';
 import { startBackgroundCheck, type BackgroundCheck } from './backgroundCheck';
 import { loadSqlJs } from './sqlJs';
@@ -103,8 +110,9 @@ export interface OpenStoreOptions {
   /**
    * A writable open of an unsealed snapshot checks its header and schema at once and the rest
    * (SQLite's quick check, every row's soundness) on a worker thread: the store can be read at
-   * once, and writes wait for the check (refused if it finds the store unsound). For hosts whose
-   * event loop must stay free (the extension); the CLI checks before it goes on.
+   * once, and writes wait for the check (refused if it finds the store unsound). The file is also
+   * read off the event loop. For hosts whose event loop must stay free (the extension); the CLI
+   * checks before it goes on.
    */
   readonly deferChecks?: boolean;
 }
@@ -228,10 +236,12 @@ export class SqlJsEventStore implements EventStore {
     let unsound: string | undefined;
     let loaded: LoadedSnapshot | undefined;
     if (fs.existsSync(files.snapshot)) {
-      loaded = loadSnapshot(SQL, files.snapshot, files.journal, {
+      // A host that keeps its event loop free (deferChecks) also reads the file off it.
+      loaded = await (options.deferChecks ? loadSnapshotAsync : loadSnapshot)(SQL, files.snapshot, files.journal, {
         check: readOnly ? 'structure' : options.deferChecks ? 'deferred' : 'rows',
         onProgress: options.onProgress,
       });
+      if (options.deferChecks) await new Promise<void>((resolve) => setImmediate(resolve));
       db = loaded.db;
       snapshotBytes = loaded.bytes;
       unsound = loaded.unsound;
