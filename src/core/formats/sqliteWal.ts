@@ -52,6 +52,8 @@ export interface WalContents {
   readonly ignoredBytes: number;
   /** Byte offset just after the last committed frame. */
   readonly committedEnd: number;
+  /** The running checksum at `committedEnd`, from which the next frame's is computed. */
+  readonly checksum: readonly [number, number];
 }
 
 const EMPTY_WAL: WalContents = {
@@ -62,6 +64,7 @@ const EMPTY_WAL: WalContents = {
   uncommittedFrames: 0,
   ignoredBytes: 0,
   committedEnd: 0,
+  checksum: [0, 0],
 };
 
 /**
@@ -114,17 +117,39 @@ export function readWal(wal: Uint8Array): WalContents {
   const header = readWalHeader(wal);
   if (!header) return { ...EMPTY_WAL, ignoredBytes: wal.length };
   const view = new DataView(wal.buffer, wal.byteOffset, wal.byteLength);
+  return scanFrames(view, 0, WAL_HEADER_BYTES, header, [view.getUint32(24), view.getUint32(28)]);
+}
+
+/**
+ * The frames committed after `from` (a `committedEnd` of an earlier read of the same WAL generation),
+ * given the bytes of the WAL file from that offset on: what a reader that already applied the WAL up
+ * to `from` has to add. Page offsets are offsets in the WAL file.
+ */
+export function readWalFrom(tail: Uint8Array, from: WalContents): WalContents {
+  if (!from.header) throw new Error('A WAL without a header has no frames to continue from.');
+  const view = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
+  return scanFrames(view, from.committedEnd, from.committedEnd, from.header, from.checksum);
+}
+
+/** Scans frames from file offset `start`; `view` holds the WAL's bytes from file offset `base` on. */
+function scanFrames(
+  view: DataView,
+  base: number,
+  start: number,
+  header: WalHeader,
+  checksum: readonly [number, number],
+): WalContents {
   const frameBytes = FRAME_HEADER_BYTES + header.pageSize;
-  let s0 = view.getUint32(24);
-  let s1 = view.getUint32(28);
+  let [s0, s1] = checksum;
+  let committedChecksum: [number, number] = [s0, s1];
   const pending = new Map<number, number>();
   const pages = new Map<number, number>();
   let databasePages = 0;
   let committedFrames = 0;
   let pendingFrames = 0;
-  let committedEnd = WAL_HEADER_BYTES;
-  let offset = WAL_HEADER_BYTES;
-  for (; offset + frameBytes <= wal.length; offset += frameBytes) {
+  let committedEnd = start;
+  let offset = start - base;
+  for (; offset + frameBytes <= view.byteLength; offset += frameBytes) {
     const pageNumber = view.getUint32(offset);
     const commitSize = view.getUint32(offset + 4);
     if (pageNumber === 0) break;
@@ -132,7 +157,7 @@ export function readWal(wal: Uint8Array): WalContents {
     [s0, s1] = walChecksum(view, offset, 8, header.bigEndian, s0, s1);
     [s0, s1] = walChecksum(view, offset + FRAME_HEADER_BYTES, header.pageSize, header.bigEndian, s0, s1);
     if (s0 !== view.getUint32(offset + 16) || s1 !== view.getUint32(offset + 20)) break;
-    pending.set(pageNumber, offset + FRAME_HEADER_BYTES);
+    pending.set(pageNumber, base + offset + FRAME_HEADER_BYTES);
     pendingFrames += 1;
     if (commitSize !== 0) {
       for (const [page, at] of pending) pages.set(page, at);
@@ -140,7 +165,8 @@ export function readWal(wal: Uint8Array): WalContents {
       committedFrames += pendingFrames;
       pendingFrames = 0;
       databasePages = commitSize;
-      committedEnd = offset + frameBytes;
+      committedEnd = base + offset + frameBytes;
+      committedChecksum = [s0, s1];
     }
   }
   return {
@@ -149,8 +175,9 @@ export function readWal(wal: Uint8Array): WalContents {
     databasePages,
     committedFrames,
     uncommittedFrames: pendingFrames,
-    ignoredBytes: wal.length - offset,
+    ignoredBytes: view.byteLength - offset,
     committedEnd,
+    checksum: committedChecksum,
   };
 }
 
