@@ -193,7 +193,11 @@ export function isSqliteHeader(bytes: Uint8Array): boolean {
 
 /** A database as its readers see it, with what its WAL contributed. */
 export interface DatabaseImage {
-  /** A rollback-journal-mode image: the main file with the committed WAL frames applied. */
+  /**
+   * A rollback-journal-mode image: the main file with the committed WAL frames applied, followed by
+   * the zeroed spare bytes asked for. SQLite reads the database's size from its header (kept valid),
+   * so spare bytes are room to grow into, not pages of the database.
+   */
   readonly bytes: Uint8Array;
   readonly wal: WalContents;
   /** Size in bytes of the main file and the WAL when they were read. */
@@ -236,7 +240,8 @@ function readInto(file: string, into: Uint8Array, size: number): void {
  * committed, or checkpointed and restarted it), the read is repeated, so pages the main file
  * received from a checkpoint never mix with an older WAL.
  */
-export function readDatabaseImage(file: string): DatabaseImage {
+export function readDatabaseImage(file: string, options: { readonly spareBytes?: number } = {}): DatabaseImage {
+  const spare = options.spareBytes ?? 0;
   const walFile = `${file}-wal`;
   for (let attempt = 0; ; attempt++) {
     const walBefore = walState(walFile);
@@ -256,12 +261,14 @@ export function readDatabaseImage(file: string): DatabaseImage {
     const wal = walBytes ? readWal(walBytes) : EMPTY_WAL;
     const walSize = wal.header && wal.databasePages > 0 ? wal.databasePages * wal.header.pageSize : 0;
     // Only the part past the main file is zeroed (in case a page there is in no frame); the rest is read.
-    const main = Buffer.allocUnsafe(Math.max(mainSize, walSize));
+    const main = Buffer.allocUnsafe(Math.max(mainSize, walSize) + spare);
     main.fill(0, mainSize);
     readInto(file, main, mainSize);
     if (walState(walFile) !== walBefore && attempt < 10) continue;
+    const image = applyWal(file, main.subarray(0, walSize || mainSize), walBytes, wal, mainSize);
     return {
-      bytes: applyWal(file, main.subarray(0, walSize || mainSize), walBytes, wal, mainSize),
+      // Zeroed pages after the database (see spareBytes) are part of the bytes, not of the database.
+      bytes: spare > 0 && image.buffer === main.buffer ? main.subarray(0, image.length + spare) : image,
       wal,
       mainBytes: mainSize,
       walBytes: walBytes?.length ?? 0,

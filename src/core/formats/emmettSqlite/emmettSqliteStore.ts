@@ -457,7 +457,10 @@ function describeSqlite(e: unknown): string {
 function load(SQL: SqlJsStatic, file: string, check: boolean): Loaded {
   const state = fileState(file);
   const mainId = fileId(file);
-  const image = readDatabaseImage(file);
+  // Room after the database in sql.js's in-memory file, so the rows a refresh applies fit without
+  // its file system copying the whole file to grow it (it grows by 1/8): 1/16 of the size, at most 64 MiB.
+  const size = fs.existsSync(file) ? fs.statSync(file).size : 0;
+  const image = readDatabaseImage(file, { spareBytes: Math.min(64 * 2 ** 20, Math.ceil(size / 16 / 65536) * 65536) });
   const page1 = image.bytes.slice(0, 100);
   let db: Database;
   try {
@@ -469,6 +472,8 @@ function load(SQL: SqlJsStatic, file: string, check: boolean): Loaded {
   try {
     // The schema of a foreign file is untrusted: no functions with side effects from it; and no writes at all.
     db.exec('PRAGMA trusted_schema = OFF;');
+    // Rows a refresh applies to the copy need no journal file beside it in sql.js's file system.
+    db.exec('PRAGMA journal_mode = MEMORY;');
     if (check) {
       const result = (db.exec('PRAGMA quick_check(3)')[0]?.values ?? []).map((r) => String(r[0]));
       if (result.length !== 1 || result[0] !== 'ok') {
