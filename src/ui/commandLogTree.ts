@@ -55,6 +55,8 @@ export class CommandLogTree extends Disposable implements vscode.TreeDataProvide
     this.register(controller.onDidOpen((session) => this.follow(session)));
     // Events appended by another process may come with lines another process logged.
     this.register(controller.onDidAppend(() => this.changed.fire(undefined)));
+    // A foreign store's application may store commands without events: they show on any refresh.
+    this.register(controller.onDidRefresh(() => this.changed.fire(undefined)));
     this.register({ dispose: () => this.sessionListener?.dispose() });
     if (controller.session) this.follow(controller.session);
   }

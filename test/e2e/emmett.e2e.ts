@@ -125,15 +125,24 @@ describe('An Emmett SQLite store, live, from the Explorer to a workspace copy', 
     await screenshot(page, 'emmett-replay');
   });
 
-  step('shows events the running application appends, in the tree and the replay', async () => {
-    const { page } = vscode;
-    await writer.append('cart-9', [{ type: 'ItemAdded', data: { sku: 'pad', qty: 3 } }]);
-    await writer.append('user-7', [{ type: 'UserRenamed', data: { name: 'Ada L.' } }]);
-    files = fingerprint(file);
-    await until(async () => (await position(replay)).m === 7, 'the replay to reach 7 positions', 30_000);
-    await waitForTreeItem(page, 'Streams', 'cart-9', { timeoutMs: 30_000 });
-    await screenshot(page, 'emmett-live');
-  });
+  step(
+    'shows what the running application appends: events in the tree and the replay, commands in the Command Log',
+    async () => {
+      const { page } = vscode;
+      await writer.append('cart-9', [{ type: 'ItemAdded', data: { sku: 'pad', qty: 3 } }]);
+      await writer.append('user-7', [{ type: 'UserRenamed', data: { name: 'Ada L.' } }]);
+      await writer.append('cart-9', [{ type: 'CancelCart', data: { reason: 'changed my mind' }, kind: 'Command' }]);
+      files = fingerprint(file);
+      await until(async () => (await position(replay)).m === 8, 'the replay to reach 8 positions', 30_000);
+      await waitForTreeItem(page, 'Streams', 'cart-9', { timeoutMs: 30_000 });
+      // The application's commands are in the Command Log, the one it just stored first, with stream and position.
+      const command = await waitForTreeItem(page, 'Command Log', 'CancelCart', { timeoutMs: 30_000 });
+      assert.match(command, /CancelCart\s*command in cart-9 at position 2 · #8/);
+      const rows = await treeRows(page, 'Command Log');
+      assert.ok(rows[0]!.startsWith('CancelCart') && rows[1]!.startsWith('ConfirmCart'), rows.join(' | '));
+      await screenshot(page, 'emmett-live');
+    },
+  );
 
   step('Check Store opens a report; a finding opens its event in the replay', async () => {
     const { page } = vscode;

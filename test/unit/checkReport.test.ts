@@ -26,11 +26,14 @@ describe('The Check Store report', () => {
       links.map((l) => l.position),
       [3, 7],
     );
-    assert.equal(
-      lines[links[0]!.line],
-      '  - stream cart-1, stream position 2, global position 3: Partition "[object Object]".',
-    );
-    assert.equal(lines[links[1]!.line], '  - global position 7: Positions 7 to 9 are missing.');
+    assert.deepEqual(lines.slice(links[0]!.line, links[0]!.line + 2), [
+      '  - stream cart-1, stream position 2, global position 3',
+      '      Partition "[object Object]".',
+    ]);
+    assert.deepEqual(lines.slice(links[1]!.line, links[1]!.line + 2), [
+      '  - global position 7',
+      '      Positions 7 to 9 are missing.',
+    ]);
     assert.ok(lines.includes('checkpoint-beyond-last-position (1)'));
     assert.ok(lines.includes('  - Processor "mailer" is at 99.'));
   });
@@ -42,7 +45,10 @@ describe('The Check Store report', () => {
       checkedAt: 't',
       findings: [{ check: 'odd-partition', message: 'x\ny', streamId: 'evil\n# heading\u2028', position: 1 }],
     });
-    assert.equal(text.split('\n')[links[0]!.line], '  - stream evil # heading , global position 1: x y');
+    assert.deepEqual(text.split('\n').slice(links[0]!.line, links[0]!.line + 2), [
+      '  - stream evil # heading , global position 1',
+      '      x y',
+    ]);
     assert.match(
       checkReport({ storeName: 'a.db', describedAs: 'd', checkedAt: 't', findings: [] }).text,
       /Sound: no finding\./,

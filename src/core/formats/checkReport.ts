@@ -30,7 +30,7 @@ export function checkReport(input: CheckReportInput): { text: string; links: Rep
   const links: ReportLink[] = [];
   const n = input.findings.length;
   lines.push(`Check Store: ${oneLine(input.storeName)}`, '');
-  lines.push(`${oneLine(input.describedAs)}, checked ${input.checkedAt}.`);
+  lines.push(`${oneLine(input.describedAs)}.`, `Checked ${input.checkedAt}.`);
   lines.push(
     n === 0
       ? 'Sound: no finding.'
@@ -56,7 +56,9 @@ export function checkReport(input: CheckReportInput): { text: string; links: Rep
         .filter(Boolean)
         .join(', ');
       if (f.position !== undefined) links.push({ line: lines.length, position: f.position });
-      lines.push(`  - ${where ? `${where}: ` : ''}${oneLine(f.message)}`);
+      // Where on the first line, what on the next: the lines stay short enough to read without scrolling.
+      if (where) lines.push(`  - ${where}`, `      ${oneLine(f.message)}`);
+      else lines.push(`  - ${oneLine(f.message)}`);
     }
   }
   return { text: `${lines.join('\n')}\n`, links };
