@@ -41,7 +41,7 @@ export const EXIT = {
   unreadable: 4,
   /** Another process holds the store's lock for longer than --lock-timeout. */
   locked: 5,
-  /** verify read a foreign store and found integrity problems (listed on stdout). */
+  /** verify read the store (of any format) and found integrity problems (listed on stdout). */
   findings: EXIT_FINDINGS,
 } as const;
 
@@ -88,8 +88,8 @@ JSON values may also be given as @PATH (a file) or @- (stdin).
 Writing commands accept --lock-timeout MS (default 10000): how long to wait for another writer.
 
 Exit codes: 0 ok, 1 bad usage or input, 2 command rejected by the domain, 3 concurrency conflict,
-4 store unreadable or corrupt, 5 store locked by another process, 6 verify found integrity
-problems in a foreign store (each on stdout with its stream and position).
+4 store unreadable or corrupt, 5 store locked by another process, 6 verify read the store and
+found integrity problems (each on stdout; in a foreign store with its stream and position).
 Limits: ${MAX_EVENT_BYTES} bytes of data + metadata per event, ${MAX_APPEND_BYTES} bytes per append.
 `;
 
@@ -412,7 +412,7 @@ async function verifyCommand(args: Args, io: CliIo): Promise<number> {
   if (isForeignFile(required(args, 'store'))) return foreignVerify(required(args, 'store'), io.stdout, io.stderr);
   const report = await verifyStore(required(args, 'store'));
   if (report.ok) {
-    const { findings: _findings, ...summary } = report;
+    const { findings: _findings, readable: _readable, ...summary } = report;
     await writeText(io.stdout, `${JSON.stringify(summary)}\n`);
     return EXIT.ok;
   }
@@ -420,7 +420,8 @@ async function verifyCommand(args: Args, io: CliIo): Promise<number> {
   io.stderr.write(
     `The store ${required(args, 'store')} is not sound: ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'} (listed on stdout).\n`,
   );
-  return EXIT.unreadable;
+  // A store that could not be read at all is "unreadable" (4), as for every command; one read with findings is 6.
+  return report.readable ? EXIT.findings : EXIT.unreadable;
 }
 
 /**

@@ -12,7 +12,7 @@ import { detectFileFormat, openAnyStore } from '../core/formats/openStore';
 import { SqliteFileError } from '../core/formats/sqliteWal';
 import type { RecordedEvent } from '../core/eventStore/types';
 
-/** Exit code of `verify` when it read a foreign store and found integrity problems (listed on stdout). */
+/** Exit code of `verify` when it read a store (of any format) and found integrity problems (listed on stdout). */
 export const EXIT_FINDINGS = 6;
 
 export function isForeignFile(path: string): boolean {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { CommandLogEntry } from '../core/application/commandLog';
 import type { StoreSession } from '../core/application/session';
+import { isForeignStore, type ForeignStore, type RecordedCommand } from '../core/formats/storeReader';
 import { canHandle } from '../core/projections/projection';
 import { Disposable } from './disposable';
 import { messageNode, messageTreeItem, type MessageNode } from './messageNode';
@@ -13,7 +14,16 @@ type Node =
   | { kind: 'entry'; entry: CommandLogEntry }
   | { kind: 'event'; entry: CommandLogEntry; position: number }
   | { kind: 'detail'; entry: CommandLogEntry; text: string; tooltip?: string }
+  | { kind: 'stored'; command: RecordedCommand }
   | MessageNode;
+
+/** Where a stored command sits: its stream and position there, and its global position. */
+export function storedCommandLabel(c: RecordedCommand): { label: string; description: string } {
+  return {
+    label: c.type,
+    description: `command in ${c.streamId} at position ${c.streamPosition} · #${c.globalPosition}${c.recordedAt ? ` · ${time(c.recordedAt)}` : ''}`,
+  };
+}
 
 const time = (iso: string): string => iso.replace('T', ' ').slice(11, 19);
 
@@ -37,12 +47,16 @@ export class CommandLogTree extends Disposable implements vscode.TreeDataProvide
   private readonly changed = this.register(new vscode.EventEmitter<Node | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
   private sessionListener: { dispose(): void } | undefined;
+  /** Commands a foreign store keeps (Emmett's 'C' messages), read once and then only after the last position read. */
+  private stored: { store: ForeignStore; commands: RecordedCommand[]; after: number } | undefined;
 
   constructor(private readonly controller: StoreController) {
     super();
     this.register(controller.onDidOpen((session) => this.follow(session)));
     // Events appended by another process may come with lines another process logged.
     this.register(controller.onDidAppend(() => this.changed.fire(undefined)));
+    // A foreign store's application may store commands without events: they show on any refresh.
+    this.register(controller.onDidRefresh(() => this.changed.fire(undefined)));
     this.register({ dispose: () => this.sessionListener?.dispose() });
     if (controller.session) this.follow(controller.session);
   }
@@ -67,6 +81,7 @@ export class CommandLogTree extends Disposable implements vscode.TreeDataProvide
         .slice(-SHOWN)
         .reverse()
         .map((entry) => ({ kind: 'entry', entry }));
+      if (isForeignStore(session.store)) rows.push(...this.storedCommands(session.store));
       if (entries.length > SHOWN)
         rows.push(
           messageNode(
@@ -76,6 +91,7 @@ export class CommandLogTree extends Disposable implements vscode.TreeDataProvide
         );
       return rows;
     }
+    if (node.kind === 'stored') return [];
     if (node.kind !== 'entry') return [];
     const { entry } = node;
     if (entry.outcome === 'accepted') {
@@ -146,9 +162,43 @@ export class CommandLogTree extends Disposable implements vscode.TreeDataProvide
         item.iconPath = new vscode.ThemeIcon(node.entry.outcome === 'accepted' ? 'broadcast' : 'info');
         return item;
       }
+      case 'stored': {
+        const { command } = node;
+        const { label, description } = storedCommandLabel(command);
+        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+        item.id = `stored-command:${command.globalPosition}`;
+        item.description = description;
+        // Plain text: the command's type and data come from the store.
+        item.tooltip = `${command.type}, a command the application stored in ${command.streamId} at position ${command.streamPosition} (global position ${command.globalPosition})${command.recordedAt ? `, ${command.recordedAt}` : ''}.\n\n${JSON.stringify(command.data, null, 2) ?? ''}`;
+        item.iconPath = new vscode.ThemeIcon('symbol-method');
+        item.contextValue = 'storedCommand';
+        item.accessibilityInformation = { label: `${label}, ${description}` };
+        return item;
+      }
       case 'message':
         return messageTreeItem(node);
     }
+  }
+
+  /** The store's own commands, newest first (at most SHOWN), below the commands issued here. */
+  private storedCommands(store: ForeignStore): Node[] {
+    if (this.stored?.store !== store) this.stored = { store, commands: [], after: 0 };
+    const cache = this.stored;
+    const last = store.lastPosition();
+    if (last < cache.after) cache.commands = []; // reloaded smaller: read again
+    if (last !== cache.after) {
+      cache.commands.push(...store.readCommands({ after: last < cache.after ? 0 : cache.after }));
+      cache.after = last;
+    }
+    const rows: Node[] = cache.commands
+      .slice(-SHOWN)
+      .reverse()
+      .map((command) => ({ kind: 'stored', command }));
+    if (cache.commands.length > SHOWN)
+      rows.push(
+        messageNode(`${cache.commands.length - SHOWN} older stored commands not shown`, 'Query the store for them.'),
+      );
+    return rows;
   }
 }
 

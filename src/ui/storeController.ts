@@ -6,6 +6,7 @@ import { builtInAggregates, type AggregateDefinition } from '../core/domain/aggr
 import { builtInProjections } from '../core/projections/builtIn';
 import type { Projection } from '../core/projections/projection';
 import type { RecordedEvent } from '../core/eventStore/types';
+import { EmmettSqliteStore } from '../core/formats/emmettSqlite/emmettSqliteStore';
 import { isForeignStore } from '../core/formats/storeReader';
 import { Disposable } from './disposable';
 import { storeNotOpened, type MessageNode } from './messageNode';
@@ -34,6 +35,9 @@ export class StoreController extends Disposable {
   readonly onDidAppend = this.didAppend.event;
   /** A store was opened (or failed to open: undefined). */
   readonly onDidOpen = this.didOpen.event;
+  private readonly didRefresh = this.register(new vscode.EventEmitter<StoreSession>());
+  /** The open store was read again after its files changed (with or without new events: commands, checkpoints). */
+  readonly onDidRefresh = this.didRefresh.event;
   private openError: Error | undefined;
   /** What lives as long as the open session: its watcher and listeners. */
   private sessionDisposables: vscode.Disposable[] = [];
@@ -164,7 +168,14 @@ export class StoreController extends Disposable {
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => {
         if (this.current !== session) return;
-        session.refresh().catch((e: unknown) => this.log.error(`Could not read new events: ${(e as Error).message}`));
+        session
+          .refresh()
+          .then(() => {
+            const how = session.store instanceof EmmettSqliteStore ? session.store.lastRefresh : undefined;
+            if (how?.kind === 'reloaded') this.log.info(`Reloaded ${file} whole: ${how.reason}.`);
+            if (how && how.kind !== 'unchanged') this.didRefresh.fire(session);
+          })
+          .catch((e: unknown) => this.log.error(`Could not read new events: ${(e as Error).message}`));
       }, 150);
     };
     this.sessionDisposables.push(watcher.onDidChange(onChange), watcher.onDidCreate(onChange), watcher, {

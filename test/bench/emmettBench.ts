@@ -108,22 +108,41 @@ export async function benchEmmett(
     const store = await EmmettSqliteStore.open({ path: file });
     try {
       const refreshes: number[] = [];
-      for (let i = 0; i < 3; i++) {
+      const reloads: number[] = [];
+      for (let i = 0; i < 5; i++) {
         await writer.bulk(100, { streams: 10, prefix: `refresh${i}` });
         const r0 = now();
         const arrived = store.refresh();
         refreshes.push(now() - r0);
         if (arrived.length !== 100) throw new Error(`The refresh returned ${arrived.length} events, not 100.`);
+        if (store.lastRefresh.kind !== 'followed')
+          throw new Error(`The refresh did not follow the WAL: ${JSON.stringify(store.lastRefresh)}`);
+        // The baseline: what a refresh cost before, a full reload of the same files (an open in this process).
+        const l0 = now();
+        const reloaded = await EmmettSqliteStore.open({ path: file });
+        reloads.push(now() - l0);
+        await reloaded.close();
       }
-      const refreshMs = median(refreshes);
+      // The first refresh also reads the tables' interior pages and grows sql.js's in-memory file once.
+      const refreshMs = median(refreshes.slice(1));
+      const reloadMs = median(reloads);
       rows.push({
-        metric: `  refresh after 100 appended events (ms)`,
-        ours: fmt(refreshMs),
-        baseline: `${fmt(openMs)} open`,
-        ratio: `${(refreshMs / openMs).toFixed(2)}×`,
-        goal: 'info: a reload',
+        metric: `  refresh after 100 appended events, new WAL frames followed: median of 4 (ms)`,
+        ours: fmt(refreshMs, 1),
+        baseline: `${fmt(reloadMs)} full reload`,
+        ratio: `${(refreshMs / reloadMs).toFixed(3)}×`,
+        goal: '<= 0.2× (O(new frames))',
+        pass: refreshMs / reloadMs <= 0.2,
+      });
+      rows.push({
+        metric: `  the first such refresh (ms)`,
+        ours: fmt(refreshes[0]!, 1),
+        baseline: `${fmt(reloadMs)} full reload`,
+        ratio: `${(refreshes[0]! / reloadMs).toFixed(3)}×`,
+        goal: 'info',
       });
       figures.refreshMs = refreshes;
+      figures.reloadMs = reloads;
 
       // Replay seek: read the events around a random position, as the replay's cursor does; a streams page.
       const last = store.lastPosition();

@@ -417,7 +417,7 @@ describe('CLI (event-store)', () => {
     assert.equal((stats.lines[0] as { events: number }).events, 3);
   });
 
-  it('stats and verify describe a sound store; verify lists findings and exits 4 when the store is not sound', async () => {
+  it('stats and verify describe a sound store; verify lists findings and exits 6 when the store is not sound, 4 when it cannot be read', async () => {
     await cli(
       ['import', '--store', store],
       Array.from({ length: 12 }, (_, i) =>
@@ -439,7 +439,8 @@ describe('CLI (event-store)', () => {
     db.exec("UPDATE streams SET version = 99 WHERE stream_id = 's-1'; DELETE FROM events WHERE global_position = 5;");
     db.close();
     const broken = await cli(['verify', '--store', store]);
-    assert.equal(broken.code, EXIT.unreadable);
+    assert.equal(broken.code, EXIT.findings);
+    assert.equal(EXIT.findings, 6);
     const findings = (broken.lines as { finding: string }[]).map((l) => l.finding);
     assert.ok(
       findings.some((f) =>
@@ -450,6 +451,13 @@ describe('CLI (event-store)', () => {
     assert.ok(findings.some((f) => /The streams table says "s-1" is at version 99/.test(f)));
     assert.ok(findings.some((f) => /Stream "s-1" has version 3 at position 8 after version 1/.test(f)));
     assert.match(oneSentence(broken.stderr), /is not sound: \d+ findings \(listed on stdout\)/);
+
+    // A store that cannot be read at all is not a finding: exit 4, as for every other command.
+    const missing = await cli(['verify', '--store', path.join(path.dirname(store), 'nope.db')]);
+    assert.equal(missing.code, EXIT.unreadable);
+    fs.writeFileSync(path.join(path.dirname(store), 'junk.db'), randomBytes(4096));
+    const junk = await cli(['verify', '--store', path.join(path.dirname(store), 'junk.db')]);
+    assert.equal(junk.code, EXIT.unreadable, junk.stdout + junk.stderr);
   });
 
   it('prints help; with no command it is a usage error', async () => {

@@ -23,6 +23,8 @@ import { validateSerializedEvent } from './validation';
 export interface VerifyReport {
   /** True when there is no finding. */
   readonly ok: boolean;
+  /** False when the store could not be read at all (missing, not a store, damaged): its one finding says why. */
+  readonly readable: boolean;
   /** What is wrong, one sentence each. */
   readonly findings: string[];
   /** What is worth knowing but harmless (e.g. a torn last journal record). */
@@ -39,6 +41,8 @@ const MAX_PER_KIND = 10;
 
 class Findings {
   readonly list: string[] = [];
+  /** Set when a file of the store could not be read at all (the CLI's "unreadable", not a finding of the checks). */
+  unreadable = false;
   private readonly counts = new Map<string, number>();
   add(kind: string, message: string): void {
     const n = (this.counts.get(kind) ?? 0) + 1;
@@ -63,6 +67,7 @@ export async function verifyStore(storePath: string, options: { wasmPath?: strin
   const notes: string[] = [];
   const empty = (finding: string): VerifyReport => ({
     ok: false,
+    readable: false,
     findings: [finding],
     notes,
     events: 0,
@@ -93,6 +98,7 @@ export async function verifyStore(storePath: string, options: { wasmPath?: strin
     const count = (sql: string) => (db.exec(sql)[0]?.values[0]?.[0] as number | undefined) ?? 0;
     return {
       ok: findings.list.length === 0,
+      readable: !findings.unreadable,
       findings: findings.list,
       notes,
       events: count('SELECT count(*) FROM events'),
@@ -119,6 +125,7 @@ function checkJournal(
   try {
     bytes = readingJournal(file, () => readRegularFile(file));
   } catch (e) {
+    findings.unreadable = true;
     findings.add('journal', `${(e as Error).message}`);
     return 0;
   }

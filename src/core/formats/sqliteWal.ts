@@ -52,6 +52,8 @@ export interface WalContents {
   readonly ignoredBytes: number;
   /** Byte offset just after the last committed frame. */
   readonly committedEnd: number;
+  /** The running checksum at `committedEnd`, from which the next frame's is computed. */
+  readonly checksum: readonly [number, number];
 }
 
 const EMPTY_WAL: WalContents = {
@@ -62,6 +64,7 @@ const EMPTY_WAL: WalContents = {
   uncommittedFrames: 0,
   ignoredBytes: 0,
   committedEnd: 0,
+  checksum: [0, 0],
 };
 
 /**
@@ -114,17 +117,39 @@ export function readWal(wal: Uint8Array): WalContents {
   const header = readWalHeader(wal);
   if (!header) return { ...EMPTY_WAL, ignoredBytes: wal.length };
   const view = new DataView(wal.buffer, wal.byteOffset, wal.byteLength);
+  return scanFrames(view, 0, WAL_HEADER_BYTES, header, [view.getUint32(24), view.getUint32(28)]);
+}
+
+/**
+ * The frames committed after `from` (a `committedEnd` of an earlier read of the same WAL generation),
+ * given the bytes of the WAL file from that offset on: what a reader that already applied the WAL up
+ * to `from` has to add. Page offsets are offsets in the WAL file.
+ */
+export function readWalFrom(tail: Uint8Array, from: WalContents): WalContents {
+  if (!from.header) throw new Error('A WAL without a header has no frames to continue from.');
+  const view = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
+  return scanFrames(view, from.committedEnd, from.committedEnd, from.header, from.checksum);
+}
+
+/** Scans frames from file offset `start`; `view` holds the WAL's bytes from file offset `base` on. */
+function scanFrames(
+  view: DataView,
+  base: number,
+  start: number,
+  header: WalHeader,
+  checksum: readonly [number, number],
+): WalContents {
   const frameBytes = FRAME_HEADER_BYTES + header.pageSize;
-  let s0 = view.getUint32(24);
-  let s1 = view.getUint32(28);
+  let [s0, s1] = checksum;
+  let committedChecksum: [number, number] = [s0, s1];
   const pending = new Map<number, number>();
   const pages = new Map<number, number>();
   let databasePages = 0;
   let committedFrames = 0;
   let pendingFrames = 0;
-  let committedEnd = WAL_HEADER_BYTES;
-  let offset = WAL_HEADER_BYTES;
-  for (; offset + frameBytes <= wal.length; offset += frameBytes) {
+  let committedEnd = start;
+  let offset = start - base;
+  for (; offset + frameBytes <= view.byteLength; offset += frameBytes) {
     const pageNumber = view.getUint32(offset);
     const commitSize = view.getUint32(offset + 4);
     if (pageNumber === 0) break;
@@ -132,7 +157,7 @@ export function readWal(wal: Uint8Array): WalContents {
     [s0, s1] = walChecksum(view, offset, 8, header.bigEndian, s0, s1);
     [s0, s1] = walChecksum(view, offset + FRAME_HEADER_BYTES, header.pageSize, header.bigEndian, s0, s1);
     if (s0 !== view.getUint32(offset + 16) || s1 !== view.getUint32(offset + 20)) break;
-    pending.set(pageNumber, offset + FRAME_HEADER_BYTES);
+    pending.set(pageNumber, base + offset + FRAME_HEADER_BYTES);
     pendingFrames += 1;
     if (commitSize !== 0) {
       for (const [page, at] of pending) pages.set(page, at);
@@ -140,7 +165,8 @@ export function readWal(wal: Uint8Array): WalContents {
       committedFrames += pendingFrames;
       pendingFrames = 0;
       databasePages = commitSize;
-      committedEnd = offset + frameBytes;
+      committedEnd = base + offset + frameBytes;
+      committedChecksum = [s0, s1];
     }
   }
   return {
@@ -149,8 +175,9 @@ export function readWal(wal: Uint8Array): WalContents {
     databasePages,
     committedFrames,
     uncommittedFrames: pendingFrames,
-    ignoredBytes: wal.length - offset,
+    ignoredBytes: view.byteLength - offset,
     committedEnd,
+    checksum: committedChecksum,
   };
 }
 
@@ -166,7 +193,11 @@ export function isSqliteHeader(bytes: Uint8Array): boolean {
 
 /** A database as its readers see it, with what its WAL contributed. */
 export interface DatabaseImage {
-  /** A rollback-journal-mode image: the main file with the committed WAL frames applied. */
+  /**
+   * A rollback-journal-mode image: the main file with the committed WAL frames applied, followed by
+   * the zeroed spare bytes asked for. SQLite reads the database's size from its header (kept valid),
+   * so spare bytes are room to grow into, not pages of the database.
+   */
   readonly bytes: Uint8Array;
   readonly wal: WalContents;
   /** Size in bytes of the main file and the WAL when they were read. */
@@ -209,7 +240,8 @@ function readInto(file: string, into: Uint8Array, size: number): void {
  * committed, or checkpointed and restarted it), the read is repeated, so pages the main file
  * received from a checkpoint never mix with an older WAL.
  */
-export function readDatabaseImage(file: string): DatabaseImage {
+export function readDatabaseImage(file: string, options: { readonly spareBytes?: number } = {}): DatabaseImage {
+  const spare = options.spareBytes ?? 0;
   const walFile = `${file}-wal`;
   for (let attempt = 0; ; attempt++) {
     const walBefore = walState(walFile);
@@ -229,12 +261,14 @@ export function readDatabaseImage(file: string): DatabaseImage {
     const wal = walBytes ? readWal(walBytes) : EMPTY_WAL;
     const walSize = wal.header && wal.databasePages > 0 ? wal.databasePages * wal.header.pageSize : 0;
     // Only the part past the main file is zeroed (in case a page there is in no frame); the rest is read.
-    const main = Buffer.allocUnsafe(Math.max(mainSize, walSize));
+    const main = Buffer.allocUnsafe(Math.max(mainSize, walSize) + spare);
     main.fill(0, mainSize);
     readInto(file, main, mainSize);
     if (walState(walFile) !== walBefore && attempt < 10) continue;
+    const image = applyWal(file, main.subarray(0, walSize || mainSize), walBytes, wal, mainSize);
     return {
-      bytes: applyWal(file, main.subarray(0, walSize || mainSize), walBytes, wal, mainSize),
+      // Zeroed pages after the database (see spareBytes) are part of the bytes, not of the database.
+      bytes: spare > 0 && image.buffer === main.buffer ? main.subarray(0, image.length + spare) : image,
       wal,
       mainBytes: mainSize,
       walBytes: walBytes?.length ?? 0,

@@ -16,7 +16,8 @@ export interface CartDetailsState {
   carts: Record<string, CartEntry>;
 }
 
-const money = (amount: number): string => amount.toFixed(2);
+// Events of another store may share a type name without its fields: an amount that is not a number is shown as such.
+const money = (amount: number): string => (typeof amount === 'number' ? amount.toFixed(2) : String(amount));
 
 /** One row per cart: what is in it, what it costs, and whether it is still open. Fed by one stream per cart. */
 export const cartDetails: Projection<CartDetailsState, CartEvent> = {

@@ -18,7 +18,8 @@ export interface ProductTotalsState {
   openCarts: Record<string, Record<string, CartLine>>;
 }
 
-const money = (amount: number): string => amount.toFixed(2);
+// Events of another store may share a type name without its fields: an amount that is not a number is shown as such.
+const money = (amount: number): string => (typeof amount === 'number' ? amount.toFixed(2) : String(amount));
 const blank = (): ProductTotal => ({ inOpenCarts: 0, sold: 0, revenue: 0, carts: 0 });
 
 /**

@@ -5,6 +5,7 @@ import { copyToNativeStore } from '../../core/formats/copyToNative';
 import { EmmettSqliteStore } from '../../core/formats/emmettSqlite/emmettSqliteStore';
 import { checkEmmettStore, type Finding } from '../../core/formats/emmettSqlite/integrity';
 import { formatOf } from '../../core/formats/storeReader';
+import { CheckReportDocuments } from '../checkReportDocument';
 import { settingPathFor } from '../workspacePaths';
 import { boundary, registerCommand, type CommandContext } from './boundary';
 
@@ -58,12 +59,8 @@ async function closeStore(ctx: CommandContext): Promise<void> {
   void vscode.window.showInformationMessage(`Back to the workspace store ${path.basename(ctx.controller.storePath)}.`);
 }
 
-interface FindingItem extends vscode.QuickPickItem {
-  readonly position?: number;
-}
-
-/** Check Store: the integrity checks of the open store's format, each finding one click from its event in the replay. */
-async function checkStore(ctx: CommandContext): Promise<readonly (Finding | string)[]> {
+/** Check Store: the integrity checks of the open store's format, as a report whose findings open their event in the replay. */
+async function checkStore(ctx: CommandContext, reports: CheckReportDocuments): Promise<readonly (Finding | string)[]> {
   const session = await ctx.controller.get();
   const store = session.store;
   let findings: (Finding | string)[];
@@ -75,32 +72,14 @@ async function checkStore(ctx: CommandContext): Promise<readonly (Finding | stri
     `Check Store on ${store.path ?? '(in memory)'}: ${findings.length} finding${findings.length === 1 ? '' : 's'}.`,
   );
   for (const f of findings) ctx.log.info(`  ${typeof f === 'string' ? f : f.message}`);
-  if (findings.length === 0) {
-    void vscode.window.showInformationMessage(`${name} is sound: no finding.`);
-    return findings;
-  }
-  const items: FindingItem[] = findings.map((f) =>
-    typeof f === 'string'
-      ? { label: f }
-      : {
-          label: f.message,
-          description: [f.check, f.streamId, f.position === undefined ? undefined : `position ${f.position}`]
-            .filter(Boolean)
-            .join(' · '),
-          ...(f.position === undefined ? {} : { position: f.position }),
-        },
-  );
-  void vscode.window
-    .showQuickPick(items, {
-      title: `Check Store: ${findings.length} finding${findings.length === 1 ? '' : 's'} in ${name}`,
-      placeHolder: 'Pick a finding to see its event in the replay',
-      matchOnDescription: true,
-    })
-    .then(
-      (picked) =>
-        picked?.position !== undefined &&
-        vscode.commands.executeCommand('eventStore.replayFromHere', { event: { globalPosition: picked.position } }),
-    );
+  const format = formatOf(store);
+  const uri = reports.add({
+    storeName: name,
+    describedAs: `${format.name}${format.id === 'native' ? '' : ` (${format.generation})`}, ${store.readOnly ? 'read-only' : 'writable'}`,
+    findings,
+    checkedAt: new Date().toISOString(),
+  });
+  await vscode.window.showTextDocument(uri, { preview: false });
   return findings;
 }
 
@@ -144,13 +123,15 @@ async function copyStore(ctx: CommandContext, target: unknown): Promise<string |
 
 /** Opening, closing, checking and copying stores, of any format. */
 export function registerForeignStoreCommands(ctx: CommandContext): vscode.Disposable[] {
+  const reports = new CheckReportDocuments();
   return [
+    ...reports.register(),
     registerCommand('eventStore.openStore', (uri?: unknown) => boundary(ctx, 'Open Store', () => openStore(ctx, uri))),
     registerCommand('eventStore.openInInspector', (uri?: unknown) =>
       boundary(ctx, 'Open in Event Store Inspector', () => openStore(ctx, uri)),
     ),
     registerCommand('eventStore.closeStore', () => boundary(ctx, 'Close Store', () => closeStore(ctx))),
-    registerCommand('eventStore.checkStore', () => boundary(ctx, 'Check Store', () => checkStore(ctx))),
+    registerCommand('eventStore.checkStore', () => boundary(ctx, 'Check Store', () => checkStore(ctx, reports))),
     registerCommand('eventStore.copyStore', (target?: unknown) =>
       boundary(ctx, 'Copy into a Workspace Store', () => copyStore(ctx, target)),
     ),

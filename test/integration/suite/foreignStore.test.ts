@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { EventStoreApi } from '../../../src/extension';
 import type { Finding } from '../../../src/core/formats/emmettSqlite/integrity';
 import { formatOf } from '../../../src/core/formats/storeReader';
+import { CommandLogTree } from '../../../src/ui/commandLogTree';
 import { EmmettWriter, fingerprint } from '../../builders/emmettWriter';
 
 const EXTENSION_ID = 'event-store-inspector.event-store-inspector';
@@ -64,6 +65,22 @@ describe('An Emmett SQLite store opened in VS Code (read-only, live)', function 
     assert.equal(fingerprint(file), before);
   });
 
+  it("shows the application's commands ('C' messages) in the Command Log with their stream and position", async () => {
+    const tree = new CommandLogTree(ext.controller);
+    try {
+      const rows = await tree.getChildren(undefined);
+      const items = rows.map((n) => tree.getTreeItem(n));
+      const stored = items.filter((i) => i.contextValue === 'storedCommand');
+      assert.deepEqual(
+        stored.map((i) => i.label),
+        ['ConfirmCart'],
+      );
+      assert.match(String(stored[0]!.description), /^command in cart-1 at position 3 · #3 · \d\d:\d\d:\d\d$/);
+    } finally {
+      tree.dispose();
+    }
+  });
+
   it('refuses a write command with the reason, and changes no file', async () => {
     const before = fingerprint(file);
     const result = await vscode.commands.executeCommand('eventStore.createUser', { name: 'Grace' });
@@ -79,10 +96,24 @@ describe('An Emmett SQLite store opened in VS Code (read-only, live)', function 
     assert.equal(session.replay.step(3).event, undefined, 'position 3 is a command');
   });
 
-  it('Check Store lists the findings with their positions; the copy is a writable store of ours', async () => {
+  it('Check Store reports the findings, each linked to its event in the replay; the copy is a writable store of ours', async () => {
     const findings = (await vscode.commands.executeCommand('eventStore.checkStore')) as Finding[];
     assert.ok(findings.length > 0 && findings.every((f) => f.check === 'odd-partition'), JSON.stringify(findings));
-    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    // The report is a document; each finding that names an event has a lens that opens it in the replay.
+    const report = vscode.window.activeTextEditor?.document;
+    assert.equal(report?.uri.scheme, 'eventstore-check');
+    assert.match(report.getText(), /^Check Store: shop\.sqlite\n/);
+    assert.match(report.getText(), /odd-partition \(\d+\)/);
+    const lenses = (await vscode.commands.executeCommand(
+      'vscode.executeCodeLensProvider',
+      report.uri,
+    )) as vscode.CodeLens[];
+    assert.deepEqual(
+      lenses.map((l) => (l.command?.arguments?.[0] as { event: { globalPosition: number } }).event.globalPosition),
+      findings.filter((f) => f.position !== undefined).map((f) => f.position),
+    );
+    assert.ok(lenses.every((l) => l.command?.command === 'eventStore.replayFromHere'));
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     const copies = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-it-emmett-copies-'));
     const copy = path.join(copies, 'sandbox.db');
     const before = fingerprint(file);

@@ -16,6 +16,7 @@ import type {
 import { readDatabaseImage, SqliteFileError, type DatabaseImage } from '../sqliteWal';
 import type { ForeignSql, ForeignStore, ProcessorCheckpoint, RecordedCommand, StoreFormat } from '../storeReader';
 import { detectEmmettSchema, type EmmettSchema, tableNames } from './schema';
+import { fileId, WalFollower } from './walFollower';
 
 export interface OpenEmmettOptions {
   readonly path: string;
@@ -64,9 +65,16 @@ export class NotEmmettError extends Error {
 interface Loaded {
   readonly db: Database;
   readonly schema: EmmettSchema;
-  readonly image: Omit<DatabaseImage, 'bytes'>;
-  readonly fileState: string;
+  image: Omit<DatabaseImage, 'bytes'>;
+  fileState: string;
+  readonly follower: WalFollower;
 }
+
+/** How the last refresh read the change: not at all, by following the new WAL frames, or by a reload (and why). */
+export type RefreshInfo =
+  | { readonly kind: 'unchanged' }
+  | { readonly kind: 'followed'; readonly frames: number; readonly inserted: number; readonly updated: number }
+  | { readonly kind: 'reloaded'; readonly reason: string };
 
 /** Size and change time of the main file and its WAL: when neither changed, a refresh has nothing to read. */
 function fileState(file: string): string {
@@ -84,7 +92,8 @@ function fileState(file: string): string {
 /**
  * A store written by `@event-driven-io/emmett-sqlite`, read from a private in-memory copy of the
  * file and its committed WAL frames. The files are only read; SQL runs on the copy, with
- * `query_only` on. `refresh()` reloads when the main file or the WAL changed.
+ * `query_only` on. `refresh()` applies the rows of new WAL frames to the copy when the change is an
+ * append, and reloads otherwise (see WalFollower).
  */
 export class EmmettSqliteStore implements ForeignStore {
   readonly readOnly = true;
@@ -94,6 +103,7 @@ export class EmmettSqliteStore implements ForeignStore {
   private cachedStats: StoreStats | undefined;
   private cachedLast: number | undefined;
   private closed = false;
+  private refreshed: RefreshInfo = { kind: 'unchanged' };
 
   private constructor(
     readonly path: string,
@@ -118,9 +128,14 @@ export class EmmettSqliteStore implements ForeignStore {
     return this.loaded.schema;
   }
 
-  /** What the WAL held when the store was last loaded. */
+  /** What the WAL held when the store was last loaded or followed. */
   get walInfo(): Omit<DatabaseImage, 'bytes'> {
     return this.loaded.image;
+  }
+
+  /** How the last refresh read what changed. */
+  get lastRefresh(): RefreshInfo {
+    return this.refreshed;
   }
 
   notes(): readonly string[] {
@@ -382,14 +397,29 @@ export class EmmettSqliteStore implements ForeignStore {
     });
   }
 
-  /** Reloads when the main file or its WAL changed; returns the events that appeared, in global order. */
+  /**
+   * Reads what changed in the main file or its WAL: the new WAL frames' rows applied to the copy when
+   * the change is an append (O(new frames)), else a reload. Returns the events that appeared, in global order.
+   */
   refresh(): RecordedEvent[] {
     if (this.closed) return [];
-    if (fileState(this.path) === this.loaded.fileState) return [];
+    const state = fileState(this.path);
+    this.refreshed = { kind: 'unchanged' };
+    if (state === this.loaded.fileState) return [];
     const before = this.lastPosition();
-    const next = load(this.SQL, this.path, this.check);
-    this.loaded.db.close();
-    this.loaded = next;
+    const result = this.loaded.follower.follow(this.loaded.db);
+    if (result.kind === 'reload') {
+      const next = load(this.SQL, this.path, this.check);
+      this.loaded.db.close();
+      this.loaded = next;
+      this.refreshed = { kind: 'reloaded', reason: result.reason };
+    } else {
+      this.loaded.fileState = state;
+      const wal = this.loaded.follower.contents;
+      this.loaded.image = { ...this.loaded.image, wal, walBytes: fileId(`${this.path}-wal`)?.size ?? 0 };
+      if (result.kind === 'applied') this.refreshed = { ...result, kind: 'followed' };
+      if (result.kind === 'unchanged') return [];
+    }
     this.cachedStats = undefined;
     this.cachedLast = undefined;
     return this.readAll({ after: before });
@@ -429,7 +459,12 @@ function describeSqlite(e: unknown): string {
 
 function load(SQL: SqlJsStatic, file: string, check: boolean): Loaded {
   const state = fileState(file);
-  const image = readDatabaseImage(file);
+  const mainId = fileId(file);
+  // Room after the database in sql.js's in-memory file, so the rows a refresh applies fit without
+  // its file system copying the whole file to grow it (it grows by 1/8): 1/16 of the size, at most 64 MiB.
+  const size = fs.existsSync(file) ? fs.statSync(file).size : 0;
+  const image = readDatabaseImage(file, { spareBytes: Math.min(64 * 2 ** 20, Math.ceil(size / 16 / 65536) * 65536) });
+  const page1 = image.bytes.slice(0, 100);
   let db: Database;
   try {
     db = new SQL.Database(image.bytes);
@@ -440,6 +475,8 @@ function load(SQL: SqlJsStatic, file: string, check: boolean): Loaded {
   try {
     // The schema of a foreign file is untrusted: no functions with side effects from it; and no writes at all.
     db.exec('PRAGMA trusted_schema = OFF;');
+    // Rows a refresh applies to the copy need no journal file beside it in sql.js's file system.
+    db.exec('PRAGMA journal_mode = MEMORY;');
     if (check) {
       const result = (db.exec('PRAGMA quick_check(3)')[0]?.values ?? []).map((r) => String(r[0]));
       if (result.length !== 1 || result[0] !== 'ok') {
@@ -457,7 +494,13 @@ function load(SQL: SqlJsStatic, file: string, check: boolean): Loaded {
     if (!schema) throw new SqliteFileError(file, new NotEmmettError(tableNames(db)).message);
     db.exec(queryViewsSql(schema));
     db.exec('PRAGMA query_only = ON;');
-    return { db, schema, image: info, fileState: state };
+    const followed = [
+      { name: schema.messagesTable, mode: 'append' as const },
+      ...(schema.hasStreamsTable ? [{ name: 'emt_streams', mode: 'upsert' as const }] : []),
+      ...(schema.checkpoints ? [{ name: schema.checkpoints.table, mode: 'upsert' as const }] : []),
+    ];
+    const follower = WalFollower.fromLoad(file, db, page1, info.wal, mainId, followed);
+    return { db, schema, image: info, fileState: state, follower };
   } catch (e) {
     db.close();
     if (SqliteFileError.is(e)) throw e;
