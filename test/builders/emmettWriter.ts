@@ -36,7 +36,12 @@ export class EmmettWriter {
 
   private constructor(private readonly child: ChildProcess) {
     this.lines = readline.createInterface({ input: child.stdout! });
-    this.lines.on('line', (line) => this.waiting.shift()?.(line));
+    // Answers are JSON objects; anything else is the library writing to stdout itself (Emmett 0.38
+    // logs some errors it then handles, e.g. "[Error: SQLITE_BUSY…]"): kept for the diagnostics.
+    this.lines.on('line', (line) => {
+      if (line.startsWith('{')) this.waiting.shift()?.(line);
+      else this.stderr += `${line}\n`;
+    });
     child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
   }
 
