@@ -1,5 +1,5 @@
-// Builds three bundles into a fresh dist/: the extension (Node, vscode external), the CLI (Node)
-// and the replay webview (browser). The sql.js wasm is copied beside them and loaded from disk.
+// Builds four bundles into a fresh dist/: the extension (Node, vscode external), the CLI (Node),
+// the query worker (Node) and the replay webview (browser). The sql.js wasm is copied beside them and loaded from disk.
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, rmSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -33,6 +33,15 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    // Queries run here, off the extension host's (and the CLI's) thread.
+    ...common,
+    entryPoints: ['src/core/query/queryWorker.ts'],
+    outfile: 'dist/queryWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
   },
   {
     ...common,

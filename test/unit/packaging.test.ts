@@ -23,6 +23,7 @@ describe('The .vsix package', () => {
       'dist/webview.js',
       'dist/sql-wasm.wasm',
       'dist/cli.js',
+      'dist/queryWorker.js',
       'media/replay.html',
       'media/replay.css',
       'package.json',
