@@ -1,5 +1,6 @@
-// Builds four bundles into a fresh dist/: the extension (Node, vscode external), the CLI (Node),
-// the query worker (Node) and the replay webview (browser). The sql.js wasm is copied beside them and loaded from disk.
+// Builds five bundles into a fresh dist/: the extension (Node, vscode external), the CLI (Node),
+// the query worker (Node), the replay webview and the query results webview (browser). The sql.js
+// wasm is copied beside them and loaded from disk.
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, rmSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -47,6 +48,14 @@ const builds = [
     ...common,
     entryPoints: ['src/webview/main.ts'],
     outfile: 'dist/webview.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  },
+  {
+    ...common,
+    entryPoints: ['src/webview/queryGrid.ts'],
+    outfile: 'dist/queryGrid.js',
     platform: 'browser',
     format: 'iife',
     target: 'es2022',

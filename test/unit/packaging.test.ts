@@ -24,6 +24,8 @@ describe('The .vsix package', () => {
       'dist/sql-wasm.wasm',
       'dist/cli.js',
       'dist/queryWorker.js',
+      'dist/queryGrid.js',
+      'media/queryResults.html',
       'media/replay.html',
       'media/replay.css',
       'package.json',
