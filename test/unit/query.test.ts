@@ -261,6 +261,19 @@ describe('SQL queries over the events view', function () {
     });
   }
 
+  it('lets its worker go after a while without a query, and starts another for the next one', async () => {
+    const file = path.join(tmp.dir, 'events.db');
+    await writeNativeShop(file);
+    const source = new WorkerQuerySource(file, { idleMs: 50 });
+    sources.push(source);
+    assert.deepEqual((await source.run('SELECT count(*) FROM events')).rows, [[5]]);
+    for (let i = 0; source.warm; i++) {
+      assert.ok(i < 200, 'the idle worker was let go');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    assert.deepEqual((await source.run('SELECT count(*) FROM streams')).rows, [[3]]);
+  });
+
   it('sees what a writer appended since the last query (native store, writer open)', async () => {
     const file = path.join(tmp.dir, 'events.db');
     const writer = await SqlJsEventStore.open({ path: file });

@@ -7,6 +7,8 @@ export interface WorkerQuerySourceOptions {
   readonly wasmPath?: string;
   /** The worker script; by default queryWorker.js beside this module (dist/ in the bundle). */
   readonly workerPath?: string;
+  /** The worker (and its copy of the store) is let go after this long without a query (default: kept). */
+  readonly idleMs?: number;
 }
 
 /**
@@ -19,6 +21,7 @@ export class WorkerQuerySource implements QuerySource {
   private nextId = 1;
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly storePath: string,
@@ -26,9 +29,19 @@ export class WorkerQuerySource implements QuerySource {
   ) {}
 
   run(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     const next = this.chain.then(() => this.runNow(sql, options));
-    this.chain = next.catch(() => undefined);
+    this.chain = next.catch(() => undefined).then(() => this.idleLater());
     return next;
+  }
+
+  /** A copy of a large store costs as much memory as the store: it is not kept for nothing. */
+  private idleLater(): void {
+    if (this.options.idleMs === undefined || !this.worker) return;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const worker = this.worker;
+    this.idleTimer = setTimeout(() => this.discard(worker), this.options.idleMs);
+    this.idleTimer.unref();
   }
 
   /** True while a worker holds a loaded copy (tests and the status line). */
@@ -102,6 +115,7 @@ export class WorkerQuerySource implements QuerySource {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     const worker = this.worker;
     this.worker = undefined;
     if (worker) await worker.terminate();

@@ -9,6 +9,8 @@ import { boundary, registerCommand, type CommandContext } from './boundary';
 
 /** Saved queries live here, in the first workspace folder. */
 const QUERIES_FOLDER = path.join('.eventstore', 'queries');
+/** The query worker holds a copy of the store: it is let go after this long without a query. */
+const IDLE_WORKER_MS = 5 * 60_000;
 const QUERY_FILES: vscode.DocumentFilter = { pattern: '**/.eventstore/queries/**/*.sql' };
 
 const TEMPLATE = `-- One read-only statement over the views
@@ -65,7 +67,7 @@ class QueryRunner implements vscode.Disposable {
     if (this.source && this.sourcePath === storePath) return this.source;
     void this.source?.close();
     this.sourcePath = storePath;
-    return (this.source = new WorkerQuerySource(storePath));
+    return (this.source = new WorkerQuerySource(storePath, { idleMs: IDLE_WORKER_MS }));
   }
 
   cancel(): void {
