@@ -6,7 +6,7 @@ import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
 import { QueryError, type QueryResult } from '../../src/core/query/querySource';
 import { EVENTS_VIEW_COLUMNS, STREAMS_VIEW_COLUMNS } from '../../src/core/query/queryViews';
 import { WorkerQuerySource } from '../../src/core/query/workerQuerySource';
-import { fingerprint, writeClosedStore, type EmmettWriter } from '../builders/emmettWriter';
+import { EmmettWriter, fingerprint, writeClosedStore } from '../builders/emmettWriter';
 import { tempDirPerTest } from '../builders/tempDir';
 
 /** Every file in the folder, with its hash: a query must leave all of them as they were, and add none. */
@@ -272,6 +272,33 @@ describe('SQL queries over the events view', function () {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     assert.deepEqual((await source.run('SELECT count(*) FROM streams')).rows, [[3]]);
+  });
+
+  it('reads a live Emmett store, its new events still in the -wal, and leaves its files as they are', async () => {
+    const file = path.join(tmp.dir, 'live.db');
+    const writer = await EmmettWriter.start(file, '0.42');
+    try {
+      await writer.append('cart-1', [{ type: 'ItemAdded', data: { sku: 'pen' } }]);
+      const before = fingerprint(file);
+      const source = sourceOn(file);
+      assert.deepEqual((await source.run('SELECT count(*) FROM events')).rows, [[1]]);
+      assert.equal(fingerprint(file), before);
+      await writer.append('cart-2', [
+        { type: 'ItemAdded', data: { sku: 'ink' } },
+        { type: 'ItemAdded', data: { sku: 'pad' } },
+      ]);
+      const after = fingerprint(file);
+      const rows = await source.run("SELECT stream_id, data->>'sku' FROM events ORDER BY position");
+      assert.deepEqual(rows.rows, [
+        ['cart-1', 'pen'],
+        ['cart-2', 'ink'],
+        ['cart-2', 'pad'],
+      ]);
+      assert.equal(fingerprint(file), after, 'the query changed no file of the live store');
+      assert.ok(fs.statSync(`${file}-wal`).size > 0, 'the events were read from the -wal');
+    } finally {
+      await writer.close();
+    }
   });
 
   it('sees what a writer appended since the last query (native store, writer open)', async () => {
