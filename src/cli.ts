@@ -64,7 +64,7 @@ class UsageError extends Error {
 const HELP = `Usage: event-store <command> --store FILE [options]
 
 FILE is a store of ours, or a store another application wrote (Emmett SQLite, found by its schema;
-its -wal file is read too), which is opened read-only: stats, export, verify and copy work on it.
+its -wal file is read too), which is opened read-only: stats, export, verify, copy and query work on it.
 
 Commands:
   append   --stream ID --type TYPE --data JSON [--metadata JSON]

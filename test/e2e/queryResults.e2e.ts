@@ -156,6 +156,28 @@ describe('SQL queries: write, run, sort, export, replay', function () {
     await screenshot(page, 'query-export-csv');
   });
 
+  it('exports them as NDJSON too: one object per row, keyed by column', async () => {
+    const tab = await waitForEditorTab(page, 'Query Results');
+    await tab.click();
+    await grid.click('#export-ndjson');
+    const first = itemAdded[itemAdded.length - 1]!;
+    const lines = page
+      .locator('.editor-instance .monaco-editor .view-lines', { hasText: `{"position":${first.position},` })
+      .first();
+    await lines.waitFor({ timeout: 15_000 });
+    const rows = (await lines.innerText())
+      .replace(/\u00a0/g, ' ')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+    assert.deepEqual(JSON.parse(rows[0]!), {
+      position: first.position,
+      stream_id: JSON.parse(rows[0]!).stream_id,
+      type: 'ItemAdded',
+      product: first.productId,
+    });
+    assert.equal(rows.length, itemAdded.length);
+  });
+
   it('a row with a position opens the Event Replay at that position', async () => {
     const tab = await waitForEditorTab(page, 'Query Results');
     await tab.click();
