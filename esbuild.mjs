@@ -1,5 +1,6 @@
 // Builds the bundles into a fresh dist/: the extension (Node, vscode external), the CLI (Node), the
-// worker thread that checks a store, and the replay webview (browser). The sql.js wasm is copied beside them and loaded from disk.
+// workers (Node: the full check of a store, queries), the replay webview and the query results
+// webview (browser). The sql.js wasm is copied beside them and loaded from disk.
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, rmSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -44,9 +45,26 @@ const builds = [
     target: 'node20',
   },
   {
+    // Queries run here, off the extension host's (and the CLI's) thread.
+    ...common,
+    entryPoints: ['src/core/query/queryWorker.ts'],
+    outfile: 'dist/queryWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
+  {
     ...common,
     entryPoints: ['src/webview/main.ts'],
     outfile: 'dist/webview.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  },
+  {
+    ...common,
+    entryPoints: ['src/webview/queryGrid.ts'],
+    outfile: 'dist/queryGrid.js',
     platform: 'browser',
     format: 'iife',
     target: 'es2022',

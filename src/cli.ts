@@ -27,6 +27,9 @@ import {
   importExported,
   isForeignFile,
 } from './cli/foreignStore';
+import { queryCommand as runQuery } from './cli/query';
+import { DEFAULT_QUERY_LIMIT, QueryError } from './core/query/querySource';
+import { RESULT_FORMATS, type ResultFormat } from './core/query/resultFormat';
 
 /** Exit codes: part of the CLI's contract with scripts. */
 export const EXIT = {
@@ -61,7 +64,7 @@ class UsageError extends Error {
 const HELP = `Usage: event-store <command> --store FILE [options]
 
 FILE is a store of ours, or a store another application wrote (Emmett SQLite, found by its schema;
-its -wal file is read too), which is opened read-only: stats, export, verify and copy work on it.
+its -wal file is read too), which is opened read-only: stats, export, verify, copy and query work on it.
 
 Commands:
   append   --stream ID --type TYPE --data JSON [--metadata JSON]
@@ -83,6 +86,11 @@ Commands:
   exec     --command JSON   Runs a command through the write model, e.g.
            {"type":"CreateUser","data":{"userId":"u1","name":"Ada"}}; prints the events appended.
   seed                  Runs the demo commands; prints the events appended.
+  query    "SQL" [--format table|ndjson|csv] [--limit N] [--timeout MS]
+           Runs one read-only statement over the views events(position, stream_id, category,
+           stream_version, type, data, metadata, recorded_at, correlation_id, causation_id) and
+           streams(stream_id, category, version, last_position), on any store format; prints at
+           most N rows (default ${DEFAULT_QUERY_LIMIT}) as a table (default), NDJSON or CSV.
 
 JSON values may also be given as @PATH (a file) or @- (stdin).
 Writing commands accept --lock-timeout MS (default 10000): how long to wait for another writer.
@@ -466,6 +474,31 @@ async function copyCommand(args: Args, io: CliIo): Promise<number> {
   return copyStore(required(args, 'store'), required(args, 'to'), io.stdout);
 }
 
+async function queryCommand(args: Args, io: CliIo): Promise<number> {
+  checkOptions(args, ['format', 'limit', 'timeout'], 1);
+  const sql = args.positionals[0];
+  if (sql === undefined || sql.trim() === '')
+    throw new UsageError(
+      'query needs the SQL as its argument, e.g. event-store query "SELECT count(*) FROM events" --store FILE.',
+    );
+  const format = option(args, 'format') ?? 'table';
+  if (!RESULT_FORMATS.includes(format as ResultFormat))
+    throw new UsageError(`--format must be one of ${RESULT_FORMATS.join(', ')}; got "${format}".`);
+  const timeout = option(args, 'timeout');
+  await runQuery(
+    {
+      store: required(args, 'store'),
+      sql,
+      format: format as ResultFormat,
+      limit: parseCount(option(args, 'limit'), 'limit', DEFAULT_QUERY_LIMIT, 1),
+      ...(timeout !== undefined ? { timeoutMs: parseCount(timeout, 'timeout', 0, 1) } : {}),
+    },
+    io.stdout,
+    io.stderr,
+  );
+  return EXIT.ok;
+}
+
 const COMMANDS: Record<string, (args: Args, io: CliIo) => Promise<number>> = {
   append: appendCommand,
   import: importCommand,
@@ -475,6 +508,7 @@ const COMMANDS: Record<string, (args: Args, io: CliIo) => Promise<number>> = {
   exec: execCommand,
   seed: seedCommand,
   copy: copyCommand,
+  query: queryCommand,
 };
 
 /** Maps an error to its exit code and one sentence for stderr. */
@@ -486,6 +520,7 @@ export function describeFailure(e: unknown): { code: number; message: string } {
   if (ConcurrencyError.is(e)) return { code: EXIT.conflict, message };
   if (StoreLockedError.is(e)) return { code: EXIT.locked, message };
   if (StoreUnreadableError.is(e)) return { code: EXIT.unreadable, message };
+  if (QueryError.is(e)) return { code: e.code === 'unavailable' ? EXIT.unreadable : EXIT.usage, message };
   if (UnsoundEventError.is(e)) return { code: EXIT.unreadable, message };
   const errno = (e as NodeJS.ErrnoException | undefined)?.code;
   if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno))

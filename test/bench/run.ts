@@ -3,6 +3,7 @@
 //   BENCH_SIZES=1000,100000,1000000  store sizes for append latency (and the largest for open,
 //                                   memory and rebuild); BENCH_IMPORT=100000 events for the import;
 //   BENCH_ONLY=open  only the opens; BENCH_OPEN_RUNS=3  best of how many fresh processes per open.
+//   BENCH_ONLY=query  only the SQL queries and the event-loop delays (queryBench.ts).
 //   BENCH_EMMETT=1000000            events of the Emmett SQLite store (default: the largest size).
 // Prints a table, then one JSON line with every figure.
 import { spawnSync } from 'node:child_process';
@@ -20,6 +21,7 @@ import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
 import { benchEvents, type BenchEvent } from './benchEvents';
 import { benchHostileOpen, type HostileOpenFigures, type OpenCase } from './hostileOpenBench';
 import { benchEmmett } from './emmettBench';
+import { benchQuery } from './queryBench';
 
 interface BetterSqlite {
   pragma(sql: string): unknown;
@@ -455,10 +457,23 @@ async function benchAfterOpen(dir: string): Promise<void> {
   figures.replay = replay;
 }
 
+async function queryRows(dir: string): Promise<void> {
+  const query = await benchQuery(dir, sizes, log);
+  rows.push(...query.rows);
+  figures.query = query.figures;
+}
+
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-bench-'));
   const started = now();
   try {
+    if (process.env.BENCH_ONLY === 'query') {
+      await queryRows(dir);
+      figures.totalSeconds = (now() - started) / 1000;
+      printTable();
+      process.stdout.write(`${JSON.stringify({ bench: 'eventStore', ...figures, rows })}\n`);
+      return;
+    }
     if (!onlyOpen) await benchImport(dir);
 
     const files = new Map<number, string>();
@@ -596,6 +611,7 @@ async function main(): Promise<void> {
         });
       }
       figures.replayPath = paths;
+      await queryRows(dir);
     }
   } finally {
     await closeAll();

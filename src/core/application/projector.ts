@@ -51,6 +51,8 @@ export class Projector {
   private bases: { position: number; states: Map<string, unknown> }[] = [];
   /** Positions below this are not copied (set while catching up on many events). */
   private copyFrom = 0;
+  /** True while rebuildInSlices runs: the bus and catchUp leave the events to it. */
+  private rebuilding = false;
   private readonly baseListeners = new Set<(position: number, states: ReadonlyMap<string, unknown>) => void>();
 
   constructor(
@@ -116,6 +118,7 @@ export class Projector {
 
   /** Applies events the read models have not seen yet, straight from the store. */
   catchUp(): number {
+    if (this.rebuilding) return 0; // the rebuild in progress reads them
     const applied: RecordedEvent[] = [];
     // Only the last two copies are kept: while catching up, skip the copies that would be dropped.
     const last = this.store.lastPosition();
@@ -137,6 +140,7 @@ export class Projector {
 
   /** The bus handler: applies in order, ignoring what was already applied (delivery is at least once). */
   handle(events: readonly RecordedEvent[]): void {
+    if (this.rebuilding) return; // the rebuild in progress reads them from the store
     const fresh = events.filter((e) => e.globalPosition > this.checkpointPosition);
     if (fresh.length === 0) return;
     if (fresh[0]!.globalPosition !== this.checkpointPosition + 1) {
@@ -150,9 +154,51 @@ export class Projector {
 
   /** Throws every read model away and replays the whole stream from position 0. */
   rebuild(): number {
+    if (this.rebuilding) throw new Error('The read models are already being rebuilt.');
     this.reset();
     this.catchUp();
     this.saveNow();
+    return this.checkpointPosition;
+  }
+
+  /**
+   * The same as rebuild(), in slices of about `sliceMs` of work with a turn of the event loop between
+   * them, so that the window stays responsive while millions of events are applied. Events appended
+   * meanwhile are read by the rebuild itself, up to the store's last position when it ends.
+   */
+  async rebuildInSlices(sliceMs = 16): Promise<number> {
+    if (this.rebuilding) throw new Error('The read models are already being rebuilt.');
+    this.rebuilding = true;
+    const applied: RecordedEvent[] = [];
+    try {
+      this.reset();
+      let after = 0;
+      let chunk = 500;
+      for (let last = this.store.lastPosition(); after < last; last = this.store.lastPosition()) {
+        const started = performance.now();
+        const to = Math.min(last, after + chunk);
+        // As in catchUp: only the copies that will be kept are taken.
+        this.copyFrom = (Math.floor(last / this.snapshotEvery) - 1) * this.snapshotEvery;
+        this.store.forEach(
+          (e) => {
+            this.applyOne(e);
+            if (applied.length < 1000) applied.push(e);
+          },
+          { after, to },
+        );
+        this.copyFrom = 0;
+        after = to;
+        const spent = performance.now() - started;
+        if (spent < sliceMs / 2) chunk *= 2;
+        else if (spent > sliceMs && chunk > 50) chunk = Math.floor(chunk / 2);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      this.copyFrom = 0;
+      this.rebuilding = false;
+    }
+    this.saveNow();
+    if (applied.length > 0) this.changed(applied);
     return this.checkpointPosition;
   }
 

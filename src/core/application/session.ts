@@ -135,6 +135,11 @@ export class StoreSession {
     return this.projector.rebuild();
   }
 
+  /** The same, in slices that leave the event loop free between them (the palette's Rebuild Read Models). */
+  rebuildReadModelsInSlices(): Promise<number> {
+    return this.projector.rebuildInSlices();
+  }
+
   async close(): Promise<void> {
     this.projector.dispose();
     await this.store.close();

@@ -53,6 +53,7 @@ import {
 } from './snapshotFile';
 import { sealOf } from './snapshotSeal';
 import { startBackgroundCheck, type BackgroundCheck } from './backgroundCheck';
+import { nativeQueryViewsSql } from '../query/queryViews';
 import { loadSqlJs } from './sqlJs';
 import { removeAbandonedTempFiles, storeFiles, type StoreFiles } from './storeFiles';
 import type {
@@ -1218,6 +1219,18 @@ export class SqlJsEventStore implements EventStore {
         return eventTypes();
       },
     };
+  }
+
+  /**
+   * The in-memory database with the query views (queryViews.ts) and the streams table up to date,
+   * for the read-only query connection of a worker that opened its own copy of the store. Never
+   * for a store that writes: the caller turns `query_only` on and off around `refresh()`.
+   */
+  queryConnection(): Database {
+    if (!this.readOnly) throw new ReadOnlyStoreError('queries run on a read-only copy of the store, not on the writer');
+    this.flushStreams();
+    this.db.exec(nativeQueryViewsSql());
+    return this.db;
   }
 
   /** Sizes on disk, for the CLI's stats and for tests. */

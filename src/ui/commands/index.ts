@@ -9,6 +9,7 @@ import { registerForeignStoreCommands } from './foreignStores';
 import { registerQueryCommands } from './queries';
 import { registerReadModelCommands } from './readModels';
 import { registerReplayCommands } from './replay';
+import { registerSqlQueryCommands } from './sqlQueries';
 import { registerStoreCommands } from './stores';
 import { registerStreamsCommands } from './streams';
 import { registerUserCommands } from './users';
@@ -21,6 +22,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     ...registerCartCommands(ctx),
     ...registerExecuteCommand(ctx),
     ...registerQueryCommands(ctx),
+    ...registerSqlQueryCommands(ctx),
     ...registerConcurrencyCommands(ctx),
     ...registerStoreCommands(ctx),
     ...registerForeignStoreCommands(ctx),

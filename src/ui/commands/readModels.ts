@@ -6,7 +6,7 @@ async function rebuildReadModels(ctx: CommandContext): Promise<number> {
   const session = await ctx.controller.get();
   const position = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Rebuilding read models from position 0…' },
-    async () => session.rebuildReadModels(),
+    () => session.rebuildReadModelsInSlices(),
   );
   const message = `Rebuilt ${session.projections.length} read models from position 0 by replaying ${position} events.`;
   ctx.log.info(message);

@@ -13,6 +13,7 @@ import type {
   StoreStats,
   StreamInfo,
 } from '../../eventStore/types';
+import { emmettQueryViewsSql } from '../../query/queryViews';
 import { readDatabaseImage, SqliteFileError, type DatabaseImage } from '../sqliteWal';
 import type { ForeignSql, ForeignStore, ProcessorCheckpoint, RecordedCommand, StoreFormat } from '../storeReader';
 import { detectEmmettSchema, type EmmettSchema, tableNames } from './schema';
@@ -397,6 +398,12 @@ export class EmmettSqliteStore implements ForeignStore {
     });
   }
 
+  /** The private in-memory copy, with the query views (queryViews.ts) and `query_only` on, for a query connection. */
+  queryConnection(): Database {
+    this.assertOpen();
+    return this.loaded.db;
+  }
+
   /**
    * Reads what changed in the main file or its WAL: the new WAL frames' rows applied to the copy when
    * the change is an append (O(new frames)), else a reload. Returns the events that appeared, in global order.
@@ -430,24 +437,6 @@ export class EmmettSqliteStore implements ForeignStore {
     this.closed = true;
     this.loaded.db.close();
   }
-}
-
-const CATEGORY_SQL =
-  "CASE WHEN instr(stream_id, '-') > 0 THEN substr(stream_id, 1, instr(stream_id, '-') - 1) ELSE stream_id END";
-
-/** The query views every format offers (see DESIGN: Store formats), as temporary views over the copy. */
-function queryViewsSql(schema: EmmettSchema): string {
-  const c = schema.columns;
-  const t = schema.messagesTable;
-  const meta = `CASE WHEN json_valid(${c.metadata}) THEN ${c.metadata} END`;
-  return `
-CREATE TEMP VIEW events AS SELECT global_position AS position, stream_id, ${CATEGORY_SQL} AS category,
-  stream_position AS stream_version, ${c.type} AS type, ${c.data} AS data, ${c.metadata} AS metadata,
-  ${c.created ?? 'NULL'} AS recorded_at, json_extract(${meta}, '$.correlationId') AS correlation_id,
-  json_extract(${meta}, '$.causationId') AS causation_id
-FROM ${t} WHERE ${c.kind ? `${c.kind} = 'E'` : '1'};
-CREATE TEMP VIEW streams AS SELECT stream_id, ${CATEGORY_SQL} AS category, max(stream_position) AS version,
-  max(global_position) AS last_position FROM ${t} GROUP BY stream_id;`;
 }
 
 function describeSqlite(e: unknown): string {
@@ -492,7 +481,7 @@ function load(SQL: SqlJsStatic, file: string, check: boolean): Loaded {
     }
     const schema = detectEmmettSchema(db);
     if (!schema) throw new SqliteFileError(file, new NotEmmettError(tableNames(db)).message);
-    db.exec(queryViewsSql(schema));
+    db.exec(emmettQueryViewsSql(schema));
     db.exec('PRAGMA query_only = ON;');
     const followed = [
       { name: schema.messagesTable, mode: 'append' as const },
