@@ -1,5 +1,6 @@
-// Builds three bundles into a fresh dist/: the extension (Node, vscode external), the CLI (Node)
-// and the replay webview (browser). The sql.js wasm is copied beside them and loaded from disk.
+// Builds four bundles into a fresh dist/: the extension (Node, vscode external), the CLI (Node),
+// the replay webview and the system views' webview (browser). The sql.js wasm is copied beside
+// them and loaded from disk.
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, rmSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -38,6 +39,14 @@ const builds = [
     ...common,
     entryPoints: ['src/webview/main.ts'],
     outfile: 'dist/webview.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  },
+  {
+    ...common,
+    entryPoints: ['src/webview/system.ts'],
+    outfile: 'dist/system.js',
     platform: 'browser',
     format: 'iife',
     target: 'es2022',

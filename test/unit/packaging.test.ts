@@ -21,10 +21,13 @@ describe('The .vsix package', () => {
     for (const needed of [
       'dist/extension.js',
       'dist/webview.js',
+      'dist/system.js',
       'dist/sql-wasm.wasm',
       'dist/cli.js',
       'media/replay.html',
       'media/replay.css',
+      'media/system.html',
+      'media/system.css',
       'package.json',
       'README.md',
       'LICENSE',

@@ -17,6 +17,8 @@ export interface CommandMetadata {
   readonly source?: string;
   /** The reaction that issued it (its causation is then the event it reacted to). */
   readonly reaction?: string;
+  /** For a reaction's command: the source of the command that started the chain. */
+  readonly initiator?: string;
 }
 
 export interface CommandEnvelope extends Message {
@@ -64,6 +66,8 @@ function failedReaction(reaction: ReactionDefinition, e: unknown): ReactionOutco
     events: [],
   };
 }
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** Reactions answering reactions stop here: a cycle in a domain must not run forever. */
 export const MAX_REACTION_DEPTH = 8;
@@ -135,6 +139,7 @@ export class CommandHandler {
         const trigger: ReactionEvent = { type: event.type, data: event.data, streamId: event.streamId };
         const context = { stateOf: (streamId: string) => this.stateOf(streamId)?.state };
         const correlationId = event.metadata.correlationId ?? event.eventId;
+        const initiator = text(event.metadata.initiator) ?? text(event.metadata.source);
         const accepted: Message[] = [];
         let commands: Message[];
         try {
@@ -148,7 +153,8 @@ export class CommandHandler {
         let compensating = false;
         for (let i = 0; i < commands.length; i++) {
           const command = commands[i]!;
-          const outcome = await this.issue(reaction, command, { correlationId, causationId }, depth, out);
+          const ids = { correlationId, causationId, ...(initiator ? { initiator } : {}) };
+          const outcome = await this.issue(reaction, command, ids, depth, out);
           if (outcome.outcome === 'accepted') {
             accepted.push(command);
             continue;
@@ -172,7 +178,7 @@ export class CommandHandler {
   private async issue(
     reaction: ReactionDefinition,
     command: Message,
-    ids: { correlationId: string; causationId: string },
+    ids: { correlationId: string; causationId: string; initiator?: string },
     depth: number,
     out: ReactionOutcome[],
   ): Promise<ReactionOutcome> {
@@ -267,11 +273,11 @@ export class CommandHandler {
     if (!this.recorder) return;
     const valid = command !== null && typeof command === 'object';
     const meta = valid && command.metadata && typeof command.metadata === 'object' ? command.metadata : {};
-    const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
     // The ids the command's events carry: given, or the command's own id (see run()).
     const correlationId = text(meta.correlationId) ?? entry.id;
     const causationId = text(meta.causationId) ?? entry.id;
     const reaction = text(meta.reaction);
+    const initiator = text(meta.initiator);
     try {
       this.recorder.record({
         ...entry,
@@ -283,6 +289,7 @@ export class CommandHandler {
         correlationId,
         causationId,
         ...(reaction ? { reaction } : {}),
+        ...(initiator ? { initiator } : {}),
       });
     } catch {
       // The log is advisory: a command that reached the store is not failed by its log.
@@ -310,6 +317,7 @@ export class CommandHandler {
       commandType: command.type,
       ...(command.metadata?.source ? { source: command.metadata.source } : {}),
       ...(command.metadata?.reaction ? { reaction: command.metadata.reaction } : {}),
+      ...(command.metadata?.initiator ? { initiator: command.metadata.initiator } : {}),
     };
     const streamId = aggregate.streamId(command);
     const maxRetries = options.maxRetries ?? this.maxRetries;

@@ -37,6 +37,8 @@ export interface CommandLogEntry {
   readonly causationId?: string;
   /** The reaction that issued it. */
   readonly reaction?: string;
+  /** For a reaction's command: the source of the command that started the chain ("palette", "cli", "demo"…). */
+  readonly initiator?: string;
 }
 
 /** What the command handler reports; the log adds nothing but keeps it. */
@@ -110,6 +112,7 @@ function isEntry(value: unknown): value is CommandLogEntry {
     optional(e.correlationId, isString) &&
     optional(e.causationId, isString) &&
     optional(e.reaction, isString) &&
+    optional(e.initiator, isString) &&
     optional(e.eventPositions, (v) => Array.isArray(v) && v.every(isPosition))
   );
 }

@@ -216,3 +216,44 @@ export function simulateInFlightCommits(first = 41): SimulationResult {
     carefulLost: all.filter((p) => p >= first && !careful.seen.includes(p)),
   };
 }
+
+const list = (positions: readonly number[]) => (positions.length ? positions.join(', ') : '—');
+
+/** The simulation told step by step, as Markdown. */
+export function describeSimulation(result: SimulationResult): string {
+  const out = [
+    '# In-flight commits',
+    '',
+    'Two appenders write to a store that numbers events from a sequence, as PostgreSQL does. A position',
+    'is taken when a transaction inserts; the event becomes visible when it commits.',
+    '',
+  ];
+  result.steps.forEach((step, i) => {
+    out.push(`## ${i + 1}. ${step.title}`, '', step.detail, '');
+    out.push('| | Positions |', '| --- | --- |');
+    out.push(`| Committed (visible) | ${list(step.committed)} |`);
+    out.push(`| In flight (taken, not committed) | ${list(step.inFlight)} |`);
+    out.push(`| Naive reader got | ${list(step.naive.got)} (last seen ${step.naive.lastSeen}) |`);
+    out.push(`| Careful reader got | ${list(step.careful.got)} (last seen ${step.careful.lastSeen}) |`, '');
+  });
+  out.push(
+    '## What was lost',
+    '',
+    `- The naive reader lost: ${list(result.naiveLost)}.`,
+    `- The careful reader lost: ${list(result.carefulLost)}.`,
+    '',
+    '## How real stores avoid it',
+    '',
+    "- **Emmett's PostgreSQL store** keeps each event's transaction id and reads only events whose",
+    '  transaction is older than every transaction still running',
+    '  (`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`): what it has not read yet can no',
+    '  longer be overtaken — the careful reader above.',
+    "- **This extension's own store** appends under a lock held from taking the position to committing",
+    '  it: positions are handed out in commit order, so a reader never sees 42 before 41 and there is',
+    '  nothing in flight to wait for.',
+    '- **Checking a store**: a missing position is *in flight* while a transaction that may still',
+    '  commit it is open, and a *gap* otherwise (a rolled-back transaction took the number).',
+    '',
+  );
+  return out.join('\n');
+}

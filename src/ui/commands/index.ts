@@ -11,6 +11,7 @@ import { registerReadModelCommands } from './readModels';
 import { registerReplayCommands } from './replay';
 import { registerStoreCommands } from './stores';
 import { registerStreamsCommands } from './streams';
+import { registerSystemCommands } from './system';
 import { registerUserCommands } from './users';
 import { registerWalkthroughCommands } from './walkthrough';
 
@@ -30,5 +31,6 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     ...registerLogCommands(ctx),
     ...registerDomainModuleCommands(ctx),
     ...registerWalkthroughCommands(ctx),
+    ...registerSystemCommands(ctx),
   ];
 }
