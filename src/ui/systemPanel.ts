@@ -3,10 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { StoreSession } from '../core/application/session';
-import type { RecordedEvent } from '../core/eventStore/types';
-import { isForeignStore } from '../core/formats/storeReader';
-import { causalityOf, commandFromStore, type CausalEvent, type CausalityStart } from '../core/system/causality';
-import { deriveEventModel, type EventModel } from '../core/system/eventModel';
+import { causalityOf, type CausalityStart } from '../core/system/causality';
+import { eventModelOfStore, type EventModel } from '../core/system/eventModel';
 import { compareModel, MAX_MODEL_FILE_CHARS, parseModelFile, toMarkdown, toMermaid } from '../core/system/modelFile';
 import {
   MAX_CAUSAL_NODES,
@@ -26,32 +24,16 @@ export const EVENT_MODEL_VIEW_TYPE = 'eventStore.eventModel';
 export const CAUSALITY_VIEW_TYPE = 'eventStore.causality';
 
 /** The event model of an open store, from its events, its command log and its projections. */
-export function eventModelOf(session: StoreSession): EventModel {
-  const events: CausalEvent[] = [];
-  // Only what the model needs of each event: not its data.
-  session.store.forEach((e: RecordedEvent) =>
-    events.push({
-      eventId: e.eventId,
-      globalPosition: e.globalPosition,
-      streamId: e.streamId,
-      type: e.type,
-      metadata: e.metadata,
-    }),
-  );
-  return deriveEventModel({
-    events,
-    log: session.commandLog.entries(),
-    storedCommands: isForeignStore(session.store) ? session.store.readCommands().map(commandFromStore) : [],
-    projections: session.projections,
-  });
-}
+export const eventModelOf = (session: StoreSession): EventModel =>
+  eventModelOfStore(session.store, session.commandLog.entries(), session.projections);
 
 const storeLabel = (session: StoreSession) => (session.store.path ? path.basename(session.store.path) : 'in memory');
 
 /** One webview panel of the system views: the event model, or the causality of one conversation. */
 abstract class SystemPanel extends Disposable {
   protected ready = false;
-  private pending: HostToSystem | undefined;
+  /** The last message: a webview that was hidden comes back empty and says `ready` again. */
+  private last: HostToSystem | undefined;
 
   protected constructor(
     protected readonly panel: vscode.WebviewPanel,
@@ -76,13 +58,10 @@ abstract class SystemPanel extends Disposable {
     };
   }
 
-  /** Sends now, or once the webview said it is ready (only the latest message matters). */
+  /** Sends now, or once the webview says it is ready (only the latest message matters). */
   protected post(message: HostToSystem): void {
-    if (!this.ready) {
-      this.pending = message;
-      return;
-    }
-    void this.panel.webview.postMessage(message);
+    this.last = message;
+    if (this.ready) void this.panel.webview.postMessage(message);
   }
 
   private async receive(raw: unknown): Promise<void> {
@@ -95,8 +74,7 @@ abstract class SystemPanel extends Disposable {
     }
     if (message.type === 'ready') {
       this.ready = true;
-      if (this.pending) void this.panel.webview.postMessage(this.pending);
-      this.pending = undefined;
+      if (this.last) void this.panel.webview.postMessage(this.last);
       return;
     }
     if (message.type === 'openReplay') {
@@ -135,10 +113,29 @@ abstract class SystemPanel extends Disposable {
   }
 }
 
+/** Names and reasons are untrusted and unbounded: the webview gets at most this many characters of each. */
+const MAX_SHOWN_CHARS = 500;
+const clip = (s: string) => (s.length > MAX_SHOWN_CHARS ? `${s.slice(0, MAX_SHOWN_CHARS - 1)}…` : s);
+const clipCounts = (list: readonly { name: string; count: number }[]) =>
+  list.slice(0, 200).map((c) => ({ name: clip(c.name), count: c.count }));
+
 function toModelView(session: StoreSession, model: EventModel, comparison: ComparisonView | null): ModelView {
   return {
     store: storeLabel(session),
-    slices: model.slices.slice(0, MAX_SLICES).map((s) => ({ ...s, readModels: s.readModels.map((r) => r.name) })),
+    slices: model.slices.slice(0, MAX_SLICES).map((s) => ({
+      command: clip(s.command),
+      issuedBy: clipCounts(s.issuedBy),
+      accepted: s.accepted,
+      refused: s.refused,
+      refusals: clipCounts(s.refusals),
+      events: clipCounts(s.events),
+      readModels: s.readModels.slice(0, 200).map((r) => clip(r.name)),
+      reactions: s.reactions.slice(0, 200).map((r) => ({
+        reaction: clip(r.reaction),
+        on: clip(r.on),
+        commands: r.commands.slice(0, 200).map((c) => ({ ...c, type: clip(c.type) })),
+      })),
+    })),
     totals: model.totals,
     comparison,
   };
@@ -203,7 +200,15 @@ export class EventModelPanel extends SystemPanel {
     const parsed = parseModelFile(new TextDecoder().decode(bytes));
     const model = this.model ?? (await this.refresh());
     const diff = compareModel(model, parsed.arrows);
-    this.comparison = { file: path.basename(file.fsPath), ...diff, problems: parsed.problems.slice(0, 100) };
+    const arrows = (list: readonly { from: string; to: string }[]) =>
+      list.slice(0, 500).map((a) => ({ from: clip(a.from), to: clip(a.to) }));
+    this.comparison = {
+      file: clip(path.basename(file.fsPath)),
+      unused: arrows(diff.unused),
+      missing: arrows(diff.missing),
+      matched: diff.matched,
+      problems: parsed.problems.slice(0, 100).map(clip),
+    };
     await this.refresh();
     return this.comparison;
   }
@@ -259,19 +264,19 @@ export class CausalityPanel extends SystemPanel {
     } else CausalityPanel.current.panel.reveal();
     const view: CausalityView = {
       store: storeLabel(session),
-      correlationId: graph.correlationId,
-      streams: graph.streams.slice(0, 1000),
+      correlationId: clip(graph.correlationId),
+      streams: graph.streams.slice(0, 1000).map(clip),
       refused: graph.refused,
       omitted: Math.max(0, graph.nodes.length - MAX_CAUSAL_NODES),
       nodes: graph.nodes.slice(0, MAX_CAUSAL_NODES).map((n) => ({
-        id: n.id,
+        id: clip(n.id),
         kind: n.kind,
-        type: n.type,
-        streamId: n.streamId ?? null,
+        type: clip(n.type),
+        streamId: n.streamId === undefined ? null : clip(n.streamId),
         position: n.position ?? null,
         outcome: n.outcome ?? null,
-        reason: n.reason ?? null,
-        reaction: n.reaction ?? null,
+        reason: n.reason === undefined ? null : clip(n.reason),
+        reaction: n.reaction === undefined ? null : clip(n.reaction),
         inferred: n.inferred ?? false,
         depth: n.depth,
       })),

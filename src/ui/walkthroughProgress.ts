@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { isDemoSeeding } from '../core/application/demoData';
 import type { StoreSession } from '../core/application/session';
 import type { StoreController } from './storeController';
 
@@ -50,7 +51,7 @@ export function followStore(controller: StoreController): vscode.Disposable[] {
     logListener?.dispose();
     logListener = session?.commandLog.onDidRecord((entry) => {
       // The demo's own refusal (its stock reservation) happens while seeding: nobody has seen it yet.
-      if (entry.initiator === 'demo') return;
+      if (isDemoSeeding(entry)) return;
       if (entry.outcome !== 'accepted') markDone(WalkthroughDone.rejectionSeen);
       if (entry.reaction) markDone(WalkthroughDone.reactionSeen);
       if (entry.outcome === 'conflict') markDone(WalkthroughDone.conflictSeen);

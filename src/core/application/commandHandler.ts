@@ -91,6 +91,8 @@ export interface ExecuteOptions {
    * the stream then would: the first attempt conflicts when the stream has moved on since.
    */
   readonly atVersion?: number;
+  /** False: the command's events trigger no reaction (a simulation that must write nowhere else). Default true. */
+  readonly reactions?: boolean;
 }
 
 /**
@@ -120,7 +122,7 @@ export class CommandHandler {
   /** Executes a command and reports it, with its outcome, to the recorder (the command log). */
   async execute(command: CommandEnvelope, options: ExecuteOptions = {}): Promise<CommandResult> {
     const result = await this.executeOne(command, options);
-    if (this.reactions.length === 0 || result.events.length === 0) return result;
+    if (this.reactions.length === 0 || result.events.length === 0 || options.reactions === false) return result;
     const reactions: ReactionOutcome[] = [];
     await this.react(result.events, 1, reactions);
     return { ...result, reactions };

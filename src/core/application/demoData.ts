@@ -9,6 +9,13 @@ export const DEMO_USERS: readonly { readonly userId: string; readonly name: stri
   { userId: 'edsger', name: 'Edsger Dijkstra' },
 ];
 
+/** Every conversation of the demo seeding starts with this correlation id prefix. */
+export const DEMO_CORRELATION_PREFIX = 'demo-seed-';
+
+/** A command of the demo seeding (its reactions included), however it was started: palette, CLI. */
+export const isDemoSeeding = (entry: { readonly correlationId?: string }): boolean =>
+  entry.correlationId?.startsWith(DEMO_CORRELATION_PREFIX) ?? false;
+
 type DemoCommand = { readonly type: string; readonly data: Record<string, unknown> };
 
 /** The stock the shop starts with: short of pens, so one confirmed cart cannot be served. */
@@ -64,7 +71,7 @@ export const DEMO_CARTS: readonly { readonly cartId: string; readonly commands: 
 export async function seedDemoData(handler: CommandHandler, source = 'demo'): Promise<CommandResult[]> {
   const results: CommandResult[] = [];
   // One conversation per story, so the causality of a cart is that cart's, not the whole seed's.
-  let correlationId = 'demo-seed-users';
+  let correlationId = `${DEMO_CORRELATION_PREFIX}users`;
   const run = async (command: DemoCommand) => {
     results.push(await handler.execute({ ...command, metadata: { correlationId, source } }));
   };
@@ -79,12 +86,12 @@ export async function seedDemoData(handler: CommandHandler, source = 'demo'): Pr
     await run({ type: 'DeactivateUser', data: { userId: 'edsger', reason: 'Left the team' } });
   if (user('margaret')?.name === 'Margaret Hamilton' && user('margaret')?.status === 'active')
     await run({ type: 'RenameUser', data: { userId: 'margaret', name: 'Margaret H. Hamilton' } });
-  correlationId = 'demo-seed-stock';
+  correlationId = `${DEMO_CORRELATION_PREFIX}stock`;
   for (const stock of DEMO_STOCK)
     if (!handler.stateOf(`stock-${stock.productId}`)?.version) await run({ type: 'RestockProduct', data: stock });
   for (const cart of DEMO_CARTS) {
     if (handler.stateOf(`cart-${cart.cartId}`)?.version) continue;
-    correlationId = `demo-seed-cart-${cart.cartId}`;
+    correlationId = `${DEMO_CORRELATION_PREFIX}cart-${cart.cartId}`;
     for (const command of cart.commands) await run(command);
   }
   return results;

@@ -1,5 +1,6 @@
 import type { CommandLogEntry } from '../application/commandLog';
-import type { CausalCommand, CausalEvent } from './causality';
+import { isForeignStore, type StoreReader } from '../formats/storeReader';
+import { commandFromStore, type CausalCommand, type CausalEvent } from './causality';
 
 /**
  * The event model of a system, drawn from what really happened: one slice per command type, with
@@ -247,4 +248,28 @@ export function modelArrows(model: EventModel): ModelArrow[] {
     }
   }
   return [...arrows.values()];
+}
+
+/** The event model of a store: one pass over its events (their metadata, not their data), its log and projections. */
+export function eventModelOfStore(
+  store: StoreReader,
+  log: readonly CommandLogEntry[],
+  projections: ModelInput['projections'],
+): EventModel {
+  const events: CausalEvent[] = [];
+  store.forEach((e) =>
+    events.push({
+      eventId: e.eventId,
+      globalPosition: e.globalPosition,
+      streamId: e.streamId,
+      type: e.type,
+      metadata: e.metadata,
+    }),
+  );
+  return deriveEventModel({
+    events,
+    log,
+    storedCommands: isForeignStore(store) ? store.readCommands().map(commandFromStore) : [],
+    projections,
+  });
 }
