@@ -278,7 +278,7 @@ svg(
     text(8, 20, 'A takes 41, B takes 42; B commits first', { anchor: 'start', bold: true }),
     chips(8, 30, ['40', '41', '42'], { w: 44, highlight: 2 }),
     text(160, 48, '41 still in flight', { anchor: 'start', color: C.muted }),
-    box(6, 74, 170, 62, 'Naive reader', 'reads 42, then \u201cafter 42\u201d', 'bad'),
+    box(6, 74, 170, 62, 'Naive reader', 'last seen: 42', 'bad'),
     box(184, 74, 170, 62, 'Careful reader', 'reads below 41', 'model'),
     arrow(91, 136, 91, 164, 'bad'),
     arrow(269, 136, 269, 164, 'model'),

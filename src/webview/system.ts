@@ -66,7 +66,7 @@ const names = (items: readonly { name: string; count: number }[]) =>
 
 function renderSlice(slice: SliceView, index: number, total: number): HTMLElement {
   const label = `Slice ${index + 1} of ${total}: ${slice.command}, ${slice.accepted} accepted, ${slice.refused} refused`;
-  const card = el('article', { class: 'slice', role: 'listitem', 'aria-label': label });
+  const card = el('div', { class: 'slice', role: 'listitem', 'aria-label': label });
   if (slice.issuedBy.length) card.append(lane('Issued by', 'trigger', names(slice.issuedBy)));
   card.append(
     lane(
