@@ -41,6 +41,8 @@ export interface ModelView {
   readonly slices: readonly SliceView[];
   readonly totals: { readonly commands: number; readonly refused: number; readonly events: number };
   readonly comparison: ComparisonView | null;
+  /** False on a large store: the model is derived again on Refresh only. */
+  readonly autoRefresh: boolean;
 }
 
 export interface CausalNodeView {
@@ -161,7 +163,8 @@ export function parseHostToSystem(raw: unknown): HostToSystem | undefined {
       !isCount(m.totals.commands) ||
       !isCount(m.totals.refused) ||
       !isCount(m.totals.events) ||
-      !isNullable(m.comparison, isComparison)
+      !isNullable(m.comparison, isComparison) ||
+      typeof m.autoRefresh !== 'boolean'
     )
       return undefined;
     return { type: 'model', model: m as unknown as ModelView };

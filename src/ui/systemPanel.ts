@@ -21,6 +21,8 @@ import { Disposable } from './disposable';
 import type { StoreController } from './storeController';
 
 export const EVENT_MODEL_VIEW_TYPE = 'eventStore.eventModel';
+/** Above this many events the Event Model is derived again on request (Refresh), not after every append. */
+export const AUTO_REFRESH_MAX_EVENTS = 100_000;
 export const CAUSALITY_VIEW_TYPE = 'eventStore.causality';
 
 /** The event model of an open store, from its events, its command log and its projections. */
@@ -138,6 +140,7 @@ function toModelView(session: StoreSession, model: EventModel, comparison: Compa
     })),
     totals: model.totals,
     comparison,
+    autoRefresh: session.store.lastPosition() <= AUTO_REFRESH_MAX_EVENTS,
   };
 }
 
@@ -145,6 +148,7 @@ function toModelView(session: StoreSession, model: EventModel, comparison: Compa
 export class EventModelPanel extends SystemPanel {
   private static current: EventModelPanel | undefined;
   private comparison: ComparisonView | null = null;
+  private refreshQueued = false;
   private model: EventModel | undefined;
 
   static show(
@@ -178,9 +182,24 @@ export class EventModelPanel extends SystemPanel {
   ) {
     super(panel, context, controller, log);
     this.register({ dispose: () => (EventModelPanel.current = undefined) });
-    this.register(controller.onDidAppend(() => void this.refresh()));
+    this.register(controller.onDidAppend(() => this.refreshSoon()));
     this.register(controller.onDidOpen(() => void this.refresh()));
     void this.refresh();
+  }
+
+  /**
+   * After appends: once for a burst, and only on stores small enough to derive in a moment (the
+   * derivation reads every event on the extension host); larger ones refresh on request.
+   */
+  private refreshSoon(): void {
+    if (this.refreshQueued) return;
+    const events = this.controller.session?.store.lastPosition() ?? 0;
+    if (events > AUTO_REFRESH_MAX_EVENTS) return;
+    this.refreshQueued = true;
+    setTimeout(() => {
+      this.refreshQueued = false;
+      void this.refresh().catch((e: Error) => this.log.warn(`Event Model: ${e.message}`));
+    }, 0);
   }
 
   async refresh(): Promise<EventModel> {

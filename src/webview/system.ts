@@ -155,6 +155,7 @@ function renderModel(model: ModelView): void {
   ui.summary.textContent =
     `${model.store}: ${plural(model.slices.length, 'slice')} from ${plural(model.totals.commands, 'command')} ` +
     `(${model.totals.refused} refused) and ${plural(model.totals.events, 'event')}. ` +
+    `${model.autoRefresh ? '' : 'On a store this large it is derived again on Refresh only. '}` +
     'Left and Right move between slices.';
   const list = el('div', { class: 'slices', role: 'list', 'aria-label': 'Slices' });
   const cards = model.slices.map((s, i) => renderSlice(s, i, model.slices.length));

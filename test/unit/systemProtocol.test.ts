@@ -17,7 +17,13 @@ const slice = {
     },
   ],
 };
-const model = { store: 'events.db', slices: [slice], totals: { commands: 1, refused: 0, events: 1 }, comparison: null };
+const model = {
+  store: 'events.db',
+  slices: [slice],
+  totals: { commands: 1, refused: 0, events: 1 },
+  comparison: null,
+  autoRefresh: true,
+};
 const node = {
   id: 'c1',
   kind: 'command',

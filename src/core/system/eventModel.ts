@@ -40,7 +40,8 @@ export interface SliceReaction {
 }
 
 export interface ModelInput {
-  readonly events: Iterable<CausalEvent>;
+  /** The events, or a function that visits them in order (a store's forEach: none held in memory). */
+  readonly events: Iterable<CausalEvent> | ((visit: (event: CausalEvent) => void) => void);
   /** The command log (refusals live only there). */
   readonly log: readonly CommandLogEntry[];
   /** Commands a foreign store keeps beside its events. */
@@ -145,7 +146,7 @@ export function deriveEventModel(input: ModelInput): EventModel {
     if (c.outcome !== 'accepted') s.refusals.add(c.reason ?? '(no reason recorded)');
   };
 
-  for (const e of input.events) {
+  const visit = (e: CausalEvent) => {
     eventCount++;
     eventTypeById.set(e.eventId, e.type);
     const commandId = text(e.metadata.commandId);
@@ -167,7 +168,9 @@ export function deriveEventModel(input: ModelInput): EventModel {
     }
     if (command && id) count(id, command);
     slice(command?.type ?? NO_COMMAND, e.globalPosition).events.add(e.type);
-  }
+  };
+  if (typeof input.events === 'function') input.events(visit);
+  else for (const e of input.events) visit(e);
   // Refusals (and accepted commands that decided nothing) are in the log only.
   for (const [id, c] of commands) count(id, c);
 
@@ -250,24 +253,14 @@ export function modelArrows(model: EventModel): ModelArrow[] {
   return [...arrows.values()];
 }
 
-/** The event model of a store: one pass over its events (their metadata, not their data), its log and projections. */
+/** The event model of a store: one pass over its events (none kept), its command log and its projections. */
 export function eventModelOfStore(
   store: StoreReader,
   log: readonly CommandLogEntry[],
   projections: ModelInput['projections'],
 ): EventModel {
-  const events: CausalEvent[] = [];
-  store.forEach((e) =>
-    events.push({
-      eventId: e.eventId,
-      globalPosition: e.globalPosition,
-      streamId: e.streamId,
-      type: e.type,
-      metadata: e.metadata,
-    }),
-  );
   return deriveEventModel({
-    events,
+    events: (visit) => store.forEach(visit),
     log,
     storedCommands: isForeignStore(store) ? store.readCommands().map(commandFromStore) : [],
     projections,
