@@ -1,6 +1,6 @@
 // Builds the bundles into a fresh dist/: the extension (Node, vscode external), the CLI (Node), the
-// workers (Node: the full check of a store, queries), the replay webview and the query results
-// webview (browser). The sql.js wasm is copied beside them and loaded from disk.
+// workers (Node: the full check of a store, queries), the replay webview, the query results webview
+// and the system views' webview (browser). The sql.js wasm is copied beside them and loaded from disk.
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, rmSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -65,6 +65,14 @@ const builds = [
     ...common,
     entryPoints: ['src/webview/queryGrid.ts'],
     outfile: 'dist/queryGrid.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  },
+  {
+    ...common,
+    entryPoints: ['src/webview/system.ts'],
+    outfile: 'dist/system.js',
     platform: 'browser',
     format: 'iife',
     target: 'es2022',

@@ -252,4 +252,40 @@ svg(
   ],
 );
 
-console.log(`Wrote 10 diagrams to ${path.relative(process.cwd(), out)}.`);
+svg(
+  'reaction',
+  'CartConfirmed reaches the stock reservation through the event bus; it issues ReserveStock to Inventory, which reserves or refuses; a refusal makes the reaction release what it reserved and notify the customer',
+  [
+    box(6, 10, 136, 40, 'CartConfirmed', undefined, 'event', { fill: true }),
+    arrow(142, 30, 170, 30, 'event'),
+    box(172, 8, 182, 46, 'Stock reservation', 'reacts to the event', 'query'),
+    arrow(263, 54, 263, 80, 'command'),
+    box(172, 82, 182, 40, 'ReserveStock', undefined, 'command', { fill: true }),
+    arrow(172, 102, 144, 102, 'command'),
+    box(6, 80, 136, 46, 'Inventory', 'one per product', 'fg'),
+    arrow(50, 126, 50, 154, 'model'),
+    box(6, 156, 136, 40, '\u2713 reserved', undefined, 'model'),
+    arrow(110, 126, 196, 156, 'bad'),
+    box(172, 146, 182, 60, '\u2715 refused: so', 'release, notify', 'bad'),
+    caption('Same correlation; each cause is the step before.', H - 8),
+  ],
+);
+
+svg(
+  'in-flight',
+  'Appenders A and B take positions 41 and 42; B commits first; the naive reader reads 42 and never asks for 41 again; the careful reader waits until 41 commits and reads both',
+  [
+    text(8, 20, 'A takes 41, B takes 42; B commits first', { anchor: 'start', bold: true }),
+    chips(8, 30, ['40', '41', '42'], { w: 44, highlight: 2 }),
+    text(160, 48, '41 still in flight', { anchor: 'start', color: C.muted }),
+    box(6, 74, 170, 62, 'Naive reader', 'last seen: 42', 'bad'),
+    box(184, 74, 170, 62, 'Careful reader', 'reads below 41', 'model'),
+    arrow(91, 136, 91, 164, 'bad'),
+    arrow(269, 136, 269, 164, 'model'),
+    box(6, 166, 170, 44, '\u2715 41 is lost', undefined, 'bad'),
+    box(184, 166, 170, 44, '\u2713 41, then 42', undefined, 'model'),
+    caption('Wait for what is in flight, or append under a lock.', H - 10),
+  ],
+);
+
+console.log(`Wrote 12 diagrams to ${path.relative(process.cwd(), out)}.`);

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { MAX_IMPORT_LINE_CHARS, StrictUtf8, lineTooLong, quietOnClosedPipe } from './cliInput';
+import { appendedEvents, type CommandResult } from './core/application/commandHandler';
 import { seedDemoData } from './core/application/demoData';
 import { StoreSession } from './core/application/session';
 import { DomainError } from './core/domain/errors';
@@ -455,16 +456,32 @@ async function execCommand(args: Args, io: CliIo): Promise<number> {
       ...(command as { type: string; data: unknown }),
       metadata: { ...(command.metadata ?? {}), source: 'cli' },
     });
-    await writeText(io.stdout, result.events.map((e) => `${eventLine(e)}\n`).join(''));
+    await writeText(
+      io.stdout,
+      appendedEvents(result)
+        .map((e) => `${eventLine(e)}\n`)
+        .join(''),
+    );
+    await writeText(io.stderr, refusedReactionLines([result]));
     return EXIT.ok;
   });
+}
+
+/** A reaction's refused command is not the command's failure (it was accepted): one sentence each on stderr. */
+function refusedReactionLines(results: readonly CommandResult[]): string {
+  return results
+    .flatMap((r) => r.reactions ?? [])
+    .filter((r) => r.outcome !== 'accepted')
+    .map((r) => `The reaction "${r.reaction}" issued ${r.command.type}, which was refused: ${r.reason ?? ''}\n`)
+    .join('');
 }
 
 async function seedCommand(args: Args, io: CliIo): Promise<number> {
   checkOptions(args, ['lock-timeout']);
   return withCommandSession(args, io, async (session) => {
     const results = await seedDemoData(session.handler, 'cli');
-    await writeText(io.stdout, results.flatMap((r) => r.events.map((e) => `${eventLine(e)}\n`)).join(''));
+    await writeText(io.stdout, results.flatMap((r) => appendedEvents(r).map((e) => `${eventLine(e)}\n`)).join(''));
+    await writeText(io.stderr, refusedReactionLines(results));
     return EXIT.ok;
   });
 }

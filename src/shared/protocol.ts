@@ -108,6 +108,8 @@ export interface RejectionView {
   readonly reason: string;
   readonly at: string;
   readonly data: unknown;
+  /** The reaction that issued it, when one did. */
+  readonly reaction?: string;
 }
 
 export type Move = 'first' | 'prev' | 'next' | 'last';
@@ -269,6 +271,7 @@ function isStepView(v: unknown): v is StepView {
         isRecord(r) &&
         typeof r.type === 'string' &&
         typeof r.reason === 'string' &&
+        (r.reaction === undefined || typeof r.reaction === 'string') &&
         (r.outcome === 'rejected' || r.outcome === 'conflict'),
     )
   )

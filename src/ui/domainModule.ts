@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { builtInAggregates } from '../core/domain/aggregates';
+import { builtInReactions } from '../core/domain/reactions';
 import { loadDomainModule, type LoadedDomain } from '../core/workspaceDomain/loadDomainModule';
 import { DomainModuleError, type DomainProblem } from '../core/workspaceDomain/moduleErrors';
 import { reservedNames } from '../core/workspaceDomain/moduleShape';
@@ -50,7 +51,7 @@ export class DomainModuleController extends Disposable {
   ) {
     super();
     controller.setDomainSource(() =>
-      this.current.status === 'loaded' ? this.current.domain : { aggregates: [], projections: [] },
+      this.current.status === 'loaded' ? this.current.domain : { aggregates: [], projections: [], reactions: [] },
     );
     this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.reload(true)));
     this.register(
@@ -114,7 +115,7 @@ export class DomainModuleController extends Disposable {
     }
     try {
       const domain = loadDomainModule(file, {
-        reserved: reservedNames(builtInAggregates, builtInProjections),
+        reserved: reservedNames(builtInAggregates, builtInProjections, builtInReactions),
         onProblem: (problem) => this.problem(problem),
       });
       this.set({ status: 'loaded', file, domain });

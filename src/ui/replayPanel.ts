@@ -66,6 +66,7 @@ export function toStepView(step: ReplayStep, view: ReplayView, limits: PreviewLi
       reason: c.reason ?? 'no reason was recorded',
       at: c.at,
       data: previewJson(c.command.data, 20, 200),
+      ...(c.reaction ? { reaction: c.reaction } : {}),
     })),
     event: step.event
       ? {

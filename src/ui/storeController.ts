@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { StoreSession } from '../core/application/session';
 import { builtInAggregates, type AggregateDefinition } from '../core/domain/aggregates';
+import { builtInReactions, type ReactionDefinition } from '../core/domain/reactions';
 import { builtInProjections } from '../core/projections/builtIn';
 import type { Projection } from '../core/projections/projection';
 import type { RecordedEvent } from '../core/eventStore/types';
@@ -45,6 +46,7 @@ export class StoreController extends Disposable {
   private extraDomain: () => {
     readonly aggregates: readonly AggregateDefinition[];
     readonly projections: readonly Projection[];
+    readonly reactions?: readonly ReactionDefinition[];
   } = () => ({ aggregates: [], projections: [] });
 
   constructor(
@@ -62,7 +64,11 @@ export class StoreController extends Disposable {
 
   /** Where the workspace domain comes from; takes effect at the next (re)open. */
   setDomainSource(
-    source: () => { readonly aggregates: readonly AggregateDefinition[]; readonly projections: readonly Projection[] },
+    source: () => {
+      readonly aggregates: readonly AggregateDefinition[];
+      readonly projections: readonly Projection[];
+      readonly reactions?: readonly ReactionDefinition[];
+    },
   ): void {
     this.extraDomain = source;
   }
@@ -130,6 +136,7 @@ export class StoreController extends Disposable {
             log: (m) => this.log.warn(m),
             aggregates: [...builtInAggregates, ...extra.aggregates],
             projections: [...builtInProjections, ...extra.projections],
+            reactions: [...builtInReactions, ...(extra.reactions ?? [])],
             onProgress: (p) => {
               const phase = { reading: 'reading', checking: 'checking integrity', replaying: 'replaying the journal' }[
                 p.phase

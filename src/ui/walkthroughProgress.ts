@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { isDemoSeeding } from '../core/application/demoData';
 import type { StoreSession } from '../core/application/session';
 import type { StoreController } from './storeController';
 
@@ -20,6 +21,10 @@ export const WalkthroughDone = {
   rejectionSeen: 'eventStore.rejectedCommandSeen',
   conflictSeen: 'eventStore.walkthrough.conflictSeen',
   domainModuleCreated: 'eventStore.walkthrough.domainModuleCreated',
+  /** A reaction answered a command the person issued (not the demo seeding). */
+  reactionSeen: 'eventStore.walkthrough.reactionSeen',
+  /** The in-flight commits simulation ran to its end. */
+  inFlightSeen: 'eventStore.walkthrough.inFlightSeen',
 } as const;
 
 export type WalkthroughKey = (typeof WalkthroughDone)[keyof typeof WalkthroughDone];
@@ -45,7 +50,10 @@ export function followStore(controller: StoreController): vscode.Disposable[] {
     hasEvents(session);
     logListener?.dispose();
     logListener = session?.commandLog.onDidRecord((entry) => {
+      // The demo's own refusal (its stock reservation) happens while seeding: nobody has seen it yet.
+      if (isDemoSeeding(entry)) return;
       if (entry.outcome !== 'accepted') markDone(WalkthroughDone.rejectionSeen);
+      if (entry.reaction) markDone(WalkthroughDone.reactionSeen);
       if (entry.outcome === 'conflict') markDone(WalkthroughDone.conflictSeen);
     });
   };

@@ -283,7 +283,16 @@ function setFlow(step: StepView): void {
       if (step.readModels.some((r) => r.handled)) ['flow-a4', 'flow-readmodels'].forEach((id) => lit.add(id));
     }
   }
+  // An event a reaction's command decided: the reaction is the first link of its path.
+  const reaction = e && !step.skipped ? (e.metadata as Record<string, unknown> | null)?.reaction : undefined;
+  const reactionNode = byId('flow-reaction');
+  reactionNode.hidden = typeof reaction !== 'string';
+  byId('flow-a0').hidden = typeof reaction !== 'string';
+  reactionNode.textContent = typeof reaction === 'string' ? `Reaction: ${reaction}` : '';
+  if (typeof reaction === 'string') ['flow-reaction', 'flow-a0'].forEach((id) => lit.add(id));
   for (const id of [
+    'flow-reaction',
+    'flow-a0',
     'flow-command',
     'flow-a1',
     'flow-write',
@@ -304,7 +313,7 @@ function setFlow(step: StepView): void {
     e
       ? step.skipped
         ? 'This event is skipped in what-if mode: it is in the store, but nothing downstream sees it.'
-        : `${typeof meta?.commandType === 'string' ? `Command ${meta.commandType} went to the write model, which decided this event; ` : ''}the event store appended it and the event bus delivered it to ${handled} read model${handled === 1 ? '' : 's'}.`
+        : `${typeof reaction === 'string' ? `The reaction ${reaction} answered an event with a command; ` : ''}${typeof meta?.commandType === 'string' ? `Command ${meta.commandType} went to the write model, which decided this event; ` : ''}the event store appended it and the event bus delivered it to ${handled} read model${handled === 1 ? '' : 's'}.`
       : 'No event at this position.',
   );
 }
@@ -321,6 +330,7 @@ function renderRejections(step: StepView): HTMLElement | undefined {
         el(
           'div',
           { class: 'mini-flow' },
+          ...(r.reaction ? [el('span', { class: 'node-lit' }, `Reaction: ${r.reaction}`), ' → '] : []),
           el('span', { class: 'node-lit' }, r.type),
           ' → ',
           el('span', { class: 'node-stop' }, r.outcome === 'conflict' ? 'Write model: conflict ✗' : 'Write model ✗'),

@@ -4,6 +4,7 @@
 //                                   memory and rebuild); BENCH_IMPORT=100000 events for the import;
 //   BENCH_ONLY=open  only the opens; BENCH_OPEN_RUNS=3  best of how many fresh processes per open.
 //   BENCH_ONLY=query  only the SQL queries and the event-loop delays (queryBench.ts).
+//   BENCH_ONLY=model  only the event model derived from traffic, against a bare scan.
 //   BENCH_EMMETT=1000000            events of the Emmett SQLite store (default: the largest size).
 // Prints a table, then one JSON line with every figure.
 import { spawnSync } from 'node:child_process';
@@ -22,6 +23,7 @@ import { benchEvents, type BenchEvent } from './benchEvents';
 import { benchHostileOpen, type HostileOpenFigures, type OpenCase } from './hostileOpenBench';
 import { benchEmmett } from './emmettBench';
 import { benchQuery } from './queryBench';
+import { benchEventModel } from './eventModelBench';
 
 interface BetterSqlite {
   pragma(sql: string): unknown;
@@ -463,9 +465,31 @@ async function queryRows(dir: string): Promise<void> {
   figures.query = query.figures;
 }
 
+/** BENCH_ONLY=model: the event model derived from traffic against a bare scan of the same events. */
+async function benchModelRows(): Promise<void> {
+  for (const total of sizes) {
+    log(`event model of ${fmt(total)} events...`);
+    const m = await benchEventModel(total);
+    rows.push({
+      metric: `event model of ${fmt(total)} events, ${m.slices} slices (ms, best of 3)`,
+      ours: fmt(m.modelMs, 1),
+      baseline: `${fmt(m.scanMs, 1)} bare scan of the events`,
+      ratio: `${(m.modelMs / m.scanMs).toFixed(2)}×`,
+      goal: 'info',
+    });
+  }
+}
+
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-bench-'));
   const started = now();
+  if (process.env.BENCH_ONLY === 'model') {
+    await benchModelRows();
+    figures.totalSeconds = (now() - started) / 1000;
+    printTable();
+    fs.rmSync(dir, { recursive: true, force: true });
+    return;
+  }
   try {
     if (process.env.BENCH_ONLY === 'query') {
       await queryRows(dir);

@@ -155,6 +155,8 @@ const STEPS = [
   'rebuild',
   'rejected',
   'conflict',
+  'reaction',
+  'inFlight',
   'domain',
 ];
 
@@ -492,7 +494,9 @@ describe('Learning: the walkthrough, walked at 1400×900 with the side bar open'
     await dialog.waitFor({ state: 'visible', timeout: 30_000 });
     assert.match(
       (await dialog.innerText()).replace(/\s+/g, ' '),
-      new RegExp(`The store already has ${before} events\\. Seeding adds the demo's five users and three carts`),
+      new RegExp(
+        `The store already has ${before} events\\. Seeding adds the demo's five users, three products in stock and four carts`,
+      ),
     );
     await screenshot(page, 'seed-asks-first');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
@@ -511,12 +515,67 @@ describe('Learning: the walkthrough, walked at 1400×900 with the side bar open'
     assert.equal(await events(), before, 'nothing was appended');
   });
 
-  it('10. creates a domain module to model a domain of its own', async () => {
+  it('10. confirms a cart: the stock reservation reacts, one product is short, it compensates; the chain is drawn', async () => {
+    await clearNotifications(page);
+    assert.equal(await isDone(page, 'reaction'), false, 'the demo seeding did not tick the reaction step');
+    await clickStepButton(page, 'reaction', 'Confirm Cart');
+    await pick(page, 'Confirm Cart', 'alan-1');
+    // alan-1 wants 2 notebooks and 2 pens; the demo left 4 notebooks and 1 pen in stock.
+    const message = await assertToastWhole(page, /The reaction Stock reservation answered/);
+    assert.match(
+      message,
+      /ReserveStock accepted \(StockReserved\); ReserveStock refused: Only 1 × pen left in stock; cart alan-1 asks for 2\.; ReleaseStock accepted \(StockReleased\); NotifyCustomer accepted \(CustomerNotified\)/,
+    );
+    await screenshot(page, 'walkthrough-10-reaction');
+    await waitDone(page, 'reaction');
+
+    await clickStepButton(page, 'reaction', 'Show Causality');
+    await pick(page, 'Show Causality', 'ConfirmCart');
+    await waitForEditorTab(page, 'Causality');
+    const graph = await findFrame(page, 'ul.causality[role="tree"]');
+    const items = graph.locator('ul.causality [role="treeitem"]');
+    await until(async () => (await items.count()) > 0, 'the causality graph');
+    const texts = (await items.allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+    const at = (pattern: RegExp) => texts.findIndex((t) => pattern.test(t));
+    assert.ok(at(/^command ConfirmCart · cart-alan-1/) >= 0, texts.join(' | '));
+    const refused = at(/^command, rejected ReserveStock · stock-pen · by reaction Stock reservation/);
+    assert.ok(refused >= 0, texts.join(' | '));
+    assert.match(texts[refused]!, /Only 1 × pen left in stock; cart alan-1 asks for 2\./);
+    assert.ok(at(/^event CustomerNotified · notice-alan-1/) > refused, 'the compensation follows the refusal');
+    assert.equal(await items.nth(refused).getAttribute('aria-level'), '3', 'event → reaction command → refused');
+    await screenshot(page, 'walkthrough-10-causality');
+    // Click-through: an event opens in the replay at its position.
+    const notified = items.nth(at(/^event CustomerNotified/));
+    const position = Number(/position (\d+)/.exec(texts[at(/^event CustomerNotified/)]!)?.[1]);
+    await notified.click();
+    await waitForEditorTab(page, 'Event Replay');
+    const replay = await findFrame(page, '[aria-label="Replay position"]');
+    await until(
+      async () => ((await replay.textContent('[aria-label="Replay position"]')) ?? '').startsWith(`${position} /`),
+      `the replay at position ${position}`,
+    );
+    await until(
+      async () => ((await replay.textContent('#flow-reaction')) ?? '') === 'Reaction: Stock reservation',
+      "the replay's flow starting at the reaction",
+    );
+    await screenshot(page, 'walkthrough-10-replay-reaction');
+    await runCommand(page, 'View: Close All Editor Groups');
+  });
+
+  it('11. simulates commits in flight: the naive reader loses 41, the careful one does not', async () => {
+    await clickStepButton(page, 'inFlight', 'Simulate In-Flight Commits');
+    const preview = await frameWithText(page, 'The naive reader lost: 41.');
+    assert.ok(await preview.locator('text=The careful reader lost: —.').count());
+    await screenshot(page, 'walkthrough-11-in-flight');
+    await waitDone(page, 'inFlight');
+  });
+
+  it('12. creates a domain module to model a domain of its own', async () => {
     await clickStepButton(page, 'domain', 'Create Domain Module');
     await waitForEditorTab(page, 'domain.js');
     assert.ok(fs.existsSync(path.join(vscode.workspace, '.eventstore', 'domain.js')));
     await assertOnScreen(page.locator('.editor-instance .monaco-editor').first(), 'the domain module');
-    await screenshot(page, 'walkthrough-10-domain');
+    await screenshot(page, 'walkthrough-12-domain');
     await waitDone(page, 'domain');
   });
 

@@ -277,9 +277,21 @@ describe('CLI (event-store)', () => {
       ],
     );
     assert.match(entries[1]!.reason ?? '', /User u1 already exists/);
+    const seeding = entries.slice(2);
     assert.ok(
-      entries.length > 2 && entries.slice(2).every((e) => e.source === 'cli'),
+      seeding.length > 0 && seeding.filter((e) => e.source !== 'reaction').every((e) => e.source === 'cli'),
       'the seeding commands are logged too',
+    );
+    // Reactions run in the core: the CLI's confirmations trigger the stock reservation as the palette's do.
+    assert.deepEqual(
+      seeding.filter((e) => e.source === 'reaction').map((e) => [e.command.type, e.outcome]),
+      [
+        ['ReserveStock', 'accepted'],
+        ['ReserveStock', 'rejected'],
+        ['ReleaseStock', 'accepted'],
+        ['NotifyCustomer', 'accepted'],
+        ['ReserveStock', 'accepted'],
+      ],
     );
     // The CLI keeps no read models; they catch up from the store at the next full open.
     assert.equal(fs.existsSync(readModelsFileFor(store)), false);

@@ -21,6 +21,7 @@ describe('The .vsix package', () => {
     for (const needed of [
       'dist/extension.js',
       'dist/webview.js',
+      'dist/system.js',
       'dist/sql-wasm.wasm',
       'dist/cli.js',
       'dist/checkWorker.js',
@@ -29,6 +30,8 @@ describe('The .vsix package', () => {
       'media/queryResults.html',
       'media/replay.html',
       'media/replay.css',
+      'media/system.html',
+      'media/system.css',
       'package.json',
       'README.md',
       'LICENSE',

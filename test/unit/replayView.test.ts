@@ -121,7 +121,13 @@ describe('Replay view: filters, moves, what-if, export', () => {
     );
     const anyEvent = s.store.readEvent(1)!;
     view.setFilter({ correlationId: anyEvent.metadata.correlationId as string });
-    assert.equal(view.count, s.store.lastPosition(), 'the demo seeding shares one correlation id');
+    assert.equal(view.count, 8, 'the users of the demo share one correlation id: 5 created, 2 renamed, 1 deactivated');
+    view.setFilter({ correlationId: 'demo-seed-cart-ada-1' });
+    assert.deepEqual(
+      view.rows(0, 10).map((r) => r.streamId),
+      ['cart-ada-1', 'cart-ada-1', 'cart-ada-1', 'cart-ada-1', 'stock-book', 'stock-book', 'notice-ada-1'],
+      "a cart's correlation follows its confirmation into the stock reservation it caused",
+    );
     const renamed = s.store.readAll().find((e) => e.type === 'UserRenamed')!;
     view.setFilter({ causationId: renamed.metadata.causationId as string });
     assert.deepEqual(
@@ -268,7 +274,7 @@ describe('Replay view: filters, moves, what-if, export', () => {
     assert.equal(view.rows(before - 2, 1)[0]?.rejected, 0);
     view.seek(before - 1);
     assert.deepEqual(view.rejectionsHere(), []);
-    assert.equal(view.refusedTotal(), 1);
+    assert.equal(view.refusedTotal(), 2, "this refusal and the demo's refused stock reservation");
   });
 
   it('finds the command behind an event in the command log, for the test export', async () => {

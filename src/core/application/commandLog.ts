@@ -31,6 +31,14 @@ export interface CommandLogEntry {
   readonly retries?: number;
   /** Subscribers the event bus delivered its events to. */
   readonly deliveredTo?: readonly string[];
+  /** The conversation it belongs to (the correlation id its events carry). */
+  readonly correlationId?: string;
+  /** What caused it: the command's own id when a person issued it, the event a reaction answered, the refused command a compensation answers. */
+  readonly causationId?: string;
+  /** The reaction that issued it. */
+  readonly reaction?: string;
+  /** For a reaction's command: the source of the command that started the chain ("palette", "cli", "demo"…). */
+  readonly initiator?: string;
 }
 
 /** What the command handler reports; the log adds nothing but keeps it. */
@@ -101,6 +109,10 @@ function isEntry(value: unknown): value is CommandLogEntry {
     optional(e.source, isString) &&
     optional(e.retries, isPosition) &&
     optional(e.deliveredTo, isStringList) &&
+    optional(e.correlationId, isString) &&
+    optional(e.causationId, isString) &&
+    optional(e.reaction, isString) &&
+    optional(e.initiator, isString) &&
     optional(e.eventPositions, (v) => Array.isArray(v) && v.every(isPosition))
   );
 }

@@ -55,7 +55,8 @@ export async function simulateConcurrentUpdate(
       `Both commands must change the same stream: ${label(first)} goes to ${streamId}, ${label(second)} to ${other}.`,
     );
   const expectedVersion = store.streamVersion(streamId);
-  const options = { atVersion: expectedVersion, maxRetries: 0 };
+  // Reactions stay off: the race is about one stream, and a reaction would write to others (stock).
+  const options = { atVersion: expectedVersion, maxRetries: 0, reactions: false };
 
   let firstResult: CommandResult;
   try {

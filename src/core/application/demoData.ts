@@ -9,9 +9,27 @@ export const DEMO_USERS: readonly { readonly userId: string; readonly name: stri
   { userId: 'edsger', name: 'Edsger Dijkstra' },
 ];
 
+/** Every conversation of the demo seeding starts with this correlation id prefix. */
+export const DEMO_CORRELATION_PREFIX = 'demo-seed-';
+
+/** A command of the demo seeding (its reactions included), however it was started: palette, CLI. */
+export const isDemoSeeding = (entry: { readonly correlationId?: string }): boolean =>
+  entry.correlationId?.startsWith(DEMO_CORRELATION_PREFIX) ?? false;
+
 type DemoCommand = { readonly type: string; readonly data: Record<string, unknown> };
 
-/** Three carts: one confirmed, one cancelled, one still open; the same products in several carts. */
+/** The stock the shop starts with: short of pens, so one confirmed cart cannot be served. */
+export const DEMO_STOCK: readonly { readonly productId: string; readonly quantity: number }[] = [
+  { productId: 'book', quantity: 3 },
+  { productId: 'pen', quantity: 1 },
+  { productId: 'notebook', quantity: 5 },
+];
+
+/**
+ * Four carts: two confirmed, one cancelled, one still open; the same products in several carts.
+ * Confirming a cart makes the stock reservation react: ada-1 asks for more pens than are left, so
+ * its book is released again and its customer told; margaret-1 is reserved.
+ */
 export const DEMO_CARTS: readonly { readonly cartId: string; readonly commands: readonly DemoCommand[] }[] = [
   {
     cartId: 'ada-1',
@@ -37,6 +55,13 @@ export const DEMO_CARTS: readonly { readonly cartId: string; readonly commands: 
       { type: 'AddItem', data: { cartId: 'alan-1', productId: 'notebook', quantity: 2, unitPrice: 4.75 } },
     ],
   },
+  {
+    cartId: 'margaret-1',
+    commands: [
+      { type: 'AddItem', data: { cartId: 'margaret-1', productId: 'notebook', quantity: 1, unitPrice: 4.75 } },
+      { type: 'ConfirmCart', data: { cartId: 'margaret-1' } },
+    ],
+  },
 ];
 
 /**
@@ -45,7 +70,8 @@ export const DEMO_CARTS: readonly { readonly cartId: string; readonly commands: 
  */
 export async function seedDemoData(handler: CommandHandler, source = 'demo'): Promise<CommandResult[]> {
   const results: CommandResult[] = [];
-  const correlationId = `demo-seed`;
+  // One conversation per story, so the causality of a cart is that cart's, not the whole seed's.
+  let correlationId = `${DEMO_CORRELATION_PREFIX}users`;
   const run = async (command: DemoCommand) => {
     results.push(await handler.execute({ ...command, metadata: { correlationId, source } }));
   };
@@ -60,8 +86,12 @@ export async function seedDemoData(handler: CommandHandler, source = 'demo'): Pr
     await run({ type: 'DeactivateUser', data: { userId: 'edsger', reason: 'Left the team' } });
   if (user('margaret')?.name === 'Margaret Hamilton' && user('margaret')?.status === 'active')
     await run({ type: 'RenameUser', data: { userId: 'margaret', name: 'Margaret H. Hamilton' } });
+  correlationId = `${DEMO_CORRELATION_PREFIX}stock`;
+  for (const stock of DEMO_STOCK)
+    if (!handler.stateOf(`stock-${stock.productId}`)?.version) await run({ type: 'RestockProduct', data: stock });
   for (const cart of DEMO_CARTS) {
     if (handler.stateOf(`cart-${cart.cartId}`)?.version) continue;
+    correlationId = `${DEMO_CORRELATION_PREFIX}cart-${cart.cartId}`;
     for (const command of cart.commands) await run(command);
   }
   return results;

@@ -1,4 +1,5 @@
 import { builtInAggregates, type AggregateDefinition } from '../domain/aggregates';
+import { builtInReactions, type ReactionDefinition } from '../domain/reactions';
 import { SqlJsEventStore } from '../eventStore/sqlJsEventStore';
 import { openForeignStore } from '../formats/openStore';
 import { isForeignStore } from '../formats/storeReader';
@@ -17,6 +18,8 @@ export interface SessionOptions {
   readonly readOnlyReason?: string;
   readonly aggregates?: readonly AggregateDefinition[];
   readonly projections?: readonly Projection[];
+  /** Reactions to events (process managers); by default the built-in ones. */
+  readonly reactions?: readonly ReactionDefinition[];
   readonly log?: (message: string) => void;
   /** Reports the phases of opening a large store (reading, checking, replaying its journal). */
   /** Check an unsealed store's rows on a worker thread; writes wait for it (see OpenStoreOptions). */
@@ -48,6 +51,7 @@ export class StoreSession {
   readonly projector: Projector;
   readonly aggregates: readonly AggregateDefinition[];
   readonly projections: readonly Projection[];
+  readonly reactions: readonly ReactionDefinition[];
   /** Every command executed here, accepted or rejected: rejections leave no event, so they are kept here. */
   readonly commandLog: CommandLog;
   private replayEngine: ReplayEngine | undefined;
@@ -61,6 +65,7 @@ export class StoreSession {
     const log = options.log ?? (() => undefined);
     this.aggregates = options.aggregates ?? builtInAggregates;
     this.projections = options.projections ?? builtInProjections;
+    this.reactions = options.reactions ?? builtInReactions;
     this.bus = new EventBus((subscriber, error) =>
       log(`Subscriber "${subscriber}" failed: ${error.stack ?? error.message}`),
     );
@@ -69,7 +74,10 @@ export class StoreSession {
     this.commandLog =
       options.commandLog ??
       CommandLog.open(beside ? commandLogFileFor(beside) : undefined, { readOnly: store.readOnly, log });
-    this.handler = new CommandHandler(store, this.bus, this.aggregates, { recorder: this.commandLog });
+    this.handler = new CommandHandler(store, this.bus, this.aggregates, {
+      recorder: this.commandLog,
+      reactions: this.reactions,
+    });
     const keepReadModels = options.readModels ?? true;
     this.projector = new Projector(
       store,

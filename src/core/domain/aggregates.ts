@@ -11,6 +11,20 @@ import type { CommandSchema, FieldSchema } from './commandSchema';
 import type { Decider, Message } from './decider';
 import { ID_HINT, ID_PATTERN } from './identifiers';
 import {
+  inventoryDecider,
+  MAX_NOTICE_LENGTH,
+  MAX_STOCK,
+  noticeDecider,
+  noticeStreamId,
+  stockStreamId,
+  type CustomerNotified,
+  type InventoryCommand,
+  type InventoryEvent,
+  type InventoryState,
+  type NoticeState,
+  type NotifyCustomer,
+} from './inventory';
+import {
   MAX_USER_NAME_LENGTH,
   userDecider,
   userStreamId,
@@ -152,8 +166,76 @@ export const cartAggregate: AggregateDefinition<CartCommand, CartEvent, CartStat
   ],
 };
 
+const productField = (description: string): FieldSchema => ({
+  ...idField('productId', 'Product', description),
+  examples: ['book', 'pen'],
+});
+
+export const inventoryAggregate: AggregateDefinition<InventoryCommand, InventoryEvent, InventoryState> = {
+  name: 'Inventory',
+  description:
+    'The stock of one product: reserved for confirmed carts while enough is left, released by the cart that held it.',
+  commandTypes: ['RestockProduct', 'ReserveStock', 'ReleaseStock'],
+  eventTypes: ['ProductRestocked', 'StockReserved', 'StockReleased'],
+  streamPrefix: 'stock-',
+  streamId: (command) => stockStreamId(command.data.productId),
+  decider: inventoryDecider,
+  commandSchemas: [
+    {
+      type: 'RestockProduct',
+      description: 'Adds units of a product to the stock.',
+      fields: [
+        productField('Identifies the product: its stock stream is stock-<id>.'),
+        { name: 'quantity', type: 'integer', title: 'Quantity', minimum: 1, maximum: MAX_STOCK, examples: [5] },
+      ],
+    },
+    {
+      type: 'ReserveStock',
+      description: 'Sets units aside for a cart; refused when fewer are left. Issued by the stock reservation.',
+      fields: [
+        productField('The product to reserve.'),
+        { name: 'quantity', type: 'integer', title: 'Quantity', minimum: 1, maximum: MAX_STOCK },
+        { ...idField('cartId', 'Cart id', 'The cart the units are for.'), id: false },
+      ],
+    },
+    {
+      type: 'ReleaseStock',
+      description: 'Gives back what a cart had reserved.',
+      fields: [
+        productField('The product to release.'),
+        { ...idField('cartId', 'Cart id', 'The cart that holds the units.'), id: false },
+      ],
+    },
+  ],
+};
+
+export const noticeAggregate: AggregateDefinition<NotifyCustomer, CustomerNotified, NoticeState> = {
+  name: 'Customer notice',
+  description: 'What the customer of a cart was told: said once, never taken back.',
+  commandTypes: ['NotifyCustomer'],
+  eventTypes: ['CustomerNotified'],
+  streamPrefix: 'notice-',
+  streamId: (command) => noticeStreamId(command.data.cartId),
+  decider: noticeDecider,
+  commandSchemas: [
+    {
+      type: 'NotifyCustomer',
+      description: 'Tells the customer of a cart something, once.',
+      fields: [
+        idField('cartId', 'Cart id', 'The cart the notice is about: its stream is notice-<id>.'),
+        { name: 'message', type: 'string', title: 'Message', maxLength: MAX_NOTICE_LENGTH },
+      ],
+    },
+  ],
+};
+
 // The registry is heterogeneous: each definition is typed on its own, the registry only routes.
-export const builtInAggregates: readonly AggregateDefinition[] = [userAggregate, cartAggregate];
+export const builtInAggregates: readonly AggregateDefinition[] = [
+  userAggregate,
+  cartAggregate,
+  inventoryAggregate,
+  noticeAggregate,
+];
 
 export function aggregateForCommand(
   aggregates: readonly AggregateDefinition[],

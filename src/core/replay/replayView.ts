@@ -27,6 +27,8 @@ export interface CommandNote {
   readonly reason?: string;
   readonly positionBefore: number;
   readonly eventPositions?: readonly number[];
+  /** The reaction that issued it. */
+  readonly reaction?: string;
 }
 
 export interface CommandHistory {

@@ -3,9 +3,10 @@ import type { AggregateDefinition } from '../domain/aggregates';
 import type { CommandSchema } from '../domain/commandSchema';
 import type { Decider, Message } from '../domain/decider';
 import { IllegalStateError, ValidationError } from '../domain/errors';
+import type { ReactionDefinition } from '../domain/reactions';
 import type { Projection, QueryAnswer, ViewNode } from '../projections/projection';
 import { describeError, DomainModuleError, locationIn, type DomainProblem } from './moduleErrors';
-import type { ModuleAggregate, ModuleProjection } from './moduleShape';
+import type { ModuleAggregate, ModuleProjection, ModuleReaction } from './moduleShape';
 
 /** A fresh initial state from the module's `initialState` (a value, copied, or a function). */
 export function freshState(initial: unknown, where: string, file: string): unknown {
@@ -201,6 +202,54 @@ export function adaptProjection(
             },
           })),
         }
+      : {}),
+  };
+}
+
+/** The module's reaction behind checks: what it answers must be a list of commands it declared. */
+export function adaptReaction(r: ModuleReaction, file: string): ReactionDefinition {
+  const declared = new Set(r.commandTypes);
+  const checked = (answer: unknown, fn: string): Message[] => {
+    if (!Array.isArray(answer))
+      throw new DomainModuleError('decide', `${fn} of reaction ${r.name} must return an array of commands.`);
+    return answer.map((c: unknown, i) => {
+      const command = c as { type?: unknown; data?: unknown } | null;
+      if (command === null || typeof command !== 'object' || typeof command.type !== 'string')
+        throw new DomainModuleError('decide', `${fn} of reaction ${r.name} returned a command without a type at ${i}.`);
+      if (!declared.has(command.type))
+        throw new DomainModuleError(
+          'decide',
+          `reaction ${r.name} issued ${command.type}, which its commandTypes do not list (${path.basename(file)}).`,
+        );
+      if (!isPlainJson(command.data))
+        throw new DomainModuleError(
+          'decide',
+          `${fn} of reaction ${r.name} returned ${command.type} with data that is not JSON.`,
+        );
+      return { type: command.type, data: command.data };
+    });
+  };
+  const call = (fn: 'react' | 'onRefused', args: unknown[]): Message[] => {
+    let answer: unknown;
+    try {
+      answer = (r[fn] as (...a: unknown[]) => unknown).apply(r, args);
+    } catch (e) {
+      throw new DomainModuleError(
+        'decide',
+        `${fn} of reaction ${r.name} threw ${describeError(e)}`,
+        locationIn(file, e),
+      );
+    }
+    return checked(answer, fn);
+  };
+  return {
+    name: r.name,
+    ...(typeof r.description === 'string' ? { description: r.description } : {}),
+    eventTypes: [...r.eventTypes],
+    commandTypes: [...r.commandTypes],
+    react: (event, context) => call('react', [structuredClone(event), context]),
+    ...(r.onRefused
+      ? { onRefused: (refusal, event) => call('onRefused', [structuredClone(refusal), structuredClone(event)]) }
       : {}),
   };
 }

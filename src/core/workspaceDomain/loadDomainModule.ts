@@ -4,8 +4,9 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import type { AggregateDefinition } from '../domain/aggregates';
+import type { ReactionDefinition } from '../domain/reactions';
 import type { Projection } from '../projections/projection';
-import { adaptAggregate, adaptProjection, freshState } from './adaptDomain';
+import { adaptAggregate, adaptProjection, adaptReaction, freshState } from './adaptDomain';
 import { describeError, DomainModuleError, locationIn, type DomainProblem } from './moduleErrors';
 import { checkDomainShape, type ReservedNames } from './moduleShape';
 
@@ -21,6 +22,7 @@ export interface LoadedDomain {
   readonly hash: string;
   readonly aggregates: readonly AggregateDefinition[];
   readonly projections: readonly Projection[];
+  readonly reactions: readonly ReactionDefinition[];
 }
 
 export interface LoadOptions {
@@ -85,7 +87,7 @@ export function loadDomainModule(file: string, options: LoadOptions = {}): Loade
 
 /** Checks the exports of a domain module and wraps them so nothing they do can reach the store unchecked. */
 export function compileDomain(exported: unknown, file: string, hash: string, options: LoadOptions = {}): LoadedDomain {
-  const { aggregates, projections } = checkDomainShape(exported, file, options.reserved);
+  const { aggregates, projections, reactions } = checkDomainShape(exported, file, options.reserved);
   // A broken initial state shows now, not at the first command.
   for (const a of aggregates) freshState(a.initialState, a.name, file);
   for (const p of projections) freshState(p.initialState, `projection ${p.name}`, file);
@@ -95,5 +97,6 @@ export function compileDomain(exported: unknown, file: string, hash: string, opt
     hash,
     aggregates: aggregates.map((a) => adaptAggregate(a, file)),
     projections: projections.map((p) => adaptProjection(p, file, report)),
+    reactions: reactions.map((r) => adaptReaction(r, file)),
   };
 }

@@ -32,19 +32,48 @@ export interface ModuleProjection {
   readonly queries?: readonly ReadModelQuery[];
 }
 
+/** A reaction of the module: the same shape as the built-in ones (see docs/domain.md). */
+export interface ModuleReaction {
+  readonly name: string;
+  readonly description?: string;
+  readonly eventTypes: readonly string[];
+  readonly commandTypes: readonly string[];
+  react(event: unknown, context: unknown): unknown;
+  onRefused?(refusal: unknown, event: unknown): unknown;
+}
+
+const isTypeList = (v: unknown) =>
+  Array.isArray(v) && v.length > 0 && v.every((t) => typeof t === 'string' && t !== '');
+
+function checkReaction(r: Partial<ModuleReaction> | null, i: number, names: Set<string>, problems: string[]): void {
+  const at = `reactions[${i}]${r && typeof r.name === 'string' ? ` (${r.name})` : ''}`;
+  if (r === null || typeof r !== 'object') return void problems.push(`${at} must be an object.`);
+  if (typeof r.name !== 'string' || r.name.trim() === '') problems.push(`${at}.name must be a non-empty string.`);
+  else if (names.has(r.name)) problems.push(`${at}: a reaction named "${r.name}" already exists.`);
+  else names.add(r.name);
+  if (!isTypeList(r.eventTypes)) problems.push(`${at}.eventTypes must list the event types it reacts to.`);
+  if (!isTypeList(r.commandTypes)) problems.push(`${at}.commandTypes must list the command types it may issue.`);
+  if (typeof r.react !== 'function') problems.push(`${at}.react must be a function (event, context) => commands.`);
+  if (r.onRefused !== undefined && typeof r.onRefused !== 'function')
+    problems.push(`${at}.onRefused must be a function when given.`);
+}
+
 /** Names the built-in domain already uses: a workspace domain may not take them over. */
 export interface ReservedNames {
   readonly commandTypes: readonly string[];
   readonly eventTypes: readonly string[];
   readonly streamPrefixes: readonly string[];
   readonly projectionNames: readonly string[];
+  readonly reactionNames?: readonly string[];
 }
 
 export function reservedNames(
   aggregates: readonly AggregateDefinition[],
   projections: readonly Projection[],
+  reactions: readonly { readonly name: string }[] = [],
 ): ReservedNames {
   return {
+    reactionNames: reactions.map((r) => r.name),
     commandTypes: aggregates.flatMap((a) => a.commandTypes),
     eventTypes: aggregates.flatMap((a) => a.eventTypes),
     streamPrefixes: aggregates.map((a) => a.streamPrefix),
@@ -143,15 +172,20 @@ export function checkDomainShape(
   exported: unknown,
   file: string,
   reserved: ReservedNames = { commandTypes: [], eventTypes: [], streamPrefixes: [], projectionNames: [] },
-): { aggregates: ModuleAggregate[]; projections: ModuleProjection[] } {
+): { aggregates: ModuleAggregate[]; projections: ModuleProjection[]; reactions: ModuleReaction[] } {
   const base = path.basename(file);
   if (exported === null || typeof exported !== 'object') {
     throw new DomainModuleError('shape', `${base} must export an object with "aggregates" and/or "projections".`);
   }
-  const { aggregates = [], projections = [] } = exported as { aggregates?: unknown; projections?: unknown };
+  const {
+    aggregates = [],
+    projections = [],
+    reactions = [],
+  } = exported as { aggregates?: unknown; projections?: unknown; reactions?: unknown };
   if (!Array.isArray(aggregates)) throw new DomainModuleError('shape', `${base}: "aggregates" must be an array.`);
   if (!Array.isArray(projections)) throw new DomainModuleError('shape', `${base}: "projections" must be an array.`);
-  if (aggregates.length === 0 && projections.length === 0) {
+  if (!Array.isArray(reactions)) throw new DomainModuleError('shape', `${base}: "reactions" must be an array.`);
+  if (aggregates.length === 0 && projections.length === 0 && reactions.length === 0) {
     throw new DomainModuleError('shape', `${base} exports no aggregates and no projections.`);
   }
   const problems: string[] = [];
@@ -163,7 +197,13 @@ export function checkDomainShape(
   };
   aggregates.forEach((a: Partial<ModuleAggregate> | null, i) => checkAggregate(a, i, seen, problems));
   projections.forEach((p: Partial<ModuleProjection> | null, i) => checkProjection(p, i, seen, problems));
+  const reactionNames = new Set<string>(reserved.reactionNames ?? []);
+  reactions.forEach((r: Partial<ModuleReaction> | null, i) => checkReaction(r, i, reactionNames, problems));
   if (problems.length > 0)
     throw new DomainModuleError('shape', `${base} does not have the expected shape:\n- ${problems.join('\n- ')}`);
-  return { aggregates: aggregates as ModuleAggregate[], projections: projections as ModuleProjection[] };
+  return {
+    aggregates: aggregates as ModuleAggregate[],
+    projections: projections as ModuleProjection[],
+    reactions: reactions as ModuleReaction[],
+  };
 }

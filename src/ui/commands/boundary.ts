@@ -120,6 +120,19 @@ export function describeResult(result: CommandResult, projections?: readonly Pro
   return `${events}${deliveredTo.length ? `; the event bus delivered it to ${deliveredTo.join(', ')}` : ''}.`;
 }
 
+/** One sentence per reaction that answered the command's events: what it issued and what became of each. */
+export function describeReactions(result: CommandResult): string {
+  const byReaction = new Map<string, string[]>();
+  for (const r of result.reactions ?? []) {
+    const what =
+      r.outcome === 'accepted'
+        ? `${r.command.type} accepted (${r.events.map((e) => e.type).join(', ') || 'no event'})`
+        : `${r.command.type} refused: ${r.reason ?? 'no reason given'}`;
+    byReaction.set(r.reaction, [...(byReaction.get(r.reaction) ?? []), what]);
+  }
+  return [...byReaction].map(([name, outcomes]) => ` The reaction ${name} answered: ${outcomes.join('; ')}.`).join('');
+}
+
 /**
  * Executes a command from the palette and says what happened, with "Explain"; refusals throw and
  * surface at the boundary. `announce` words the success (by default: the title and the result).
@@ -134,7 +147,7 @@ export async function issue(
   const result = await session.execute({ ...command, metadata: { source: 'palette', ...command.metadata } });
   ctx.log.info(`${command.type} ${JSON.stringify(command.data)} → ${describeResult(result)}`);
   if (result.events.length > 0) markDone(WalkthroughDone.commandAccepted);
-  announce ??= (r) => `${title}: ${describeResult(r, session.projections)}`;
+  announce ??= (r) => `${title}: ${describeResult(r, session.projections)}${describeReactions(r)}`;
   const entry = session.commandLog.find(result.commandId);
   void vscode.window.showInformationMessage(announce(result), EXPLAIN).then((action) => {
     if (action === EXPLAIN && entry) void showEntry(entry);

@@ -12,6 +12,7 @@ import { registerReplayCommands } from './replay';
 import { registerSqlQueryCommands } from './sqlQueries';
 import { registerStoreCommands } from './stores';
 import { registerStreamsCommands } from './streams';
+import { registerSystemCommands } from './system';
 import { registerUserCommands } from './users';
 import { registerWalkthroughCommands } from './walkthrough';
 
@@ -32,5 +33,6 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     ...registerLogCommands(ctx),
     ...registerDomainModuleCommands(ctx),
     ...registerWalkthroughCommands(ctx),
+    ...registerSystemCommands(ctx),
   ];
 }

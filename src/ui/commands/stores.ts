@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { appendedEvents } from '../../core/application/commandHandler';
 import { branchFileName, branchStore, checkBranchPosition, type BranchResult } from '../../core/application/branch';
 import { seedDemoData } from '../../core/application/demoData';
 import { settingPathFor } from '../workspacePaths';
@@ -136,7 +137,7 @@ async function seed(ctx: CommandContext, options?: { mix?: unknown }) {
   if (existing > 0 && options?.mix !== true) {
     const add = 'Add the Demo Data';
     const choice = await vscode.window.showWarningMessage(
-      `The store already has ${existing} event${existing === 1 ? '' : 's'}. Seeding adds the demo's five users and three carts ` +
+      `The store already has ${existing} event${existing === 1 ? '' : 's'}. Seeding adds the demo's five users, three products in stock and four carts ` +
         'among them, as commands through the write model (what is already there is skipped); nothing is removed, and ' +
         'what is appended stays. You can also try the walkthrough on the events you have.',
       { modal: true },
@@ -145,11 +146,12 @@ async function seed(ctx: CommandContext, options?: { mix?: unknown }) {
     if (choice !== add) return undefined;
   }
   const results = await seedDemoData(session.handler, 'palette');
-  const count = results.reduce((n, r) => n + r.events.length, 0);
+  const count = results.reduce((n, r) => n + appendedEvents(r).length, 0);
+  const reacted = results.reduce((n, r) => n + (r.reactions?.length ?? 0), 0);
   const message =
     count === 0
       ? 'The demo data is already there: nothing was appended.'
-      : `Seeded demo data: ${results.length} commands appended ${count} events.`;
+      : `Seeded demo data: ${results.length} commands and ${reacted} commands of reactions appended ${count} events.`;
   ctx.log.info(message);
   void vscode.window.showInformationMessage(message);
   return results;

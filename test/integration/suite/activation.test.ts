@@ -26,4 +26,13 @@ describe('activation', () => {
     const missing = PUBLIC_COMMANDS.filter((command) => !registered.has(command));
     assert.deepEqual(missing, [], `commands not registered: ${missing.join(', ')}`);
   });
+
+  it('registers every command the manifest contributes', async () => {
+    const extension = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const contributed = (extension.packageJSON as { contributes: { commands: { command: string }[] } }).contributes
+      .commands;
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const missing = contributed.map((c) => c.command).filter((command) => !registered.has(command));
+    assert.deepEqual(missing, [], `contributed but not registered: ${missing.join(', ')}`);
+  });
 });
