@@ -16,7 +16,8 @@ async function withReader<T>(options: OpenAnyStoreOptions, run: (store: StoreRea
   }
 }
 
-const oneLine = (s: string) => s.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+// Control characters in a stream id or payload would break the table's lines (or drive the terminal).
+const oneLine = (s: string) => s.replace(/\p{Cc}+/gu, ' ');
 
 /** A plain text table: one row per hit, columns padded to their widest cell. */
 function table(hits: readonly SearchHit[]): string {

@@ -165,7 +165,7 @@ export async function computeStatistics(
     if (options.pause) await options.pause();
   }
 
-  let points: CountAt[] = [];
+  const points: CountAt[] = [];
   let bucket: BucketSize = 'minute';
   if (events > undated) {
     bucket = bucketFor(last - first);
