@@ -49,26 +49,22 @@ export function findStreams(
 export interface CategoryInfo {
   readonly category: string;
   readonly streams: number;
-  readonly events: number;
 }
 
-/** Every category with its number of streams and events, largest first (ties by name). */
+/** Every category with its number of streams, largest first (ties by name). */
 export function listCategories(store: Pick<StoreReader, 'listStreams'>): CategoryInfo[] {
-  const byName = new Map<string, { streams: number; events: number }>();
+  const byName = new Map<string, number>();
   let after: string | undefined;
   for (;;) {
     const page = store.listStreams({ limit: PAGE, ...(after === undefined ? {} : { after }) });
     for (const s of page) {
       const c = categoryOf(s.streamId);
-      const entry = byName.get(c) ?? { streams: 0, events: 0 };
-      entry.streams += 1;
-      entry.events += s.version;
-      byName.set(c, entry);
+      byName.set(c, (byName.get(c) ?? 0) + 1);
     }
     if (page.length < PAGE) break;
     after = page[page.length - 1]!.streamId;
   }
   return [...byName]
-    .map(([category, v]) => ({ category, ...v }))
+    .map(([category, streams]) => ({ category, streams }))
     .sort((a, b) => b.streams - a.streams || (a.category < b.category ? -1 : a.category > b.category ? 1 : 0));
 }
