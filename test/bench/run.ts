@@ -3,6 +3,7 @@
 //   BENCH_SIZES=1000,100000,1000000  store sizes for append latency (and the largest for open,
 //                                   memory and rebuild); BENCH_IMPORT=100000 events for the import;
 //   BENCH_ONLY=open  only the opens; BENCH_OPEN_RUNS=3  best of how many fresh processes per open.
+//   BENCH_ONLY=search  only full-text search and statistics (searchStatsBench.ts).
 //   BENCH_EMMETT=1000000            events of the Emmett SQLite store (default: the largest size).
 // Prints a table, then one JSON line with every figure.
 import { spawnSync } from 'node:child_process';
@@ -20,6 +21,7 @@ import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
 import { benchEvents, type BenchEvent } from './benchEvents';
 import { benchHostileOpen, type HostileOpenFigures, type OpenCase } from './hostileOpenBench';
 import { benchEmmett } from './emmettBench';
+import { benchSearchStats } from './searchStatsBench';
 
 interface BetterSqlite {
   pragma(sql: string): unknown;
@@ -458,7 +460,26 @@ async function benchAfterOpen(dir: string): Promise<void> {
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-bench-'));
   const started = now();
+  const onlySearch = process.env.BENCH_ONLY === 'search';
   try {
+    if (!onlyOpen) {
+      const search = await benchSearchStats(dir, sizes, log);
+      rows.push(...search.rows);
+      figures.searchStats = search.figures;
+    }
+    if (!onlySearch) await benchAfterSearch(dir);
+  } finally {
+    await closeAll();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  figures.totalSeconds = (now() - started) / 1000;
+  printTable();
+  process.stdout.write(`${JSON.stringify({ bench: 'eventStore', ...figures, rows })}\n`);
+}
+
+/** Everything else: import, appends, opens, the Emmett store, the replay path in VS Code. */
+async function benchAfterSearch(dir: string): Promise<void> {
+  {
     if (!onlyOpen) await benchImport(dir);
 
     const files = new Map<number, string>();
@@ -597,13 +618,7 @@ async function main(): Promise<void> {
       }
       figures.replayPath = paths;
     }
-  } finally {
-    await closeAll();
-    fs.rmSync(dir, { recursive: true, force: true });
   }
-  figures.totalSeconds = (now() - started) / 1000;
-  printTable();
-  process.stdout.write(`${JSON.stringify({ bench: 'eventStore', ...figures, rows })}\n`);
 }
 
 function printTable(): void {

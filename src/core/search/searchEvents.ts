@@ -1,7 +1,8 @@
 import type { RecordedEvent } from '../eventStore/types';
 import type { StoreReader } from '../formats/storeReader';
 import { dataMatches, queryWords, snippetOf } from './eventText';
-import { INDEX_SLICE, type EventTextIndex } from './textIndex';
+import type { EventTextIndex } from './textIndex';
+import { inSlices } from '../statistics/slices';
 import { parseStreamPattern, type StreamPattern } from './streamPattern';
 
 /** One event found: where it is, and a few words of its data around the first match. */
@@ -86,18 +87,21 @@ export async function searchByScan(
   const last = store.lastPosition();
   const hits: SearchHit[] = [];
   let more = false;
-  for (let from = 0; from < last && !more; from += INDEX_SLICE) {
-    store.forEach(
-      (e) => {
-        if (more) return;
-        if (stream && !stream.test(e.streamId)) return;
-        if (!dataMatches(e.data, words)) return;
-        if (hits.length >= query.limit) more = true;
-        else hits.push(toHit(e, words));
-      },
-      { after: from, to: Math.min(last, from + INDEX_SLICE) },
-    );
-    if (options.pause) await options.pause();
-  }
+  const take = (e: RecordedEvent) => {
+    if (more) return;
+    if (stream && !stream.test(e.streamId)) return;
+    if (!dataMatches(e.data, words)) return;
+    if (hits.length >= query.limit) more = true;
+    else hits.push(toHit(e, words));
+  };
+  await inSlices(
+    0,
+    last,
+    (after, to) => {
+      store.forEach(take, { after, to });
+      return more;
+    },
+    options.pause ? { pause: options.pause } : {},
+  );
   return { hits, more };
 }

@@ -4,9 +4,7 @@ import type { RecordedEvent } from '../eventStore/types';
 import type { StoreReader } from '../formats/storeReader';
 import { ftsMatch, textOfData } from './eventText';
 import type { StreamPattern } from './streamPattern';
-
-/** Events read and indexed per slice: one slice keeps the event loop busy well under 50 ms. */
-export const INDEX_SLICE = 1000;
+import { inSlices } from '../statistics/slices';
 
 export interface IndexProgress {
   readonly indexed: number;
@@ -33,6 +31,8 @@ export class EventTextIndex {
 
   private constructor(private readonly db: Database) {
     db.run("CREATE VIRTUAL TABLE words USING fts4(content='', body, tokenize=unicode61)");
+    // Segments merged a little after each write, never all at once: one large merge held the loop for 200 ms.
+    db.run("INSERT INTO words(words) VALUES ('automerge=2')");
     this.insert = db.prepare('INSERT INTO words(docid, body) VALUES (?, ?)');
   }
 
@@ -99,18 +99,23 @@ export class EventTextIndex {
     options: { readonly pause?: () => Promise<void>; readonly onProgress?: (p: IndexProgress) => void },
   ): Promise<void> {
     const pause = options.pause ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
-    for (;;) {
+    // Appends may arrive meanwhile: go on until the index has reached the store's end.
+    while (this.upTo < store.lastPosition() && !this.closed) {
       const last = store.lastPosition();
-      if (this.upTo >= last || this.closed) return;
-      const from = this.upTo;
-      const to = Math.min(last, from + INDEX_SLICE);
-      const slice: RecordedEvent[] = [];
-      store.forEach((e) => slice.push(e), { after: from, to });
-      this.add(slice);
-      // Positions without an event (an Emmett command) still count as read.
-      this.upTo = Math.max(this.upTo, to);
-      options.onProgress?.({ indexed: this.upTo, total: last });
-      await pause();
+      await inSlices(
+        this.upTo,
+        last,
+        (after, to) => {
+          if (this.closed || this.upTo > after) return true;
+          const slice: RecordedEvent[] = [];
+          store.forEach((e) => slice.push(e), { after, to });
+          this.add(slice);
+          // Positions without an event (an Emmett command) still count as read.
+          this.upTo = Math.max(this.upTo, to);
+          options.onProgress?.({ indexed: this.upTo, total: last });
+        },
+        { pause },
+      );
     }
   }
 

@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '../eventStore/types';
 import type { StoreReader } from '../formats/storeReader';
 import { categoryOf } from '../search/streamPattern';
+import { inSlices } from './slices';
 
 export type BucketSize = 'minute' | 'hour' | 'day' | 'month';
 
@@ -54,7 +55,7 @@ export interface StatisticsOptions {
   /** Called between slices of events: a turn of the event loop keeps the window responsive. */
   readonly pause?: () => Promise<void>;
   readonly onProgress?: (done: number, total: number) => void;
-  /** Events read per slice (default 2000). */
+  /** Events read in the first slice (then sized to take about SLICE_BUDGET_MS each). */
   readonly slice?: number;
 }
 
@@ -120,7 +121,6 @@ export async function computeStatistics(
   options: StatisticsOptions = {},
 ): Promise<StoreStatistics> {
   const top = options.top ?? 10;
-  const slice = options.slice ?? 2000;
   const now = (options.now ?? new Date()).getTime();
   const recentFrom = bucketStart(now, 'minute') - (RECENT_MINUTES - 1) * MINUTE;
   const perMinute = new Map<number, number>();
@@ -159,11 +159,15 @@ export async function computeStatistics(
   };
 
   const end = store.lastPosition();
-  for (let from = 0; from < end; from += slice) {
-    store.forEach(take, { after: from, to: Math.min(end, from + slice) });
-    options.onProgress?.(Math.min(end, from + slice), end);
-    if (options.pause) await options.pause();
-  }
+  await inSlices(
+    0,
+    end,
+    (after, to) => {
+      store.forEach(take, { after, to });
+      options.onProgress?.(to, end);
+    },
+    { ...(options.pause ? { pause: options.pause } : {}), ...(options.slice ? { first: options.slice } : {}) },
+  );
 
   const points: CountAt[] = [];
   let bucket: BucketSize = 'minute';
