@@ -9,6 +9,7 @@ import { registerForeignStoreCommands } from './foreignStores';
 import { registerQueryCommands } from './queries';
 import { registerReadModelCommands } from './readModels';
 import { registerReplayCommands } from './replay';
+import { registerSearchCommands } from './search';
 import { registerStoreCommands } from './stores';
 import { registerStreamsCommands } from './streams';
 import { registerUserCommands } from './users';
@@ -27,6 +28,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     ...registerStreamsCommands(ctx),
     ...registerReadModelCommands(ctx),
     ...registerReplayCommands(ctx),
+    ...registerSearchCommands(ctx),
     ...registerLogCommands(ctx),
     ...registerDomainModuleCommands(ctx),
     ...registerWalkthroughCommands(ctx),
