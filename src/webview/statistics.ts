@@ -222,7 +222,7 @@ function render(stats: StatisticsView, ms: number): void {
       null,
       table(
         'Largest events',
-        ['position', 'stream', 'type', 'bytes', ''],
+        ['position', 'stream', 'type', 'bytes', 'replay'],
         stats.largestEvents.map((e) => {
           const open = el('button', { type: 'button', class: 'link', 'aria-label': `Replay event ${e.position}` });
           open.textContent = 'Replay';
