@@ -64,9 +64,9 @@ function columnChart(points: readonly CountAtView[], bucket: string, label: stri
   points.forEach((p, i) => {
     const h = (p.count / max) * plotH;
     const bar = svg('rect', {
-      x: left + i * step + step * 0.1,
+      x: left + i * step + (step - Math.max(1, Math.min(40, step * 0.8))) / 2,
       y: 10 + plotH - h,
-      width: Math.max(1, step * 0.8),
+      width: Math.max(1, Math.min(40, step * 0.8)),
       height: Math.max(p.count > 0 ? 1 : 0, h),
       class: 'bar',
     });

@@ -2,6 +2,7 @@
 // replay's search finding events by stream and by words in their data and stepping there, and the
 // Store Statistics panel: its numbers, its CSP, axe-core in three themes, and screenshots of each.
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as AxeApi from 'axe-core';
@@ -40,6 +41,8 @@ async function runAxe(frame: Frame): Promise<{ id: string; impact: string | null
     return result.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, nodes: v.nodes.length }));
   });
 }
+
+const INJECTED = 'window.injected = true;';
 
 async function position(frame: Frame): Promise<number> {
   const text = (await frame.textContent('[aria-label="Replay position"]')) ?? '';
@@ -166,7 +169,7 @@ describe('Search and statistics in VS Code', function () {
       .allTextContents();
     assert.deepEqual(categoryRows, ['cart93', 'user85']);
     assert.ok((await stats.locator('svg.chart rect.bar').count()) > 10, 'the charts are drawn');
-    await stats.addScriptTag({ content: 'window.injected = true;' }).catch(() => undefined);
+    await stats.addScriptTag({ content: INJECTED }).catch(() => undefined);
     assert.equal(await stats.evaluate(() => (window as unknown as { injected?: boolean }).injected), undefined);
     assert.match(
       (await stats.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')) ?? '',
@@ -182,10 +185,15 @@ describe('Search and statistics in VS Code', function () {
     }, 'the replay at the largest event (#8)');
   });
 
+  it('shows the statistics again, in focus', async () => {
+    await runCommand(page, 'Event Store: Show Store Statistics');
+    stats = await findFrame(page, '#content .summary');
+    // A shown webview takes the focus once loaded; a palette opened before that would close on losing it.
+    await until(async () => (await stats.evaluate(() => document.hasFocus())) || undefined, 'the statistics in focus');
+  });
+
   for (const theme of ['Light+', 'Dark Modern', 'Dark High Contrast']) {
     it(`statistics in ${theme}: axe-core finds no serious or critical violation`, async () => {
-      await runCommand(page, 'Event Store: Show Store Statistics');
-      stats = await findFrame(page, '#content .summary');
       await setTheme(page, theme, stats);
       const findings = await runAxe(stats);
       console.log(
@@ -204,8 +212,10 @@ describe('Search and statistics in VS Code', function () {
     });
   }
 
-  it('raised no CSP violation in the webviews', async () => {
+  it('raised no CSP violation in the webviews but the one of the script injected on purpose', async () => {
+    const injected = createHash('sha256').update(INJECTED).digest('base64');
     const csp = vscode.consoleErrors.filter((e) => /Content Security Policy/i.test(e));
-    assert.deepEqual(csp, []);
+    assert.equal(csp.length, 1, csp.join('\n'));
+    assert.ok(csp[0]!.includes(`sha256-${injected}`), csp[0]);
   });
 });
