@@ -20,7 +20,7 @@ export async function inSlices(
     const took = performance.now() - t0;
     at = upTo;
     if (stop === true) return;
-    size = Math.max(50, Math.min(20_000, Math.round(size * Math.min(2, SLICE_BUDGET_MS / Math.max(took, 0.5)))));
+    size = Math.max(50, Math.min(5000, Math.round(size * Math.min(1.5, SLICE_BUDGET_MS / Math.max(took, 0.5)))));
     if (options.pause && at < to) await options.pause();
   }
 }
