@@ -43,6 +43,15 @@ const builds = [
     target: 'es2022',
   },
   {
+    // The full-text index's thread, beside the extension and the CLI that start it.
+    ...common,
+    entryPoints: ['src/core/search/ftsWorker.ts'],
+    outfile: 'dist/ftsWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
+  {
     ...common,
     entryPoints: ['src/webview/statistics.ts'],
     outfile: 'dist/statistics.js',

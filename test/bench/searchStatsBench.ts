@@ -81,7 +81,7 @@ export async function benchSearchStats(
 
       const index = await EventTextIndex.create();
       const build = await withLoopDelay(() => index.catchUp(store, { pause: turn }));
-      const indexBytes = index.bytes();
+      const indexBytes = await index.bytes();
       log(`search: index of ${fmt(total)} built in ${fmt(build.ms / 1000, 1)} s`);
 
       // A rare word (one user's name, in one event), a common one (in every rename), a stream filter alone.

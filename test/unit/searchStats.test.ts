@@ -128,7 +128,7 @@ describe('search and statistics on a native store', function () {
       assert.equal(index.indexedUpTo, 7);
 
       const appended = await s.append('cart-3', [{ type: 'ItemAdded', data: { sku: 'penguin plush' } }]);
-      index.add(appended.events);
+      await index.add(appended.events);
       assert.equal(index.indexedUpTo, 8);
       assert.deepEqual(await find('pen'), [1, 7, 8]);
       // An append the index was not told of is found too: a search first brings the index up to the store.

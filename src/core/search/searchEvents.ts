@@ -64,7 +64,7 @@ export async function searchWithIndex(
   const { words, stream } = parseQuery(query);
   if (words.length === 0 && !stream) return { hits: [], more: false };
   await index.catchUp(store, options);
-  const positions = index.search(words, { limit: query.limit + 1, ...(stream ? { stream } : {}) });
+  const positions = await index.search(words, { limit: query.limit + 1, ...(stream ? { stream } : {}) });
   const hits: SearchHit[] = [];
   for (const p of positions.slice(0, query.limit)) {
     const e = store.readEvent(p);
