@@ -77,6 +77,23 @@ const builds = [
     format: 'iife',
     target: 'es2022',
   },
+  {
+    // The full-text index's thread, beside the extension and the CLI that start it.
+    ...common,
+    entryPoints: ['src/core/search/ftsWorker.ts'],
+    outfile: 'dist/ftsWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
+  {
+    ...common,
+    entryPoints: ['src/webview/statistics.ts'],
+    outfile: 'dist/statistics.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  },
 ];
 
 if (watch) {

@@ -31,6 +31,8 @@ import {
 import { queryCommand as runQuery } from './cli/query';
 import { DEFAULT_QUERY_LIMIT, QueryError } from './core/query/querySource';
 import { RESULT_FORMATS, type ResultFormat } from './core/query/resultFormat';
+import { searchCommand as runSearch, statsDetailCommand } from './cli/search';
+import { StreamPatternError } from './core/search/streamPattern';
 
 /** Exit codes: part of the CLI's contract with scripts. */
 export const EXIT = {
@@ -80,7 +82,13 @@ Commands:
            With --keep-positions: reads lines as export prints them into a new store FILE,
            keeping positions, ids, times and metadata (as copy does).
   export   [--from P] [--to P]   Prints the events from position P (default 1) as NDJSON, in global order.
-  stats                 Prints {"events","streams","lastPosition","eventTypes",...}.
+  stats    [--detail]   Prints {"events","streams","lastPosition","eventTypes",...}. With --detail:
+                        events over time, per type and category, the longest streams, the largest
+                        events, appends per minute in the last hour (any store format).
+  search   TEXT [--stream PATTERN] [--limit N] [--format ndjson|table]
+                        Prints the events whose data has every word of TEXT (each as the start of a
+                        word, any case), in global order, at most N (default 100). PATTERN: user-*
+                        (* and ? wildcards), category:cart, or text in the stream id.
   verify                Checks the store; exits 0 when sound, else prints one finding per line.
   copy     --to FILE    Copies every event into a new store of ours (a sandbox for any store,
                         e.g. an Emmett one): positions, ids, times and metadata kept.
@@ -108,7 +116,7 @@ interface Args {
   readonly positionals: string[];
 }
 
-const FLAGS = new Set(['ack', 'help', 'keep-positions']);
+const FLAGS = new Set(['ack', 'help', 'keep-positions', 'detail']);
 
 function parseArgs(argv: readonly string[]): Args {
   const options = new Map<string, string | true>();
@@ -214,6 +222,9 @@ function storeOptions(args: Args, io: CliIo, readOnly: boolean): OpenStoreOption
     onWarning: (message) => void io.stderr.write(`warning: ${message}\n`),
   };
 }
+
+/** Options to read a store of any format (stats --detail, search). */
+const readerOptions = (args: Args, io: CliIo) => ({ ...storeOptions(args, io, true), path: required(args, 'store') });
 
 async function withStore<T>(
   args: Args,
@@ -403,7 +414,8 @@ async function exportCommand(args: Args, io: CliIo): Promise<number> {
 }
 
 async function statsCommand(args: Args, io: CliIo): Promise<number> {
-  checkOptions(args, []);
+  checkOptions(args, ['detail']);
+  if (args.options.get('detail') === true) return statsDetailCommand(readerOptions(args, io), io.stdout);
   if (isForeignFile(required(args, 'store'))) return foreignStats(required(args, 'store'), io.stdout);
   return withStore(args, io, true, async (store) => {
     const stats = store.stats();
@@ -516,6 +528,19 @@ async function queryCommand(args: Args, io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
+async function searchCommand(args: Args, io: CliIo): Promise<number> {
+  checkOptions(args, ['stream', 'limit', 'format'], 1);
+  const format = option(args, 'format') ?? 'ndjson';
+  if (format !== 'ndjson' && format !== 'table')
+    throw new UsageError(`--format must be ndjson or table; got "${format}".`);
+  const text = args.positionals[0] ?? '';
+  const stream = option(args, 'stream');
+  if (text.trim() === '' && stream === undefined) throw new UsageError('search needs TEXT, --stream PATTERN or both.');
+  const limit = parseCount(option(args, 'limit'), 'limit', 100, 1);
+  const query = { text, limit, format, ...(stream === undefined ? {} : { stream }) } as const;
+  return runSearch(readerOptions(args, io), query, io.stdout);
+}
+
 const COMMANDS: Record<string, (args: Args, io: CliIo) => Promise<number>> = {
   append: appendCommand,
   import: importCommand,
@@ -526,12 +551,13 @@ const COMMANDS: Record<string, (args: Args, io: CliIo) => Promise<number>> = {
   seed: seedCommand,
   copy: copyCommand,
   query: queryCommand,
+  search: searchCommand,
 };
 
 /** Maps an error to its exit code and one sentence for stderr. */
 export function describeFailure(e: unknown): { code: number; message: string } {
   const message = e instanceof Error ? e.message : String(e);
-  if (e instanceof UsageError || InvalidEventError.is(e) || ReadOnlyStoreError.is(e))
+  if (e instanceof UsageError || InvalidEventError.is(e) || ReadOnlyStoreError.is(e) || StreamPatternError.is(e))
     return { code: EXIT.usage, message };
   if (DomainError.is(e)) return { code: EXIT.rejected, message: `The command was rejected: ${message}` };
   if (ConcurrencyError.is(e)) return { code: EXIT.conflict, message };

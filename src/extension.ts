@@ -32,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): EventStoreApi {
     vscode.window.createTreeView('eventStore.readModels', { treeDataProvider: readModelsTree, showCollapseAll: true }),
     vscode.window.createTreeView('eventStore.streams', { treeDataProvider: streamsTree, showCollapseAll: true }),
   ];
+  streamsTree.attach(views[1]!);
   context.subscriptions.push(
     log,
     controller,

@@ -112,6 +112,33 @@ export interface RejectionView {
   readonly reaction?: string;
 }
 
+/** A stream whose id matches a search, and where its first event is. */
+export interface StreamHitView {
+  readonly streamId: string;
+  readonly version: number;
+  readonly firstPosition: number;
+}
+
+/** An event a search found, with a few words of its data around the match. */
+export interface SearchHitView {
+  readonly position: number;
+  readonly streamId: string;
+  readonly streamVersion: number;
+  readonly type: string;
+  readonly recordedAt: string;
+  readonly snippet: string;
+}
+
+export interface SearchResultsView {
+  /** The search request these answer: an older answer is dropped by the webview. */
+  readonly seq: number;
+  readonly streams: readonly StreamHitView[];
+  readonly hits: readonly SearchHitView[];
+  readonly more: boolean;
+  /** Why the query could not be run (one sentence), e.g. a pattern too long. */
+  readonly problem?: string;
+}
+
 export type Move = 'first' | 'prev' | 'next' | 'last';
 export type ExportFormat = 'ndjson' | 'test';
 
@@ -126,6 +153,8 @@ export type HostToWebview =
       readonly measure?: boolean;
     }
   | { readonly type: 'pong'; readonly seq: number }
+  | ({ readonly type: 'searchResults' } & SearchResultsView)
+  | { readonly type: 'searchProgress'; readonly seq: number; readonly indexed: number; readonly total: number }
   | { readonly type: 'error'; readonly message: string };
 
 /** Where a replay stands, as the webview saves it across window reloads. */
@@ -151,6 +180,8 @@ export type WebviewToHost =
   | { readonly type: 'export'; readonly format: ExportFormat }
   /** A bare round trip through the message channel: the baseline the bench sets a step's figures against. */
   | { readonly type: 'ping'; readonly seq: number }
+  /** Finds streams and events as the person types; answered by `searchResults` with the same seq. */
+  | { readonly type: 'search'; readonly query: string; readonly seq: number }
   | { readonly type: 'branch' };
 
 export const MAX_POSITION = Number.MAX_SAFE_INTEGER;
@@ -248,10 +279,28 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
         : undefined;
     case 'ping':
       return isPosition(raw.seq) && hasOnly(raw, ['type', 'seq']) ? { type: 'ping', seq: raw.seq } : undefined;
+    case 'search':
+      return isPosition(raw.seq) &&
+        typeof raw.query === 'string' &&
+        raw.query.length <= MAX_FILTER_LENGTH &&
+        hasOnly(raw, ['type', 'query', 'seq'])
+        ? { type: 'search', query: raw.query, seq: raw.seq }
+        : undefined;
     default:
       return undefined;
   }
 }
+
+const isStreamHit = (v: unknown): v is StreamHitView =>
+  isRecord(v) && typeof v.streamId === 'string' && isPosition(v.version) && isPosition(v.firstPosition);
+const isSearchHit = (v: unknown): v is SearchHitView =>
+  isRecord(v) &&
+  isPosition(v.position) &&
+  typeof v.streamId === 'string' &&
+  isPosition(v.streamVersion) &&
+  typeof v.type === 'string' &&
+  typeof v.recordedAt === 'string' &&
+  typeof v.snippet === 'string';
 
 function isStepView(v: unknown): v is StepView {
   if (!isRecord(v) || !isPosition(v.position) || !isPosition(v.total) || v.position > v.total) return false;
@@ -351,6 +400,29 @@ export function parseHostMessage(raw: unknown): HostToWebview | undefined {
         : undefined;
     case 'pong':
       return isPosition(raw.seq) ? { type: 'pong', seq: raw.seq } : undefined;
+    case 'searchResults':
+      return isPosition(raw.seq) &&
+        Array.isArray(raw.streams) &&
+        raw.streams.length <= 100 &&
+        raw.streams.every(isStreamHit) &&
+        Array.isArray(raw.hits) &&
+        raw.hits.length <= MAX_ROWS_PER_REQUEST &&
+        raw.hits.every(isSearchHit) &&
+        typeof raw.more === 'boolean' &&
+        (raw.problem === undefined || typeof raw.problem === 'string')
+        ? {
+            type: 'searchResults',
+            seq: raw.seq,
+            streams: raw.streams,
+            hits: raw.hits,
+            more: raw.more,
+            ...(typeof raw.problem === 'string' ? { problem: raw.problem } : {}),
+          }
+        : undefined;
+    case 'searchProgress':
+      return isPosition(raw.seq) && isPosition(raw.indexed) && isPosition(raw.total)
+        ? { type: 'searchProgress', seq: raw.seq, indexed: raw.indexed, total: raw.total }
+        : undefined;
     case 'error':
       return typeof raw.message === 'string' ? { type: 'error', message: raw.message } : undefined;
     default:

@@ -20,6 +20,7 @@ import {
   type WebviewToHost,
 } from '../shared/protocol';
 import { Disposable } from './disposable';
+import { EventSearch } from './eventSearch';
 import type { StoreController } from './storeController';
 import { markDone, WalkthroughDone } from './walkthroughProgress';
 
@@ -230,6 +231,8 @@ export class ReplayPanel extends Disposable {
     }
     // Answered at once, ahead of the queue: it measures the channel, not the replay.
     if (message.type === 'ping') return this.post({ type: 'pong', seq: message.seq });
+    // Beside the queue: the first search builds the index, which must not hold up stepping.
+    if (message.type === 'search') return void this.search(message.query, message.seq);
     this.enqueue(message, wallClock());
   }
 
@@ -354,7 +357,28 @@ export class ReplayPanel extends Disposable {
         await vscode.commands.executeCommand('eventStore.branchStore', view.position);
         return;
       case 'ping':
+      case 'search':
         return;
+    }
+  }
+
+  private latestSearch = 0;
+
+  /** Answers the latest search only: results of a query the person has typed past are dropped. */
+  private async search(query: string, seq: number): Promise<void> {
+    this.latestSearch = seq;
+    let told = 0;
+    try {
+      const results = await EventSearch.for(this.controller).search(query, (indexed, total) => {
+        if (seq !== this.latestSearch || performance.now() - told < 150) return;
+        told = performance.now();
+        this.post({ type: 'searchProgress', seq, indexed, total });
+      });
+      if (seq === this.latestSearch) this.post({ type: 'searchResults', seq, ...results });
+    } catch (e) {
+      this.log.error(`Replay search: ${(e as Error).stack ?? String(e)}`);
+      if (seq === this.latestSearch)
+        this.post({ type: 'searchResults', seq, streams: [], hits: [], more: false, problem: (e as Error).message });
     }
   }
 

@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import type { RecordedEvent, StreamInfo } from '../core/eventStore/types';
+import { findStreams } from '../core/search/findStreams';
+import { parseStreamPattern, type StreamPattern } from '../core/search/streamPattern';
 import { Disposable } from './disposable';
-import { messageTreeItem, type MessageNode } from './messageNode';
+import { messageNode, messageTreeItem, type MessageNode } from './messageNode';
 import type { StoreController } from './storeController';
 
 /** Very wide trees stall VS Code and it has no paging API: rows come in pages with a "Load more" row. */
@@ -10,7 +12,7 @@ export const PAGE_SIZE = 200;
 type Node =
   | { kind: 'stream'; stream: StreamInfo }
   | { kind: 'event'; event: RecordedEvent }
-  | { kind: 'more'; parent: string; shown: number; total: number }
+  | { kind: 'more'; parent: string; shown: number; total: number | undefined }
   | MessageNode;
 
 const ROOT = '';
@@ -21,6 +23,9 @@ export class StreamsTree extends Disposable implements vscode.TreeDataProvider<N
   readonly onDidChangeTreeData = this.changed.event;
   /** How many rows are shown under each parent (ROOT or a stream id). */
   private readonly shown = new Map<string, number>();
+  /** The stream filter (`user-*`, `category:cart`, text in the id); `all` shows every stream. */
+  private pattern: StreamPattern = parseStreamPattern('');
+  private view: { description?: string | undefined } | undefined;
 
   constructor(private readonly controller: StoreController) {
     super();
@@ -37,6 +42,25 @@ export class StreamsTree extends Disposable implements vscode.TreeDataProvider<N
     this.changed.fire(undefined);
   }
 
+  /** The view this tree fills: it shows the filter in its description. */
+  attach(view: { description?: string | undefined }): void {
+    this.view = view;
+  }
+
+  get filter(): string {
+    return this.pattern.source;
+  }
+
+  /** Shows only the streams the filter matches (an empty filter shows all); throws StreamPatternError for a bad one. */
+  setFilter(filter: string): void {
+    this.pattern = parseStreamPattern(filter);
+    this.shown.delete(ROOT);
+    const active = this.pattern.kind !== 'all';
+    if (this.view) this.view.description = active ? `Filter: ${this.pattern.source}` : undefined;
+    void vscode.commands.executeCommand('setContext', 'eventStore.streamFilterActive', active);
+    this.changed.fire(undefined);
+  }
+
   /** Shows the next page under the parent of a "Load more" row. */
   loadMore(node: { parent: string }): void {
     this.shown.set(node.parent, (this.shown.get(node.parent) ?? PAGE_SIZE) + PAGE_SIZE);
@@ -46,6 +70,17 @@ export class StreamsTree extends Disposable implements vscode.TreeDataProvider<N
   async getChildren(node?: Node): Promise<Node[]> {
     const session = await this.controller.sessionOrRows(node);
     if (Array.isArray(session)) return session;
+    if (!node && this.pattern.kind !== 'all') {
+      const limit = this.shown.get(ROOT) ?? PAGE_SIZE;
+      const found = findStreams(session.store, this.pattern, { limit });
+      if (found.streams.length === 0)
+        return [
+          messageNode(`No stream matches "${this.pattern.source}"`, 'Clear the filter in the title bar', 'filter'),
+        ];
+      const rows: Node[] = found.streams.map((stream) => ({ kind: 'stream', stream }));
+      if (found.more) rows.push({ kind: 'more', parent: ROOT, shown: limit, total: undefined });
+      return rows;
+    }
     if (!node) {
       const limit = this.shown.get(ROOT) ?? PAGE_SIZE;
       const streams = session.store.listStreams({ limit });
@@ -94,7 +129,9 @@ export class StreamsTree extends Disposable implements vscode.TreeDataProvider<N
       }
       case 'more': {
         const item = new vscode.TreeItem(
-          `Load more… (${node.shown} of ${node.total} shown)`,
+          node.total === undefined
+            ? `Load more… (${node.shown} shown)`
+            : `Load more… (${node.shown} of ${node.total} shown)`,
           vscode.TreeItemCollapsibleState.None,
         );
         item.id = `more:${node.parent}:${node.shown}`;

@@ -62,6 +62,9 @@ const ui = {
   filterCorrelationText: byId('filter-correlation-text'),
   filterCorrelationClear: byId<HTMLButtonElement>('filter-correlation-clear'),
   filterSummary: byId('filter-summary'),
+  search: byId<HTMLInputElement>('search'),
+  searchStatus: byId('search-status'),
+  searchResults: byId('search-results'),
   eventRegion: byId('event'),
   streamRegion: byId('stream'),
   readModelsRegion: byId('read-models'),
@@ -215,6 +218,74 @@ ui.filterCorrelationClear.addEventListener('click', () => {
   causationFilter = undefined;
   sendFilter();
 });
+
+// ---- search: streams and words in event data, as the person types ---------------------------
+
+let searchSeq = 0;
+let searchTimer: number | undefined;
+ui.search.addEventListener('input', () => {
+  window.clearTimeout(searchTimer);
+  searchTimer = window.setTimeout(() => {
+    searchTimer = undefined;
+    searchSeq += 1;
+    const query = ui.search.value.trim();
+    if (query === '') {
+      ui.searchResults.hidden = true;
+      ui.searchResults.replaceChildren();
+      ui.searchStatus.textContent = '';
+      return;
+    }
+    ui.searchStatus.textContent = 'Searching…';
+    send({ type: 'search', query, seq: searchSeq });
+  }, 150);
+});
+
+function hitButton(label: string, detail: string, title: string, position: number): HTMLElement {
+  const b = el('button', { class: 'hit', title }, label, ' ', el('span', { class: 'snippet' }, detail));
+  b.addEventListener('click', (e) => navigate({ type: 'seek', position }, wallClock(e.timeStamp)));
+  return el('div', { role: 'listitem' }, b);
+}
+
+function showSearchResults(r: Extract<HostToWebview, { type: 'searchResults' }>): void {
+  if (r.seq !== searchSeq) return;
+  if (r.problem) {
+    ui.searchStatus.textContent = r.problem;
+    ui.searchResults.hidden = true;
+    return;
+  }
+  const nodes: HTMLElement[] = [];
+  if (r.streams.length > 0) {
+    nodes.push(el('div', { class: 'group', role: 'listitem' }, 'Streams'));
+    for (const s of r.streams)
+      nodes.push(
+        hitButton(
+          s.streamId,
+          `${s.version} event${s.version === 1 ? '' : 's'}`,
+          `Go to the first event of ${s.streamId} (#${s.firstPosition})`,
+          s.firstPosition,
+        ),
+      );
+  }
+  if (r.hits.length > 0) {
+    nodes.push(el('div', { class: 'group', role: 'listitem' }, 'Events'));
+    for (const h of r.hits)
+      nodes.push(
+        hitButton(
+          `#${h.position} ${h.type} ${h.streamId}`,
+          h.snippet,
+          `${h.type} · ${h.streamId} v${h.streamVersion} · ${h.recordedAt}`,
+          h.position,
+        ),
+      );
+  }
+  ui.searchResults.replaceChildren(...nodes);
+  ui.searchResults.hidden = nodes.length === 0;
+  const events = `${r.hits.length}${r.more ? '+' : ''} event${r.hits.length === 1 && !r.more ? '' : 's'}`;
+  ui.searchStatus.textContent =
+    nodes.length === 0
+      ? 'Nothing found.'
+      : `${r.streams.length} stream${r.streams.length === 1 ? '' : 's'}, ${events} found.`;
+}
 
 document.addEventListener('keydown', (e) => {
   const target = e.target as HTMLElement | null;
@@ -666,6 +737,13 @@ window.addEventListener('message', (e: MessageEvent<unknown>) => {
     }
     case 'rows':
       timeline.receive(message.offset, message.rows as RowView[], message.count);
+      break;
+    case 'searchResults':
+      showSearchResults(message);
+      break;
+    case 'searchProgress':
+      if (message.seq === searchSeq)
+        ui.searchStatus.textContent = `Indexing event data… ${Math.floor((100 * message.indexed) / Math.max(1, message.total))}%`;
       break;
     case 'pong':
       if (message.seq === pingSeq) document.body.dataset.pingMs = (wallClock() - pingAt).toFixed(2);

@@ -5,6 +5,7 @@
 //   BENCH_ONLY=open  only the opens; BENCH_OPEN_RUNS=3  best of how many fresh processes per open.
 //   BENCH_ONLY=query  only the SQL queries and the event-loop delays (queryBench.ts).
 //   BENCH_ONLY=model  only the event model derived from traffic, against a bare scan.
+//   BENCH_ONLY=search  only full-text search and statistics (searchStatsBench.ts).
 //   BENCH_EMMETT=1000000            events of the Emmett SQLite store (default: the largest size).
 // Prints a table, then one JSON line with every figure.
 import { spawnSync } from 'node:child_process';
@@ -24,6 +25,7 @@ import { benchHostileOpen, type HostileOpenFigures, type OpenCase } from './host
 import { benchEmmett } from './emmettBench';
 import { benchQuery } from './queryBench';
 import { benchEventModel } from './eventModelBench';
+import { benchSearchStats } from './searchStatsBench';
 
 interface BetterSqlite {
   pragma(sql: string): unknown;
@@ -490,14 +492,37 @@ async function main(): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
     return;
   }
-  try {
-    if (process.env.BENCH_ONLY === 'query') {
+  if (process.env.BENCH_ONLY === 'query') {
+    try {
       await queryRows(dir);
-      figures.totalSeconds = (now() - started) / 1000;
-      printTable();
-      process.stdout.write(`${JSON.stringify({ bench: 'eventStore', ...figures, rows })}\n`);
-      return;
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
+    figures.totalSeconds = (now() - started) / 1000;
+    printTable();
+    process.stdout.write(`${JSON.stringify({ bench: 'eventStore', ...figures, rows })}\n`);
+    return;
+  }
+  const onlySearch = process.env.BENCH_ONLY === 'search';
+  try {
+    if (!onlyOpen) {
+      const search = await benchSearchStats(dir, sizes, log);
+      rows.push(...search.rows);
+      figures.searchStats = search.figures;
+    }
+    if (!onlySearch) await benchAfterSearch(dir);
+  } finally {
+    await closeAll();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  figures.totalSeconds = (now() - started) / 1000;
+  printTable();
+  process.stdout.write(`${JSON.stringify({ bench: 'eventStore', ...figures, rows })}\n`);
+}
+
+/** Everything else: import, appends, opens, the Emmett store, the replay path in VS Code. */
+async function benchAfterSearch(dir: string): Promise<void> {
+  {
     if (!onlyOpen) await benchImport(dir);
 
     const files = new Map<number, string>();
@@ -637,13 +662,7 @@ async function main(): Promise<void> {
       figures.replayPath = paths;
       await queryRows(dir);
     }
-  } finally {
-    await closeAll();
-    fs.rmSync(dir, { recursive: true, force: true });
   }
-  figures.totalSeconds = (now() - started) / 1000;
-  printTable();
-  process.stdout.write(`${JSON.stringify({ bench: 'eventStore', ...figures, rows })}\n`);
 }
 
 function printTable(): void {

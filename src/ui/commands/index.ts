@@ -10,6 +10,7 @@ import { registerQueryCommands } from './queries';
 import { registerReadModelCommands } from './readModels';
 import { registerReplayCommands } from './replay';
 import { registerSqlQueryCommands } from './sqlQueries';
+import { registerSearchCommands } from './search';
 import { registerStoreCommands } from './stores';
 import { registerStreamsCommands } from './streams';
 import { registerSystemCommands } from './system';
@@ -30,6 +31,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     ...registerStreamsCommands(ctx),
     ...registerReadModelCommands(ctx),
     ...registerReplayCommands(ctx),
+    ...registerSearchCommands(ctx),
     ...registerLogCommands(ctx),
     ...registerDomainModuleCommands(ctx),
     ...registerWalkthroughCommands(ctx),

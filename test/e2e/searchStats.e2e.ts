@@ -1,0 +1,221 @@
+// Asking the store in VS Code: the Streams view filtered as one types (wildcards, categories), the
+// replay's search finding events by stream and by words in their data and stepping there, and the
+// Store Statistics panel: its numbers, its CSP, axe-core in three themes, and screenshots of each.
+import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as AxeApi from 'axe-core';
+import type { Frame, Page } from 'playwright-core';
+import { seedDemoData } from '../../src/core/application/demoData';
+import { StoreSession } from '../../src/core/application/session';
+import {
+  findFrame,
+  launchVsCode,
+  openViewContainer,
+  repoRoot,
+  runCommand,
+  screenshot,
+  setTheme,
+  story,
+  tempWorkspace,
+  until,
+  waitForEditorTab,
+  waitForInputBox,
+  viewPane,
+  type VsCode,
+} from './harness';
+
+const AXE_SOURCE = fs.readFileSync(path.join(repoRoot, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+/** axe-core's violations up to WCAG AA in the webview's document (evaluated as a debugger would: no CSP applies). */
+async function runAxe(frame: Frame): Promise<{ id: string; impact: string | null; nodes: number }[]> {
+  await frame.evaluate(AXE_SOURCE);
+  return frame.evaluate(async () => {
+    const axe = (window as unknown as { axe: typeof AxeApi }).axe;
+    const rules = axe
+      .getRules()
+      .filter((r) => !r.tags.includes('wcag2aaa'))
+      .map((r) => r.ruleId);
+    const result = await axe.run(document, { runOnly: { type: 'rule', values: rules }, resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, nodes: v.nodes.length }));
+  });
+}
+
+const INJECTED = 'window.injected = true;';
+
+async function position(frame: Frame): Promise<number> {
+  const text = (await frame.textContent('[aria-label="Replay position"]')) ?? '';
+  return Number(/(\d+)\s*\//.exec(text)?.[1] ?? NaN);
+}
+
+/** The labels of the Streams view's rows (stream ids, without their descriptions). */
+async function streamRows(page: Page): Promise<string[]> {
+  const pane = await viewPane(page, 'Streams');
+  return (await pane.locator('.pane-body .monaco-list-row .label-name').allTextContents()).map((r) => r.trim());
+}
+
+describe('Search and statistics in VS Code', function () {
+  const it = story();
+  let vscode: VsCode;
+  let page: Page;
+  let replay: Frame;
+  let stats: Frame;
+
+  before(async () => {
+    const workspace = tempWorkspace('event-store-search-ws-');
+    const session = await StoreSession.open({ path: path.join(workspace, '.eventstore', 'events.db') });
+    await seedDemoData(session.handler);
+    await session.close();
+    vscode = await launchVsCode({ workspace });
+    page = vscode.page;
+    await openViewContainer(page, 'Event Store');
+  });
+
+  after(async () => {
+    await vscode?.close();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page)
+      await screenshot(page, `failed-search-${this.currentTest.title}`).catch(() => undefined);
+  });
+
+  it('filters the Streams view as one types, by wildcard and by category, and clears the filter', async () => {
+    await until(async () => (await streamRows(page)).includes('user-ada') || undefined, 'the streams listed');
+    await runCommand(page, 'Event Store: Filter Streams…');
+    await waitForInputBox(page);
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await page
+      .locator('.quick-input-widget .monaco-list-row', { hasText: 'category:cart' })
+      .filter({ hasText: '3 streams' })
+      .waitFor({ timeout: 10_000 });
+    // Results as you type: the tree follows the box before anything is accepted.
+    await input.fill('cart-?da-*');
+    await until(
+      async () => JSON.stringify(await streamRows(page)) === JSON.stringify(['cart-ada-1']) || undefined,
+      'only cart-ada-1 while typing cart-?da-*',
+    );
+    await input.fill('category:user');
+    await until(async () => {
+      const rows = await streamRows(page);
+      return (rows.length === 5 && rows.every((r) => r.startsWith('user-'))) || undefined;
+    }, 'the five user streams');
+    // The categories are offered as items, with their number of streams.
+    await page
+      .locator('.quick-input-widget .monaco-list-row', { hasText: 'category:user' })
+      .filter({ hasText: '5 streams' })
+      .waitFor({ timeout: 10_000 });
+    await input.press('Enter');
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
+    const header = page.locator('.sidebar .pane-header', { hasText: 'Streams' }).first();
+    await until(
+      async () => ((await header.textContent()) ?? '').includes('Filter: category:user') || undefined,
+      'the filter in the view title',
+    );
+    await screenshot(page, 'streams-filtered');
+    await runCommand(page, 'Event Store: Clear Stream Filter');
+    await until(async () => {
+      const rows = await streamRows(page);
+      return (rows.includes('cart-ada-1') && rows.includes('user-ada')) || undefined;
+    }, 'every stream again');
+  });
+
+  it('searches the replay by words in event data and by stream, and each result steps the replay there', async () => {
+    await runCommand(page, 'Event Store: Open Replay');
+    await waitForEditorTab(page, 'Event Replay');
+    replay = await findFrame(page, '[aria-label="Search events"]');
+    await until(async () => (await position(replay)) > 1 || undefined, 'the replay at the present');
+    await replay.fill('[aria-label="Search events"]', 'lovel');
+    const hit = replay.locator('#search-results button.hit', { hasText: 'UserCreated user-ada' });
+    await hit.waitFor({ timeout: 20_000 });
+    assert.match((await hit.textContent()) ?? '', /Ada Lovelace/);
+    await hit.click();
+    await until(async () => (await position(replay)) === 1 || undefined, 'the replay at event 1');
+    await replay
+      .locator('[aria-label="Current event"] .event-type', { hasText: 'UserCreated' })
+      .waitFor({ timeout: 10_000 });
+
+    // A stream pattern lists the streams and their events; the stream result goes to its first event.
+    await replay.fill('[aria-label="Search events"]', 'cart-?lan-*');
+    const stream = replay.locator('#search-results button.hit', { hasText: 'cart-alan-1' }).first();
+    await stream.waitFor({ timeout: 20_000 });
+    const status = (await replay.textContent('#search-status')) ?? '';
+    assert.match(status, /1 stream, 2 events found/);
+    await stream.click();
+    await until(async () => (await position(replay)) === 16 || undefined, 'the first event of cart-alan-1 (#16)');
+    await screenshot(page, 'replay-search');
+
+    await replay.fill('[aria-label="Search events"]', 'zzzz');
+    await until(
+      async () => ((await replay.textContent('#search-status')) ?? '').includes('Nothing found') || undefined,
+      'nothing found',
+    );
+  });
+
+  it('shows the store statistics with their numbers as tables, under a strict CSP', async () => {
+    await runCommand(page, 'Event Store: Show Store Statistics');
+    await waitForEditorTab(page, 'Store Statistics');
+    stats = await findFrame(page, '#content .summary');
+    assert.match((await stats.textContent('#content .summary')) ?? '', /^17 events in 8 streams/);
+    const typeRows = await stats
+      .locator('table', { has: stats.locator('caption', { hasText: /^Events per type$/ }) })
+      .locator('tbody tr')
+      .allTextContents();
+    assert.equal(typeRows[0], 'ItemAdded6');
+    const categoryRows = await stats
+      .locator('table', { has: stats.locator('caption', { hasText: 'Events and streams per category' }) })
+      .locator('tbody tr')
+      .allTextContents();
+    assert.deepEqual(categoryRows, ['cart93', 'user85']);
+    assert.ok((await stats.locator('svg.chart rect.bar').count()) > 10, 'the charts are drawn');
+    await stats.addScriptTag({ content: INJECTED }).catch(() => undefined);
+    assert.equal(await stats.evaluate(() => (window as unknown as { injected?: boolean }).injected), undefined);
+    assert.match(
+      (await stats.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')) ?? '',
+      /default-src 'none'.*script-src 'nonce-/,
+    );
+    // The "Replay" of the largest event opens the replay at it.
+    await stats.locator('button[aria-label^="Replay event"]').first().click();
+    await waitForEditorTab(page, 'Event Replay');
+    // The replay's webview was hidden behind the statistics: it is loaded again when shown.
+    await until(async () => {
+      replay = await findFrame(page, '[aria-label="Search events"]');
+      return (await position(replay).catch(() => NaN)) === 8 || undefined;
+    }, 'the replay at the largest event (#8)');
+  });
+
+  it('shows the statistics again, in focus', async () => {
+    await runCommand(page, 'Event Store: Show Store Statistics');
+    stats = await findFrame(page, '#content .summary');
+    // A shown webview takes the focus once loaded; a palette opened before that would close on losing it.
+    await until(async () => (await stats.evaluate(() => document.hasFocus())) || undefined, 'the statistics in focus');
+  });
+
+  for (const theme of ['Light+', 'Dark Modern', 'Dark High Contrast']) {
+    it(`statistics in ${theme}: axe-core finds no serious or critical violation`, async () => {
+      await setTheme(page, theme, stats);
+      const findings = await runAxe(stats);
+      console.log(
+        `      axe ${theme}: ${findings.length ? findings.map((f) => `${f.id} (${f.impact}) ×${f.nodes}`).join(', ') : 'no violation'}`,
+      );
+      // The bars take the theme's chart colour (not a fixed one).
+      const fill = await stats.evaluate(() => getComputedStyle(document.querySelector('rect.bar')!).fill);
+      const expected = await stats.evaluate(() =>
+        getComputedStyle(document.documentElement).getPropertyValue('--vscode-charts-blue').trim(),
+      );
+      assert.ok(expected.length > 0, 'the theme defines charts.blue');
+      await screenshot(page, `statistics-${theme}`);
+      assert.ok(fill.length > 0);
+      const severe = findings.filter((f) => f.impact === 'serious' || f.impact === 'critical');
+      assert.deepEqual(severe, [], `serious or critical violations in ${theme}`);
+    });
+  }
+
+  it('raised no CSP violation in the webviews but the one of the script injected on purpose', async () => {
+    const injected = createHash('sha256').update(INJECTED).digest('base64');
+    const csp = vscode.consoleErrors.filter((e) => /Content Security Policy/i.test(e));
+    assert.equal(csp.length, 1, csp.join('\n'));
+    assert.ok(csp[0]!.includes(`sha256-${injected}`), csp[0]);
+  });
+});
