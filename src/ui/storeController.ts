@@ -9,6 +9,7 @@ import type { RecordedEvent } from '../core/eventStore/types';
 import { isForeignStore } from '../core/formats/storeReader';
 import { Disposable } from './disposable';
 import { storeNotOpened, type MessageNode } from './messageNode';
+import { openPostgresSource, type PostgresSource } from './postgresSession';
 import { resolveInWorkspace } from './workspacePaths';
 
 /** Stores above this size open with a progress notification. */
@@ -38,6 +39,8 @@ export class StoreController extends Disposable {
   /** What lives as long as the open session: its watcher and listeners. */
   private sessionDisposables: vscode.Disposable[] = [];
   /** Aggregates and projections beside the built-in ones (the workspace's own domain, when loaded). */
+  /** A PostgreSQL store opened instead of the store file, until the store is closed. */
+  private postgres: PostgresSource | undefined;
   private extraDomain: () => {
     readonly aggregates: readonly AggregateDefinition[];
     readonly projections: readonly Projection[];
@@ -51,7 +54,9 @@ export class StoreController extends Disposable {
     this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.reopen()));
     this.register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('eventStore.storePath')) void this.reopen();
+        if (!e.affectsConfiguration('eventStore.storePath')) return;
+        this.postgres = undefined;
+        void this.reopen();
       }),
     );
   }
@@ -65,6 +70,30 @@ export class StoreController extends Disposable {
 
   get storePath(): string {
     return resolveStorePath(this.context);
+  }
+
+  /** Which store the views show, for people: the store file, or the PostgreSQL schema and server (no password). */
+  get storeLabel(): string {
+    return this.postgres?.label ?? this.storePath;
+  }
+
+  /** The PostgreSQL store the views show, when it is one (not the store file). */
+  get postgresSource(): PostgresSource | undefined {
+    return this.postgres;
+  }
+
+  /** Opens a PostgreSQL store in place of the store file; throws (and shows nothing) when it cannot. */
+  async openPostgres(source: PostgresSource): Promise<StoreSession> {
+    await this.closeSession();
+    this.postgres = source;
+    return this.get();
+  }
+
+  /** Back to the store file of the setting at the next (re)open; true when a PostgreSQL store was in use. */
+  leavePostgres(): boolean {
+    const was = this.postgres !== undefined;
+    this.postgres = undefined;
+    return was;
   }
 
   get session(): StoreSession | undefined {
@@ -104,6 +133,7 @@ export class StoreController extends Disposable {
   }
 
   private async open(): Promise<StoreSession> {
+    if (this.postgres) return this.openPostgresSession(this.postgres);
     const file = this.storePath;
     const trusted = vscode.workspace.isTrusted;
     const extra = this.extraDomain();
@@ -148,6 +178,35 @@ export class StoreController extends Disposable {
     } catch (e) {
       this.openError = e as Error;
       this.log.error(`Could not open ${file}: ${(e as Error).stack ?? String(e)}`);
+      this.didOpen.fire(undefined);
+      throw e;
+    }
+  }
+
+  private async openPostgresSession(source: PostgresSource): Promise<StoreSession> {
+    const extra = this.extraDomain();
+    try {
+      const { session, live } = await openPostgresSource(source, {
+        log: this.log,
+        aggregates: [...builtInAggregates, ...extra.aggregates],
+        projections: [...builtInProjections, ...extra.projections],
+        isCurrent: (s) => this.current === s,
+        onShown: (events) => this.didAppend.fire(events),
+      });
+      this.current = session;
+      this.openError = undefined;
+      this.sessionDisposables.push(
+        session.projector.onDidChange((events) => this.didAppend.fire(events)),
+        live,
+      );
+      this.log.info(
+        `Opened ${source.label}: ${session.store.stats().events} events${session.store.readOnly ? ', read-only' : ', team store (read and write)'}.`,
+      );
+      this.didOpen.fire(session);
+      return session;
+    } catch (e) {
+      this.openError = e as Error;
+      this.log.error(`Could not open ${source.label}: ${(e as Error).message}`);
       this.didOpen.fire(undefined);
       throw e;
     }

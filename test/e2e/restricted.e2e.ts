@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
 import {
   launchVsCode,
+  openCommandPalette,
   openViewContainer,
   screenshot,
   tempWorkspace,
@@ -59,6 +60,28 @@ describe('Restricted Mode: the workspace cannot choose the store file', function
       `the file named by the workspace was not opened: ${rows.join(' | ')}`,
     );
     await screenshot(vscode.page, 'restricted-store-path');
+  });
+
+  it('untrusted: Connect to PostgreSQL… is not offered in the palette', async () => {
+    vscode = await launchVsCode({
+      workspace,
+      settings: {
+        'security.workspace.trust.enabled': true,
+        'security.workspace.trust.startupPrompt': 'never',
+        'security.workspace.trust.banner': 'never',
+      },
+    });
+    const { page } = vscode;
+    await openViewContainer(page, 'Event Store');
+    await waitForTreeItem(page, 'Streams', 'user-insider', { timeoutMs: 60_000 });
+    await openCommandPalette(page);
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    // A command the palette does offer here, then the one it must not.
+    await input.fill('>Event Store: Open Replay');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Event Store: Open Replay' }).waitFor();
+    await input.fill('>Event Store: Connect to PostgreSQL');
+    await page.locator('.quick-input-widget', { hasText: 'No matching commands' }).waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Escape');
   });
 
   it('trusted: the same workspace setting is used (so the test above can tell)', async () => {

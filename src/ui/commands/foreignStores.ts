@@ -7,6 +7,7 @@ import { checkEmmettStore, type Finding } from '../../core/formats/emmettSqlite/
 import { formatOf } from '../../core/formats/storeReader';
 import { settingPathFor } from '../workspacePaths';
 import { boundary, registerCommand, type CommandContext } from './boundary';
+import { savedConnectionItems } from './postgres';
 
 /** Points `eventStore.storePath` at a file and waits until the controller has (re)opened it. */
 async function useStore(ctx: CommandContext, file: string | undefined): Promise<void> {
@@ -21,6 +22,8 @@ async function useStore(ctx: CommandContext, file: string | undefined): Promise<
     ? vscode.ConfigurationTarget.Workspace
     : vscode.ConfigurationTarget.Global;
   const before = controller.storePath;
+  // A PostgreSQL store open now gives way to the file (the reopen below, when the setting does not change).
+  controller.leavePostgres();
   await vscode.workspace
     .getConfiguration('eventStore')
     .update('storePath', file === undefined ? undefined : settingPathFor(file), target);
@@ -33,6 +36,27 @@ async function useStore(ctx: CommandContext, file: string | undefined): Promise<
 async function openStore(ctx: CommandContext, uri: unknown): Promise<string | undefined> {
   let file = uri instanceof vscode.Uri ? uri.fsPath : typeof uri === 'string' ? uri : undefined;
   if (!file) {
+    // Saved PostgreSQL connections are stores to choose too.
+    const saved = savedConnectionItems(ctx);
+    if (vscode.workspace.isTrusted) {
+      const picked = await vscode.window.showQuickPick(
+        [
+          { label: '$(file) Store File…', description: 'SQLite: ours or Emmett SQLite' },
+          ...saved,
+          { label: '$(plug) Connect to PostgreSQL…', description: 'Emmett PostgreSQL, Message DB, Marten' },
+        ],
+        { title: 'Open Store', placeHolder: 'A store file, or a store on a PostgreSQL server', ignoreFocusOut: true },
+      );
+      if (!picked) return undefined;
+      if ('connectionId' in picked) {
+        await vscode.commands.executeCommand('eventStore.connectPostgres', { connectionId: picked.connectionId });
+        return undefined;
+      }
+      if (picked.label.startsWith('$(plug)')) {
+        await vscode.commands.executeCommand('eventStore.connectPostgres');
+        return undefined;
+      }
+    }
     const picked = await vscode.window.showOpenDialog({
       title: 'Open Store',
       openLabel: 'Open Store',
@@ -67,6 +91,8 @@ async function checkStore(ctx: CommandContext): Promise<readonly (Finding | stri
   const session = await ctx.controller.get();
   const store = session.store;
   let findings: (Finding | string)[];
+  if (ctx.controller.postgresSource)
+    throw new Error('Check Store checks store files; the checks of a PostgreSQL store are not part of it yet.');
   if (store instanceof EmmettSqliteStore) findings = [...checkEmmettStore(store).findings];
   else if (store.path) findings = (await verifyStore(store.path)).findings;
   else findings = [];
