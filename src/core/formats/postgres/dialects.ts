@@ -50,6 +50,9 @@ export const FORMATS: Record<PostgresFormatId, (generation: string) => StoreForm
   marten: (generation) => ({ id: 'marten', name: 'Marten', generation }),
 };
 
+/** "a Marten", "an Emmett PostgreSQL". */
+export const article = (name: string): string => `${/^[AEIOU]/i.test(name) ? 'an' : 'a'} ${name}`;
+
 export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 const ISO = (column: string) => `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

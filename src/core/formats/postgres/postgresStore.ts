@@ -16,7 +16,7 @@ import { validateNewEvent, validateStreamId, MAX_EVENTS_PER_APPEND } from '../..
 import type { ForeignSql, ForeignStore, ProcessorCheckpoint, RecordedCommand, StoreFormat } from '../storeReader';
 import { connectPostgres, describeTarget, explainPostgresError, readOnlyTransaction } from './connection';
 import type { PostgresTarget } from './connection';
-import type { Dialect, RawCheckpoint } from './dialects';
+import { article, type Dialect, type RawCheckpoint } from './dialects';
 
 /** Writes to an Emmett PostgreSQL schema (team store); see emmettTeamWriter.ts. */
 export interface TeamWriter {
@@ -136,7 +136,7 @@ export class PostgresStore implements ForeignStore {
     this.readOnly = writer === undefined;
     this.readOnlyReason = writer
       ? ''
-      : `it is a ${dialect.format.name} store on PostgreSQL, opened read-only: the inspector writes only to an Emmett PostgreSQL team store opened for writing`;
+      : `it is ${article(dialect.format.name)} store on PostgreSQL, opened read-only: the inspector writes only to an Emmett PostgreSQL team store opened for writing`;
     this.path = `${describeTarget(target)}#${dialect.schema}`;
   }
 
