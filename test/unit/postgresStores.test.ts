@@ -141,7 +141,7 @@ describe('PostgreSQL stores of other applications (a real server)', function () 
       assert.equal(quick.lastEventGlobalPosition, 3n);
 
       assert.deepEqual(await store.poll(), [], 'position 3 is committed but 2 is in flight: nothing is shown yet');
-      assert.deepEqual(store.inFlight(), { readableUpTo: 1, takenUpTo: 3 });
+      assert.deepEqual(store.inFlight(), { readableUpTo: 1, takenUpTo: 3, pending: [] });
       assert.match(store.notes()[0]!, /Positions 2 to 3 were taken by transactions that had not committed/);
       assert.equal(store.lastPosition(), 1);
 
@@ -155,11 +155,58 @@ describe('PostgreSQL stores of other applications (a real server)', function () 
           [3, 'Quick'],
         ],
       );
-      assert.deepEqual(store.inFlight(), { readableUpTo: 3, takenUpTo: 3 });
+      assert.deepEqual(store.inFlight(), { readableUpTo: 3, takenUpTo: 3, pending: [] });
       assert.deepEqual(await store.poll(), []);
     } finally {
       held.open();
       await Promise.allSettled([slow.close(), fast.close(), store.close()]);
+    }
+  });
+
+  it('opened while a transaction holds a lower position: shows what Emmett lets be read, then adds the late event in its place', async () => {
+    const url = await server.createDatabase('emmett_late');
+    const held = gate();
+    const reached = gate();
+    const slow = getPostgreSQLEventStore(url, {
+      projections: [
+        {
+          type: 'inline',
+          projection: {
+            canHandle: ['Held'],
+            handle: async () => {
+              reached.open();
+              await held.promise;
+            },
+          },
+        },
+      ] as never,
+    });
+    const fast = getPostgreSQLEventStore(url);
+    let store: Awaited<ReturnType<typeof openPostgresStore>> | undefined;
+    try {
+      await fast.appendToStream('doc-1', [{ type: 'Quick', data: {} }]); // 1
+      const slowAppend = slow.appendToStream('doc-2', [{ type: 'Held', data: {} }]); // 2, held open
+      await reached.promise;
+      store = await openPostgresStore({ connectionString: url, schema: 'public', format: 'emmett-postgresql' });
+      assert.deepEqual(
+        store.readAll().map((e) => e.globalPosition),
+        [1],
+      );
+      assert.deepEqual(store.inFlight(), { readableUpTo: 1, takenUpTo: 2, pending: [] });
+      held.open();
+      await slowAppend;
+      await fast.appendToStream('doc-3', [{ type: 'Quick', data: {} }]); // 3
+      assert.deepEqual(
+        (await store.poll()).map((e) => e.globalPosition),
+        [2, 3],
+      );
+      assert.deepEqual(
+        store.readStream('doc-2').map((e) => e.type),
+        ['Held'],
+      );
+    } finally {
+      held.open();
+      await Promise.allSettled([slow.close(), fast.close(), store?.close()]);
     }
   });
 

@@ -37,6 +37,8 @@ export interface Dialect {
   readonly readable: string;
   /** Which rows are commands kept beside the events (Emmett's 'C' messages), when the format has them. */
   readonly commandsOnly?: string;
+  /** Emmett's table of streams and their versions, when the format keeps one the checks compare with. */
+  readonly streamsTable?: string;
   /** The qualified sequence positions are taken from, when there is one. */
   readonly sequence: string | undefined;
   /** Whether the position has an index (keyset pages are cheap) or every page would scan the table. */
@@ -49,6 +51,9 @@ export const FORMATS: Record<PostgresFormatId, (generation: string) => StoreForm
   'message-db': (generation) => ({ id: 'message-db', name: 'Message DB', generation }),
   marten: (generation) => ({ id: 'marten', name: 'Marten', generation }),
 };
+
+/** "a Marten", "an Emmett PostgreSQL". */
+export const article = (name: string): string => `${/^[AEIOU]/i.test(name) ? 'an' : 'a'} ${name}`;
 
 export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
@@ -115,6 +120,7 @@ function emmett(schema: string, tables: SchemaColumns): Dialect | undefined {
     causation: `${p}_metadata->>'causationId'`,
     eventsOnly: `${kind}partition = 'emt:default' AND is_archived = FALSE`,
     readable: 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())',
+    ...(tables.has('emt_streams') ? { streamsTable: `${s}.emt_streams` } : {}),
     ...(kind ? { commandsOnly: "message_kind = 'C' AND partition = 'emt:default' AND is_archived = FALSE" } : {}),
     sequence: sequenceOf(
       schema,

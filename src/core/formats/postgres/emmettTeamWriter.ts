@@ -1,3 +1,4 @@
+import { isExpectedVersionConflictError } from '@event-driven-io/emmett';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import type { Client } from 'pg';
 import type { RecordedEvent } from '../../eventStore/types';
@@ -65,8 +66,7 @@ export async function emmettTeamWriter(target: PostgresTarget, schema: string): 
         }
         return { ok: true, positions, nextVersion };
       } catch (e) {
-        if ((e as Error)?.name !== 'ExpectedVersionConflictError' && (e as { errorCode?: number })?.errorCode !== 412)
-          throw e;
+        if (!isExpectedVersionConflictError(e)) throw e;
         return { ok: false, actual: await currentVersion(streamId) };
       }
     },

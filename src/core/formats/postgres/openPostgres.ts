@@ -2,7 +2,7 @@ import type { Client } from 'pg';
 import type { StoreFormat } from '../storeReader';
 import { connectPostgres, describeTarget, explainPostgresError, readOnlyTransaction } from './connection';
 import type { PostgresTarget } from './connection';
-import { detectDialect, FORMATS, schemaColumns, type PostgresFormatId } from './dialects';
+import { article, detectDialect, FORMATS, schemaColumns, type PostgresFormatId } from './dialects';
 import { createEmmettSchema, emmettTeamWriter } from './emmettTeamWriter';
 import { PostgresStore, type OpenProgressListener } from './postgresStore';
 
@@ -27,8 +27,6 @@ export class PostgresStoreError extends Error {
     return e instanceof PostgresStoreError;
   }
 }
-
-const article = (name: string): string => `${/^[AEIOU]/i.test(name) ? 'an' : 'a'} ${name}`;
 
 async function userSchemas(client: Client): Promise<string[]> {
   const r = await client.query<{ nspname: string }>(

@@ -16,7 +16,7 @@ import { validateNewEvent, validateStreamId, MAX_EVENTS_PER_APPEND } from '../..
 import type { ForeignSql, ForeignStore, ProcessorCheckpoint, RecordedCommand, StoreFormat } from '../storeReader';
 import { connectPostgres, describeTarget, explainPostgresError, readOnlyTransaction } from './connection';
 import type { PostgresTarget } from './connection';
-import type { Dialect, RawCheckpoint } from './dialects';
+import { article, type Dialect, type RawCheckpoint } from './dialects';
 
 /** Writes to an Emmett PostgreSQL schema (team store); see emmettTeamWriter.ts. */
 export interface TeamWriter {
@@ -45,6 +45,8 @@ export interface InFlight {
   readonly readableUpTo: number;
   /** The highest position taken from the sequence when last read. */
   readonly takenUpTo: number;
+  /** Ranges of positions below `readableUpTo` not readable yet either (in flight or rolled back: not known yet). */
+  readonly pending: readonly (readonly [number, number])[];
 }
 
 /** Rows come as arrays, in the dialect's select order. */
@@ -100,10 +102,12 @@ function firstAtLeast(ids: readonly string[], id: string, strict: boolean): numb
  * In-flight appends are never skipped: positions come from a sequence, and a transaction may take
  * a position and commit after one that took a later position. So the store shows events only up
  * to a position below which nothing can still appear: before each read it notes the sequence's
- * last value L, then the snapshot's xmax X; once the oldest running transaction is at or past X
- * (pg_snapshot_xmin), every transaction that took a position up to L has ended, and the positions
- * up to L are final (read, or rolled back). Emmett's writers take their transaction id before
- * their positions, which is what makes this exact; Emmett's own rule (only rows with
+ * last value L, then takes a transaction id N of its own (pg_current_xact_id(); nothing is
+ * written), newer than that of every transaction that took a position up to L. Once the oldest
+ * running transaction is at or past N (pg_snapshot_xmin), those have all ended, and the positions
+ * up to L are final: read, or rolled back. (A snapshot's xmax cannot serve: the newest running
+ * transaction is not below it.) Emmett's writers take their transaction id before their
+ * positions, which is what makes this exact; Emmett's own rule (only rows with
  * transaction_id < pg_snapshot_xmin(pg_current_snapshot())) holds for every row shown too.
  */
 export class PostgresStore implements ForeignStore {
@@ -121,6 +125,9 @@ export class PostgresStore implements ForeignStore {
   /** Event ids this store appended, so that poll() returns only what others appended. */
   private own = new Set<string>();
   private watermark = 0;
+  /** Positions below the watermark that were missing when shown and are not known final yet. */
+  private pending: [number, number][] = [];
+  private lateCount = 0;
   private taken = 0;
   private frontiers: { last: number; xmax: bigint }[] = [];
   private queue: Promise<unknown> = Promise.resolve();
@@ -136,7 +143,7 @@ export class PostgresStore implements ForeignStore {
     this.readOnly = writer === undefined;
     this.readOnlyReason = writer
       ? ''
-      : `it is a ${dialect.format.name} store on PostgreSQL, opened read-only: the inspector writes only to an Emmett PostgreSQL team store opened for writing`;
+      : `it is ${article(dialect.format.name)} store on PostgreSQL, opened read-only: the inspector writes only to an Emmett PostgreSQL team store opened for writing`;
     this.path = `${describeTarget(target)}#${dialect.schema}`;
   }
 
@@ -151,9 +158,11 @@ export class PostgresStore implements ForeignStore {
       await store.advance(options.onProgress, options.signal);
       // Writers still in flight when the store was opened usually end within milliseconds.
       for (let i = 0; i < 20 && store.watermark < store.taken; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 25));
-        await store.advance(undefined, options.signal);
+        if (i > 0) await new Promise((resolve) => setTimeout(resolve, 25));
+        await store.advance(options.onProgress, options.signal);
       }
+      // A transaction still open (a long one, or held): show what Emmett's rule lets be read, the rest as pending.
+      if (store.watermark < store.taken) await store.advance(undefined, options.signal, true);
       return store;
     } catch (e) {
       await store.close();
@@ -175,7 +184,11 @@ export class PostgresStore implements ForeignStore {
 
   /** Positions taken but not readable yet (in flight, or rolled back: known once they are final). */
   inFlight(): InFlight {
-    return { readableUpTo: this.watermark, takenUpTo: Math.max(this.taken, this.watermark) };
+    return {
+      readableUpTo: this.watermark,
+      takenUpTo: Math.max(this.taken, this.watermark),
+      pending: this.pending.map(([lo, hi]) => [lo, hi] as const),
+    };
   }
 
   notes(): readonly string[] {
@@ -183,6 +196,14 @@ export class PostgresStore implements ForeignStore {
     if (this.taken > this.watermark)
       notes.push(
         `Positions ${this.watermark + 1} to ${this.taken} were taken by transactions that had not committed when last read (in flight, not gaps); their events are shown once those transactions end.`,
+      );
+    if (this.pending.length > 0)
+      notes.push(
+        `Positions ${this.pending.map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo} to ${hi}`)).join(', ')} below the last one shown were not readable when read (in flight or rolled back, not known yet): an event that commits there is added in its place.`,
+      );
+    if (this.lateCount > 0)
+      notes.push(
+        `${this.lateCount} event${this.lateCount === 1 ? '' : 's'} committed after later positions were shown, and were added in their place.`,
       );
     if (this.dialect.format.id === 'emmett-postgresql')
       notes.push("Events of the partition 'emt:default' that are not archived are shown, as Emmett's readers do.");
@@ -226,8 +247,81 @@ export class PostgresStore implements ForeignStore {
     return Number(r.rows[0]?.v ?? 0);
   }
 
-  /** Reads what became final since the last read; returns the new events. */
-  private advance(onProgress?: OpenProgressListener, signal?: AbortSignal): Promise<RecordedEvent[]> {
+  /** Events (and Emmett's commands) in (from, to] that are readable now, in position order; `only` narrows to ranges. */
+  private async readRange(
+    c: Client,
+    from: number,
+    to: number,
+    onProgress?: OpenProgressListener,
+    signal?: AbortSignal,
+    only?: readonly (readonly [number, number])[],
+  ): Promise<RecordedEvent[]> {
+    const d = this.dialect;
+    const fresh: RecordedEvent[] = [];
+    const total = to - from;
+    const within = only
+      ? `${d.position} > $1 AND ${d.position} <= $2 AND EXISTS (SELECT 1 FROM unnest($3::bigint[], $4::bigint[]) AS esi_r(lo, hi) WHERE ${d.position} BETWEEN esi_r.lo AND esi_r.hi)`
+      : `${d.position} > $1 AND ${d.position} <= $2`;
+    const extra = only ? [only.map((r) => r[0]), only.map((r) => r[1])] : [];
+    if (d.positionIndexed || only) {
+      for (let after = from; ;) {
+        signal?.throwIfAborted();
+        const r = await c.query<Row>({
+          text: `SELECT ${d.select} FROM ${d.table} WHERE ${d.eventsOnly} AND ${d.readable} AND ${within} ORDER BY ${d.position} LIMIT ${PAGE}`,
+          values: [after, to, ...extra],
+          rowMode: 'array',
+        });
+        for (const row of r.rows) fresh.push(toEvent(row));
+        onProgress?.(fresh.length, total);
+        if (r.rows.length < PAGE) break;
+        after = fresh[fresh.length - 1]!.globalPosition;
+      }
+    } else {
+      // No index on the position (Emmett's table has none): one ordered pass through a cursor, not a scan per page.
+      await c.query({
+        text: `DECLARE esi_load NO SCROLL CURSOR FOR SELECT ${d.select} FROM ${d.table} WHERE ${d.eventsOnly} AND ${d.readable} AND ${within} ORDER BY ${d.position}`,
+        values: [from, to],
+      });
+      for (;;) {
+        signal?.throwIfAborted();
+        const r = await c.query<Row>({ text: `FETCH ${PAGE} FROM esi_load`, rowMode: 'array' });
+        for (const row of r.rows) fresh.push(toEvent(row));
+        onProgress?.(fresh.length, Math.max(total, fresh.length));
+        if (r.rows.length < PAGE) break;
+      }
+      await c.query('CLOSE esi_load');
+    }
+    if (d.commandsOnly) {
+      const r = await c.query<Row>({
+        text: `SELECT ${d.select} FROM ${d.table} WHERE ${d.commandsOnly} AND ${d.readable} AND ${within} ORDER BY ${d.position}`,
+        values: [from, to, ...extra],
+        rowMode: 'array',
+      });
+      for (const row of r.rows) {
+        const e = toEvent(row);
+        this.commands.push({
+          globalPosition: e.globalPosition,
+          streamId: e.streamId,
+          streamPosition: e.streamVersion,
+          commandId: e.eventId,
+          type: e.type,
+          data: e.data,
+          metadata: e.metadata,
+          recordedAt: e.recordedAt,
+        });
+      }
+      if (only) this.commands.sort((a, b) => a.globalPosition - b.globalPosition);
+    }
+    return fresh;
+  }
+
+  /**
+   * Reads what became final since the last read; returns the new events. With `settle` (at open,
+   * when transactions in flight never ended while it waited), it shows what is readable by Emmett's
+   * rule now, and keeps the positions below it that are missing as not final (`pending`): an event
+   * that commits there later is added in its place, never skipped.
+   */
+  private advance(onProgress?: OpenProgressListener, signal?: AbortSignal, settle = false): Promise<RecordedEvent[]> {
     return this.exclusive(async () => {
       this.assertOpen();
       let last: number;
@@ -236,79 +330,73 @@ export class PostgresStore implements ForeignStore {
       } catch (e) {
         throw explainPostgresError(e, this.target);
       }
-      const d = this.dialect;
       return readOnlyTransaction(this.client, this.target, async (c) => {
+        const grew = last > (this.frontiers[this.frontiers.length - 1]?.last ?? this.taken) || this.taken === 0;
         const snap = (
-          await c.query<{ xmin: string; xmax: string }>(
-            'SELECT pg_snapshot_xmin(s)::text AS xmin, pg_snapshot_xmax(s)::text AS xmax FROM pg_current_snapshot() s',
+          await c.query<{ xmin: string; next: string | null }>(
+            `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin${grew ? ', pg_current_xact_id()::text AS next' : ''}`,
           )
         ).rows[0]!;
         const xmin = BigInt(snap.xmin);
-        this.frontiers.push({ last, xmax: BigInt(snap.xmax) });
+        // Our own transaction id is newer than that of every transaction that took a position up to `last`.
+        if (grew && snap.next) this.frontiers.push({ last, xmax: BigInt(snap.next) });
         this.taken = Math.max(this.taken, last);
         let final = this.watermark;
         while (this.frontiers.length > 0 && this.frontiers[0]!.xmax <= xmin)
           final = Math.max(final, this.frontiers.shift()!.last);
-        this.rawCheckpoints = await d.checkpoints(c);
-        if (final <= this.watermark) return [];
-        const range = `${d.position} > $1 AND ${d.position} <= $2`;
-        const fresh: RecordedEvent[] = [];
-        const total = final - this.watermark;
-        const where = `${d.eventsOnly} AND ${d.readable} AND ${range}`;
-        if (d.positionIndexed) {
-          for (let after = this.watermark; ;) {
-            signal?.throwIfAborted();
-            const r = await c.query<Row>({
-              text: `SELECT ${d.select} FROM ${d.table} WHERE ${d.eventsOnly} AND ${d.readable} AND ${d.position} > $1 AND ${d.position} <= $2 ORDER BY ${d.position} LIMIT ${PAGE}`,
-              values: [after, final],
-              rowMode: 'array',
-            });
-            for (const row of r.rows) fresh.push(toEvent(row));
-            onProgress?.(fresh.length, total);
-            if (r.rows.length < PAGE) break;
-            after = fresh[fresh.length - 1]!.globalPosition;
-          }
-        } else {
-          // No index on the position (Emmett's table has none): one ordered pass through a cursor, not a scan per page.
-          await c.query({
-            text: `DECLARE esi_load NO SCROLL CURSOR FOR SELECT ${d.select} FROM ${d.table} WHERE ${where} ORDER BY ${d.position}`,
-            values: [this.watermark, final],
-          });
-          for (;;) {
-            signal?.throwIfAborted();
-            const r = await c.query<Row>({ text: `FETCH ${PAGE} FROM esi_load`, rowMode: 'array' });
-            for (const row of r.rows) fresh.push(toEvent(row));
-            onProgress?.(fresh.length, Math.max(total, fresh.length));
-            if (r.rows.length < PAGE) break;
-          }
-          await c.query('CLOSE esi_load');
+        this.rawCheckpoints = await this.dialect.checkpoints(c);
+        if (final > this.watermark) {
+          const fresh = await this.readRange(c, this.watermark, final, onProgress, signal);
+          const late = await this.settlePending(c, final);
+          this.watermark = final;
+          this.add(fresh);
+          onProgress?.(fresh.length, fresh.length);
+          return [...late, ...fresh];
         }
-        if (d.commandsOnly) {
-          const r = await c.query<Row>({
-            text: `SELECT ${d.select} FROM ${d.table} WHERE ${d.commandsOnly} AND ${d.readable} AND ${range} ORDER BY ${d.position}`,
-            values: [this.watermark, final],
-            rowMode: 'array',
-          });
-          for (const row of r.rows) {
-            const e = toEvent(row);
-            this.commands.push({
-              globalPosition: e.globalPosition,
-              streamId: e.streamId,
-              streamPosition: e.streamVersion,
-              commandId: e.eventId,
-              type: e.type,
-              data: e.data,
-              metadata: e.metadata,
-              recordedAt: e.recordedAt,
-            });
+        if (!settle) return [];
+        const fresh = await this.readRange(c, this.watermark, last, onProgress, signal);
+        const top = Math.max(
+          this.watermark,
+          fresh.length > 0 ? fresh[fresh.length - 1]!.globalPosition : 0,
+          ...this.commands.slice(-1).map((x) => x.globalPosition),
+        );
+        const present = new Set([...fresh.map((e) => e.globalPosition), ...this.commands.map((x) => x.globalPosition)]);
+        let start: number | undefined;
+        for (let p = this.watermark + 1; p <= top + 1; p++) {
+          if (p <= top && !present.has(p)) start ??= p;
+          else if (start !== undefined) {
+            this.pending.push([start, p - 1]);
+            start = undefined;
           }
         }
-        this.watermark = final;
+        this.watermark = top;
         this.add(fresh);
         onProgress?.(fresh.length, fresh.length);
         return fresh;
       });
     });
+  }
+
+  /** Reads the pending positions that are final now; what committed there is added in its place. */
+  private async settlePending(c: Client, final: number): Promise<RecordedEvent[]> {
+    const due = this.pending.filter(([lo]) => lo <= final).map(([lo, hi]) => [lo, Math.min(hi, final)] as const);
+    if (due.length === 0) return [];
+    const late = await this.readRange(c, 0, final, undefined, undefined, due);
+    this.pending = this.pending.filter(([, hi]) => hi > final).map(([lo, hi]) => [Math.max(lo, final + 1), hi]);
+    for (const e of late) this.insertLate(e);
+    if (late.length > 0) this.lateCount += late.length;
+    return late;
+  }
+
+  private insertLate(e: RecordedEvent): void {
+    this.events.splice(firstAfter(this.events, e.globalPosition), 0, e);
+    let s = this.streams.get(e.streamId);
+    if (!s) {
+      this.streams.set(e.streamId, (s = []));
+      if (this.sortedIds) this.sortedIds.splice(firstAtLeast(this.sortedIds, e.streamId, false), 0, e.streamId);
+    }
+    s.splice(firstAfter(s, e.globalPosition), 0, e);
+    this.types.set(e.type, (this.types.get(e.type) ?? 0) + 1);
   }
 
   private add(fresh: readonly RecordedEvent[]): void {
@@ -336,7 +424,9 @@ export class PostgresStore implements ForeignStore {
    */
   async poll(): Promise<RecordedEvent[]> {
     if (this.closed) return [];
-    const fresh = await this.advance();
+    let fresh = await this.advance();
+    // What this read noted becomes final at the next one, usually at once: read again rather than a second later.
+    if (this.watermark < this.taken) fresh = [...fresh, ...(await this.advance())];
     const others = fresh.filter((e) => !this.own.delete(e.eventId));
     if (others.length > 0) for (const listener of this.listeners) listener(others);
     return others;
@@ -451,6 +541,38 @@ export class PostgresStore implements ForeignStore {
           rowMode: 'array',
         });
         return r.rows.map((row) => Number(row[0]));
+      }),
+    );
+  }
+
+  /** Positions within the ranges that hold rows the reader does not show as events (commands, other partitions, archived). */
+  otherRowsIn(ranges: readonly (readonly [number, number])[]): Promise<number[]> {
+    if (ranges.length === 0) return Promise.resolve([]);
+    const d = this.dialect;
+    return this.exclusive(() =>
+      readOnlyTransaction(this.client, this.target, async (c) => {
+        const r = await c.query<[string]>({
+          text: `SELECT ${d.position}::text FROM ${d.table} JOIN unnest($1::bigint[], $2::bigint[]) AS esi_range(lo, hi)
+                   ON ${d.position} BETWEEN esi_range.lo AND esi_range.hi WHERE NOT (${d.eventsOnly})`,
+          values: [ranges.map((r) => r[0]), ranges.map((r) => r[1])],
+          rowMode: 'array',
+        });
+        return r.rows.map((row) => Number(row[0]));
+      }),
+    );
+  }
+
+  /** Emmett's own record of each stream's version, when the format keeps one. */
+  registeredStreams(): Promise<Map<string, number> | undefined> {
+    const table = this.dialect.streamsTable;
+    if (!table) return Promise.resolve(undefined);
+    return this.exclusive(() =>
+      readOnlyTransaction(this.client, this.target, async (c) => {
+        const r = await c.query<[string, string]>({
+          text: `SELECT stream_id, stream_position::text FROM ${table} WHERE partition = 'emt:default' AND is_archived = FALSE`,
+          rowMode: 'array',
+        });
+        return new Map(r.rows.map((row) => [row[0], Number(row[1])]));
       }),
     );
   }
