@@ -110,13 +110,24 @@ export function followPostgres(
     polling = true;
     try {
       const before = store.lastPosition();
-      await store.poll();
+      const others = await store.poll();
       if (lost !== undefined) {
         options.log.info(`${source.label} answers again.`);
         void vscode.window.showInformationMessage(`The connection to ${source.label} is back.`);
         lost = undefined;
       }
-      if (!live() || store.lastPosition() === before) return;
+      if (!live()) return;
+      // A transaction that was held open when the store was opened commits late: its event is
+      // added in its place, below what the read models applied, so they are folded again.
+      const late = others.filter((e) => e.globalPosition <= session.projector.checkpoint);
+      if (late.length > 0) {
+        options.log.info(
+          `${late.length} event${late.length === 1 ? '' : 's'} committed late below position ${before}: read models rebuilt.`,
+        );
+        session.rebuildReadModels();
+        options.onShown(late);
+      }
+      if (store.lastPosition() === before) return;
       const shown = store.readAll({ after: before });
       const checkpoint = session.projector.checkpoint;
       await session.bus.publish(shown);

@@ -194,8 +194,11 @@ describe('PostgreSQL team store in two VS Code windows (a real server)', functio
 
   it('looks right in light, dark and high contrast', async () => {
     const { page } = a;
-    for (const theme of ['Light+', 'Dark+', 'Dark High Contrast']) {
+    const kinds = { 'Light+': 'vs', 'Dark+': 'vs-dark', 'Dark High Contrast': 'hc-black' } as const;
+    for (const [theme, kind] of Object.entries(kinds)) {
       await setTheme(page, theme);
+      // The theme's extension activates first: the workbench wears it a moment later.
+      await page.locator(`.monaco-workbench.${kind}`).waitFor({ timeout: 20_000 });
       await screenshot(page, `postgres-team-store-${theme}`);
     }
   });
