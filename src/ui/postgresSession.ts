@@ -44,7 +44,23 @@ interface OpenSourceOptions {
   readonly isCurrent: (session: StoreSession) => boolean;
   /** Events that became readable without changing the read models (this window's own appends). */
   readonly onShown: (events: readonly RecordedEvent[]) => void;
+  /** Opening again after a lost connection: progress in the status bar, not as a notification. */
+  readonly quiet?: boolean;
+  /** A new connection and session in place of this one, once the server answers; false while it does not. */
+  readonly reconnect: () => Promise<boolean>;
 }
+
+/** What pg says when the store's connection itself is gone (not a failed statement on a live one). */
+function connectionLost(e: unknown): boolean {
+  const { code, message } = e as { code?: string; message?: string };
+  return (
+    ['57P01', '57P02', '57P03', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code ?? '') ||
+    /terminated|not queryable|connection (is )?closed|ended/i.test(message ?? '')
+  );
+}
+
+/** Reconnection attempts back off from one second to half a minute. */
+const MAX_RECONNECT_DELAY_MS = 30_000;
 
 /**
  * Streams the store's events in under a cancellable progress notification, puts a session (write
@@ -56,7 +72,12 @@ export async function openPostgresSource(
   options: OpenSourceOptions,
 ): Promise<{ session: StoreSession; live: vscode.Disposable }> {
   const store = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Opening ${source.label}`, cancellable: true },
+    {
+      // Reconnecting happens in the background: its attempts stay in the status bar.
+      location: options.quiet ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification,
+      title: `Opening ${source.label}`,
+      cancellable: !options.quiet,
+    },
     async (progress, token) => {
       const abort = new AbortController();
       const cancelled = token.onCancellationRequested(() => abort.abort());
@@ -99,16 +120,27 @@ export function followPostgres(
   store: PostgresStore,
   session: StoreSession,
   source: PostgresSource,
-  options: Pick<OpenSourceOptions, 'log' | 'isCurrent' | 'onShown'>,
+  options: Pick<OpenSourceOptions, 'log' | 'isCurrent' | 'onShown' | 'reconnect'>,
 ): vscode.Disposable {
   let polling = false;
   let lost: string | undefined;
+  let gone = false;
+  let attempts = 0;
+  let nextAttempt = 0;
   let stopped = false;
   const live = () => !stopped && options.isCurrent(session);
   const poll = async (): Promise<void> => {
     if (polling || !live()) return;
     polling = true;
     try {
+      if (gone) {
+        // The store's connection is gone for good: a new one replaces this session when it can.
+        if (Date.now() < nextAttempt) return;
+        attempts++;
+        if (!(await options.reconnect()))
+          nextAttempt = Date.now() + Math.min(MAX_RECONNECT_DELAY_MS, POLL_INTERVAL_MS * 2 ** attempts);
+        return;
+      }
       const before = store.lastPosition();
       const others = await store.poll();
       if (lost !== undefined) {
@@ -135,9 +167,10 @@ export function followPostgres(
       if (session.projector.checkpoint === checkpoint && live()) options.onShown(shown);
     } catch (e) {
       const sentence = (e instanceof PostgresConnectionError ? e : explainPostgresError(e, source.target)).message;
+      gone = connectionLost(e);
       if (lost === undefined && live()) {
         lost = sentence;
-        options.log.warn(`Lost the connection to ${source.label}: ${sentence} Retrying every second.`);
+        options.log.warn(`Lost the connection to ${source.label}: ${sentence} Reconnecting in the background.`);
         void vscode.window.showWarningMessage(
           `Lost the connection to ${source.label}: ${sentence} The views keep what they have and update when it is back.`,
         );

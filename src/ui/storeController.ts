@@ -184,21 +184,8 @@ export class StoreController extends Disposable {
   }
 
   private async openPostgresSession(source: PostgresSource): Promise<StoreSession> {
-    const extra = this.extraDomain();
     try {
-      const { session, live } = await openPostgresSource(source, {
-        log: this.log,
-        aggregates: [...builtInAggregates, ...extra.aggregates],
-        projections: [...builtInProjections, ...extra.projections],
-        isCurrent: (s) => this.current === s,
-        onShown: (events) => this.didAppend.fire(events),
-      });
-      this.current = session;
-      this.openError = undefined;
-      this.sessionDisposables.push(
-        session.projector.onDidChange((events) => this.didAppend.fire(events)),
-        live,
-      );
+      const session = await this.startPostgresSession(source);
       this.log.info(
         `Opened ${source.label}: ${session.store.stats().events} events${session.store.readOnly ? ', read-only' : ', team store (read and write)'}.`,
       );
@@ -209,6 +196,54 @@ export class StoreController extends Disposable {
       this.log.error(`Could not open ${source.label}: ${(e as Error).message}`);
       this.didOpen.fire(undefined);
       throw e;
+    }
+  }
+
+  /** Opens the store with its session and live updates, and makes it the current one. */
+  private async startPostgresSession(source: PostgresSource, quiet = false): Promise<StoreSession> {
+    const extra = this.extraDomain();
+    const { session, live } = await openPostgresSource(source, {
+      quiet,
+      log: this.log,
+      aggregates: [...builtInAggregates, ...extra.aggregates],
+      projections: [...builtInProjections, ...extra.projections],
+      isCurrent: (s) => this.current === s,
+      onShown: (events) => this.didAppend.fire(events),
+      reconnect: () => this.reconnectPostgres(source),
+    });
+    if (this.postgres !== source) {
+      // Closed or replaced while it opened.
+      live.dispose();
+      await session.close();
+      throw new Error(`${source.label} was closed while it opened.`);
+    }
+    const previous = this.current;
+    for (const d of this.sessionDisposables.splice(0)) d.dispose();
+    this.current = session;
+    this.openError = undefined;
+    this.sessionDisposables.push(
+      session.projector.onDidChange((events) => this.didAppend.fire(events)),
+      live,
+    );
+    if (previous) await previous.close().catch(() => undefined);
+    return session;
+  }
+
+  /**
+   * After the connection was lost: a new connection and session, swapped in once they are there,
+   * so that the views keep what they show until then. False when the server does not answer yet.
+   */
+  private async reconnectPostgres(source: PostgresSource): Promise<boolean> {
+    if (this.postgres !== source || this.opening) return false;
+    try {
+      const session = await this.startPostgresSession(source, true);
+      this.log.info(`Reconnected to ${source.label}: ${session.store.stats().events} events.`);
+      void vscode.window.showInformationMessage(`The connection to ${source.label} is back.`);
+      this.didOpen.fire(session);
+      return true;
+    } catch (e) {
+      this.log.info(`${source.label} does not answer yet: ${(e as Error).message}`);
+      return false;
     }
   }
 

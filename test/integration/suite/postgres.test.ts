@@ -102,6 +102,21 @@ describe('PostgreSQL stores in VS Code (a real server)', function () {
     );
   });
 
+  it('a lost connection is opened again: the views keep their events, then show what was committed meanwhile', async () => {
+    const before = ext.controller.session!;
+    const n = before.store.lastPosition();
+    await sql(
+      url,
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'event-store-inspector'",
+    );
+    await emmett.appendToStream('user-eve', [{ type: 'UserCreated', data: { userId: 'eve', name: 'Eve' } }]);
+    await until(
+      'a new connection and the event committed meanwhile',
+      () => ext.controller.session !== before && ext.controller.session?.store.lastPosition() === n + 1,
+    );
+    assert.equal(ext.controller.session!.replay.step(n + 1).event!.streamId, 'user-eve');
+  });
+
   it('as the team store, palette commands append through it: Emmett reads them, and decides on its own streams', async () => {
     const result = await connect({ connectionString: url, schema: 'public', write: true });
     assert.equal(result?.team, true, String(ext.controller.error));
