@@ -82,11 +82,23 @@ export class StoreController extends Disposable {
     return this.postgres;
   }
 
-  /** Opens a PostgreSQL store in place of the store file; throws (and shows nothing) when it cannot. */
+  /** Opens a PostgreSQL store in place of the store shown; when it cannot, throws and leaves that one shown. */
   async openPostgres(source: PostgresSource): Promise<StoreSession> {
-    await this.closeSession();
+    const previous = this.postgres;
     this.postgres = source;
-    return this.get();
+    try {
+      // The store shown now stays until the new one is open: a failure leaves the window as it was.
+      const session = await this.startPostgresSession(source);
+      this.log.info(
+        `Opened ${source.label}: ${session.store.stats().events} events${session.store.readOnly ? ', read-only' : ', team store (read and write)'}.`,
+      );
+      this.didOpen.fire(session);
+      return session;
+    } catch (e) {
+      if (this.postgres === source) this.postgres = previous;
+      this.log.warn(`Could not open ${source.label}: ${(e as Error).message}`);
+      throw e;
+    }
   }
 
   /** Back to the store file of the setting at the next (re)open; true when a PostgreSQL store was in use. */

@@ -206,6 +206,19 @@ describe('PostgreSQL team store in two VS Code windows (a real server)', functio
     }
   });
 
+  it('a user without the right to read the store gets one sentence, and the window keeps its store', async () => {
+    const { page } = b;
+    const nobody = await addPasswordRole(server, 'e2e_nobody', PASSWORD);
+    await runCommand(page, 'Event Store: Connect to PostgreSQL…');
+    await answer(page, 'How do you want to give the connection?', 'Connection String');
+    await answer(page, 'A postgres:// connection string', url.replace('postgres@', `${nobody}@`));
+    await answer(page, 'Password for', PASSWORD);
+    await answer(page, 'events not readable by this user', 'public');
+    const message = await waitForNotification(page, 'lacks a permission', 30_000);
+    assert.match(message, /^The user of postgres:\/\/e2e_nobody@.* lacks a permission this needs: permission denied/);
+    await waitForTreeItem(page, 'Streams', 'user-alan');
+  });
+
   it('a wrong password is one sentence, and no password is in the logs or settings', async () => {
     const { page } = b;
     await runCommand(page, 'Event Store: Connect to PostgreSQL…');

@@ -259,36 +259,31 @@ async function connect(ctx: CommandContext, rawArgs: unknown): Promise<ConnectRe
     if (!chosen) return undefined;
   }
   const { store, write } = chosen;
+  const sourceLabel = `schema "${store.schema}" at ${label}`;
+  ctx.log.info(`Connecting to ${sourceLabel} (${store.format.name}${write ? ', team store' : ', read-only'}).`);
+  // On failure the store shown so far stays open.
+  const session = await ctx.controller.openPostgres({
+    target: { ...target, schema: store.schema, format: store.format.id as PostgresFormatId, write },
+    label: sourceLabel,
+  });
+  // Saved once it opened: a connection that does not work is not offered again.
   const connection = await connections.save(
     { id: saved?.id, connectionString, schema: store.schema, format: store.format.id, write },
     password,
   );
-  const sourceLabel = `schema "${store.schema}" at ${label}`;
-  ctx.log.info(`Connecting to ${sourceLabel} (${store.format.name}${write ? ', team store' : ', read-only'}).`);
-  try {
-    const session = await ctx.controller.openPostgres({
-      target: { ...target, schema: store.schema, format: store.format.id as PostgresFormatId, write },
-      label: sourceLabel,
-    });
-    const events = session.store.stats().events;
-    const team = !session.store.readOnly;
-    void vscode.window.showInformationMessage(
-      `Opened ${sourceLabel}: ${store.format.name}, ${events} event${events === 1 ? '' : 's'}, ${team ? 'team store (read and write)' : 'read-only'}. Close Store goes back to the workspace store.`,
-    );
-    return {
-      connectionId: connection.id,
-      label: sourceLabel,
-      schema: store.schema,
-      format: store.format.id,
-      events,
-      team,
-    };
-  } catch (e) {
-    // The window keeps working on the workspace store.
-    ctx.controller.leavePostgres();
-    await ctx.controller.reopen();
-    throw e;
-  }
+  const events = session.store.stats().events;
+  const team = !session.store.readOnly;
+  void vscode.window.showInformationMessage(
+    `Opened ${sourceLabel}: ${store.format.name}, ${events} event${events === 1 ? '' : 's'}, ${team ? 'team store (read and write)' : 'read-only'}. Close Store goes back to the workspace store.`,
+  );
+  return {
+    connectionId: connection.id,
+    label: sourceLabel,
+    schema: store.schema,
+    format: store.format.id,
+    events,
+    team,
+  };
 }
 
 /** Forget PostgreSQL Connection…: the saved connection and its password are removed. */
