@@ -136,6 +136,13 @@ describe('PostgreSQL stores in VS Code (a real server)', function () {
       ada.events.map((e) => e.type),
       ['UserCreated', 'UserRenamed'],
     );
+    // Execute Command… goes the same way.
+    const executed = (await vscode.commands.executeCommand('eventStore.executeCommand', {
+      type: 'CreateUser',
+      data: { userId: 'exec-1', name: 'Executed' },
+    })) as { streamId: string } | undefined;
+    assert.equal(executed?.streamId, 'user-exec-1');
+    assert.equal((await emmett.readStream('user-exec-1')).events.length, 1);
     // And Emmett's expected version holds against what the inspector appended.
     await assert.rejects(
       emmett.appendToStream('user-ada', [{ type: 'UserRenamed', data: { userId: 'ada', name: 'x' } }], {
