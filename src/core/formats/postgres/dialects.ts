@@ -46,6 +46,9 @@ export interface Dialect {
   checkpoints(client: Client): Promise<RawCheckpoint[]>;
 }
 
+export const isPostgresFormat = (id: string): id is PostgresFormatId =>
+  id === 'emmett-postgresql' || id === 'message-db' || id === 'marten';
+
 export const FORMATS: Record<PostgresFormatId, (generation: string) => StoreFormat> = {
   'emmett-postgresql': (generation) => ({ id: 'emmett-postgresql', name: 'Emmett PostgreSQL', generation }),
   'message-db': (generation) => ({ id: 'message-db', name: 'Message DB', generation }),
