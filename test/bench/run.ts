@@ -4,6 +4,7 @@
 //                                   memory and rebuild); BENCH_IMPORT=100000 events for the import;
 //   BENCH_ONLY=open  only the opens; BENCH_OPEN_RUNS=3  best of how many fresh processes per open.
 //   BENCH_EMMETT=1000000            events of the Emmett SQLite store (default: the largest size).
+//   BENCH_ONLY=postgres  only the PostgreSQL stores (BENCH_PG_SIZES=1000,100000,1000000; default BENCH_SIZES).
 // Prints a table, then one JSON line with every figure.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -20,6 +21,8 @@ import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
 import { benchEvents, type BenchEvent } from './benchEvents';
 import { benchHostileOpen, type HostileOpenFigures, type OpenCase } from './hostileOpenBench';
 import { benchEmmett } from './emmettBench';
+import { benchPostgres } from './postgresBench';
+import { postgresBinDir } from '../builders/postgresServer';
 
 interface BetterSqlite {
   pragma(sql: string): unknown;
@@ -455,10 +458,26 @@ async function benchAfterOpen(dir: string): Promise<void> {
   figures.replay = replay;
 }
 
+const pgSizes = (process.env.BENCH_PG_SIZES ?? sizes.join(','))
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
+
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-bench-'));
   const started = now();
   try {
+    if (process.env.BENCH_ONLY === 'postgres' || (!onlyOpen && postgresBinDir())) {
+      const pg = await benchPostgres(pgSizes, log);
+      rows.push(...pg.rows);
+      figures.postgres = pg.figures;
+    }
+    if (process.env.BENCH_ONLY === 'postgres') {
+      figures.totalSeconds = (now() - started) / 1000;
+      printTable();
+      process.stdout.write(`${JSON.stringify({ bench: 'postgres', ...figures, rows })}\n`);
+      return;
+    }
     if (!onlyOpen) await benchImport(dir);
 
     const files = new Map<number, string>();

@@ -210,6 +210,53 @@ describe('PostgreSQL stores of other applications (a real server)', function () 
     }
   });
 
+  it("reads an older Emmett store (emt_events with event_* columns, as the published 0.20 wrote it; built from the columns Emmett 0.42's own migration renames)", async () => {
+    const url = await server.createDatabase('emmett_old');
+    await sql(
+      url,
+      `CREATE SEQUENCE emt_global_event_position;
+       CREATE TABLE emt_streams (stream_id TEXT NOT NULL, stream_position BIGINT NOT NULL, partition TEXT NOT NULL DEFAULT 'global',
+         stream_type TEXT NOT NULL, stream_metadata JSONB NOT NULL, is_archived BOOLEAN NOT NULL DEFAULT FALSE,
+         PRIMARY KEY (stream_id, partition, is_archived));
+       CREATE TABLE emt_events (stream_id TEXT NOT NULL, stream_position BIGINT NOT NULL, partition TEXT NOT NULL DEFAULT 'global',
+         event_data JSONB NOT NULL, event_metadata JSONB NOT NULL, event_schema_version TEXT NOT NULL, event_type TEXT NOT NULL,
+         event_id TEXT NOT NULL, is_archived BOOLEAN NOT NULL DEFAULT FALSE,
+         global_position BIGINT DEFAULT nextval('emt_global_event_position'), transaction_id XID8 NOT NULL,
+         created TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (stream_id, stream_position, partition, is_archived));
+       INSERT INTO emt_events (stream_id, stream_position, partition, event_data, event_metadata, event_schema_version, event_type, event_id, transaction_id)
+       SELECT 'order-' || (i % 3), i / 3 + 1, 'emt:default', jsonb_build_object('i', i), '{}', '1', 'Placed', 'e' || i, pg_current_xact_id()
+       FROM generate_series(0, 11) AS i ORDER BY i;`,
+    );
+    const found = await probePostgres({ connectionString: url });
+    assert.deepEqual(
+      found.map((f) => [f.format.id, f.format.generation, f.events, f.writable]),
+      [['emmett-postgresql', 'emt_events with event_* columns (before 0.38)', 12, false]],
+    );
+    const store = await openPostgresStore({ connectionString: url, schema: 'public', format: 'emmett-postgresql' });
+    try {
+      assert.deepEqual(
+        store.readAll().map((e) => e.globalPosition),
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+        'in numeric order past 9',
+      );
+      assert.deepEqual(
+        store.readStream('order-1').map((e) => [e.streamVersion, e.eventId]),
+        [
+          [1, 'e1'],
+          [2, 'e4'],
+          [3, 'e7'],
+          [4, 'e10'],
+        ],
+      );
+    } finally {
+      await store.close();
+    }
+    await assert.rejects(
+      openPostgresStore({ connectionString: url, schema: 'public', format: 'emmett-postgresql', write: true }),
+      /Only an Emmett PostgreSQL store \(0\.38 or later\) can be written to as a team store/,
+    );
+  });
+
   it('reads a Message DB store written by its write_message function: 0-based positions as versions from 1, position streams as checkpoints', async () => {
     const url = await server.createDatabase('messagedb');
     await installMessageDb(url);

@@ -46,6 +46,9 @@ export interface Dialect {
   checkpoints(client: Client): Promise<RawCheckpoint[]>;
 }
 
+export const isPostgresFormat = (id: string): id is PostgresFormatId =>
+  id === 'emmett-postgresql' || id === 'message-db' || id === 'marten';
+
 export const FORMATS: Record<PostgresFormatId, (generation: string) => StoreFormat> = {
   'emmett-postgresql': (generation) => ({ id: 'emmett-postgresql', name: 'Emmett PostgreSQL', generation }),
   'message-db': (generation) => ({ id: 'message-db', name: 'Message DB', generation }),
@@ -56,6 +59,12 @@ export const FORMATS: Record<PostgresFormatId, (generation: string) => StoreForm
 export const article = (name: string): string => `${/^[AEIOU]/i.test(name) ? 'an' : 'a'} ${name}`;
 
 export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * The select list under names of our own: an output column named like a table column (a cast keeps
+ * the name) would be what ORDER BY sorts, as text.
+ */
+const columns = (...expressions: string[]): string => expressions.map((e, i) => `${e} AS esi_${i}`).join(', ');
 
 const ISO = (column: string) => `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
@@ -110,7 +119,16 @@ function emmett(schema: string, tables: SchemaColumns): Dialect | undefined {
     ),
     schema,
     table: `${s}.${name}`,
-    select: `global_position::text, stream_id, stream_position::text, ${p}_id, ${p}_type, ${p}_data, ${p}_metadata, ${ISO("created AT TIME ZONE 'UTC'")}`,
+    select: columns(
+      'global_position::text',
+      'stream_id',
+      'stream_position::text',
+      `${p}_id`,
+      `${p}_type`,
+      `${p}_data`,
+      `${p}_metadata`,
+      ISO("created AT TIME ZONE 'UTC'"),
+    ),
     position: 'global_position',
     stream: 'stream_id',
     version: 'stream_position',
@@ -168,7 +186,16 @@ function messageDb(schema: string, tables: SchemaColumns): Dialect | undefined {
     schema,
     table: t,
     // Message DB numbers a stream's messages from 0; ours from 1.
-    select: `global_position::text, stream_name, (position + 1)::text, id::text, type, data, metadata, ${ISO('time')}`,
+    select: columns(
+      'global_position::text',
+      'stream_name',
+      '(position + 1)::text',
+      'id::text',
+      'type',
+      'data',
+      'metadata',
+      ISO('time'),
+    ),
     position: 'global_position',
     stream: 'stream_name',
     version: '(position + 1)',
@@ -215,7 +242,16 @@ function marten(schema: string, tables: SchemaColumns): Dialect | undefined {
     ),
     schema,
     table: `${s}.mt_events`,
-    select: `seq_id::text, stream_id::text, version::text, id::text, type, data, ${metadata}, ${ISO('"timestamp" AT TIME ZONE \'UTC\'')}`,
+    select: columns(
+      'seq_id::text',
+      'stream_id::text',
+      'version::text',
+      'id::text',
+      'type',
+      'data',
+      metadata,
+      ISO(`"timestamp" AT TIME ZONE 'UTC'`),
+    ),
     position: 'seq_id',
     stream: 'stream_id::text',
     version: 'version',

@@ -58,7 +58,7 @@ export async function emmettTeamWriter(target: PostgresTarget, schema: string): 
         let positions = [last];
         if (events.length > 1) {
           const r = await client.query<[string]>({
-            text: `SELECT global_position::text FROM ${t} WHERE stream_id = $1 AND partition = 'emt:default' AND is_archived = FALSE AND stream_position > $2 AND stream_position <= $3 ORDER BY stream_position`,
+            text: `SELECT global_position::text AS esi_p FROM ${t} WHERE stream_id = $1 AND partition = 'emt:default' AND is_archived = FALSE AND stream_position > $2 AND stream_position <= $3 ORDER BY stream_position`,
             values: [streamId, nextVersion - events.length, nextVersion],
             rowMode: 'array',
           });
@@ -72,7 +72,7 @@ export async function emmettTeamWriter(target: PostgresTarget, schema: string): 
     },
     async readStreamTail(streamId, afterVersion) {
       const r = await client.query<unknown[]>({
-        text: `SELECT global_position::text, stream_position::text, message_id, message_type, message_data, message_metadata,
+        text: `SELECT global_position::text AS esi_p, stream_position::text AS esi_v, message_id, message_type, message_data, message_metadata,
                  to_char(created AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
                FROM ${t} WHERE stream_id = $1 AND partition = 'emt:default' AND is_archived = FALSE
                  AND message_kind = 'E' AND stream_position > $2 ORDER BY stream_position`,

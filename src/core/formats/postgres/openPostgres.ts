@@ -1,8 +1,8 @@
 import type { Client } from 'pg';
-import type { StoreFormat } from '../storeReader';
+import type { FormatId, StoreFormat } from '../storeReader';
 import { connectPostgres, describeTarget, explainPostgresError, readOnlyTransaction } from './connection';
 import type { PostgresTarget } from './connection';
-import { article, detectDialect, FORMATS, schemaColumns, type PostgresFormatId } from './dialects';
+import { article, detectDialect, FORMATS, isPostgresFormat, schemaColumns } from './dialects';
 import { createEmmettSchema, emmettTeamWriter } from './emmettTeamWriter';
 import { PostgresStore, type OpenProgressListener } from './postgresStore';
 
@@ -83,10 +83,12 @@ export interface OpenPostgresOptions {
  * as a team store (an empty or missing schema then gets Emmett's tables, from Emmett's migrations).
  */
 export async function openPostgresStore(
-  target: PostgresTarget & { readonly schema: string; readonly format: PostgresFormatId; readonly write?: boolean },
+  target: PostgresTarget & { readonly schema: string; readonly format: FormatId; readonly write?: boolean },
   options: OpenPostgresOptions = {},
 ): Promise<PostgresStore> {
   const where = `${describeTarget(target)}`;
+  if (!isPostgresFormat(target.format))
+    throw new PostgresStoreError(`${target.format} is not a format of stores on PostgreSQL.`);
   const detect = async () => {
     const client = await connectPostgres(target);
     try {

@@ -536,7 +536,7 @@ export class PostgresStore implements ForeignStore {
     return this.exclusive(() =>
       readOnlyTransaction(this.client, this.target, async (c) => {
         const r = await c.query<[string]>({
-          text: `SELECT ${d.position}::text FROM ${d.table} WHERE ${where.join(' AND ')} ORDER BY ${d.position}`,
+          text: `SELECT ${d.position}::text AS esi_p FROM ${d.table} WHERE ${where.join(' AND ')} ORDER BY ${d.position}`,
           values,
           rowMode: 'array',
         });
