@@ -4,6 +4,8 @@ import { verifyStore } from '../../core/eventStore/verify';
 import { copyToNativeStore } from '../../core/formats/copyToNative';
 import { EmmettSqliteStore } from '../../core/formats/emmettSqlite/emmettSqliteStore';
 import { checkEmmettStore, type Finding } from '../../core/formats/emmettSqlite/integrity';
+import { checkPostgresStore } from '../../core/formats/postgres/integrity';
+import { PostgresStore } from '../../core/formats/postgres/postgresStore';
 import { formatOf } from '../../core/formats/storeReader';
 import { settingPathFor } from '../workspacePaths';
 import { boundary, registerCommand, type CommandContext } from './boundary';
@@ -91,12 +93,11 @@ async function checkStore(ctx: CommandContext): Promise<readonly (Finding | stri
   const session = await ctx.controller.get();
   const store = session.store;
   let findings: (Finding | string)[];
-  if (ctx.controller.postgresSource)
-    throw new Error('Check Store checks store files; the checks of a PostgreSQL store are not part of it yet.');
-  if (store instanceof EmmettSqliteStore) findings = [...checkEmmettStore(store).findings];
+  if (store instanceof PostgresStore) findings = [...(await checkPostgresStore(store)).findings];
+  else if (store instanceof EmmettSqliteStore) findings = [...checkEmmettStore(store).findings];
   else if (store.path) findings = (await verifyStore(store.path)).findings;
   else findings = [];
-  const name = store.path ? path.basename(store.path) : 'the store';
+  const name = ctx.controller.postgresSource?.label ?? (store.path ? path.basename(store.path) : 'the store');
   ctx.log.info(
     `Check Store on ${store.path ?? '(in memory)'}: ${findings.length} finding${findings.length === 1 ? '' : 's'}.`,
   );

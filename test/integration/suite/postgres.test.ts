@@ -180,6 +180,11 @@ describe('PostgreSQL stores in VS Code (a real server)', function () {
     }
   });
 
+  it('Check Store runs the PostgreSQL checks on the open store: a sound store has no finding', async () => {
+    const findings = await vscode.commands.executeCommand<unknown[]>('eventStore.checkStore');
+    assert.deepEqual(findings, []);
+  });
+
   it('a wrong password is refused in one sentence, and the window keeps its store', async () => {
     await vscode.commands.executeCommand('eventStore.closeStore');
     const role = await addPasswordRole(server, 'it_ada', 'the-right-one');
