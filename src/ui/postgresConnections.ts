@@ -48,7 +48,11 @@ export class PostgresConnections {
     const list = this.list();
     const connectionString = redactConnectionString(connection.connectionString);
     const existing = list.find((c) => c.id === connection.id || c.connectionString === connectionString);
-    const saved: SavedConnection = { ...connection, connectionString, id: existing?.id ?? randomUUID() };
+    const saved: SavedConnection = {
+      ...connection,
+      connectionString,
+      id: existing?.id ?? connection.id ?? randomUUID(),
+    };
     await this.context.globalState.update(STATE_KEY, [saved, ...list.filter((c) => c.id !== saved.id)]);
     if (password) await this.context.secrets.store(secretKey(saved.id), password);
     else await this.context.secrets.delete(secretKey(saved.id));
@@ -61,6 +65,12 @@ export class PostgresConnections {
     await this.context.globalState.update(STATE_KEY, kept);
     await this.context.secrets.delete(secretKey(id));
     return kept.length !== list.length;
+  }
+
+  /** The id a connection string is (or will be) saved under. */
+  idFor(connectionString: string): string {
+    const redacted = redactConnectionString(connectionString);
+    return this.list().find((c) => c.connectionString === redacted)?.id ?? randomUUID();
   }
 
   password(id: string): Thenable<string | undefined> {

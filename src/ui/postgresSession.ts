@@ -20,6 +20,8 @@ export interface PostgresSource {
   };
   /** For people, never with a password: `schema "public" at postgres://user@host:5432/db`. */
   readonly label: string;
+  /** The saved connection it was opened through. */
+  readonly connectionId?: string;
 }
 
 /** Opening was cancelled from its progress notification. */

@@ -12,6 +12,9 @@ import { storeNotOpened, type MessageNode } from './messageNode';
 import { openPostgresSource, type PostgresSource } from './postgresSession';
 import { resolveInWorkspace } from './workspacePaths';
 
+/** The saved PostgreSQL connection this workspace showed last, to open again after a reload. */
+export const OPEN_CONNECTION_KEY = 'eventStore.postgres.open';
+
 /** Stores above this size open with a progress notification. */
 const LARGE_STORE_BYTES = 20 * 1024 * 1024;
 
@@ -55,7 +58,7 @@ export class StoreController extends Disposable {
     this.register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration('eventStore.storePath')) return;
-        this.postgres = undefined;
+        this.leavePostgres();
         void this.reopen();
       }),
     );
@@ -92,6 +95,8 @@ export class StoreController extends Disposable {
       this.log.info(
         `Opened ${source.label}: ${session.store.stats().events} events${session.store.readOnly ? ', read-only' : ', team store (read and write)'}.`,
       );
+      // The window opens it again after a reload (by the saved connection, its password from the secret storage).
+      await this.context.workspaceState.update(OPEN_CONNECTION_KEY, source.connectionId);
       this.didOpen.fire(session);
       return session;
     } catch (e) {
@@ -105,6 +110,7 @@ export class StoreController extends Disposable {
   leavePostgres(): boolean {
     const was = this.postgres !== undefined;
     this.postgres = undefined;
+    if (was) void this.context.workspaceState.update(OPEN_CONNECTION_KEY, undefined);
     return was;
   }
 

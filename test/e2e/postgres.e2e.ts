@@ -16,6 +16,7 @@ import {
   launchVsCode,
   notifications,
   openViewContainer,
+  reloadWindow,
   runCommand,
   screenshot,
   setTheme,
@@ -167,10 +168,17 @@ describe('PostgreSQL team store in two VS Code windows (a real server)', functio
     const { page } = b;
     await runCommand(page, 'Event Store: Open Replay');
     await waitForEditorTab(page, 'Event Replay');
-    replay = await findFrame(page, '[aria-label="Replay position"]');
-    const control = replay.locator('[aria-label="Last event"]');
-    if (await control.isEnabled()) await control.click();
-    await until(async () => (await replayPosition(replay)).n === 2, 'the replay at 2 / 2', 15_000);
+    // The panel's frame may still be replaced while it loads: found again until it answers.
+    await until(
+      async () => {
+        replay = await findFrame(page, '[aria-label="Replay position"]');
+        const control = replay.locator('[aria-label="Last event"]');
+        if (await control.isEnabled()) await control.click({ timeout: 5_000 });
+        return (await replayPosition(replay)).n === 2;
+      },
+      'the replay at 2 / 2',
+      30_000,
+    );
     await replay.locator('[aria-label="Step back"]').click();
     await until(async () => (await replayPosition(replay)).n === 1, 'the replay at 1 / 2', 15_000);
     await screenshot(page, 'postgres-replay');
@@ -193,6 +201,17 @@ describe('PostgreSQL team store in two VS Code windows (a real server)', functio
     await answer(b.page, /name/i, 'Barbara Liskov');
     await waitForNotification(b.page, /Created Barbara Liskov .*UserCreated at position/, 30_000);
     await waitForTreeItem(a.page, 'Read Models', 'Barbara Liskov', { expand: ['Users directory'], timeoutMs: 15_000 });
+  });
+
+  it('window A opens the team store again after a reload, with the password from the secret storage', async () => {
+    await reloadWindow(a.page);
+    await openViewContainer(a.page, 'Event Store');
+    await waitForTreeItem(a.page, 'Read Models', 'Barbara Liskov', { expand: ['Users directory'], timeoutMs: 60_000 });
+    await until(
+      async () => ((await a.page.locator('.statusbar').innerText()) ?? '').includes('Emmett PostgreSQL team store'),
+      'the status bar to name the team store',
+      15_000,
+    );
   });
 
   it('looks right in light, dark and high contrast', async () => {

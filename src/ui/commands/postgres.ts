@@ -15,6 +15,7 @@ import {
 import type { PostgresFormatId } from '../../core/formats/postgres/dialects';
 import { probePostgres, PostgresStoreError, type FoundPostgresStore } from '../../core/formats/postgres/openPostgres';
 import { OpenCancelledError } from '../postgresSession';
+import { OPEN_CONNECTION_KEY } from '../storeController';
 import { describeConnection, PostgresConnections, type SavedConnection } from '../postgresConnections';
 import { boundary, registerCommand, type CommandContext } from './boundary';
 
@@ -262,13 +263,15 @@ async function connect(ctx: CommandContext, rawArgs: unknown): Promise<ConnectRe
   const sourceLabel = `schema "${store.schema}" at ${label}`;
   ctx.log.info(`Connecting to ${sourceLabel} (${store.format.name}${write ? ', team store' : ', read-only'}).`);
   // On failure the store shown so far stays open.
+  const connectionId = saved?.id ?? connections.idFor(connectionString);
   const session = await ctx.controller.openPostgres({
     target: { ...target, schema: store.schema, format: store.format.id as PostgresFormatId, write },
     label: sourceLabel,
+    connectionId,
   });
   // Saved once it opened: a connection that does not work is not offered again.
   const connection = await connections.save(
-    { id: saved?.id, connectionString, schema: store.schema, format: store.format.id, write },
+    { id: connectionId, connectionString, schema: store.schema, format: store.format.id, write },
     password,
   );
   const events = session.store.stats().events;
@@ -353,8 +356,19 @@ async function explained<T>(ctx: CommandContext, title: string, run: () => Promi
   });
 }
 
+/** After a reload, the PostgreSQL store the workspace showed is opened again (trusted workspaces only). */
+function reopenLastConnection(ctx: CommandContext): void {
+  const id = ctx.context.workspaceState.get<unknown>(OPEN_CONNECTION_KEY);
+  if (typeof id !== 'string' || !vscode.workspace.isTrusted) return;
+  const connection = new PostgresConnections(ctx.context).find(id);
+  if (!connection) return;
+  ctx.log.info(`Opening again the PostgreSQL store this workspace showed: ${describeConnection(connection)}.`);
+  void vscode.commands.executeCommand('eventStore.connectPostgres', { connectionId: id });
+}
+
 /** Connecting to PostgreSQL and forgetting saved connections. */
 export function registerPostgresCommands(ctx: CommandContext): vscode.Disposable[] {
+  setTimeout(() => reopenLastConnection(ctx), 0);
   return [
     registerCommand('eventStore.connectPostgres', (args?: unknown) =>
       explained(ctx, 'Connect to PostgreSQL', () => connect(ctx, args)),
