@@ -104,6 +104,25 @@ describe('PostgreSQL stores of other applications (a real server)', function () 
         models.categories.map((c) => [c.category, c.streams, c.events]),
         [['cart', 2, 4]],
       );
+
+      // Emmett keeps commands in the same table and sequence: beside the events, not among them.
+      const writer = getPostgreSQLEventStore(url);
+      try {
+        await writer.appendToStream('cart-3', [
+          { type: 'ConfirmCart', data: { cartId: '3' }, kind: 'Command' } as never,
+        ]);
+        await writer.appendToStream('cart-3', [{ type: 'CartConfirmed', data: {} }]);
+      } finally {
+        await writer.close();
+      }
+      assert.deepEqual(
+        (await store.poll()).map((e) => [e.globalPosition, e.streamId, e.streamVersion, e.type]),
+        [[6, 'cart-3', 2, 'CartConfirmed']],
+      );
+      assert.deepEqual(
+        store.readCommands().map((c) => [c.globalPosition, c.streamId, c.streamPosition, c.type]),
+        [[5, 'cart-3', 1, 'ConfirmCart']],
+      );
     } finally {
       await store.close();
     }

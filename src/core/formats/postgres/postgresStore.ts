@@ -50,7 +50,7 @@ export interface InFlight {
 }
 
 /** Rows come as arrays, in the dialect's select order. */
-type Row = [string, string, string, string, string, unknown, unknown, string];
+type Row = [string, string, string, string, string, unknown, unknown, string, string?];
 
 const PAGE = 10_000;
 
@@ -263,42 +263,18 @@ export class PostgresStore implements ForeignStore {
       ? `${d.position} > $1 AND ${d.position} <= $2 AND EXISTS (SELECT 1 FROM unnest($3::bigint[], $4::bigint[]) AS esi_r(lo, hi) WHERE ${d.position} BETWEEN esi_r.lo AND esi_r.hi)`
       : `${d.position} > $1 AND ${d.position} <= $2`;
     const extra = only ? [only.map((r) => r[0]), only.map((r) => r[1])] : [];
-    if (d.positionIndexed || only) {
-      for (let after = from; ;) {
-        signal?.throwIfAborted();
-        const r = await c.query<Row>({
-          text: `SELECT ${d.select} FROM ${d.table} WHERE ${d.eventsOnly} AND ${d.readable} AND ${within} ORDER BY ${d.position} LIMIT ${PAGE}`,
-          values: [after, to, ...extra],
-          rowMode: 'array',
-        });
-        for (const row of r.rows) fresh.push(toEvent(row));
-        onProgress?.(fresh.length, total);
-        if (r.rows.length < PAGE) break;
-        after = fresh[fresh.length - 1]!.globalPosition;
-      }
-    } else {
-      // No index on the position (Emmett's table has none): one ordered pass through a cursor, not a scan per page.
-      await c.query({
-        text: `DECLARE esi_load NO SCROLL CURSOR FOR SELECT ${d.select} FROM ${d.table} WHERE ${d.eventsOnly} AND ${d.readable} AND ${within} ORDER BY ${d.position}`,
-        values: [from, to],
-      });
-      for (;;) {
-        signal?.throwIfAborted();
-        const r = await c.query<Row>({ text: `FETCH ${PAGE} FROM esi_load`, rowMode: 'array' });
-        for (const row of r.rows) fresh.push(toEvent(row));
-        onProgress?.(fresh.length, Math.max(total, fresh.length));
-        if (r.rows.length < PAGE) break;
-      }
-      await c.query('CLOSE esi_load');
-    }
-    if (d.commandsOnly) {
-      const r = await c.query<Row>({
-        text: `SELECT ${d.select} FROM ${d.table} WHERE ${d.commandsOnly} AND ${d.readable} AND ${within} ORDER BY ${d.position}`,
-        values: [from, to, ...extra],
-        rowMode: 'array',
-      });
-      for (const row of r.rows) {
+    // Emmett keeps its commands in the same table: one pass reads both, told apart by their kind.
+    const rows = d.commandsOnly ? `((${d.eventsOnly}) OR (${d.commandsOnly}))` : d.eventsOnly;
+    const select = `${d.select}${d.commandsOnly ? ', message_kind AS esi_k' : ''}`;
+    let commands = false;
+    const take = (batch: Row[]) => {
+      for (const row of batch) {
         const e = toEvent(row);
+        if (row[8] !== 'C') {
+          fresh.push(e);
+          continue;
+        }
+        commands = true;
         this.commands.push({
           globalPosition: e.globalPosition,
           streamId: e.streamId,
@@ -310,8 +286,36 @@ export class PostgresStore implements ForeignStore {
           recordedAt: e.recordedAt,
         });
       }
-      if (only) this.commands.sort((a, b) => a.globalPosition - b.globalPosition);
+    };
+    if (d.positionIndexed || only) {
+      for (let after = from; ;) {
+        signal?.throwIfAborted();
+        const r = await c.query<Row>({
+          text: `SELECT ${select} FROM ${d.table} WHERE ${rows} AND ${d.readable} AND ${within} ORDER BY ${d.position} LIMIT ${PAGE}`,
+          values: [after, to, ...extra],
+          rowMode: 'array',
+        });
+        take(r.rows);
+        onProgress?.(fresh.length, total);
+        if (r.rows.length < PAGE) break;
+        after = Number(r.rows[r.rows.length - 1]![0]);
+      }
+    } else {
+      // No index on the position (Emmett's table has none): one ordered pass through a cursor, not a scan per page.
+      await c.query({
+        text: `DECLARE esi_load NO SCROLL CURSOR FOR SELECT ${select} FROM ${d.table} WHERE ${rows} AND ${d.readable} AND ${within} ORDER BY ${d.position}`,
+        values: [from, to],
+      });
+      for (;;) {
+        signal?.throwIfAborted();
+        const r = await c.query<Row>({ text: `FETCH ${PAGE} FROM esi_load`, rowMode: 'array' });
+        take(r.rows);
+        onProgress?.(fresh.length, Math.max(total, fresh.length));
+        if (r.rows.length < PAGE) break;
+      }
+      await c.query('CLOSE esi_load');
     }
+    if (commands && only) this.commands.sort((a, b) => a.globalPosition - b.globalPosition);
     return fresh;
   }
 
