@@ -8,6 +8,7 @@ import { ConcurrencyError } from '../../../src/core/eventStore/errors';
 import { openPostgresStore } from '../../../src/core/formats/postgres/openPostgres';
 import { formatOf } from '../../../src/core/formats/storeReader';
 import type { ConnectResult } from '../../../src/ui/commands/postgres';
+import { installMessageDb, writeMessage } from '../../builders/messageDb';
 import { addPasswordRole } from '../../builders/postgresRoles';
 import { startPostgres, type PostgresServer } from '../../builders/postgresServer';
 
@@ -208,6 +209,22 @@ describe('PostgreSQL stores in VS Code (a real server)', function () {
     assert.equal(await vscode.commands.executeCommand('eventStore.forgetPostgresConnection', first.connectionId), true);
     await vscode.commands.executeCommand('eventStore.closeStore');
     assert.equal(await connect({ connectionId: first.connectionId }), undefined);
+  });
+
+  it('a Message DB store beside it is offered too, opens read-only, and cannot be the team store', async () => {
+    await installMessageDb(url);
+    await writeMessage(url, 'account-42', 'Deposited', { amount: 10 });
+    await writeMessage(url, 'account-42', 'Withdrawn', { amount: 3 });
+    assert.equal(await connect({ connectionString: url, schema: 'message_store', write: true }), undefined);
+    const result = await connect({ connectionString: url, schema: 'message_store' });
+    assert.deepEqual(
+      { format: result?.format, events: result?.events, team: result?.team },
+      { format: 'message-db', events: 2, team: false },
+    );
+    const roots = (await ext.streamsTree.getChildren(undefined)) ?? [];
+    const labels = await Promise.all(roots.map(async (n) => String((await ext.streamsTree.getTreeItem(n)).label)));
+    assert.deepEqual(labels, ['account-42']);
+    assert.equal(ext.controller.session!.replay.step(2).event!.type, 'Withdrawn');
   });
 
   it('Close Store ends the connections of the PostgreSQL store', async () => {
