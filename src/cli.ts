@@ -33,6 +33,17 @@ import { DEFAULT_QUERY_LIMIT, QueryError } from './core/query/querySource';
 import { RESULT_FORMATS, type ResultFormat } from './core/query/resultFormat';
 import { searchCommand as runSearch, statsDetailCommand } from './cli/search';
 import { StreamPatternError } from './core/search/streamPattern';
+import {
+  isPostgresUrl,
+  postgresCopy,
+  postgresExport,
+  postgresStats,
+  postgresVerify,
+  withPostgresSession,
+  withPostgresTeam,
+} from './cli/postgresStore';
+import { PostgresConnectionError } from './core/formats/postgres/connection';
+import { PostgresStoreError } from './core/formats/postgres/openPostgres';
 
 /** Exit codes: part of the CLI's contract with scripts. */
 export const EXIT = {
@@ -68,6 +79,10 @@ const HELP = `Usage: event-store <command> --store FILE [options]
 
 FILE is a store of ours, or a store another application wrote (Emmett SQLite, found by its schema;
 its -wal file is read too), which is opened read-only: stats, export, verify, copy and query work on it.
+FILE may also be a postgres://user@host:port/db URL (the password from the URL or PGPASSWORD, never
+printed; --schema NAME when the database holds several stores): Emmett PostgreSQL, Message DB and
+Marten stores are read (stats, export, verify, copy); append, exec and seed write to an Emmett
+PostgreSQL schema as a team store, through Emmett's own library (an empty schema gets its tables).
 
 Commands:
   append   --stream ID --type TYPE --data JSON [--metadata JSON]
@@ -94,6 +109,8 @@ Commands:
                         e.g. an Emmett one): positions, ids, times and metadata kept.
   exec     --command JSON   Runs a command through the write model, e.g.
            {"type":"CreateUser","data":{"userId":"u1","name":"Ada"}}; prints the events appended.
+           --commands PATH|-  Runs one command per NDJSON line, in order; prints one line per
+           command: {"command":N,"events":[...]} or {"command":N,"code":C,"error":"..."}.
   seed                  Runs the demo commands; prints the events appended.
   query    "SQL" [--format table|ndjson|csv] [--limit N] [--timeout MS]
            Runs one read-only statement over the views events(position, stream_id, category,
@@ -151,7 +168,9 @@ function parseArgs(argv: readonly string[]): Args {
 
 function checkOptions(args: Args, allowed: readonly string[], maxPositionals = 0): void {
   for (const name of args.options.keys()) {
-    if (name !== 'help' && name !== 'store' && !allowed.includes(name))
+    if (name === 'schema' && !isPostgresUrl(option(args, 'store') ?? ''))
+      throw new UsageError('--schema applies to a postgres:// store only.');
+    if (name !== 'help' && name !== 'store' && name !== 'schema' && !allowed.includes(name))
       throw new UsageError(`${args.command} does not take --${name} (see event-store --help).`);
   }
   if (args.positionals.length > maxPositionals)
@@ -255,7 +274,12 @@ async function appendCommand(args: Args, io: CliIo): Promise<number> {
   const metadata = await jsonOption(args, 'metadata', io, 'event metadata');
   const expectedVersion = parseExpectedVersion(option(args, 'expected-version'));
   const eventId = option(args, 'event-id');
-  return withStore(args, io, false, async (store) => {
+  const url = required(args, 'store');
+  const appendTo = isPostgresUrl(url)
+    ? (run: (store: Pick<SqlJsEventStore, 'append'>) => Promise<number>) =>
+        withPostgresTeam(url, option(args, 'schema'), run)
+    : (run: (store: Pick<SqlJsEventStore, 'append'>) => Promise<number>) => withStore(args, io, false, run);
+  return appendTo(async (store) => {
     const result = await store.append(
       streamId,
       [
@@ -291,6 +315,8 @@ const IMPORT_BATCH_BYTES = 4 * 1024 * 1024;
 async function importCommand(args: Args, io: CliIo): Promise<number> {
   checkOptions(args, ['ack', 'lock-timeout', 'batch', 'keep-positions'], 1);
   const source = args.positionals[0];
+  if (isPostgresUrl(required(args, 'store')))
+    throw new UsageError('import writes to a store file; append to a PostgreSQL team store with append or exec.');
   if (args.options.get('keep-positions') === true)
     return importExported(source, io.stdin, required(args, 'store'), io.stdout);
   const ack = args.options.get('ack') === true;
@@ -406,6 +432,8 @@ async function exportCommand(args: Args, io: CliIo): Promise<number> {
   checkOptions(args, ['from', 'to']);
   const from = parseCount(option(args, 'from'), 'from', 1, 1);
   const to = parseCount(option(args, 'to'), 'to', Number.MAX_SAFE_INTEGER, 0);
+  if (isPostgresUrl(required(args, 'store')))
+    return postgresExport(required(args, 'store'), option(args, 'schema'), from, to, io.stdout);
   if (isForeignFile(required(args, 'store'))) return foreignExport(required(args, 'store'), from, to, io.stdout);
   return withStore(args, io, true, async (store) => {
     await writeChunks(io.stdout, exportNdjson(store, { from, to }));
@@ -415,6 +443,8 @@ async function exportCommand(args: Args, io: CliIo): Promise<number> {
 
 async function statsCommand(args: Args, io: CliIo): Promise<number> {
   checkOptions(args, ['detail']);
+  if (isPostgresUrl(required(args, 'store')))
+    return postgresStats(required(args, 'store'), option(args, 'schema'), io.stdout);
   if (args.options.get('detail') === true) return statsDetailCommand(readerOptions(args, io), io.stdout);
   if (isForeignFile(required(args, 'store'))) return foreignStats(required(args, 'store'), io.stdout);
   return withStore(args, io, true, async (store) => {
@@ -430,6 +460,8 @@ async function statsCommand(args: Args, io: CliIo): Promise<number> {
 
 async function verifyCommand(args: Args, io: CliIo): Promise<number> {
   checkOptions(args, []);
+  if (isPostgresUrl(required(args, 'store')))
+    return postgresVerify(required(args, 'store'), option(args, 'schema'), io.stdout, io.stderr);
   if (isForeignFile(required(args, 'store'))) return foreignVerify(required(args, 'store'), io.stdout, io.stderr);
   const report = await verifyStore(required(args, 'store'));
   if (report.ok) {
@@ -450,11 +482,14 @@ async function verifyCommand(args: Args, io: CliIo): Promise<number> {
  * with its outcome (accepted, rejected, conflict) reaches the command log beside the store.
  */
 async function withCommandSession<T>(args: Args, io: CliIo, run: (session: StoreSession) => Promise<T>): Promise<T> {
+  const url = required(args, 'store');
+  if (isPostgresUrl(url)) return withPostgresSession(url, option(args, 'schema'), run);
   return withStore(args, io, false, (store) => run(StoreSession.over(store, { readModels: false })));
 }
 
 async function execCommand(args: Args, io: CliIo): Promise<number> {
-  checkOptions(args, ['command', 'lock-timeout']);
+  checkOptions(args, ['command', 'commands', 'lock-timeout']);
+  if (option(args, 'commands') !== undefined) return execCommands(args, io);
   required(args, 'command');
   const command = (await jsonOption(args, 'command', io, 'command')) as {
     type?: unknown;
@@ -488,6 +523,52 @@ function refusedReactionLines(results: readonly CommandResult[]): string {
     .join('');
 }
 
+/** `exec --commands`: one command per NDJSON line, each through the write model, each answered on its own line. */
+async function execCommands(args: Args, io: CliIo): Promise<number> {
+  if (args.options.has('command')) throw new UsageError('exec takes --command or --commands, not both.');
+  const source = required(args, 'commands');
+  let text: string;
+  try {
+    text = source === '-' ? await readAll(io.stdin) : fs.readFileSync(source, 'utf8');
+  } catch (e) {
+    throw new UsageError(`The commands file ${source} cannot be read: ${(e as Error).message}.`);
+  }
+  const commands = text
+    .split('\n')
+    .map((line, i) => ({ line: line.trim(), lineNo: i + 1 }))
+    .filter((l) => l.line.length > 0)
+    .map(({ line, lineNo }) => parseObjectLine(line, lineNo, ['type', 'data', 'metadata'], (m) => new UsageError(m)));
+  return withCommandSession(args, io, async (session) => {
+    let exit: number = EXIT.ok;
+    for (const [n, command] of commands.entries()) {
+      let line: string;
+      try {
+        const result = await session.execute({
+          ...(command as { type: string; data: unknown }),
+          metadata: { ...((command.metadata as Record<string, unknown> | undefined) ?? {}), source: 'cli' },
+        });
+        line = JSON.stringify({
+          command: n + 1,
+          events: result.events.map((e) => ({
+            globalPosition: e.globalPosition,
+            streamId: e.streamId,
+            streamVersion: e.streamVersion,
+            eventId: e.eventId,
+            type: e.type,
+          })),
+        });
+      } catch (e) {
+        const { code, message } = describeFailure(e);
+        if (code !== EXIT.rejected && code !== EXIT.conflict && code !== EXIT.usage) throw e;
+        if (exit === EXIT.ok) exit = code;
+        line = JSON.stringify({ command: n + 1, code, error: message });
+      }
+      await writeText(io.stdout, `${line}\n`);
+    }
+    return exit;
+  });
+}
+
 async function seedCommand(args: Args, io: CliIo): Promise<number> {
   checkOptions(args, ['lock-timeout']);
   return withCommandSession(args, io, async (session) => {
@@ -500,6 +581,8 @@ async function seedCommand(args: Args, io: CliIo): Promise<number> {
 
 async function copyCommand(args: Args, io: CliIo): Promise<number> {
   checkOptions(args, ['to']);
+  if (isPostgresUrl(required(args, 'store')))
+    return postgresCopy(required(args, 'store'), option(args, 'schema'), required(args, 'to'), io.stdout);
   return copyStore(required(args, 'store'), required(args, 'to'), io.stdout);
 }
 
@@ -564,6 +647,7 @@ export function describeFailure(e: unknown): { code: number; message: string } {
   if (StoreLockedError.is(e)) return { code: EXIT.locked, message };
   if (StoreUnreadableError.is(e)) return { code: EXIT.unreadable, message };
   if (QueryError.is(e)) return { code: e.code === 'unavailable' ? EXIT.unreadable : EXIT.usage, message };
+  if (e instanceof PostgresConnectionError || PostgresStoreError.is(e)) return { code: EXIT.unreadable, message };
   if (UnsoundEventError.is(e)) return { code: EXIT.unreadable, message };
   const errno = (e as NodeJS.ErrnoException | undefined)?.code;
   if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno))

@@ -309,7 +309,7 @@ export class ReplayPanel extends Disposable {
         this.post({
           type: 'config',
           playIntervalMs: Math.max(50, Math.min(5000, playIntervalMs)),
-          storeLabel: this.controller.storePath,
+          storeLabel: this.controller.storeLabel,
           canBranch: commands.includes('eventStore.branchStore') && vscode.workspace.isTrusted,
           ...(this.loopDelay ? { measure: true } : {}),
         });

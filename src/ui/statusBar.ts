@@ -30,9 +30,9 @@ export class StoreStatusBar extends Disposable {
     const store = session.store;
     const foreign = isForeignStore(store) ? formatOf(store) : undefined;
     const count = foreign ? store.stats().events : store.lastPosition();
-    this.item.text = `$(database) ${count} event${count === 1 ? '' : 's'}${foreign ? ` · ${foreign.name}` : ''}${store.readOnly ? ' (read-only)' : ''}`;
+    this.item.text = `$(database) ${count} event${count === 1 ? '' : 's'}${foreign ? ` · ${foreign.name}${store.readOnly ? '' : ' team store'}` : ''}${store.readOnly ? ' (read-only)' : ''}`;
     this.item.tooltip = foreign
-      ? `${foreign.name} store ${store.path ?? ''} (${foreign.generation}), opened read-only: it is never modified. ${count} events. Click to open the replay; "Event Store: Close Store" goes back to the workspace store.`
+      ? `${foreign.name} store ${store.path ?? ''} (${foreign.generation}), ${store.readOnly ? 'opened read-only: it is never modified' : 'the team store: commands here append to it'}. ${count} events. Click to open the replay; "Event Store: Close Store" goes back to the workspace store.`
       : `Event store ${store.path ?? '(in memory)'}: ${count} events. Click to open the replay.`;
   }
 }

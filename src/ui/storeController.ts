@@ -11,7 +11,11 @@ import { EmmettSqliteStore } from '../core/formats/emmettSqlite/emmettSqliteStor
 import { isForeignStore } from '../core/formats/storeReader';
 import { Disposable } from './disposable';
 import { storeNotOpened, type MessageNode } from './messageNode';
+import { openPostgresSource, type PostgresSource } from './postgresSession';
 import { resolveInWorkspace } from './workspacePaths';
+
+/** The saved PostgreSQL connection this workspace showed last, to open again after a reload. */
+export const OPEN_CONNECTION_KEY = 'eventStore.postgres.open';
 
 /** Stores above this size open with a progress notification. */
 const LARGE_STORE_BYTES = 20 * 1024 * 1024;
@@ -43,6 +47,8 @@ export class StoreController extends Disposable {
   /** What lives as long as the open session: its watcher and listeners. */
   private sessionDisposables: vscode.Disposable[] = [];
   /** Aggregates and projections beside the built-in ones (the workspace's own domain, when loaded). */
+  /** A PostgreSQL store opened instead of the store file, until the store is closed. */
+  private postgres: PostgresSource | undefined;
   private extraDomain: () => {
     readonly aggregates: readonly AggregateDefinition[];
     readonly projections: readonly Projection[];
@@ -57,7 +63,9 @@ export class StoreController extends Disposable {
     this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.reopen()));
     this.register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('eventStore.storePath')) void this.reopen();
+        if (!e.affectsConfiguration('eventStore.storePath')) return;
+        this.leavePostgres();
+        void this.reopen();
       }),
     );
   }
@@ -75,6 +83,45 @@ export class StoreController extends Disposable {
 
   get storePath(): string {
     return resolveStorePath(this.context);
+  }
+
+  /** Which store the views show, for people: the store file, or the PostgreSQL schema and server (no password). */
+  get storeLabel(): string {
+    return this.postgres?.label ?? this.storePath;
+  }
+
+  /** The PostgreSQL store the views show, when it is one (not the store file). */
+  get postgresSource(): PostgresSource | undefined {
+    return this.postgres;
+  }
+
+  /** Opens a PostgreSQL store in place of the store shown; when it cannot, throws and leaves that one shown. */
+  async openPostgres(source: PostgresSource): Promise<StoreSession> {
+    const previous = this.postgres;
+    this.postgres = source;
+    try {
+      // The store shown now stays until the new one is open: a failure leaves the window as it was.
+      const session = await this.startPostgresSession(source);
+      this.log.info(
+        `Opened ${source.label}: ${session.store.stats().events} events${session.store.readOnly ? ', read-only' : ', team store (read and write)'}.`,
+      );
+      // The window opens it again after a reload (by the saved connection, its password from the secret storage).
+      await this.context.workspaceState.update(OPEN_CONNECTION_KEY, source.connectionId);
+      this.didOpen.fire(session);
+      return session;
+    } catch (e) {
+      if (this.postgres === source) this.postgres = previous;
+      this.log.warn(`Could not open ${source.label}: ${(e as Error).message}`);
+      throw e;
+    }
+  }
+
+  /** Back to the store file of the setting at the next (re)open; true when a PostgreSQL store was in use. */
+  leavePostgres(): boolean {
+    const was = this.postgres !== undefined;
+    this.postgres = undefined;
+    if (was) void this.context.workspaceState.update(OPEN_CONNECTION_KEY, undefined);
+    return was;
   }
 
   get session(): StoreSession | undefined {
@@ -114,6 +161,7 @@ export class StoreController extends Disposable {
   }
 
   private async open(): Promise<StoreSession> {
+    if (this.postgres) return this.openPostgresSession(this.postgres);
     const file = this.storePath;
     const trusted = vscode.workspace.isTrusted;
     const extra = this.extraDomain();
@@ -163,6 +211,70 @@ export class StoreController extends Disposable {
       this.log.error(`Could not open ${file}: ${(e as Error).stack ?? String(e)}`);
       this.didOpen.fire(undefined);
       throw e;
+    }
+  }
+
+  private async openPostgresSession(source: PostgresSource): Promise<StoreSession> {
+    try {
+      const session = await this.startPostgresSession(source);
+      this.log.info(
+        `Opened ${source.label}: ${session.store.stats().events} events${session.store.readOnly ? ', read-only' : ', team store (read and write)'}.`,
+      );
+      this.didOpen.fire(session);
+      return session;
+    } catch (e) {
+      this.openError = e as Error;
+      this.log.error(`Could not open ${source.label}: ${(e as Error).message}`);
+      this.didOpen.fire(undefined);
+      throw e;
+    }
+  }
+
+  /** Opens the store with its session and live updates, and makes it the current one. */
+  private async startPostgresSession(source: PostgresSource, quiet = false): Promise<StoreSession> {
+    const extra = this.extraDomain();
+    const { session, live } = await openPostgresSource(source, {
+      quiet,
+      log: this.log,
+      aggregates: [...builtInAggregates, ...extra.aggregates],
+      projections: [...builtInProjections, ...extra.projections],
+      isCurrent: (s) => this.current === s,
+      onShown: (events) => this.didAppend.fire(events),
+      reconnect: () => this.reconnectPostgres(source),
+    });
+    if (this.postgres !== source) {
+      // Closed or replaced while it opened.
+      live.dispose();
+      await session.close();
+      throw new Error(`${source.label} was closed while it opened.`);
+    }
+    const previous = this.current;
+    for (const d of this.sessionDisposables.splice(0)) d.dispose();
+    this.current = session;
+    this.openError = undefined;
+    this.sessionDisposables.push(
+      session.projector.onDidChange((events) => this.didAppend.fire(events)),
+      live,
+    );
+    if (previous) await previous.close().catch(() => undefined);
+    return session;
+  }
+
+  /**
+   * After the connection was lost: a new connection and session, swapped in once they are there,
+   * so that the views keep what they show until then. False when the server does not answer yet.
+   */
+  private async reconnectPostgres(source: PostgresSource): Promise<boolean> {
+    if (this.postgres !== source || this.opening) return false;
+    try {
+      const session = await this.startPostgresSession(source, true);
+      this.log.info(`Reconnected to ${source.label}: ${session.store.stats().events} events.`);
+      void vscode.window.showInformationMessage(`The connection to ${source.label} is back.`);
+      this.didOpen.fire(session);
+      return true;
+    } catch (e) {
+      this.log.info(`${source.label} does not answer yet: ${(e as Error).message}`);
+      return false;
     }
   }
 

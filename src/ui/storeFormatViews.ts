@@ -8,7 +8,7 @@ export function storeFormatLabel(controller: StoreController): string | undefine
   const store = controller.session?.store;
   if (!store || !isForeignStore(store)) return store?.readOnly ? 'read-only' : undefined;
   const format = formatOf(store);
-  return `${format.name}, ${format.generation} · read-only`;
+  return `${format.name}, ${format.generation} · ${store.readOnly ? 'read-only' : 'team store'}`;
 }
 
 /** Keeps the views' descriptions and the `eventStore.foreignStore` context key in step with the open store. */

@@ -7,6 +7,7 @@
 //   BENCH_ONLY=model  only the event model derived from traffic, against a bare scan.
 //   BENCH_ONLY=search  only full-text search and statistics (searchStatsBench.ts).
 //   BENCH_EMMETT=1000000            events of the Emmett SQLite store (default: the largest size).
+//   BENCH_ONLY=postgres  only the PostgreSQL stores (BENCH_PG_SIZES=1000,100000,1000000; default BENCH_SIZES).
 // Prints a table, then one JSON line with every figure.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -26,6 +27,8 @@ import { benchEmmett } from './emmettBench';
 import { benchQuery } from './queryBench';
 import { benchEventModel } from './eventModelBench';
 import { benchSearchStats } from './searchStatsBench';
+import { benchPostgres } from './postgresBench';
+import { postgresBinDir } from '../builders/postgresServer';
 
 interface BetterSqlite {
   pragma(sql: string): unknown;
@@ -481,6 +484,10 @@ async function benchModelRows(): Promise<void> {
     });
   }
 }
+const pgSizes = (process.env.BENCH_PG_SIZES ?? sizes.join(','))
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-bench-'));
@@ -503,6 +510,19 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ bench: 'eventStore', ...figures, rows })}\n`);
     return;
   }
+  if (process.env.BENCH_ONLY === 'postgres') {
+    try {
+      const pg = await benchPostgres(pgSizes, log);
+      rows.push(...pg.rows);
+      figures.postgres = pg.figures;
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    figures.totalSeconds = (now() - started) / 1000;
+    printTable();
+    process.stdout.write(`${JSON.stringify({ bench: 'postgres', ...figures, rows })}\n`);
+    return;
+  }
   const onlySearch = process.env.BENCH_ONLY === 'search';
   try {
     if (!onlyOpen) {
@@ -523,6 +543,11 @@ async function main(): Promise<void> {
 /** Everything else: import, appends, opens, the Emmett store, the replay path in VS Code. */
 async function benchAfterSearch(dir: string): Promise<void> {
   {
+    if (!onlyOpen && postgresBinDir()) {
+      const pg = await benchPostgres(pgSizes, log);
+      rows.push(...pg.rows);
+      figures.postgres = pg.figures;
+    }
     if (!onlyOpen) await benchImport(dir);
 
     const files = new Map<number, string>();

@@ -6,10 +6,12 @@ import * as path from 'node:path';
 import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
 import {
   launchVsCode,
+  openCommandPalette,
   openViewContainer,
   screenshot,
   tempWorkspace,
   treeRows,
+  until,
   waitForTreeItem,
   type VsCode,
 } from './harness';
@@ -59,6 +61,39 @@ describe('Restricted Mode: the workspace cannot choose the store file', function
       `the file named by the workspace was not opened: ${rows.join(' | ')}`,
     );
     await screenshot(vscode.page, 'restricted-store-path');
+  });
+
+  it('untrusted: Connect to PostgreSQL… is not offered in the palette', async () => {
+    vscode = await launchVsCode({
+      workspace,
+      settings: {
+        'security.workspace.trust.enabled': true,
+        'security.workspace.trust.startupPrompt': 'never',
+        'security.workspace.trust.banner': 'never',
+      },
+    });
+    const { page } = vscode;
+    await openViewContainer(page, 'Event Store');
+    await waitForTreeItem(page, 'Streams', 'user-insider', { timeoutMs: 60_000 });
+    await openCommandPalette(page);
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    // A command the palette does offer here, then the one it must not.
+    await input.fill('>Event Store: Open Replay');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Event Store: Open Replay' }).waitFor();
+    await input.fill('>Event Store: Connect to PostgreSQL');
+    const rows = page.locator('.quick-input-widget .monaco-list-row');
+    // The list has followed the new text once Open Replay is no longer in it.
+    const shown = await until(
+      async () => {
+        const texts = await rows.allTextContents();
+        return texts.some((t) => t.includes('Open Replay')) ? undefined : texts;
+      },
+      'the palette to filter on the new text',
+      15_000,
+    );
+    assert.ok(!shown.some((t) => t.includes('Connect to PostgreSQL')), `offered: ${shown.join(' | ')}`);
+    await screenshot(page, 'restricted-no-postgres');
+    await page.keyboard.press('Escape');
   });
 
   it('trusted: the same workspace setting is used (so the test above can tell)', async () => {

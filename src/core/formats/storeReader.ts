@@ -22,7 +22,7 @@ export type StoreReader = Pick<
   | 'close'
 >;
 
-export type FormatId = 'native' | 'emmett-sqlite';
+export type FormatId = 'native' | 'emmett-sqlite' | 'emmett-postgresql' | 'message-db' | 'marten';
 
 /** Which format a store file is in, found from its schema. */
 export interface StoreFormat {

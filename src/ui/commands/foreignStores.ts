@@ -4,10 +4,13 @@ import { verifyStore } from '../../core/eventStore/verify';
 import { copyToNativeStore } from '../../core/formats/copyToNative';
 import { EmmettSqliteStore } from '../../core/formats/emmettSqlite/emmettSqliteStore';
 import { checkEmmettStore, type Finding } from '../../core/formats/emmettSqlite/integrity';
+import { checkPostgresStore } from '../../core/formats/postgres/integrity';
+import { PostgresStore } from '../../core/formats/postgres/postgresStore';
 import { formatOf } from '../../core/formats/storeReader';
 import { CheckReportDocuments } from '../checkReportDocument';
 import { settingPathFor } from '../workspacePaths';
 import { boundary, registerCommand, type CommandContext } from './boundary';
+import { savedConnectionItems } from './postgres';
 
 /** Points `eventStore.storePath` at a file and waits until the controller has (re)opened it. */
 async function useStore(ctx: CommandContext, file: string | undefined): Promise<void> {
@@ -22,6 +25,8 @@ async function useStore(ctx: CommandContext, file: string | undefined): Promise<
     ? vscode.ConfigurationTarget.Workspace
     : vscode.ConfigurationTarget.Global;
   const before = controller.storePath;
+  // A PostgreSQL store open now gives way to the file (the reopen below, when the setting does not change).
+  controller.leavePostgres();
   await vscode.workspace
     .getConfiguration('eventStore')
     .update('storePath', file === undefined ? undefined : settingPathFor(file), target);
@@ -34,6 +39,27 @@ async function useStore(ctx: CommandContext, file: string | undefined): Promise<
 async function openStore(ctx: CommandContext, uri: unknown): Promise<string | undefined> {
   let file = uri instanceof vscode.Uri ? uri.fsPath : typeof uri === 'string' ? uri : undefined;
   if (!file) {
+    // Saved PostgreSQL connections are stores to choose too.
+    const saved = savedConnectionItems(ctx);
+    if (vscode.workspace.isTrusted) {
+      const picked = await vscode.window.showQuickPick(
+        [
+          { label: '$(file) Store File…', description: 'SQLite: ours or Emmett SQLite' },
+          ...saved,
+          { label: '$(plug) Connect to PostgreSQL…', description: 'Emmett PostgreSQL, Message DB, Marten' },
+        ],
+        { title: 'Open Store', placeHolder: 'A store file, or a store on a PostgreSQL server', ignoreFocusOut: true },
+      );
+      if (!picked) return undefined;
+      if ('connectionId' in picked) {
+        await vscode.commands.executeCommand('eventStore.connectPostgres', { connectionId: picked.connectionId });
+        return undefined;
+      }
+      if (picked.label.startsWith('$(plug)')) {
+        await vscode.commands.executeCommand('eventStore.connectPostgres');
+        return undefined;
+      }
+    }
     const picked = await vscode.window.showOpenDialog({
       title: 'Open Store',
       openLabel: 'Open Store',
@@ -64,10 +90,11 @@ async function checkStore(ctx: CommandContext, reports: CheckReportDocuments): P
   const session = await ctx.controller.get();
   const store = session.store;
   let findings: (Finding | string)[];
-  if (store instanceof EmmettSqliteStore) findings = [...checkEmmettStore(store).findings];
+  if (store instanceof PostgresStore) findings = [...(await checkPostgresStore(store)).findings];
+  else if (store instanceof EmmettSqliteStore) findings = [...checkEmmettStore(store).findings];
   else if (store.path) findings = (await verifyStore(store.path)).findings;
   else findings = [];
-  const name = store.path ? path.basename(store.path) : 'the store';
+  const name = ctx.controller.postgresSource?.label ?? (store.path ? path.basename(store.path) : 'the store');
   ctx.log.info(
     `Check Store on ${store.path ?? '(in memory)'}: ${findings.length} finding${findings.length === 1 ? '' : 's'}.`,
   );

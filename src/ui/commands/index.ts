@@ -6,6 +6,7 @@ import { registerConcurrencyCommands } from './concurrency';
 import { registerDomainModuleCommands } from './domainModule';
 import { registerExecuteCommand } from './executeCommand';
 import { registerForeignStoreCommands } from './foreignStores';
+import { registerPostgresCommands } from './postgres';
 import { registerQueryCommands } from './queries';
 import { registerReadModelCommands } from './readModels';
 import { registerReplayCommands } from './replay';
@@ -28,6 +29,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     ...registerConcurrencyCommands(ctx),
     ...registerStoreCommands(ctx),
     ...registerForeignStoreCommands(ctx),
+    ...registerPostgresCommands(ctx),
     ...registerStreamsCommands(ctx),
     ...registerReadModelCommands(ctx),
     ...registerReplayCommands(ctx),

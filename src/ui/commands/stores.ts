@@ -76,6 +76,10 @@ async function branch(
   if (at === undefined) return undefined;
   const storePath = session.store.path;
   if (!storePath) throw new Error('This store lives in memory: there is no folder to write a branch to.');
+  if (ctx.controller.postgresSource)
+    throw new Error(
+      'A branch is a store file beside the store, and a PostgreSQL store has no folder: "Copy into a Workspace Store" makes a file of it to branch.',
+    );
   const target = path.join(path.dirname(storePath), branchFileName(at));
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Branching the store at position ${at}…` },

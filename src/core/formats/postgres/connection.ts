@@ -50,9 +50,24 @@ export function redactConnectionString(connectionString: string): string {
   }
 }
 
+/**
+ * pg lets the connection string's (empty) password win over a `password` given beside it: the
+ * password goes into the URL handed to pg, percent-encoded, and nowhere else.
+ */
+function withPassword(connectionString: string | undefined, password: string | undefined): string | undefined {
+  if (!connectionString || !password) return connectionString;
+  try {
+    const url = new URL(connectionString);
+    url.password = encodeURIComponent(password);
+    return url.toString();
+  } catch {
+    return connectionString;
+  }
+}
+
 function clientConfig(target: PostgresTarget): ClientConfig {
   return {
-    connectionString: target.connectionString,
+    connectionString: withPassword(target.connectionString, target.password),
     host: target.connectionString ? undefined : target.host,
     port: target.connectionString ? undefined : target.port,
     database: target.connectionString ? undefined : target.database,
@@ -70,7 +85,9 @@ export function explainPostgresError(error: unknown, target: PostgresTarget): Po
   const e = error as { code?: string; message?: string };
   const code = e?.code;
   const raw = String(e?.message ?? error);
-  const said = target.password ? raw.split(target.password).join('***') : raw;
+  const said = target.password
+    ? raw.split(target.password).join('***').split(encodeURIComponent(target.password)).join('***')
+    : raw;
   let message: string;
   switch (code) {
     case 'ECONNREFUSED':
@@ -100,9 +117,13 @@ export function explainPostgresError(error: unknown, target: PostgresTarget): Po
       message = `${where} is opened read-only; that statement would have written to it.`;
       break;
     default:
-      message = /timeout/i.test(said)
-        ? `Connecting to ${where} timed out.`
-        : `PostgreSQL at ${where}: ${said}${code ? ` (${code})` : ''}`;
+      message = /client password must be a string/i.test(said)
+        ? `PostgreSQL at ${where} asks for a password, and none was given.`
+        : /does not support SSL/i.test(said)
+          ? `PostgreSQL at ${where} does not accept SSL connections: connect with sslmode=disable, or enable SSL on the server.`
+          : /timeout/i.test(said)
+            ? `Connecting to ${where} timed out.`
+            : `PostgreSQL at ${where}: ${said}${code ? ` (${code})` : ''}`;
   }
   return new PostgresConnectionError(message, code);
 }
