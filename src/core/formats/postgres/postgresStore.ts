@@ -306,12 +306,14 @@ export class PostgresStore implements ForeignStore {
         text: `DECLARE esi_load NO SCROLL CURSOR FOR SELECT ${select} FROM ${d.table} WHERE ${rows} AND ${d.readable} AND ${within} ORDER BY ${d.position}`,
         values: [from, to],
       });
-      for (;;) {
+      // The next page is asked for before this one is mapped: the server reads while we map.
+      const fetch = () => c.query<Row>({ text: `FETCH ${PAGE} FROM esi_load`, rowMode: 'array' });
+      for (let next: Promise<{ rows: Row[] }> | undefined = fetch(); next;) {
+        const r: { rows: Row[] } = await next;
+        next = r.rows.length < PAGE ? undefined : fetch();
         signal?.throwIfAborted();
-        const r = await c.query<Row>({ text: `FETCH ${PAGE} FROM esi_load`, rowMode: 'array' });
         take(r.rows);
         onProgress?.(fresh.length, Math.max(total, fresh.length));
-        if (r.rows.length < PAGE) break;
       }
       await c.query('CLOSE esi_load');
     }
