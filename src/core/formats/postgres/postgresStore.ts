@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
 import { ConcurrencyError, InvalidEventError, ReadOnlyStoreError } from '../../eventStore/errors';
 import type {
@@ -32,6 +33,8 @@ export interface TeamWriter {
   ): Promise<{ ok: true; positions: readonly number[]; nextVersion: number } | { ok: false; actual: number }>;
   /** Every committed event of one stream after a version, straight from the table (for deciding). */
   readStreamTail(streamId: string, afterVersion: number): Promise<RecordedEvent[]>;
+  /** The events of one stream stored with these ids (for idempotent appends). */
+  findInStream(streamId: string, eventIds: readonly string[]): Promise<RecordedEvent[]>;
   close(): Promise<void>;
 }
 
@@ -624,8 +627,30 @@ export class PostgresStore implements ForeignStore {
       throw new InvalidEventError(`An append takes at most ${MAX_EVENTS_PER_APPEND} events.`);
     events.forEach((e, i) => validateNewEvent(e, i));
     const expected = options.expectedVersion ?? 'any';
+    if (expected !== 'any' && expected !== 'no-stream' && !(Number.isSafeInteger(expected) && expected >= 0))
+      throw new InvalidEventError(
+        `The expected version must be a whole number >= 0, "no-stream" or "any"; got ${String(expected)}.`,
+      );
+    const given = events.map((e) => e.eventId).filter((id): id is string => id !== undefined);
+    if (new Set(given).size !== given.length)
+      throw new InvalidEventError('The events of one append must have distinct event ids.');
+    if (given.length > 0) {
+      // A retry of an append that already succeeded is answered as before; nothing is written.
+      const stored = await this.writer.findInStream(streamId, given);
+      if (stored.length === events.length)
+        return {
+          events: stored,
+          nextExpectedVersion: Math.max(this.streamVersion(streamId), stored[stored.length - 1]!.streamVersion),
+          lastPosition: stored[stored.length - 1]!.globalPosition,
+          appended: false,
+        };
+      if (stored.length > 0)
+        throw new InvalidEventError(
+          `Event id ${stored[0]!.eventId} is already stored (in stream "${streamId}" at position ${stored[0]!.globalPosition}).`,
+        );
+    }
     const prepared = events.map((e) => ({
-      eventId: e.eventId ?? crypto.randomUUID(),
+      eventId: e.eventId ?? randomUUID(),
       type: e.type,
       data: e.data === undefined ? {} : e.data,
       metadata: { ...(e.metadata ?? {}) },
