@@ -57,14 +57,28 @@ type Row = [string, string, string, string, string, unknown, unknown, string, st
 
 const PAGE = 10_000;
 
-function toEvent(r: Row): RecordedEvent {
+/**
+ * One string per stream id and event type, however many events carry it: a million events then
+ * keep ten thousand stream ids, not a million copies (less memory, and less for the collector).
+ */
+function interner(): (text: string) => string {
+  const known = new Map<string, string>();
+  return (text) => {
+    const k = known.get(text);
+    if (k !== undefined) return k;
+    known.set(text, text);
+    return text;
+  };
+}
+
+function toEvent(r: Row, intern: (text: string) => string = (t) => t): RecordedEvent {
   const metadata = r[6];
   return {
     globalPosition: Number(r[0]),
-    streamId: r[1],
+    streamId: intern(r[1]),
     streamVersion: Number(r[2]),
     eventId: r[3],
-    type: r[4],
+    type: intern(r[4]),
     data: r[5] ?? null,
     metadata:
       metadata !== null && typeof metadata === 'object' && !Array.isArray(metadata)
@@ -136,6 +150,7 @@ export class PostgresStore implements ForeignStore {
   private queue: Promise<unknown> = Promise.resolve();
   private listeners = new Set<(events: readonly RecordedEvent[]) => void>();
   private closed = false;
+  private readonly intern = interner();
 
   private constructor(
     private readonly client: Client,
@@ -272,7 +287,7 @@ export class PostgresStore implements ForeignStore {
     let commands = false;
     const take = (batch: Row[]) => {
       for (const row of batch) {
-        const e = toEvent(row);
+        const e = toEvent(row, this.intern);
         if (row[8] !== 'C') {
           fresh.push(e);
           continue;
