@@ -97,6 +97,8 @@ export async function benchPostgres(
       await bareCursor(url);
       const bare: number[] = [];
       const ours: number[] = [];
+      const opened: number[] = [];
+      let heapMb = 0;
       let firstPage = 0;
       let seeks: number[] = [];
       let progressCalls = 0;
@@ -109,9 +111,11 @@ export async function benchPostgres(
           { connectionString: url, schema: 'public', format: 'emmett-postgresql' },
           { onProgress: () => void (progressCalls += 1) },
         );
+        opened.push(now() - t1);
         const engine = new ReplayEngine(store, builtInProjections, builtInAggregates);
         engine.statesAt(store.lastPosition());
         ours.push(now() - t1);
+        heapMb = Math.max(heapMb, process.memoryUsage().heapUsed / 1e6);
         if (store.stats().events !== total) throw new Error(`the store shows ${store.stats().events} of ${total}`);
         const t2 = now();
         store.listStreams({ limit: 100 });
@@ -157,6 +161,8 @@ export async function benchPostgres(
       figures[`pg${total}`] = {
         bareMs,
         oursMs,
+        openMs: Math.min(...opened),
+        heapMb,
         firstPage,
         seekP50: quantile(seeks, 0.5),
         seekP95: quantile(seeks, 0.95),

@@ -375,6 +375,11 @@ describe('PostgreSQL stores of other applications (a real server)', function () 
     );
     await sql(emmettUrl, "CREATE ROLE reader_np LOGIN PASSWORD 'pw-np'").catch(() => undefined);
     const readerUrl = emmettUrl.replace('postgres@', 'reader_np:pw-np@');
+    assert.deepEqual(
+      (await probePostgres({ connectionString: readerUrl })).map((f) => [f.schema, f.events]),
+      [['public', -1]],
+      'a store the user may not read is listed, without a count',
+    );
     await assert.rejects(
       openPostgresStore({ connectionString: readerUrl, schema: 'public', format: 'emmett-postgresql' }),
       (e: Error) => /lacks a permission this needs/.test(e.message) && !e.message.includes('pw-np'),

@@ -115,6 +115,22 @@ describe('A team store on an Emmett PostgreSQL schema (a real server, Emmett on 
         [1, 2],
       );
       assert.ok(multi.events[0]!.globalPosition < multi.events[1]!.globalPosition);
+      const again = await store.append('batch-1', [
+        { type: 'A', data: { i: 1 }, eventId: 'id-a' },
+        { type: 'B', data: { i: 2 }, eventId: 'id-b' },
+      ]);
+      assert.equal(again.appended, false, 'a retry with the same event ids writes nothing');
+      assert.deepEqual(
+        again.events.map((x) => x.globalPosition),
+        multi.events.map((x) => x.globalPosition),
+      );
+      await assert.rejects(
+        store.append('batch-1', [
+          { type: 'A', data: {}, eventId: 'id-a' },
+          { type: 'C', data: {}, eventId: 'id-c' },
+        ]),
+        /Event id id-a is already stored \(in stream "batch-1" at position \d+\)\./,
+      );
       const back = await emmett.readStream('batch-1');
       assert.deepEqual(
         back.events.map((x) => [x.metadata.messageId, x.metadata.globalPosition]),

@@ -70,30 +70,34 @@ export async function emmettTeamWriter(target: PostgresTarget, schema: string): 
         return { ok: false, actual: await currentVersion(streamId) };
       }
     },
-    async readStreamTail(streamId, afterVersion) {
-      const r = await client.query<unknown[]>({
-        text: `SELECT global_position::text AS esi_p, stream_position::text AS esi_v, message_id, message_type, message_data, message_metadata,
-                 to_char(created AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-               FROM ${t} WHERE stream_id = $1 AND partition = 'emt:default' AND is_archived = FALSE
-                 AND message_kind = 'E' AND stream_position > $2 ORDER BY stream_position`,
-        values: [streamId, afterVersion],
-        rowMode: 'array',
-      });
-      return r.rows.map((row): RecordedEvent => ({
-        globalPosition: Number(row[0]),
-        streamId,
-        streamVersion: Number(row[1]),
-        eventId: String(row[2]),
-        type: String(row[3]),
-        data: row[4] ?? null,
-        metadata: (row[5] ?? {}) as RecordedEvent['metadata'],
-        recordedAt: String(row[6] ?? ''),
-      }));
-    },
+    readStreamTail: (streamId, afterVersion) => streamEvents(streamId, 'stream_position > $2', afterVersion),
+    findInStream: (streamId, eventIds) => streamEvents(streamId, 'message_id = ANY($2)', [...eventIds]),
     async close() {
       await Promise.allSettled([emmett.close(), client.end()]);
     },
   };
+
+  /** Committed events of one stream, straight from the table (the primary key leads with the stream id). */
+  async function streamEvents(streamId: string, where: string, value: unknown): Promise<RecordedEvent[]> {
+    const r = await client.query<unknown[]>({
+      text: `SELECT global_position::text AS esi_p, stream_position::text AS esi_v, message_id, message_type, message_data, message_metadata,
+               to_char(created AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+             FROM ${t} WHERE stream_id = $1 AND partition = 'emt:default' AND is_archived = FALSE
+               AND message_kind = 'E' AND ${where} ORDER BY stream_position`,
+      values: [streamId, value],
+      rowMode: 'array',
+    });
+    return r.rows.map((row): RecordedEvent => ({
+      globalPosition: Number(row[0]),
+      streamId,
+      streamVersion: Number(row[1]),
+      eventId: String(row[2]),
+      type: String(row[3]),
+      data: row[4] ?? null,
+      metadata: (row[5] ?? {}) as RecordedEvent['metadata'],
+      recordedAt: String(row[6] ?? ''),
+    }));
+  }
 }
 
 /** Creates Emmett's tables in an empty schema, with Emmett's own migrations. */

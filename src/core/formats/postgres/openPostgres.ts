@@ -12,6 +12,7 @@ export { PostgresStore } from './postgresStore';
 export interface FoundPostgresStore {
   readonly schema: string;
   readonly format: StoreFormat;
+  /** How many events it holds; -1 when the user may not read its table (opening it then says why). */
   readonly events: number;
   /** An Emmett PostgreSQL schema: the inspector can append to it (a team store). */
   readonly writable: boolean;

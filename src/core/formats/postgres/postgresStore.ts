@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
 import { ConcurrencyError, InvalidEventError, ReadOnlyStoreError } from '../../eventStore/errors';
 import type {
@@ -32,6 +33,8 @@ export interface TeamWriter {
   ): Promise<{ ok: true; positions: readonly number[]; nextVersion: number } | { ok: false; actual: number }>;
   /** Every committed event of one stream after a version, straight from the table (for deciding). */
   readStreamTail(streamId: string, afterVersion: number): Promise<RecordedEvent[]>;
+  /** The events of one stream stored with these ids (for idempotent appends). */
+  findInStream(streamId: string, eventIds: readonly string[]): Promise<RecordedEvent[]>;
   close(): Promise<void>;
 }
 
@@ -54,14 +57,28 @@ type Row = [string, string, string, string, string, unknown, unknown, string, st
 
 const PAGE = 10_000;
 
-function toEvent(r: Row): RecordedEvent {
+/**
+ * One string per stream id and event type, however many events carry it: a million events then
+ * keep ten thousand stream ids, not a million copies (less memory, and less for the collector).
+ */
+function interner(): (text: string) => string {
+  const known = new Map<string, string>();
+  return (text) => {
+    const k = known.get(text);
+    if (k !== undefined) return k;
+    known.set(text, text);
+    return text;
+  };
+}
+
+function toEvent(r: Row, intern: (text: string) => string = (t) => t): RecordedEvent {
   const metadata = r[6];
   return {
     globalPosition: Number(r[0]),
-    streamId: r[1],
+    streamId: intern(r[1]),
     streamVersion: Number(r[2]),
     eventId: r[3],
-    type: r[4],
+    type: intern(r[4]),
     data: r[5] ?? null,
     metadata:
       metadata !== null && typeof metadata === 'object' && !Array.isArray(metadata)
@@ -133,6 +150,7 @@ export class PostgresStore implements ForeignStore {
   private queue: Promise<unknown> = Promise.resolve();
   private listeners = new Set<(events: readonly RecordedEvent[]) => void>();
   private closed = false;
+  private readonly intern = interner();
 
   private constructor(
     private readonly client: Client,
@@ -269,7 +287,7 @@ export class PostgresStore implements ForeignStore {
     let commands = false;
     const take = (batch: Row[]) => {
       for (const row of batch) {
-        const e = toEvent(row);
+        const e = toEvent(row, this.intern);
         if (row[8] !== 'C') {
           fresh.push(e);
           continue;
@@ -306,12 +324,14 @@ export class PostgresStore implements ForeignStore {
         text: `DECLARE esi_load NO SCROLL CURSOR FOR SELECT ${select} FROM ${d.table} WHERE ${rows} AND ${d.readable} AND ${within} ORDER BY ${d.position}`,
         values: [from, to],
       });
-      for (;;) {
+      // The next page is asked for before this one is mapped: the server reads while we map.
+      const fetch = () => c.query<Row>({ text: `FETCH ${PAGE} FROM esi_load`, rowMode: 'array' });
+      for (let next: Promise<{ rows: Row[] }> | undefined = fetch(); next;) {
+        const r: { rows: Row[] } = await next;
+        next = r.rows.length < PAGE ? undefined : fetch();
         signal?.throwIfAborted();
-        const r = await c.query<Row>({ text: `FETCH ${PAGE} FROM esi_load`, rowMode: 'array' });
         take(r.rows);
         onProgress?.(fresh.length, Math.max(total, fresh.length));
-        if (r.rows.length < PAGE) break;
       }
       await c.query('CLOSE esi_load');
     }
@@ -622,8 +642,30 @@ export class PostgresStore implements ForeignStore {
       throw new InvalidEventError(`An append takes at most ${MAX_EVENTS_PER_APPEND} events.`);
     events.forEach((e, i) => validateNewEvent(e, i));
     const expected = options.expectedVersion ?? 'any';
+    if (expected !== 'any' && expected !== 'no-stream' && !(Number.isSafeInteger(expected) && expected >= 0))
+      throw new InvalidEventError(
+        `The expected version must be a whole number >= 0, "no-stream" or "any"; got ${String(expected)}.`,
+      );
+    const given = events.map((e) => e.eventId).filter((id): id is string => id !== undefined);
+    if (new Set(given).size !== given.length)
+      throw new InvalidEventError('The events of one append must have distinct event ids.');
+    if (given.length > 0) {
+      // A retry of an append that already succeeded is answered as before; nothing is written.
+      const stored = await this.writer.findInStream(streamId, given);
+      if (stored.length === events.length)
+        return {
+          events: stored,
+          nextExpectedVersion: Math.max(this.streamVersion(streamId), stored[stored.length - 1]!.streamVersion),
+          lastPosition: stored[stored.length - 1]!.globalPosition,
+          appended: false,
+        };
+      if (stored.length > 0)
+        throw new InvalidEventError(
+          `Event id ${stored[0]!.eventId} is already stored (in stream "${streamId}" at position ${stored[0]!.globalPosition}).`,
+        );
+    }
     const prepared = events.map((e) => ({
-      eventId: e.eventId ?? crypto.randomUUID(),
+      eventId: e.eventId ?? randomUUID(),
       type: e.type,
       data: e.data === undefined ? {} : e.data,
       metadata: { ...(e.metadata ?? {}) },
