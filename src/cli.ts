@@ -27,6 +27,10 @@ import {
   importExported,
   isForeignFile,
 } from './cli/foreignStore';
+import { blameCommand as blameValue, EXIT_FAULTED } from './cli/blame';
+import { UnknownStreamError } from './core/history/blame';
+import { ValuePathError } from './core/history/valuePath';
+import { DomainModuleError } from './core/workspaceDomain/moduleErrors';
 
 /** Exit codes: part of the CLI's contract with scripts. */
 export const EXIT = {
@@ -43,6 +47,8 @@ export const EXIT = {
   locked: 5,
   /** verify read a foreign store and found integrity problems (listed on stdout). */
   findings: EXIT_FINDINGS,
+  /** blame: the read model (or decider) threw on an event; the changes before it are printed. */
+  faulted: EXIT_FAULTED,
 } as const;
 
 export interface CliIo {
@@ -83,13 +89,20 @@ Commands:
   exec     --command JSON   Runs a command through the write model, e.g.
            {"type":"CreateUser","data":{"userId":"u1","name":"Ada"}}; prints the events appended.
   seed                  Runs the demo commands; prints the events appended.
+  blame    --read-model NAME --path PATH | --stream ID --path PATH  [--to P] [--domain FILE]
+           Prints every event that changed one value, newest first, one JSON object per change:
+           {"path","globalPosition","type","streamId","streamVersion","kind","before","after",...}.
+           PATH is like users.ada.name (keys with dots in brackets: carts["cart-1"].items[0]).
+           --stream follows a stream's write-model state; --domain FILE adds a domain.js module's
+           read models and deciders. Works on every store format read.
 
 JSON values may also be given as @PATH (a file) or @- (stdin).
 Writing commands accept --lock-timeout MS (default 10000): how long to wait for another writer.
 
 Exit codes: 0 ok, 1 bad usage or input, 2 command rejected by the domain, 3 concurrency conflict,
 4 store unreadable or corrupt, 5 store locked by another process, 6 verify found integrity
-problems in a foreign store (each on stdout with its stream and position).
+problems in a foreign store (each on stdout with its stream and position), 7 blame met a read
+model or decider that threw (the changes before that event are printed).
 Limits: ${MAX_EVENT_BYTES} bytes of data + metadata per event, ${MAX_APPEND_BYTES} bytes per append.
 `;
 
@@ -465,6 +478,23 @@ async function copyCommand(args: Args, io: CliIo): Promise<number> {
   return copyStore(required(args, 'store'), required(args, 'to'), io.stdout);
 }
 
+async function blameCommand(args: Args, io: CliIo): Promise<number> {
+  checkOptions(args, ['read-model', 'stream', 'path', 'to', 'domain']);
+  const to = option(args, 'to');
+  return blameValue(
+    {
+      store: required(args, 'store'),
+      readModel: option(args, 'read-model'),
+      stream: option(args, 'stream'),
+      path: required(args, 'path'),
+      to: to === undefined ? undefined : parseCount(to, 'to', 0),
+      domain: option(args, 'domain'),
+    },
+    io,
+    (message) => new UsageError(message),
+  );
+}
+
 const COMMANDS: Record<string, (args: Args, io: CliIo) => Promise<number>> = {
   append: appendCommand,
   import: importCommand,
@@ -474,12 +504,20 @@ const COMMANDS: Record<string, (args: Args, io: CliIo) => Promise<number>> = {
   exec: execCommand,
   seed: seedCommand,
   copy: copyCommand,
+  blame: blameCommand,
 };
 
 /** Maps an error to its exit code and one sentence for stderr. */
 export function describeFailure(e: unknown): { code: number; message: string } {
   const message = e instanceof Error ? e.message : String(e);
-  if (e instanceof UsageError || InvalidEventError.is(e) || ReadOnlyStoreError.is(e))
+  if (
+    e instanceof UsageError ||
+    InvalidEventError.is(e) ||
+    ReadOnlyStoreError.is(e) ||
+    ValuePathError.is(e) ||
+    UnknownStreamError.is(e) ||
+    DomainModuleError.is(e)
+  )
     return { code: EXIT.usage, message };
   if (DomainError.is(e)) return { code: EXIT.rejected, message: `The command was rejected: ${message}` };
   if (ConcurrencyError.is(e)) return { code: EXIT.conflict, message };

@@ -169,13 +169,14 @@ export function adaptProjection(
         const next = p.evolve(state, event);
         return next === undefined ? state : next;
       } catch (e) {
-        // One bad event must not stop the store or the other read models: this one keeps its state.
+        // One bad event must not stop the store or the other read models: this one stops there,
+        // faulted at this position (the projector and the replay say so), with the module's own error.
         report({
           at: `${title}, ${event.type} at position ${event.globalPosition}`,
           message: describeError(e),
           location: locationIn(file, e),
         });
-        return state;
+        throw e;
       }
     },
     view(state) {
