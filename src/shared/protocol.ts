@@ -44,7 +44,19 @@ export interface ReadModelView {
   readonly same?: boolean;
   readonly handled: boolean;
   readonly changes: readonly ChangeView[];
+  /** The read model threw on the event at `position` (at or before this step): it shows the state before it. */
+  readonly fault?: FaultView;
 }
+
+export interface FaultView {
+  readonly position: number;
+  readonly eventType: string;
+  readonly streamId: string;
+  readonly error: string;
+}
+
+/** Whose value's history the person asks for: a read model or the write-model state of a stream. */
+export type HistoryTarget = { readonly readModel: string } | { readonly streamId: string };
 
 /**
  * Where the time of one answer went on the host side, in milliseconds, and when it left (wall clock,
@@ -149,7 +161,9 @@ export type WebviewToHost =
   | { readonly type: 'export'; readonly format: ExportFormat }
   /** A bare round trip through the message channel: the baseline the bench sets a step's figures against. */
   | { readonly type: 'ping'; readonly seq: number }
-  | { readonly type: 'branch' };
+  | { readonly type: 'branch' }
+  /** "Show History of This Value" on a read model or the stream's state shown at this step. */
+  | { readonly type: 'history'; readonly target: HistoryTarget };
 
 export const MAX_POSITION = Number.MAX_SAFE_INTEGER;
 export const MAX_ROWS_PER_REQUEST = 500;
@@ -246,6 +260,16 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
         : undefined;
     case 'ping':
       return isPosition(raw.seq) && hasOnly(raw, ['type', 'seq']) ? { type: 'ping', seq: raw.seq } : undefined;
+    case 'history': {
+      const t = raw.target;
+      if (!hasOnly(raw, ['type', 'target']) || !isRecord(t)) return undefined;
+      const name = (v: unknown): v is string =>
+        typeof v === 'string' && v.length > 0 && v.length <= MAX_FILTER_LENGTH * 5;
+      if (hasOnly(t, ['readModel']) && name(t.readModel))
+        return { type: 'history', target: { readModel: t.readModel } };
+      if (hasOnly(t, ['streamId']) && name(t.streamId)) return { type: 'history', target: { streamId: t.streamId } };
+      return undefined;
+    }
     default:
       return undefined;
   }
@@ -284,7 +308,13 @@ function isStepView(v: unknown): v is StepView {
       typeof r.name === 'string' &&
       typeof r.title === 'string' &&
       Array.isArray(r.changes) &&
-      (r.same === undefined || r.same === true),
+      (r.same === undefined || r.same === true) &&
+      (r.fault === undefined ||
+        (isRecord(r.fault) &&
+          isPosition(r.fault.position) &&
+          typeof r.fault.eventType === 'string' &&
+          typeof r.fault.streamId === 'string' &&
+          typeof r.fault.error === 'string')),
   );
 }
 

@@ -36,6 +36,8 @@ export function resolveDomainModulePath(): string | undefined {
  */
 export class DomainModuleController extends Disposable {
   private current: DomainModuleState = { status: 'none', file: undefined };
+  /** The version loaded before the current one (kept in memory only), for "Compare with the Previous Version". */
+  private previousDomain: LoadedDomain | undefined;
   private readonly changed = this.register(new vscode.EventEmitter<DomainModuleState>());
   readonly onDidChange = this.changed.event;
   private watcher: vscode.Disposable[] = [];
@@ -69,6 +71,10 @@ export class DomainModuleController extends Disposable {
 
   get state(): DomainModuleState {
     return this.current;
+  }
+
+  get previous(): LoadedDomain | undefined {
+    return this.previousDomain;
   }
 
   /** Runtime problems of the loaded module (a read model that failed on an event), newest last. */
@@ -144,6 +150,9 @@ export class DomainModuleController extends Disposable {
   }
 
   private set(state: DomainModuleState): void {
+    const before = this.current;
+    if (before.status === 'loaded' && (state.status !== 'loaded' || state.domain.hash !== before.domain.hash))
+      this.previousDomain = before.domain;
     this.current = state;
     this.changed.fire(state);
   }

@@ -98,6 +98,16 @@ export function toStepView(step: ReplayStep, view: ReplayView, limits: PreviewLi
       handled: r.handled,
       state: preview(r.state),
       changes: boundChanges(r.changes, limits.changes),
+      ...(r.fault
+        ? {
+            fault: {
+              position: r.fault.position,
+              eventType: r.fault.eventType,
+              streamId: r.fault.streamId,
+              error: r.fault.error.slice(0, 2000),
+            },
+          }
+        : {}),
     })),
   };
 }
@@ -348,6 +358,9 @@ export class ReplayPanel extends Disposable {
         return;
       case 'ping':
         return;
+      case 'history':
+        await vscode.commands.executeCommand('eventStore.showValueHistory', message.target);
+        return;
     }
   }
 
@@ -414,6 +427,7 @@ export class ReplayPanel extends Disposable {
             description: r.description,
             handled: r.handled,
             changes: r.changes,
+            ...(r.fault ? { fault: r.fault } : {}),
             same: true,
           };
         this.sentStates.set(r.name, json);

@@ -4,7 +4,9 @@ import {
   MAX_MOVE_COUNT,
   parseHostMessage,
   type ChangeView,
+  type FaultView,
   type FilterView,
+  type HistoryTarget,
   type HostToWebview,
   type ReplayPlace,
   type RowView,
@@ -424,6 +426,7 @@ function renderStream(step: StepView, only: boolean): void {
   region.append(
     field('Aggregate', s.aggregate ?? 'unknown (no decider for this stream)'),
     field('Stream', `${s.streamId} @ version ${s.version}`),
+    ...(s.aggregate ? [historyButton(`Show History of a Value of ${s.streamId}`, { streamId: s.streamId })] : []),
     el(
       'div',
       { class: 'before-after' },
@@ -452,6 +455,26 @@ function renderLines(name: string, state: unknown, changes: readonly ChangeView[
   return node;
 }
 
+/** "Show History of This Value": the host asks which value, lists the events that changed it, each a link back here. */
+function historyButton(label: string, target: HistoryTarget): HTMLElement {
+  const button = el('button', { class: 'link history', type: 'button', 'aria-label': label }, 'History of a value…');
+  button.addEventListener('click', () => send({ type: 'history', target }));
+  return button;
+}
+
+/** A read model that threw: said where the read model is, never shown as an empty success. */
+function faultNotice(title: string, fault: FaultView): HTMLElement {
+  const replay = el('button', { class: 'link', type: 'button' }, 'Replay to the Failing Event');
+  replay.addEventListener('click', (e) => navigate({ type: 'seek', position: fault.position }, wallClock(e.timeStamp)));
+  return el(
+    'div',
+    { class: 'fault', role: 'status' },
+    el('strong', {}, `${title} is faulted at ${fault.position}`),
+    `: ${fault.eventType} of ${fault.streamId} threw ${fault.error}. The state below is the one before that event. `,
+    replay,
+  );
+}
+
 function renderReadModels(step: StepView, only: boolean): void {
   const region = ui.readModelsRegion;
   // What the event changed comes first, open; the rest is one line each, to open on demand.
@@ -468,16 +491,18 @@ function renderReadModels(step: StepView, only: boolean): void {
   for (const rm of [...changed, ...unchanged]) {
     const touched = rm.changes.length > 0;
     const open = touched || openedByPerson.has(rm.name);
-    const status = step.event
-      ? step.skipped
-        ? 'skipped event: unchanged'
-        : rm.handled
-          ? changeSummary(rm.changes)
-          : 'does not handle this event'
-      : 'initial state';
+    const status = rm.fault
+      ? `faulted at ${rm.fault.position}`
+      : step.event
+        ? step.skipped
+          ? 'skipped event: unchanged'
+          : rm.handled
+            ? changeSummary(rm.changes)
+            : 'does not handle this event'
+        : 'initial state';
     // An unchanged read model has no change to show: opened, it shows its whole state.
     const onlyHere = only && touched;
-    const key = JSON.stringify([rm.state, rm.changes, onlyHere, status, rm.description, open]);
+    const key = JSON.stringify([rm.state, rm.changes, onlyHere, status, rm.description, open, rm.fault]);
     const cached = readModelSections.get(rm.name);
     if (cached?.key === key) {
       nodes.push(cached.node);
@@ -488,6 +513,8 @@ function renderReadModels(step: StepView, only: boolean): void {
       { class: `read-model${touched ? ' touched' : ''}`, 'aria-label': rm.title },
       el('summary', {}, el('h3', {}, rm.title, el('span', { class: 'status' }, ` · ${status}`))),
       el('p', { class: 'description', title: rm.description }, rm.description),
+      ...(rm.fault ? [faultNotice(rm.title, rm.fault)] : []),
+      historyButton(`Show History of a Value of ${rm.title}`, { readModel: rm.name }),
       renderLines(rm.name, rm.state, rm.changes, onlyHere),
     );
     node.open = open;

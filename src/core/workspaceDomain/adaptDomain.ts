@@ -131,6 +131,7 @@ function defaultView(state: unknown): ViewNode[] {
   if (state === null || typeof state !== 'object') return [{ label: JSON.stringify(state) ?? 'undefined' }];
   return Object.entries(state as Record<string, unknown>).map(([key, value]) => ({
     label: key,
+    path: [key],
     description:
       typeof value === 'object' && value !== null ? `${Object.keys(value).length} entries` : JSON.stringify(value),
     tooltip: JSON.stringify(value, null, 2)?.slice(0, 2000),
@@ -147,6 +148,7 @@ function toViewNodes(rows: unknown, depth = 0): ViewNode[] {
       ...(r.tooltip !== undefined ? { tooltip: String(r.tooltip) } : {}),
       ...(typeof r.icon === 'string' ? { icon: r.icon } : {}),
       ...(Array.isArray(r.children) ? { children: toViewNodes(r.children, depth + 1) } : {}),
+      ...(Array.isArray(r.path) && r.path.every((k) => typeof k === 'string') ? { path: [...r.path] } : {}),
     };
   });
 }

@@ -5,6 +5,7 @@ import { registerLogCommands } from './commandLog';
 import { registerConcurrencyCommands } from './concurrency';
 import { registerDomainModuleCommands } from './domainModule';
 import { registerExecuteCommand } from './executeCommand';
+import { registerHistoryCommands } from './history';
 import { registerForeignStoreCommands } from './foreignStores';
 import { registerQueryCommands } from './queries';
 import { registerReadModelCommands } from './readModels';
@@ -30,5 +31,6 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     ...registerLogCommands(ctx),
     ...registerDomainModuleCommands(ctx),
     ...registerWalkthroughCommands(ctx),
+    ...registerHistoryCommands(ctx),
   ];
 }

@@ -1,0 +1,126 @@
+// "Why is this value what it is?": a user's name in the Read Models view, its history (every event
+// that changed it, newest first), and one click to the replay at that event.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Frame, Page } from 'playwright-core';
+import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
+import {
+  findFrame,
+  launchVsCode,
+  openViewContainer,
+  screenshot,
+  setTheme,
+  story,
+  tempWorkspace,
+  until,
+  viewPane,
+  waitForEditorTab,
+  waitForTreeItem,
+  type VsCode,
+} from './harness';
+
+const QUICK_INPUT_ROWS = '.quick-input-widget .monaco-list-row';
+
+async function quickPickRows(page: Page): Promise<string[]> {
+  return (await page.locator(QUICK_INPUT_ROWS).allTextContents()).map((r) => r.replace(/\s+/g, ' ').trim());
+}
+
+async function replayPosition(frame: Frame): Promise<string> {
+  return ((await frame.textContent('[aria-label="Replay position"]')) ?? '').trim();
+}
+
+describe('Show History of This Value', function () {
+  this.timeout(300_000);
+  const step = story();
+  let vscode: VsCode;
+  let page: Page;
+
+  before(async () => {
+    const workspace = tempWorkspace();
+    const file = path.join(workspace, '.eventstore', 'events.db');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const store = await SqlJsEventStore.open({ path: file });
+    const user = (id: string, type: string, data: object) =>
+      store.append(`user-${id}`, [{ type, data: { userId: id, ...data } }]);
+    await user('ada', 'UserCreated', { name: 'Ada' }); // 1
+    await user('bob', 'UserCreated', { name: 'Bob' }); // 2
+    await user('ada', 'UserRenamed', { name: 'Ada Lovelace' }); // 3
+    await user('bob', 'UserRenamed', { name: 'Robert' }); // 4
+    await user('ada', 'UserRenamed', { name: 'Countess of Lovelace' }); // 5
+    await user('bob', 'UserDeactivated', {}); // 6
+    await store.close();
+    vscode = await launchVsCode({ workspace });
+    page = vscode.page;
+  });
+  after(() => vscode?.close());
+
+  step('right-click a user’s name in the Read Models view → its history, newest first', async () => {
+    await openViewContainer(page, 'Event Store');
+    await waitForTreeItem(page, 'Read Models', 'Countess of Lovelace', {
+      expand: ['Users directory'],
+      timeoutMs: 60_000,
+    });
+    const pane = await viewPane(page, 'Read Models');
+    await pane.locator('.monaco-list-row', { hasText: 'Countess of Lovelace' }).click({ button: 'right' });
+    const item = page.locator('.monaco-menu .action-item', { hasText: 'Show History of This Value' }).first();
+    await item.waitFor({ state: 'visible', timeout: 15_000 });
+    await item.click();
+    const rows = await until(
+      async () => {
+        const r = await quickPickRows(page);
+        return r.length >= 3 ? r : undefined;
+      },
+      'the history of users.ada.name',
+      20_000,
+    );
+    assert.equal(rows.length, 3, rows.join(' | '));
+    assert.match(rows[0]!, /5 · UserRenamed.*"Ada Lovelace" → "Countess of Lovelace".*stream user-ada, version 3/);
+    assert.match(rows[1]!, /3 · UserRenamed.*"Ada" → "Ada Lovelace".*stream user-ada, version 2/);
+    assert.match(rows[2]!, /1 · UserCreated.*set to "Ada".*stream user-ada, version 1/);
+    const title = (await page.locator('.quick-input-widget .quick-input-title').textContent()) ?? '';
+    assert.match(title, /History of users\.ada\.name in Users directory/);
+    await screenshot(page, 'blame-history-dark');
+    for (const theme of ['Light Modern', 'Dark High Contrast']) {
+      await page.keyboard.press('Escape');
+      await setTheme(page, theme);
+      await pane.locator('.monaco-list-row', { hasText: 'Countess of Lovelace' }).click({ button: 'right' });
+      await item.waitFor({ state: 'visible', timeout: 15_000 });
+      await item.click();
+      await page.locator(QUICK_INPUT_ROWS, { hasText: '3 · UserRenamed' }).waitFor({ state: 'visible' });
+      await screenshot(page, `blame-history-${theme.toLowerCase().replace(/\s+/g, '-')}`);
+    }
+  });
+
+  step('a click on an event of the history opens the replay at that event', async () => {
+    await page.locator(QUICK_INPUT_ROWS, { hasText: '3 · UserRenamed' }).click();
+    await waitForEditorTab(page, 'Event Replay');
+    const frame = await findFrame(page, '[aria-label="Replay position"]', 60_000);
+    await until(async () => (await replayPosition(frame)) === '3 / 6', 'the replay at position 3 of 6', 30_000);
+    const event = (await frame.textContent('[aria-label="Current event"]')) ?? '';
+    assert.match(event, /UserRenamed/);
+    assert.match(event, /Ada Lovelace/);
+    await screenshot(page, 'blame-replay-at-event');
+  });
+
+  step('the replay’s own "History of a value…" asks which value and lists its history the same way', async () => {
+    const frame = await findFrame(page, '[aria-label="Replay position"]');
+    await frame.click('[aria-label="Show History of a Value of user-ada"]');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 15_000 });
+    await input.fill('name');
+    await page.locator(QUICK_INPUT_ROWS, { hasText: /^name/ }).first().waitFor({ state: 'visible' });
+    await page.keyboard.press('Enter');
+    const rows = await until(
+      async () => {
+        const r = await quickPickRows(page);
+        return r.some((x) => x.includes('5 · UserRenamed')) ? r : undefined;
+      },
+      'the history of the name in the write model of user-ada',
+      20_000,
+    );
+    assert.equal(rows.length, 3, rows.join(' | '));
+    await screenshot(page, 'blame-stream-history');
+    await page.keyboard.press('Escape');
+  });
+});
