@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Frame, Page } from 'playwright-core';
+import type { Frame, Locator, Page } from 'playwright-core';
 import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
 import {
   findFrame,
@@ -24,6 +24,17 @@ const QUICK_INPUT_ROWS = '.quick-input-widget .monaco-list-row';
 
 async function quickPickRows(page: Page): Promise<string[]> {
   return (await page.locator(QUICK_INPUT_ROWS).allTextContents()).map((r) => r.replace(/\s+/g, ' ').trim());
+}
+
+/** Clicks an item of a context menu as a mouse does: over it, pressed, released (the menu acts on release). */
+async function chooseMenuItem(page: Page, item: Locator): Promise<void> {
+  await item.hover();
+  const box = await item.boundingBox();
+  if (!box) throw new Error('the menu item has no box on screen');
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.up();
+  await item.waitFor({ state: 'hidden', timeout: 10_000 });
 }
 
 async function replayPosition(frame: Frame): Promise<string> {
@@ -65,7 +76,7 @@ describe('Show History of This Value', function () {
     await pane.locator('.monaco-list-row', { hasText: 'Countess of Lovelace' }).click({ button: 'right' });
     const item = page.locator('.monaco-menu .action-item', { hasText: 'Show History of This Value' }).first();
     await item.waitFor({ state: 'visible', timeout: 15_000 });
-    await item.click();
+    await chooseMenuItem(page, item);
     const rows = await until(
       async () => {
         const r = await quickPickRows(page);
@@ -73,7 +84,10 @@ describe('Show History of This Value', function () {
       },
       'the history of users.ada.name',
       20_000,
-    );
+    ).catch(async (e: unknown) => {
+      await screenshot(page, 'blame-history-missing');
+      throw e;
+    });
     assert.equal(rows.length, 3, rows.join(' | '));
     assert.match(rows[0]!, /5 · UserRenamed.*"Ada Lovelace" → "Countess of Lovelace".*stream user-ada, version 3/);
     assert.match(rows[1]!, /3 · UserRenamed.*"Ada" → "Ada Lovelace".*stream user-ada, version 2/);
@@ -86,7 +100,7 @@ describe('Show History of This Value', function () {
       await setTheme(page, theme);
       await pane.locator('.monaco-list-row', { hasText: 'Countess of Lovelace' }).click({ button: 'right' });
       await item.waitFor({ state: 'visible', timeout: 15_000 });
-      await item.click();
+      await chooseMenuItem(page, item);
       await page.locator(QUICK_INPUT_ROWS, { hasText: '3 · UserRenamed' }).waitFor({ state: 'visible' });
       await screenshot(page, `blame-history-${theme.toLowerCase().replace(/\s+/g, '-')}`);
     }
