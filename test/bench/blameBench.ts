@@ -69,8 +69,8 @@ export async function benchBlame(events: number, log: (line: string) => void = c
   const file = path.join(dir, 'events.db');
   try {
     const writer = await SqlJsEventStore.open({ path: file });
-    for (let i = 0; i < events; i += 20_000)
-      await writer.importEvents(benchEvents(i, Math.min(20_000, events - i), events));
+    for (let i = 0; i < events; i += 10_000)
+      await writer.importEvents(benchEvents(i, Math.min(10_000, events - i), events));
     await writer.close();
     const store = await SqlJsEventStore.open({ path: file, readOnly: true });
     try {

@@ -169,6 +169,38 @@ describe('Compare with the previous version', () => {
   });
 });
 
+describe('Compare with the previous version: counters', () => {
+  it('a counter one off after a fix differs at the event the fix is about, not at every later one', async () => {
+    const store = await SqlJsEventStore.open();
+    await store.importEvents(
+      ['Bo', 'Bo', 'Bob', 'Bobby', 'Bobby', 'Rob'].map((name, i) => ({
+        streamId: 'user-b',
+        type: i === 0 ? 'UserCreated' : 'UserRenamed',
+        data: { userId: 'b', name },
+      })),
+    );
+    const version = (countSameName: boolean): Projection<{ name: string; renames: number }> => ({
+      name: 'renames',
+      title: 'Renames',
+      description: 'How often the user was renamed.',
+      eventTypes: ['UserCreated', 'UserRenamed'],
+      initialState: () => ({ name: '', renames: 0 }),
+      evolve(state, event) {
+        const name = (event.data as { name: string }).name;
+        if (event.type === 'UserRenamed' && (countSameName || name !== state.name)) state.renames += 1;
+        state.name = name;
+        return state;
+      },
+      view: () => [],
+    });
+    const [renames] = compareVersions(store, [version(true) as Projection], [version(false) as Projection]);
+    assert.deepEqual(renames!.differingPositions, [2, 5]);
+    assert.deepEqual(renames!.first?.oldChanges, [{ path: ['renames'], kind: 'changed', before: 0, after: 1 }]);
+    assert.deepEqual(renames!.first?.newChanges, []);
+    store.close();
+  });
+});
+
 describe('Loud faults', () => {
   const throwsAt = (position: number): Projection =>
     ({

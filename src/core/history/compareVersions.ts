@@ -57,15 +57,25 @@ const byPath = (a: Change, b: Change): number => {
   return x < y ? -1 : x > y ? 1 : 0;
 };
 
-/** Two versions change the state alike when they touch the same paths, the same way, to equal values. */
+/** Two versions change the state alike when they touch the same paths, the same way (see sameChange). */
 function sameEffect(a: readonly Change[], b: readonly Change[]): boolean {
   if (a.length !== b.length) return false;
   const x = [...a].sort(byPath);
   const y = [...b].sort(byPath);
-  return x.every((c, i) => {
-    const d = y[i]!;
-    return c.kind === d.kind && byPath(c, d) === 0 && jsonEqual(c.after, d.after);
-  });
+  return x.every((c, i) => sameChange(c, y[i]!));
+}
+
+/**
+ * One change alike in both versions. Where the two states already differed before the event, a
+ * number that moved by the same amount is the same effect (a counter one off since an earlier fix
+ * is not a new difference at every later event); other values must end equal.
+ */
+function sameChange(c: Change, d: Change): boolean {
+  if (c.kind !== d.kind || byPath(c, d) !== 0) return false;
+  if (jsonEqual(c.after, d.after)) return true;
+  if (jsonEqual(c.before, d.before)) return false;
+  const numbers = [c.before, c.after, d.before, d.after].every((v) => typeof v === 'number');
+  return numbers && (c.after as number) - (c.before as number) === (d.after as number) - (d.before as number);
 }
 
 /**
