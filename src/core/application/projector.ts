@@ -233,7 +233,9 @@ export class Projector {
     }
     this.checkpointPosition = event.globalPosition;
     this.checkpointEventId = event.eventId;
-    if (event.globalPosition % this.snapshotEvery === 0 && event.globalPosition >= this.copyFrom) {
+    // States folded from a later start are not the history's: the replay must not take them as its copies.
+    const partial = (this.range?.from ?? 1) > 1;
+    if (!partial && event.globalPosition % this.snapshotEvery === 0 && event.globalPosition >= this.copyFrom) {
       const base = {
         position: event.globalPosition,
         states: new Map(this.projections.map((p) => [p.name, copyState(p, this.states.get(p.name))])),
