@@ -16,8 +16,8 @@ import { benchEvents } from './benchEvents';
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 /** Up to this size the baseline folds with a diff at every step over all events; above, over a prefix, then scales. */
-const BASELINE_FULL_UP_TO = 100_000;
-const BASELINE_PREFIX = 20_000;
+const BASELINE_FULL_UP_TO = 10_000;
+const BASELINE_PREFIX = 5_000;
 
 export interface BlameFigures {
   readonly events: number;
@@ -88,9 +88,10 @@ export async function benchBlame(events: number, log: (line: string) => void = c
           if (usersDirectory.eventTypes.includes(e.type as never)) state = usersDirectory.evolve(state, e as never);
         });
       });
-      // The fold with a diff at every step grows with the state at every step: at 1M events it would
-      // take many minutes, so above 100k it is measured over the first 20k events and scaled
-      // linearly, which only underestimates it (the state it copies and diffs keeps growing after those).
+      // The fold with a diff at every step costs the size of the state at every step (a copy and a
+      // diff of 5k users per event at 100k, 50k at 1M): over the whole history it takes many minutes.
+      // Above 10k events it is measured over the first 5k and scaled linearly, which only
+      // underestimates it: the state it copies and diffs keeps growing after those.
       const measured = events <= BASELINE_FULL_UP_TO ? events : BASELINE_PREFIX;
       const baselineRuns = measured >= BASELINE_PREFIX ? 1 : 3;
       const foldWithDiffMs =
