@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { seedDemoData } from '../../src/core/application/demoData';
 import { StoreSession } from '../../src/core/application/session';
 import { builtInAggregates } from '../../src/core/domain/aggregates';
@@ -11,6 +12,7 @@ import type { Projection } from '../../src/core/projections/projection';
 import { usersDirectory, type UsersDirectoryState } from '../../src/core/projections/usersDirectory';
 import { ReplayEngine } from '../../src/core/replay/replayEngine';
 import { cloneJson } from '../../src/shared/json';
+import { withTempDir } from '../builders/tempDir';
 
 /** `count` user events: creations, and renames of earlier users; `name(i)` names the event at position i. */
 function userEvents(count: number, name: (position: number) => string = (p) => `User ${p}`): ImportEvent[] {
@@ -236,6 +238,22 @@ describe('Loud faults', () => {
       fault?.eventType,
     );
     await s.close();
+  });
+
+  it('a fault is saved with the read models: after a restart the read model is still faulted there, not caught up past it', async () => {
+    await withTempDir('esi-fault-', async (dir) => {
+      const file = path.join(dir, 'events.db');
+      const first = await StoreSession.open({ path: file, projections: [...builtInProjections, throwsAt(4)] });
+      await seedDemoData(first.handler);
+      const state = cloneJson(first.projector.stateOf('fragile'));
+      await first.close();
+      const again = await StoreSession.open({ path: file, projections: [...builtInProjections, throwsAt(4)] });
+      assert.equal(again.startup.loaded, true);
+      assert.equal(again.projector.faultOf('fragile')?.position, 4);
+      await again.execute({ type: 'CreateUser', data: { userId: 'after', name: 'After' } });
+      assert.deepEqual(again.projector.stateOf('fragile'), state);
+      await again.close();
+    });
   });
 
   it('rebuild between chosen positions: stops at one, starts after another, and a full rebuild clears both', async () => {
