@@ -46,6 +46,8 @@ export interface ReadModelView {
   readonly changes: readonly ChangeView[];
   /** The read model threw on the event at `position` (at or before this step): it shows the state before it. */
   readonly fault?: FaultView;
+  /** While comparing with the previous version of the domain module: its state here, and how it differs from this one. */
+  readonly previous?: { readonly state: unknown; readonly differences: readonly ChangeView[] };
 }
 
 export interface FaultView {
@@ -163,7 +165,9 @@ export type WebviewToHost =
   | { readonly type: 'ping'; readonly seq: number }
   | { readonly type: 'branch' }
   /** "Show History of This Value" on a read model or the stream's state shown at this step. */
-  | { readonly type: 'history'; readonly target: HistoryTarget };
+  | { readonly type: 'history'; readonly target: HistoryTarget }
+  /** Stop showing the previous version of the domain module beside this one. */
+  | { readonly type: 'endComparison' };
 
 export const MAX_POSITION = Number.MAX_SAFE_INTEGER;
 export const MAX_ROWS_PER_REQUEST = 500;
@@ -214,6 +218,7 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
   switch (raw.type) {
     case 'ready':
     case 'branch':
+    case 'endComparison':
       return hasOnly(raw, ['type']) ? { type: raw.type } : undefined;
     case 'clearSkips':
       return hasOnly(raw, ['type', 'seq']) ? withSeq({ type: 'clearSkips' }, raw.seq) : undefined;
@@ -309,6 +314,7 @@ function isStepView(v: unknown): v is StepView {
       typeof r.title === 'string' &&
       Array.isArray(r.changes) &&
       (r.same === undefined || r.same === true) &&
+      (r.previous === undefined || (isRecord(r.previous) && Array.isArray(r.previous.differences))) &&
       (r.fault === undefined ||
         (isRecord(r.fault) &&
           isPosition(r.fault.position) &&

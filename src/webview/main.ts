@@ -8,6 +8,7 @@ import {
   type FilterView,
   type HistoryTarget,
   type HostToWebview,
+  type ReadModelView,
   type ReplayPlace,
   type RowView,
   type StepTiming,
@@ -462,6 +463,25 @@ function historyButton(label: string, target: HistoryTarget): HTMLElement {
   return button;
 }
 
+/** This version beside the previous one of the domain module, the lines where the previous one differs marked. */
+function renderVersions(current: HTMLElement, previous: NonNullable<ReadModelView['previous']>): HTMLElement {
+  const hide = el('button', { class: 'link', type: 'button' }, 'Hide the previous version');
+  hide.addEventListener('click', () => send({ type: 'endComparison' }));
+  const n = previous.differences.length;
+  return el(
+    'div',
+    { class: 'versions' },
+    el('div', { class: 'version', 'aria-label': 'This version' }, el('h4', {}, 'This version'), current),
+    el(
+      'div',
+      { class: 'version', 'aria-label': 'Previous version' },
+      el('h4', {}, `Previous version (${n === 0 ? 'the same here' : `${n} difference${n === 1 ? '' : 's'}`})`),
+      renderJson(previous.state, previous.differences, false, undefined, 'this version:'),
+      hide,
+    ),
+  );
+}
+
 /** A read model that threw: said where the read model is, never shown as an empty success. */
 function faultNotice(title: string, fault: FaultView): HTMLElement {
   const replay = el('button', { class: 'link', type: 'button' }, 'Replay to the Failing Event');
@@ -502,7 +522,7 @@ function renderReadModels(step: StepView, only: boolean): void {
         : 'initial state';
     // An unchanged read model has no change to show: opened, it shows its whole state.
     const onlyHere = only && touched;
-    const key = JSON.stringify([rm.state, rm.changes, onlyHere, status, rm.description, open, rm.fault]);
+    const key = JSON.stringify([rm.state, rm.changes, onlyHere, status, rm.description, open, rm.fault, rm.previous]);
     const cached = readModelSections.get(rm.name);
     if (cached?.key === key) {
       nodes.push(cached.node);
@@ -515,7 +535,9 @@ function renderReadModels(step: StepView, only: boolean): void {
       el('p', { class: 'description', title: rm.description }, rm.description),
       ...(rm.fault ? [faultNotice(rm.title, rm.fault)] : []),
       historyButton(`Show History of a Value of ${rm.title}`, { readModel: rm.name }),
-      renderLines(rm.name, rm.state, rm.changes, onlyHere),
+      rm.previous
+        ? renderVersions(renderLines(rm.name, rm.state, rm.changes, onlyHere), rm.previous)
+        : renderLines(rm.name, rm.state, rm.changes, onlyHere),
     );
     node.open = open;
     if (!touched) {

@@ -10,6 +10,7 @@ import {
   launchVsCode,
   logRetry,
   openViewContainer,
+  runCommand,
   screenshot,
   setTheme,
   story,
@@ -59,9 +60,10 @@ describe('Show History of This Value', function () {
   const step = story();
   let vscode: VsCode;
   let page: Page;
+  let workspace: string;
 
   before(async () => {
-    const workspace = tempWorkspace();
+    workspace = tempWorkspace();
     const file = path.join(workspace, '.eventstore', 'events.db');
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const store = await SqlJsEventStore.open({ path: file });
@@ -149,5 +151,35 @@ describe('Show History of This Value', function () {
     assert.equal(rows.length, 3, rows.join(' | '));
     await screenshot(page, 'blame-stream-history');
     await page.keyboard.press('Escape');
+  });
+
+  step('Compare with the Previous Version: the replay shows both versions of a read model side by side', async () => {
+    const module = (name: string) =>
+      `module.exports = { aggregates: [], projections: [{ name: 'names', title: 'Names', eventTypes: ['UserCreated', 'UserRenamed'], initialState: () => ({ names: {} }), evolve(state, event) { state.names[event.data.userId] = ${name}; return state; } }] };`;
+    const file = path.join(workspace, '.eventstore', 'domain.js');
+    // The read models of the demo folded away, so that the module's own shows in the short pane.
+    const pane = await viewPane(page, 'Read Models');
+    const open = pane.locator('.monaco-list-row[aria-expanded="true"] .monaco-tl-twistie');
+    while ((await open.count()) > 0) await open.last().click();
+    fs.writeFileSync(file, module('event.data.name'));
+    await runCommand(page, 'Event Store: Reload Domain Module');
+    await waitForTreeItem(page, 'Read Models', 'Names', { timeoutMs: 60_000 });
+    fs.writeFileSync(file, module('event.data.name.toUpperCase()'));
+    await runCommand(page, 'Event Store: Reload Domain Module');
+    await runCommand(page, 'Event Store: Compare with the Previous Version');
+    const row = page.locator(QUICK_INPUT_ROWS, { hasText: 'Names: differs first at 1' });
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match((await row.textContent()) ?? '', /5 positions differ/);
+    await screenshot(page, 'blame-compare-versions');
+    await row.click();
+    const frame = await findFrame(page, '[aria-label="Previous version"]', 60_000);
+    await until(async () => (await replayPosition(frame)) === '1 / 6', 'the replay at position 1 of 6', 30_000);
+    const previous = (await frame.textContent('[aria-label="Previous version"]')) ?? '';
+    const current = (await frame.textContent('[aria-label="This version"]')) ?? '';
+    assert.match(previous, /"Ada" \(this version: "ADA"\)/);
+    assert.match(current, /"ADA"/);
+    await screenshot(page, 'blame-compare-side-by-side');
+    await frame.click('text=Hide the previous version');
+    await frame.locator('[aria-label="Previous version"]').waitFor({ state: 'detached', timeout: 15_000 });
   });
 });

@@ -19,6 +19,7 @@ describe('Replay panel protocol', () => {
       { type: 'filter', filter: {}, seq: 5 },
       { type: 'history', target: { readModel: 'usersDirectory' } },
       { type: 'history', target: { streamId: 'user-ada' } },
+      { type: 'endComparison' },
     ];
     for (const m of good) assert.deepEqual(parseWebviewMessage(m), m, JSON.stringify(m));
   });
@@ -55,6 +56,7 @@ describe('Replay panel protocol', () => {
       { type: 'history', target: { readModel: 'a', path: '__proto__' } },
       { type: 'history', target: { streamId: 7 } },
       { type: 'history', target: { streamId: 'x' }, extra: 1 },
+      { type: 'endComparison', seq: 2 },
     ];
     for (const m of bad) assert.equal(parseWebviewMessage(m), undefined, JSON.stringify(m));
   });
@@ -117,6 +119,12 @@ describe('Replay panel protocol', () => {
     );
     const fault = { position: 3, eventType: 'UserRenamed', streamId: 'user-1', error: 'TypeError: x' };
     assert.ok(parseHostMessage({ type: 'step', step: { ...step, readModels: [{ ...same, fault }] } }));
+    const previous = { state: { a: 1 }, differences: [{ path: ['a'], kind: 'changed', before: 2, after: 1 }] };
+    assert.ok(parseHostMessage({ type: 'step', step: { ...step, readModels: [{ ...same, previous }] } }));
+    assert.equal(
+      parseHostMessage({ type: 'step', step: { ...step, readModels: [{ ...same, previous: { state: 1 } }] } }),
+      undefined,
+    );
     for (const bad of [{ ...fault, position: -1 }, { ...fault, error: 3 }, 'faulted'])
       assert.equal(
         parseHostMessage({ type: 'step', step: { ...step, readModels: [{ ...same, fault: bad }] } }),

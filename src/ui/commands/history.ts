@@ -14,6 +14,7 @@ import type { Projection } from '../../core/projections/projection';
 import type { Change } from '../../core/replay/diff';
 import { compileDomain, evaluateModule, type LoadedDomain } from '../../core/workspaceDomain/loadDomainModule';
 import { reservedNames } from '../../core/workspaceDomain/moduleShape';
+import { ReplayPanel } from '../replayPanel';
 import { boundary, registerCommand, type CommandContext } from './boundary';
 
 export const SHOW_VALUE_HISTORY = 'Show History of This Value';
@@ -157,11 +158,17 @@ function faultItem(fault: ProjectionFault, title: string): PositionPick {
 }
 
 /** A list of positions to pick from; the picked one opens the replay there. Not awaited: the list stays open on its own. */
-function showPositions(title: string, placeHolder: string, items: readonly PositionPick[]): void {
+function showPositions(
+  title: string,
+  placeHolder: string,
+  items: readonly PositionPick[],
+  open: (position: number) => void = (position) =>
+    void vscode.commands.executeCommand('eventStore.openReplay', position),
+): void {
   void vscode.window
     .showQuickPick(items, { title, placeHolder, matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true })
     .then((picked) => {
-      if (picked?.position !== undefined) void vscode.commands.executeCommand('eventStore.openReplay', picked.position);
+      if (picked?.position !== undefined) open(picked.position);
     });
 }
 
@@ -357,6 +364,8 @@ async function compareWithPrevious(ctx: CommandContext): Promise<readonly Versio
       ? `Every read model of the domain module is the same at every one of ${session.store.lastPosition()} positions.`
       : `${differ} of ${plural(comparisons.length, 'read model')} differ. Pick one to replay to the first position where it does.`,
     comparisons.map(comparisonItem),
+    // The replay there, with the previous version's read models beside these.
+    (position) => ReplayPanel.compare(ctx.context, ctx.controller, ctx.log, previous.projections, position),
   );
   return comparisons;
 }
