@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
 import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
+import { runAxe } from './axe';
 import {
   findFrame,
   launchVsCode,
@@ -179,6 +180,8 @@ describe('Show History of This Value', function () {
     assert.match(previous, /"Ada" \(this version: "ADA"\)/);
     assert.match(current, /"ADA"/);
     await screenshot(page, 'blame-compare-side-by-side');
+    const severe = (await runAxe(frame)).filter((f) => f.impact === 'serious' || f.impact === 'critical');
+    assert.deepEqual(severe, [], 'serious or critical axe-core violations beside the previous version');
     await frame.click('text=Hide the previous version');
     await frame.locator('[aria-label="Previous version"]').waitFor({ state: 'detached', timeout: 15_000 });
   });
