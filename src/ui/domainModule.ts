@@ -167,12 +167,12 @@ export class DomainModuleController extends Disposable {
   private problem(problem: DomainProblem): void {
     this.problemsOfLoad = [...this.problemsOfLoad.slice(-19), problem];
     this.log.warn(
-      `Workspace domain: ${problem.at} failed: ${problem.message}${problem.location ? ` (${problem.location})` : ''}. The read model kept its previous state.`,
+      `Workspace domain: ${problem.at} failed: ${problem.message}${problem.location ? ` (${problem.location})` : ''}. The read model is faulted there: it stops before that event.`,
     );
     if (this.problemsOfLoad.length === 1) {
       void vscode.window
         .showWarningMessage(
-          `Workspace domain: ${problem.at} failed: ${problem.message}${problem.location ? ` (${problem.location})` : ''}. The read model kept its previous state; the store is fine.`,
+          `Workspace domain: ${problem.at} failed: ${problem.message}${problem.location ? ` (${problem.location})` : ''}. The read model is faulted there (it stops before that event); the store is fine.`,
           'Show Log',
         )
         .then((action) => action && this.log.show());

@@ -501,16 +501,23 @@ function renderReadModels(step: StepView, only: boolean): void {
   // Among those, models keyed by an entity (changes below the top level) before store-wide counters,
   // then the fewest changes first.
   const counter = (rm: (typeof step.readModels)[number]) => (rm.changes.some((c) => c.path.length <= 1) ? 1 : 0);
+  // A faulted read model comes first and open, whatever it changed: it must never pass for a quiet one.
+  const loud = (rm: (typeof step.readModels)[number]) => rm.changes.length > 0 || rm.fault !== undefined;
   const changed = step.readModels
-    .filter((rm) => rm.changes.length > 0)
-    .sort((a, b) => counter(a) - counter(b) || a.changes.length - b.changes.length);
-  const unchanged = step.readModels.filter((rm) => rm.changes.length === 0);
+    .filter(loud)
+    .sort(
+      (a, b) =>
+        Number(b.fault !== undefined) - Number(a.fault !== undefined) ||
+        counter(a) - counter(b) ||
+        a.changes.length - b.changes.length,
+    );
+  const unchanged = step.readModels.filter((rm) => !loud(rm));
   const nodes: HTMLElement[] = [el('h2', {}, 'Read models')];
-  if (step.event && changed.length === 0)
+  if (step.event && !step.readModels.some((rm) => rm.changes.length > 0))
     nodes.push(el('p', { class: 'muted small' }, 'No read model changed at this step.'));
   for (const rm of [...changed, ...unchanged]) {
     const touched = rm.changes.length > 0;
-    const open = touched || openedByPerson.has(rm.name);
+    const open = touched || rm.fault !== undefined || openedByPerson.has(rm.name);
     const status = rm.fault
       ? `faulted at ${rm.fault.position}`
       : step.event

@@ -185,4 +185,31 @@ describe('Show History of This Value', function () {
     await frame.click('text=Hide the previous version');
     await frame.locator('[aria-label="Previous version"]').waitFor({ state: 'detached', timeout: 15_000 });
   });
+
+  step(
+    'a read model that throws is faulted at its event in the tree and the replay, which goes there on a click',
+    async () => {
+      const file = path.join(workspace, '.eventstore', 'domain.js');
+      fs.writeFileSync(
+        file,
+        `module.exports = { aggregates: [], projections: [{ name: 'names', title: 'Names', eventTypes: ['UserCreated', 'UserRenamed'], initialState: () => ({ names: {} }), evolve(state, event) { if (event.data.name === 'Robert') throw new TypeError('no Roberts here'); state.names[event.data.userId] = event.data.name; return state; } }] };`,
+      );
+      await runCommand(page, 'Event Store: Reload Domain Module');
+      await waitForTreeItem(page, 'Read Models', 'faulted at 4', { timeoutMs: 60_000 });
+      const pane = await viewPane(page, 'Read Models');
+      const faultRow = pane.locator('.monaco-list-row', { hasText: 'Faulted at 4: TypeError: no Roberts here' });
+      await faultRow.waitFor({ state: 'visible', timeout: 30_000 });
+      await faultRow.click();
+      const frame = await findFrame(page, '.fault', 60_000);
+      await until(async () => (await replayPosition(frame)) === '4 / 6', 'the replay at the failing event', 30_000);
+      // Open, and first among the read models: a fault is never one quiet line among the others.
+      assert.equal(await frame.locator('details.read-model').first().getAttribute('aria-label'), 'Names');
+      assert.ok(await frame.locator('.fault').isVisible(), 'the fault is on screen');
+      const notice = (await frame.textContent('.fault')) ?? '';
+      assert.match(notice, /Names is faulted at 4: UserRenamed of user-bob threw TypeError: no Roberts here/);
+      await screenshot(page, 'blame-faulted');
+      const severe = (await runAxe(frame)).filter((f) => f.impact === 'serious' || f.impact === 'critical');
+      assert.deepEqual(severe, [], 'serious or critical axe-core violations beside a fault');
+    },
+  );
 });
