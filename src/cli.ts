@@ -44,6 +44,10 @@ import {
 } from './cli/postgresStore';
 import { PostgresConnectionError } from './core/formats/postgres/connection';
 import { PostgresStoreError } from './core/formats/postgres/openPostgres';
+import { blameCommand as blameValue, EXIT_FAULTED } from './cli/blame';
+import { UnknownStreamError } from './core/history/blame';
+import { ValuePathError } from './core/history/valuePath';
+import { DomainModuleError } from './core/workspaceDomain/moduleErrors';
 
 /** Exit codes: part of the CLI's contract with scripts. */
 export const EXIT = {
@@ -60,6 +64,8 @@ export const EXIT = {
   locked: 5,
   /** verify read the store (of any format) and found integrity problems (listed on stdout). */
   findings: EXIT_FINDINGS,
+  /** blame: the read model (or decider) threw on an event; the changes before it are printed. */
+  faulted: EXIT_FAULTED,
 } as const;
 
 export interface CliIo {
@@ -117,13 +123,20 @@ Commands:
            stream_version, type, data, metadata, recorded_at, correlation_id, causation_id) and
            streams(stream_id, category, version, last_position), on any store format; prints at
            most N rows (default ${DEFAULT_QUERY_LIMIT}) as a table (default), NDJSON or CSV.
+  blame    --read-model NAME --path PATH | --stream ID --path PATH  [--to P] [--domain FILE]
+           Prints every event that changed one value, newest first, one JSON object per change:
+           {"path","globalPosition","type","streamId","streamVersion","kind","before","after",...}.
+           PATH is like users.ada.name (keys with dots in brackets: carts["cart-1"].items[0]).
+           --stream follows a stream's write-model state; --domain FILE adds a domain.js module's
+           read models and deciders. Works on every store format read.
 
 JSON values may also be given as @PATH (a file) or @- (stdin).
 Writing commands accept --lock-timeout MS (default 10000): how long to wait for another writer.
 
 Exit codes: 0 ok, 1 bad usage or input, 2 command rejected by the domain, 3 concurrency conflict,
 4 store unreadable or corrupt, 5 store locked by another process, 6 verify read the store and
-found integrity problems (each on stdout; in a foreign store with its stream and position).
+found integrity problems (each on stdout; in a foreign store with its stream and position), 7 blame met a read
+model or decider that threw (the changes before that event are printed).
 Limits: ${MAX_EVENT_BYTES} bytes of data + metadata per event, ${MAX_APPEND_BYTES} bytes per append.
 `;
 
@@ -624,6 +637,23 @@ async function searchCommand(args: Args, io: CliIo): Promise<number> {
   return runSearch(readerOptions(args, io), query, io.stdout);
 }
 
+async function blameCommand(args: Args, io: CliIo): Promise<number> {
+  checkOptions(args, ['read-model', 'stream', 'path', 'to', 'domain']);
+  const to = option(args, 'to');
+  return blameValue(
+    {
+      store: required(args, 'store'),
+      readModel: option(args, 'read-model'),
+      stream: option(args, 'stream'),
+      path: required(args, 'path'),
+      to: to === undefined ? undefined : parseCount(to, 'to', 0),
+      domain: option(args, 'domain'),
+    },
+    io,
+    (message) => new UsageError(message),
+  );
+}
+
 const COMMANDS: Record<string, (args: Args, io: CliIo) => Promise<number>> = {
   append: appendCommand,
   import: importCommand,
@@ -635,12 +665,21 @@ const COMMANDS: Record<string, (args: Args, io: CliIo) => Promise<number>> = {
   copy: copyCommand,
   query: queryCommand,
   search: searchCommand,
+  blame: blameCommand,
 };
 
 /** Maps an error to its exit code and one sentence for stderr. */
 export function describeFailure(e: unknown): { code: number; message: string } {
   const message = e instanceof Error ? e.message : String(e);
-  if (e instanceof UsageError || InvalidEventError.is(e) || ReadOnlyStoreError.is(e) || StreamPatternError.is(e))
+  if (
+    e instanceof UsageError ||
+    InvalidEventError.is(e) ||
+    ReadOnlyStoreError.is(e) ||
+    StreamPatternError.is(e) ||
+    ValuePathError.is(e) ||
+    UnknownStreamError.is(e) ||
+    DomainModuleError.is(e)
+  )
     return { code: EXIT.usage, message };
   if (DomainError.is(e)) return { code: EXIT.rejected, message: `The command was rejected: ${message}` };
   if (ConcurrencyError.is(e)) return { code: EXIT.conflict, message };

@@ -44,7 +44,21 @@ export interface ReadModelView {
   readonly same?: boolean;
   readonly handled: boolean;
   readonly changes: readonly ChangeView[];
+  /** The read model threw on the event at `position` (at or before this step): it shows the state before it. */
+  readonly fault?: FaultView;
+  /** While comparing with the previous version of the domain module: its state here, and how it differs from this one. */
+  readonly previous?: { readonly state: unknown; readonly differences: readonly ChangeView[] };
 }
+
+export interface FaultView {
+  readonly position: number;
+  readonly eventType: string;
+  readonly streamId: string;
+  readonly error: string;
+}
+
+/** Whose value's history the person asks for: a read model or the write-model state of a stream. */
+export type HistoryTarget = { readonly readModel: string } | { readonly streamId: string };
 
 /**
  * Where the time of one answer went on the host side, in milliseconds, and when it left (wall clock,
@@ -182,7 +196,11 @@ export type WebviewToHost =
   | { readonly type: 'ping'; readonly seq: number }
   /** Finds streams and events as the person types; answered by `searchResults` with the same seq. */
   | { readonly type: 'search'; readonly query: string; readonly seq: number }
-  | { readonly type: 'branch' };
+  | { readonly type: 'branch' }
+  /** "Show History of This Value" on a read model or the stream's state shown at this step. */
+  | { readonly type: 'history'; readonly target: HistoryTarget }
+  /** Stop showing the previous version of the domain module beside this one. */
+  | { readonly type: 'endComparison' };
 
 export const MAX_POSITION = Number.MAX_SAFE_INTEGER;
 export const MAX_ROWS_PER_REQUEST = 500;
@@ -233,6 +251,7 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
   switch (raw.type) {
     case 'ready':
     case 'branch':
+    case 'endComparison':
       return hasOnly(raw, ['type']) ? { type: raw.type } : undefined;
     case 'clearSkips':
       return hasOnly(raw, ['type', 'seq']) ? withSeq({ type: 'clearSkips' }, raw.seq) : undefined;
@@ -286,6 +305,16 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
         hasOnly(raw, ['type', 'query', 'seq'])
         ? { type: 'search', query: raw.query, seq: raw.seq }
         : undefined;
+    case 'history': {
+      const t = raw.target;
+      if (!hasOnly(raw, ['type', 'target']) || !isRecord(t)) return undefined;
+      const name = (v: unknown): v is string =>
+        typeof v === 'string' && v.length > 0 && v.length <= MAX_FILTER_LENGTH * 5;
+      if (hasOnly(t, ['readModel']) && name(t.readModel))
+        return { type: 'history', target: { readModel: t.readModel } };
+      if (hasOnly(t, ['streamId']) && name(t.streamId)) return { type: 'history', target: { streamId: t.streamId } };
+      return undefined;
+    }
     default:
       return undefined;
   }
@@ -336,7 +365,14 @@ function isStepView(v: unknown): v is StepView {
       typeof r.name === 'string' &&
       typeof r.title === 'string' &&
       Array.isArray(r.changes) &&
-      (r.same === undefined || r.same === true),
+      (r.same === undefined || r.same === true) &&
+      (r.previous === undefined || (isRecord(r.previous) && Array.isArray(r.previous.differences))) &&
+      (r.fault === undefined ||
+        (isRecord(r.fault) &&
+          isPosition(r.fault.position) &&
+          typeof r.fault.eventType === 'string' &&
+          typeof r.fault.streamId === 'string' &&
+          typeof r.fault.error === 'string')),
   );
 }
 

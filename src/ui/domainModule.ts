@@ -37,6 +37,8 @@ export function resolveDomainModulePath(): string | undefined {
  */
 export class DomainModuleController extends Disposable {
   private current: DomainModuleState = { status: 'none', file: undefined };
+  /** The version loaded before the current one (kept in memory only), for "Compare with the Previous Version". */
+  private previousDomain: LoadedDomain | undefined;
   private readonly changed = this.register(new vscode.EventEmitter<DomainModuleState>());
   readonly onDidChange = this.changed.event;
   private watcher: vscode.Disposable[] = [];
@@ -70,6 +72,10 @@ export class DomainModuleController extends Disposable {
 
   get state(): DomainModuleState {
     return this.current;
+  }
+
+  get previous(): LoadedDomain | undefined {
+    return this.previousDomain;
   }
 
   /** Runtime problems of the loaded module (a read model that failed on an event), newest last. */
@@ -145,6 +151,9 @@ export class DomainModuleController extends Disposable {
   }
 
   private set(state: DomainModuleState): void {
+    const before = this.current;
+    if (before.status === 'loaded' && (state.status !== 'loaded' || state.domain.hash !== before.domain.hash))
+      this.previousDomain = before.domain;
     this.current = state;
     this.changed.fire(state);
   }
@@ -159,12 +168,12 @@ export class DomainModuleController extends Disposable {
   private problem(problem: DomainProblem): void {
     this.problemsOfLoad = [...this.problemsOfLoad.slice(-19), problem];
     this.log.warn(
-      `Workspace domain: ${problem.at} failed: ${problem.message}${problem.location ? ` (${problem.location})` : ''}. The read model kept its previous state.`,
+      `Workspace domain: ${problem.at} failed: ${problem.message}${problem.location ? ` (${problem.location})` : ''}. The read model is faulted there: it stops before that event.`,
     );
     if (this.problemsOfLoad.length === 1) {
       void vscode.window
         .showWarningMessage(
-          `Workspace domain: ${problem.at} failed: ${problem.message}${problem.location ? ` (${problem.location})` : ''}. The read model kept its previous state; the store is fine.`,
+          `Workspace domain: ${problem.at} failed: ${problem.message}${problem.location ? ` (${problem.location})` : ''}. The read model is faulted there (it stops before that event); the store is fine.`,
           'Show Log',
         )
         .then((action) => action && this.log.show());

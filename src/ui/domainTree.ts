@@ -78,7 +78,7 @@ export class DomainTree extends Disposable implements vscode.TreeDataProvider<No
       case 'problem': {
         const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
         item.description = node.detail;
-        item.tooltip = `${node.text} failed: ${node.detail}. The read model kept its previous state; the store is fine.`;
+        item.tooltip = `${node.text} failed: ${node.detail}. The read model is faulted there (it stops before that event); the store is fine.`;
         item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
         return item;
       }

@@ -1,11 +1,16 @@
 import * as vscode from 'vscode';
 import type { StoreSession } from '../core/application/session';
+import { describeFault, type ProjectionFault } from '../core/projections/fault';
 import type { Projection, ViewNode } from '../core/projections/projection';
 import { Disposable } from './disposable';
 import { messageNode, messageTreeItem, type MessageNode } from './messageNode';
 import type { StoreController } from './storeController';
 
-type Node = { kind: 'readModel'; projection: Projection } | { kind: 'row'; row: ViewNode; id: string } | MessageNode;
+type Node =
+  | { kind: 'readModel'; projection: Projection }
+  | { kind: 'row'; row: ViewNode; id: string; projection: Projection }
+  | { kind: 'fault'; projection: Projection; fault: ProjectionFault }
+  | MessageNode;
 
 /** The "Read Models" view: each projection, its rows, and where it is in the stream. */
 export class ReadModelsTree extends Disposable implements vscode.TreeDataProvider<Node> {
@@ -27,25 +32,64 @@ export class ReadModelsTree extends Disposable implements vscode.TreeDataProvide
     if (Array.isArray(session)) return session;
     if (!node) return session.projections.map((projection) => ({ kind: 'readModel', projection }));
     if (node.kind === 'readModel') {
-      const rows = node.projection.view(session.projector.stateOf(node.projection));
-      if (rows.length === 0) return [messageNode('Empty', emptyDetail(node.projection))];
-      return rows.map((row, i) => ({ kind: 'row', row, id: `${node.projection.name}/${i}:${row.label}` }));
+      const projection = node.projection;
+      const fault = session.projector.faultOf(projection.name);
+      // A faulted read model says so first: its rows are the state before the failing event.
+      const head: Node[] = fault ? [{ kind: 'fault', projection, fault }] : [];
+      const rows = projection.view(session.projector.stateOf(projection));
+      if (rows.length === 0) return [...head, messageNode('Empty', emptyDetail(projection))];
+      return [
+        ...head,
+        ...rows.map((row, i): Node => ({ kind: 'row', row, id: `${projection.name}/${i}:${row.label}`, projection })),
+      ];
     }
     if (node.kind === 'row')
-      return (node.row.children ?? []).map((row, i) => ({ kind: 'row', row, id: `${node.id}/${i}:${row.label}` }));
+      return (node.row.children ?? []).map((row, i) => ({
+        kind: 'row',
+        row,
+        id: `${node.id}/${i}:${row.label}`,
+        projection: node.projection,
+      }));
     return [];
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
     switch (node.kind) {
       case 'readModel': {
-        const checkpoint = this.controller.session?.projector.checkpoint ?? 0;
+        const projector = this.controller.session?.projector;
+        const checkpoint = projector?.checkpoint ?? 0;
+        const fault = projector?.faultOf(node.projection.name);
+        const range = projector?.rebuiltRange;
         const item = new vscode.TreeItem(node.projection.title, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `readModel:${node.projection.name}`;
-        item.description = `at position ${checkpoint}`;
+        item.description = fault
+          ? `faulted at ${fault.position}`
+          : range
+            ? `rebuilt from ${range.from} to ${checkpoint}`
+            : `at position ${checkpoint}`;
         item.tooltip = readModelTooltip(node.projection, checkpoint, this.controller.session);
-        item.iconPath = new vscode.ThemeIcon('table');
-        item.contextValue = 'readModel';
+        item.iconPath = fault
+          ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'))
+          : new vscode.ThemeIcon('table');
+        item.contextValue = fault ? 'readModelFaulted' : 'readModel';
+        return item;
+      }
+      case 'fault': {
+        const f = node.fault;
+        const item = new vscode.TreeItem(`Faulted at ${f.position}: ${f.error}`, vscode.TreeItemCollapsibleState.None);
+        item.id = `fault:${node.projection.name}`;
+        item.description = `${f.eventType} of ${f.streamId}`;
+        const md = new vscode.MarkdownString();
+        md.appendText(`${describeFault(f, node.projection.title)} It shows the state before that event.\n\n`);
+        if (f.stack) md.appendCodeblock(f.stack, 'text');
+        item.tooltip = md;
+        item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+        item.contextValue = 'readModelFault';
+        item.command = {
+          command: 'eventStore.replayToFailingEvent',
+          title: 'Replay to the Failing Event',
+          arguments: [node],
+        };
         return item;
       }
       case 'row': {
@@ -57,6 +101,7 @@ export class ReadModelsTree extends Disposable implements vscode.TreeDataProvide
         item.description = node.row.description;
         item.tooltip = node.row.tooltip;
         if (node.row.icon) item.iconPath = new vscode.ThemeIcon(node.row.icon);
+        item.contextValue = node.row.path ? 'readModelValue' : 'readModelRow';
         return item;
       }
       case 'message':

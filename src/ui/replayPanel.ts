@@ -3,9 +3,10 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { StoreSession } from '../core/application/session';
 import { writeChunks } from '../core/eventStore/exportNdjson';
-import { previewJson } from '../core/replay/diff';
+import type { Projection } from '../core/projections/projection';
+import { diffJson, previewJson } from '../core/replay/diff';
 import { givenWhenThenTest } from '../core/replay/exportTest';
-import type { ReplayStep } from '../core/replay/replayEngine';
+import { ReplayEngine, type ReplayStep } from '../core/replay/replayEngine';
 import { ReplayView } from '../core/replay/replayView';
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import {
@@ -100,6 +101,16 @@ export function toStepView(step: ReplayStep, view: ReplayView, limits: PreviewLi
       handled: r.handled,
       state: preview(r.state),
       changes: boundChanges(r.changes, limits.changes),
+      ...(r.fault
+        ? {
+            fault: {
+              position: r.fault.position,
+              eventType: r.fault.eventType,
+              streamId: r.fault.streamId,
+              error: r.fault.error.slice(0, 2000),
+            },
+          }
+        : {}),
     })),
   };
 }
@@ -107,6 +118,28 @@ export function toStepView(step: ReplayStep, view: ReplayView, limits: PreviewLi
 /** The "Event Replay" panel: steps through the global stream like a debugger. One per window. */
 export class ReplayPanel extends Disposable {
   private static current: ReplayPanel | undefined;
+  /** The previous version of the domain module's read models, shown beside this one at every step. */
+  private static comparison:
+    | { readonly projections: readonly Projection[]; folded?: { session: StoreSession; engine: ReplayEngine } }
+    | undefined;
+
+  /** Shows the replay at `position` with the previous version's read models beside the current ones. */
+  static compare(
+    context: vscode.ExtensionContext,
+    controller: StoreController,
+    log: vscode.LogOutputChannel,
+    previous: readonly Projection[],
+    position: number,
+  ): void {
+    ReplayPanel.comparison = { projections: previous };
+    const existing = ReplayPanel.current;
+    ReplayPanel.show(context, controller, log, position);
+    // An open panel at that position already would send no new step: send it with the comparison.
+    if (existing?.ready) {
+      existing.sentStates.clear();
+      existing.postStep();
+    }
+  }
   private view: ReplayView | undefined;
   private viewSession: StoreSession | undefined;
   private ready = false;
@@ -359,6 +392,14 @@ export class ReplayPanel extends Disposable {
       case 'ping':
       case 'search':
         return;
+      case 'history':
+        await vscode.commands.executeCommand('eventStore.showValueHistory', message.target);
+        return;
+      case 'endComparison':
+        ReplayPanel.comparison = undefined;
+        this.sentStates.clear();
+        this.postStep();
+        return;
     }
   }
 
@@ -406,13 +447,13 @@ export class ReplayPanel extends Disposable {
     // The same event shaped into two read models or more: what the "read models" step is about.
     if (this.panel.visible && step.readModels.filter((r) => r.changes.length > 0).length >= 2)
       markDone(WalkthroughDone.readModelsCompared);
-    let stepView = this.unchangedLeftOut(toStepView(step, view));
+    let stepView = this.unchangedLeftOut(this.withPrevious(step, toStepView(step, view)));
     const started = wallClock();
     let text = JSON.stringify(stepView);
     if (text.length > MAX_STEP_BYTES) {
       // Bounded, whatever the states hold: smaller previews, sent whole.
       this.sentStates.clear();
-      stepView = this.unchangedLeftOut(toStepView(step, view, SMALL));
+      stepView = this.unchangedLeftOut(this.withPrevious(step, toStepView(step, view, SMALL), SMALL));
       text = JSON.stringify(stepView);
     }
     const sentAt = wallClock();
@@ -432,6 +473,35 @@ export class ReplayPanel extends Disposable {
     this.post(timing ? { type: 'step', step: stepView, timing } : { type: 'step', step: stepView });
   }
 
+  /** Adds the previous version's state of each read model it has, folded to the same position. */
+  private withPrevious(step: ReplayStep, stepView: StepView, limits: PreviewLimits = FULL): StepView {
+    const comparison = ReplayPanel.comparison;
+    const session = this.viewSession;
+    if (!comparison || !session) return stepView;
+    if (comparison.folded?.session !== session)
+      comparison.folded = {
+        session,
+        engine: new ReplayEngine(session.store, comparison.projections, session.aggregates),
+      };
+    const states = comparison.folded.engine.statesAt(step.position);
+    return {
+      ...stepView,
+      readModels: stepView.readModels.map((r) => {
+        if (!states.has(r.name)) return r;
+        const previous = states.get(r.name);
+        const current = step.readModels.find((m) => m.name === r.name)?.state;
+        return {
+          ...r,
+          previous: {
+            state: previewJson(previous, limits.entries, limits.chars),
+            // From this version to the previous one: the previous column marks its lines with this version's value.
+            differences: boundChanges(diffJson(current, previous), limits.changes),
+          },
+        };
+      }),
+    };
+  }
+
   /** Leaves out the read-model states the webview already has (it keeps the last one of each). */
   private unchangedLeftOut(step: StepView): StepView {
     return {
@@ -445,6 +515,8 @@ export class ReplayPanel extends Disposable {
             description: r.description,
             handled: r.handled,
             changes: r.changes,
+            ...(r.fault ? { fault: r.fault } : {}),
+            ...(r.previous ? { previous: r.previous } : {}),
             same: true,
           };
         this.sentStates.set(r.name, json);

@@ -20,6 +20,8 @@ export function renderJson(
   changes: readonly ChangeView[],
   showOnlyChanges: boolean,
   cache?: { previous: JsonLineCache; next: JsonLineCache },
+  /** How a changed line names the other value: "was" for a step, "this version:" beside another version. */
+  wasLabel = 'was',
 ): HTMLElement {
   const marks = new Map<string, ChangeView>();
   const onPath = new Set<string>();
@@ -41,7 +43,8 @@ export function renderJson(
       );
     if (key !== null) row.append(el('span', { class: 'key' }, key), ': ');
     row.append(el('span', { class: 'value' }, text));
-    if (change?.kind === 'changed') row.append(el('span', { class: 'was' }, ` (was ${formatScalar(change.before)})`));
+    if (change?.kind === 'changed')
+      row.append(el('span', { class: 'was' }, ` (${wasLabel} ${formatScalar(change.before)})`));
     root.append(row);
   };
   // `inChange`: under an added or changed entry, whose whole content is part of the change.

@@ -4,8 +4,11 @@ import {
   MAX_MOVE_COUNT,
   parseHostMessage,
   type ChangeView,
+  type FaultView,
   type FilterView,
+  type HistoryTarget,
   type HostToWebview,
+  type ReadModelView,
   type ReplayPlace,
   type RowView,
   type StepTiming,
@@ -505,6 +508,7 @@ function renderStream(step: StepView, only: boolean): void {
   region.append(
     field('Aggregate', s.aggregate ?? 'unknown (no decider for this stream)'),
     field('Stream', `${s.streamId} @ version ${s.version}`),
+    ...(s.aggregate ? [historyButton(`Show History of a Value of ${s.streamId}`, { streamId: s.streamId })] : []),
     el(
       'div',
       { class: 'before-after' },
@@ -533,32 +537,80 @@ function renderLines(name: string, state: unknown, changes: readonly ChangeView[
   return node;
 }
 
+/** "Show History of This Value": the host asks which value, lists the events that changed it, each a link back here. */
+function historyButton(label: string, target: HistoryTarget): HTMLElement {
+  const button = el('button', { class: 'link history', type: 'button', 'aria-label': label }, 'History of a value…');
+  button.addEventListener('click', () => send({ type: 'history', target }));
+  return button;
+}
+
+/** This version beside the previous one of the domain module, the lines where the previous one differs marked. */
+function renderVersions(current: HTMLElement, previous: NonNullable<ReadModelView['previous']>): HTMLElement {
+  const hide = el('button', { class: 'link', type: 'button' }, 'Hide the previous version');
+  hide.addEventListener('click', () => send({ type: 'endComparison' }));
+  const n = previous.differences.length;
+  return el(
+    'div',
+    { class: 'versions' },
+    el('div', { class: 'version', 'aria-label': 'This version' }, el('h4', {}, 'This version'), current),
+    el(
+      'div',
+      { class: 'version', 'aria-label': 'Previous version' },
+      el('h4', {}, `Previous version (${n === 0 ? 'the same here' : `${n} difference${n === 1 ? '' : 's'}`})`),
+      renderJson(previous.state, previous.differences, false, undefined, 'this version:'),
+      hide,
+    ),
+  );
+}
+
+/** A read model that threw: said where the read model is, never shown as an empty success. */
+function faultNotice(title: string, fault: FaultView): HTMLElement {
+  const replay = el('button', { class: 'link', type: 'button' }, 'Replay to the Failing Event');
+  replay.addEventListener('click', (e) => navigate({ type: 'seek', position: fault.position }, wallClock(e.timeStamp)));
+  return el(
+    'div',
+    { class: 'fault', role: 'status' },
+    el('strong', {}, `${title} is faulted at ${fault.position}`),
+    `: ${fault.eventType} of ${fault.streamId} threw ${fault.error}. The state below is the one before that event. `,
+    replay,
+  );
+}
+
 function renderReadModels(step: StepView, only: boolean): void {
   const region = ui.readModelsRegion;
   // What the event changed comes first, open; the rest is one line each, to open on demand.
   // Among those, models keyed by an entity (changes below the top level) before store-wide counters,
   // then the fewest changes first.
   const counter = (rm: (typeof step.readModels)[number]) => (rm.changes.some((c) => c.path.length <= 1) ? 1 : 0);
+  // A faulted read model comes first and open, whatever it changed: it must never pass for a quiet one.
+  const loud = (rm: (typeof step.readModels)[number]) => rm.changes.length > 0 || rm.fault !== undefined;
   const changed = step.readModels
-    .filter((rm) => rm.changes.length > 0)
-    .sort((a, b) => counter(a) - counter(b) || a.changes.length - b.changes.length);
-  const unchanged = step.readModels.filter((rm) => rm.changes.length === 0);
+    .filter(loud)
+    .sort(
+      (a, b) =>
+        Number(b.fault !== undefined) - Number(a.fault !== undefined) ||
+        counter(a) - counter(b) ||
+        a.changes.length - b.changes.length,
+    );
+  const unchanged = step.readModels.filter((rm) => !loud(rm));
   const nodes: HTMLElement[] = [el('h2', {}, 'Read models')];
-  if (step.event && changed.length === 0)
+  if (step.event && !step.readModels.some((rm) => rm.changes.length > 0))
     nodes.push(el('p', { class: 'muted small' }, 'No read model changed at this step.'));
   for (const rm of [...changed, ...unchanged]) {
     const touched = rm.changes.length > 0;
-    const open = touched || openedByPerson.has(rm.name);
-    const status = step.event
-      ? step.skipped
-        ? 'skipped event: unchanged'
-        : rm.handled
-          ? changeSummary(rm.changes)
-          : 'does not handle this event'
-      : 'initial state';
+    const open = touched || rm.fault !== undefined || openedByPerson.has(rm.name);
+    const status = rm.fault
+      ? `faulted at ${rm.fault.position}`
+      : step.event
+        ? step.skipped
+          ? 'skipped event: unchanged'
+          : rm.handled
+            ? changeSummary(rm.changes)
+            : 'does not handle this event'
+        : 'initial state';
     // An unchanged read model has no change to show: opened, it shows its whole state.
     const onlyHere = only && touched;
-    const key = JSON.stringify([rm.state, rm.changes, onlyHere, status, rm.description, open]);
+    const key = JSON.stringify([rm.state, rm.changes, onlyHere, status, rm.description, open, rm.fault, rm.previous]);
     const cached = readModelSections.get(rm.name);
     if (cached?.key === key) {
       nodes.push(cached.node);
@@ -569,7 +621,11 @@ function renderReadModels(step: StepView, only: boolean): void {
       { class: `read-model${touched ? ' touched' : ''}`, 'aria-label': rm.title },
       el('summary', {}, el('h3', {}, rm.title, el('span', { class: 'status' }, ` · ${status}`))),
       el('p', { class: 'description', title: rm.description }, rm.description),
-      renderLines(rm.name, rm.state, rm.changes, onlyHere),
+      ...(rm.fault ? [faultNotice(rm.title, rm.fault)] : []),
+      historyButton(`Show History of a Value of ${rm.title}`, { readModel: rm.name }),
+      rm.previous
+        ? renderVersions(renderLines(rm.name, rm.state, rm.changes, onlyHere), rm.previous)
+        : renderLines(rm.name, rm.state, rm.changes, onlyHere),
     );
     node.open = open;
     if (!touched) {

@@ -6,11 +6,13 @@
 //   BENCH_ONLY=query  only the SQL queries and the event-loop delays (queryBench.ts).
 //   BENCH_ONLY=model  only the event model derived from traffic, against a bare scan.
 //   BENCH_ONLY=search  only full-text search and statistics (searchStatsBench.ts).
+//   BENCH_ONLY=blame  only blame and the drift check.
 //   BENCH_EMMETT=1000000            events of the Emmett SQLite store (default: the largest size).
 //   BENCH_ONLY=postgres  only the PostgreSQL stores (BENCH_PG_SIZES=1000,100000,1000000; default BENCH_SIZES).
 // Prints a table, then one JSON line with every figure.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { benchBlame, type BlameFigures } from './blameBench';
 import { benchReplay, type ReplayFigures } from './replayBench';
 import { benchReplayPath, pathSizes, type PathFigures } from './replayPathBench';
 import { closeAll } from '../e2e/harness';
@@ -489,9 +491,51 @@ const pgSizes = (process.env.BENCH_PG_SIZES ?? sizes.join(','))
   .map(Number)
   .filter((n) => n > 0);
 
+/** Blame against a fold with a diff at every step, and the drift check against one rebuild, per size. */
+async function benchHistory(): Promise<void> {
+  const all: BlameFigures[] = [];
+  for (const total of sizes) {
+    log(`blame and drift check on ${fmt(total)} events...`);
+    const f = await benchBlame(total, log);
+    all.push(f);
+    rows.push({
+      metric: `blame of one value, ${fmt(total)} events (ms)`,
+      ours: fmt(f.blameMs, 1),
+      baseline: `${fmt(f.foldWithDiffMs, 0)} fold + diff each step${f.baselineScaled ? ' (first 5k, scaled)' : ''}`,
+      ratio: `${f.blameRatio.toFixed(3)}×`,
+      goal: total === 100_000 ? '<= 1000 ms, <= 0.5×' : 'info',
+      ...(total === 100_000 ? { pass: f.blameMs <= 1000 && f.blameRatio <= 0.5 } : {}),
+    });
+    rows.push({
+      metric: `  blame beside a plain fold (no diff), ${fmt(total)} events (ms)`,
+      ours: fmt(f.blameMs, 1),
+      baseline: `${fmt(f.plainFoldMs, 1)} plain fold`,
+      ratio: `${(f.blameMs / f.plainFoldMs).toFixed(2)}×`,
+      goal: 'info',
+    });
+    rows.push({
+      metric: `check read models (folds twice), ${fmt(total)} events (ms)`,
+      ours: fmt(f.driftMs, 0),
+      baseline: `${fmt(f.rebuildMs, 0)} one rebuild`,
+      ratio: `${f.driftRatio.toFixed(2)}×`,
+      goal: total >= 1_000_000 ? '<= 2.2×' : 'info',
+      ...(total >= 1_000_000 ? { pass: f.driftRatio <= 2.2 } : {}),
+    });
+  }
+  figures.blame = all;
+}
+
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-bench-'));
   const started = now();
+  if (process.env.BENCH_ONLY === 'blame') {
+    await benchHistory();
+    figures.totalSeconds = (now() - started) / 1000;
+    printTable();
+    process.stdout.write(`${JSON.stringify({ bench: 'eventStore', ...figures, rows })}\n`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    return;
+  }
   if (process.env.BENCH_ONLY === 'model') {
     await benchModelRows();
     figures.totalSeconds = (now() - started) / 1000;
@@ -640,6 +684,7 @@ async function benchAfterSearch(dir: string): Promise<void> {
     figures.hostileOpen = hostile;
 
     if (!onlyOpen) await benchAfterOpen(dir);
+    if (!onlyOpen) await benchHistory();
 
     if (!onlyOpen) {
       // A store another application writes (Emmett SQLite), its last events only in the WAL.

@@ -2,17 +2,15 @@
 // scrolling at 1400×900 with the side bar open, the layout holds down to a 600 px window, the strict
 // CSP still refuses injected scripts, and axe-core finds no serious or critical violation in four themes.
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type * as AxeApi from 'axe-core';
 import type { Frame, Page } from 'playwright-core';
 import { seedDemoData } from '../../src/core/application/demoData';
 import { StoreSession } from '../../src/core/application/session';
+import { runAxe } from './axe';
 import {
   findFrame,
   launchVsCode,
   openViewContainer,
-  repoRoot,
   runCommand,
   screenshot,
   setTheme,
@@ -55,33 +53,6 @@ async function goTo(frame: Frame, globalPosition: number): Promise<void> {
   await frame.fill('[aria-label="Go to position"]', String(globalPosition));
   await frame.press('[aria-label="Go to position"]', 'Enter');
   await until(async () => (await position(frame)) === globalPosition, `the replay at ${globalPosition}`, 15_000);
-}
-
-interface AxeFinding {
-  id: string;
-  impact: string | null;
-  nodes: number;
-}
-
-const AXE_SOURCE = fs.readFileSync(path.join(repoRoot, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
-
-/**
- * Runs every axe-core rule up to WCAG AA, experimental ones included, in the webview's document. The library is
- * evaluated through the DevTools protocol, as a debugger would: the page's CSP does not apply to it,
- * and nothing of it ships in the product.
- */
-async function runAxe(frame: Frame): Promise<AxeFinding[]> {
-  await frame.evaluate(AXE_SOURCE);
-  return frame.evaluate(async () => {
-    const axe = (window as unknown as { axe: typeof AxeApi }).axe;
-    // AAA rules (7:1 contrast) are above the bar VS Code's own themes are drawn to.
-    const rules = axe
-      .getRules()
-      .filter((r) => !r.tags.includes('wcag2aaa'))
-      .map((r) => r.ruleId);
-    const result = await axe.run(document, { runOnly: { type: 'rule', values: rules }, resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, nodes: v.nodes.length }));
-  });
 }
 
 describe('Event Replay panel: layout and accessibility', function () {

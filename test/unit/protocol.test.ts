@@ -17,6 +17,9 @@ describe('Replay panel protocol', () => {
       { type: 'move', to: 'prev', count: 7, seq: 3 },
       { type: 'seekIndex', index: 40, seq: 4 },
       { type: 'filter', filter: {}, seq: 5 },
+      { type: 'history', target: { readModel: 'usersDirectory' } },
+      { type: 'history', target: { streamId: 'user-ada' } },
+      { type: 'endComparison' },
     ];
     for (const m of good) assert.deepEqual(parseWebviewMessage(m), m, JSON.stringify(m));
   });
@@ -46,6 +49,14 @@ describe('Replay panel protocol', () => {
       { type: 'seek', position: 1, seq: -1 },
       { type: 'export', format: 'test', seq: 1 },
       { type: 'ready', seq: 1 },
+      { type: 'history' },
+      { type: 'history', target: {} },
+      { type: 'history', target: { readModel: '' } },
+      { type: 'history', target: { readModel: 'a', streamId: 'b' } },
+      { type: 'history', target: { readModel: 'a', path: '__proto__' } },
+      { type: 'history', target: { streamId: 7 } },
+      { type: 'history', target: { streamId: 'x' }, extra: 1 },
+      { type: 'endComparison', seq: 2 },
     ];
     for (const m of bad) assert.equal(parseWebviewMessage(m), undefined, JSON.stringify(m));
   });
@@ -106,6 +117,19 @@ describe('Replay panel protocol', () => {
       parseHostMessage({ type: 'step', step: { ...step, readModels: [{ ...same, same: 'yes' }] } }),
       undefined,
     );
+    const fault = { position: 3, eventType: 'UserRenamed', streamId: 'user-1', error: 'TypeError: x' };
+    assert.ok(parseHostMessage({ type: 'step', step: { ...step, readModels: [{ ...same, fault }] } }));
+    const previous = { state: { a: 1 }, differences: [{ path: ['a'], kind: 'changed', before: 2, after: 1 }] };
+    assert.ok(parseHostMessage({ type: 'step', step: { ...step, readModels: [{ ...same, previous }] } }));
+    assert.equal(
+      parseHostMessage({ type: 'step', step: { ...step, readModels: [{ ...same, previous: { state: 1 } }] } }),
+      undefined,
+    );
+    for (const bad of [{ ...fault, position: -1 }, { ...fault, error: 3 }, 'faulted'])
+      assert.equal(
+        parseHostMessage({ type: 'step', step: { ...step, readModels: [{ ...same, fault: bad }] } }),
+        undefined,
+      );
     const row = {
       position: 1,
       type: 'UserCreated',

@@ -273,7 +273,7 @@ describe('Workspace domain module', () => {
       await s.close();
     });
 
-    it('a projection that throws on an event is reported; the store and the other read models go on', async () => {
+    it('a projection that throws on an event is reported and faulted there; the store and the other read models go on', async () => {
       write(
         moduleSource({
           projectionEvolve: `if (event.data.by === 2) throw new RangeError('two is not allowed'); state.total += event.data.by; return state;`,
@@ -290,6 +290,10 @@ describe('Workspace domain module', () => {
       assert.equal(problems.length, 1);
       assert.match(problems[0]!.at, /Counter totals, Incremented at position 2/);
       assert.match(problems[0]!.message, /RangeError: two is not allowed/);
+      const fault = s.projector.faultOf('counterTotals');
+      assert.equal(fault?.position, 2);
+      assert.equal(fault?.error, 'RangeError: two is not allowed');
+      assert.match(fault?.stack ?? '', /domain\.js:\d+/);
       await s.close();
     });
   });

@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../eventStore/atomicFile';
 import { readRegularFile } from '../eventStore/regularFile';
 import { isSealed, SEAL_HEX_LENGTH, sealOf } from '../eventStore/snapshotSeal';
 import type { EventStore, RecordedEvent } from '../eventStore/types';
+import { faultOf, type ProjectionFault } from '../projections/fault';
 import { canHandle, copyState, type Projection } from '../projections/projection';
 
 export interface ReadModelSnapshot {
@@ -15,6 +16,8 @@ export interface ReadModelSnapshot {
   readonly states: Record<string, unknown>;
   /** The states at the last two multiples of the replay's snapshot interval, so a replay opens near the end. */
   readonly replayBases?: readonly { readonly position: number; readonly states: Record<string, unknown> }[];
+  /** Read models that threw, by name: they stay stopped at their failing event across restarts. */
+  readonly faults?: Record<string, ProjectionFault>;
 }
 
 /** Saved read models larger than this are not read (they are rebuilt from the events instead). */
@@ -38,6 +41,9 @@ export interface ReadModelStatus {
  */
 export class Projector {
   private states = new Map<string, unknown>();
+  private faultsByName = new Map<string, ProjectionFault>();
+  /** Set by a rebuild between chosen positions: the read models hold there and are not saved. */
+  private range: { readonly from: number; readonly to: number | undefined } | undefined;
   private checkpointPosition = 0;
   private checkpointEventId: string | null = null;
   private listeners = new Set<(events: readonly RecordedEvent[]) => void>();
@@ -94,6 +100,20 @@ export class Projector {
     return this.states.has(which.name) ? this.states.get(which.name) : which.initialState();
   }
 
+  /** Where a read model threw, if it did: it applies nothing from that event on. */
+  faultOf(name: string): ProjectionFault | undefined {
+    return this.faultsByName.get(name);
+  }
+
+  get faults(): readonly ProjectionFault[] {
+    return [...this.faultsByName.values()];
+  }
+
+  /** The positions of the last rebuild between chosen positions (undefined after a full one). */
+  get rebuiltRange(): { readonly from: number; readonly to: number | undefined } | undefined {
+    return this.range;
+  }
+
   status(): ReadModelStatus[] {
     return this.projections.map((projection) => ({
       projection,
@@ -120,6 +140,8 @@ export class Projector {
   catchUp(): number {
     if (this.rebuilding) return 0; // the rebuild in progress reads them
     const applied: RecordedEvent[] = [];
+    const to = this.range?.to;
+    if (to !== undefined && this.checkpointPosition >= to) return 0;
     // Only the last two copies are kept: while catching up, skip the copies that would be dropped.
     const last = this.store.lastPosition();
     this.copyFrom = (Math.floor(last / this.snapshotEvery) - 1) * this.snapshotEvery;
@@ -129,7 +151,7 @@ export class Projector {
           this.applyOne(e);
           if (applied.length < 1000) applied.push(e);
         },
-        { after: this.checkpointPosition },
+        { after: this.checkpointPosition, ...(to !== undefined ? { to } : {}) },
       );
     } finally {
       this.copyFrom = 0;
@@ -140,7 +162,7 @@ export class Projector {
 
   /** The bus handler: applies in order, ignoring what was already applied (delivery is at least once). */
   handle(events: readonly RecordedEvent[]): void {
-    if (this.rebuilding) return; // the rebuild in progress reads them from the store
+    if (this.rebuilding || this.range?.to !== undefined) return; // a rebuild in progress reads them from the store
     const fresh = events.filter((e) => e.globalPosition > this.checkpointPosition);
     if (fresh.length === 0) return;
     if (fresh[0]!.globalPosition !== this.checkpointPosition + 1) {
@@ -202,6 +224,23 @@ export class Projector {
     return this.checkpointPosition;
   }
 
+  /**
+   * Rebuilds from the events between `from` and `to` only (both included), e.g. to stop just before
+   * a failing event or to start after it. The result is for inspection: it is not saved, and with
+   * `to` the read models hold there until the next full rebuild.
+   */
+  rebuildBetween(from: number, to?: number): number {
+    this.reset();
+    this.range = { from: Math.max(1, from), to };
+    this.checkpointPosition = this.range.from - 1;
+    this.checkpointEventId = null;
+    this.catchUp();
+    if (to !== undefined && this.checkpointPosition < to)
+      this.checkpointPosition = Math.min(to, this.store.lastPosition());
+    this.changed([]);
+    return this.checkpointPosition;
+  }
+
   /** Saves now (on close). */
   flush(): void {
     if (this.saveTimer) clearTimeout(this.saveTimer);
@@ -224,11 +263,24 @@ export class Projector {
   }
 
   private applyOne(event: RecordedEvent): void {
-    for (const projection of this.handlersOf(event))
-      this.states.set(projection.name, projection.evolve(this.states.get(projection.name), event));
+    for (const projection of this.handlersOf(event)) {
+      if (this.faultsByName.has(projection.name)) continue;
+      try {
+        this.states.set(projection.name, projection.evolve(this.states.get(projection.name), event));
+      } catch (e) {
+        // Loud, never an empty success: the read model stops here and says where and why.
+        const fault = faultOf(projection, event, e);
+        this.faultsByName.set(projection.name, fault);
+        this.log(
+          `Read model ${projection.title} is faulted at ${fault.position}: ${fault.error}\n${fault.stack ?? ''}`,
+        );
+      }
+    }
     this.checkpointPosition = event.globalPosition;
     this.checkpointEventId = event.eventId;
-    if (event.globalPosition % this.snapshotEvery === 0 && event.globalPosition >= this.copyFrom) {
+    // States folded from a later start are not the history's: the replay must not take them as its copies.
+    const partial = (this.range?.from ?? 1) > 1;
+    if (!partial && event.globalPosition % this.snapshotEvery === 0 && event.globalPosition >= this.copyFrom) {
       const base = {
         position: event.globalPosition,
         states: new Map(this.projections.map((p) => [p.name, copyState(p, this.states.get(p.name))])),
@@ -243,6 +295,8 @@ export class Projector {
     this.checkpointPosition = 0;
     this.checkpointEventId = null;
     this.bases = [];
+    this.faultsByName = new Map();
+    this.range = undefined;
   }
 
   private changed(events: readonly RecordedEvent[]): void {
@@ -259,13 +313,14 @@ export class Projector {
   }
 
   private saveNow(): void {
-    if (!this.snapshotFile || this.store.readOnly) return;
+    if (!this.snapshotFile || this.store.readOnly || this.range) return;
     const snapshot: ReadModelSnapshot = {
       format: 1,
       checkpoint: this.checkpointPosition,
       checkpointEventId: this.checkpointEventId,
       states: Object.fromEntries(this.states),
       replayBases: this.bases.map((b) => ({ position: b.position, states: Object.fromEntries(b.states) })),
+      ...(this.faultsByName.size ? { faults: Object.fromEntries(this.faultsByName) } : {}),
     };
     try {
       // The first line seals the rest (see snapshotSeal.ts): a file forged in the workspace is never shown as the read models.
@@ -318,6 +373,11 @@ export class Projector {
       this.states = new Map(names.map((n) => [n, snapshot.states[n]]));
       this.checkpointPosition = snapshot.checkpoint;
       this.checkpointEventId = snapshot.checkpointEventId;
+      this.faultsByName = new Map(
+        Object.entries(snapshot.faults ?? {}).filter(
+          ([name, f]) => names.includes(name) && typeof f?.position === 'number' && typeof f.error === 'string',
+        ),
+      );
       this.bases = (Array.isArray(snapshot.replayBases) ? snapshot.replayBases : [])
         .filter(
           (b) =>

@@ -125,6 +125,7 @@ export class StoreSession {
     if (!this.replayEngine) {
       // The live read models hand the replay their copies, so it opens near the end without folding the whole stream.
       const engine = new ReplayEngine(this.store, this.projections, this.aggregates, this.projector.snapshotEvery);
+      for (const fault of this.projector.faults) engine.noteFault(fault);
       for (const base of this.projector.replayBases) engine.addSnapshot(base.position, base.states);
       this.projector.onReplayBase((position, states) => engine.addSnapshot(position, states));
       this.replayEngine = engine;

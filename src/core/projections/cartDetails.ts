@@ -84,12 +84,14 @@ export const cartDetails: Projection<CartDetailsState, CartEvent> = {
         description: `${cart.status} · ${cart.items} item${cart.items === 1 ? '' : 's'} · ${money(cart.total)}`,
         tooltip: `Cart ${cart.cartId}: ${cart.status}, ${cart.items} items, total ${money(cart.total)}; opened ${cart.openedAt}, last changed ${cart.updatedAt}${cart.reason ? `; cancelled because: ${cart.reason}` : ''}.`,
         icon: cart.status === 'open' ? 'package' : cart.status === 'confirmed' ? 'pass' : 'circle-slash',
+        path: ['carts', cart.cartId],
         children: Object.entries(cart.lines)
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([productId, line]) => ({
             label: productId,
             description: `${line.quantity} × ${money(line.unitPrice)} = ${money((line.quantity * Math.round(line.unitPrice * 100)) / 100)}`,
             icon: 'tag',
+            path: ['carts', cart.cartId, 'lines', productId],
           })),
       }));
   },

@@ -85,6 +85,7 @@ export const productTotals: Projection<ProductTotalsState, CartEvent> = {
         description: `${p.sold} sold (${money(p.revenue)}) · ${p.inOpenCarts} in open carts`,
         tooltip: `${productId}: ${p.sold} units sold in confirmed carts for ${money(p.revenue)}; ${p.inOpenCarts} units in carts that are still open; in ${p.carts} cart${p.carts === 1 ? '' : 's'} so far.`,
         icon: 'tag',
+        path: ['products', productId],
       }));
   },
   queries: [

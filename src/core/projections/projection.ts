@@ -10,6 +10,8 @@ export interface ViewNode {
   /** A codicon name, e.g. "person". */
   readonly icon?: string;
   readonly children?: readonly ViewNode[];
+  /** Where the value this row shows lives in the state (["users", "ada", "name"]): its history can be asked. */
+  readonly path?: readonly string[];
 }
 
 /** What a query returns: one sentence for people, and the value it found (plain JSON). */

@@ -28,16 +28,26 @@ export const summary: Projection<SummaryState> = {
   },
   view(state) {
     return [
-      { label: 'Active users', description: String(state.users.active), icon: 'person' },
-      { label: 'Deactivated users', description: String(state.users.deactivated), icon: 'circle-slash' },
-      { label: 'Events', description: String(state.totalEvents), icon: 'list-ordered' },
+      { label: 'Active users', description: String(state.users.active), icon: 'person', path: ['users', 'active'] },
+      {
+        label: 'Deactivated users',
+        description: String(state.users.deactivated),
+        icon: 'circle-slash',
+        path: ['users', 'deactivated'],
+      },
+      { label: 'Events', description: String(state.totalEvents), icon: 'list-ordered', path: ['totalEvents'] },
       {
         label: 'Events by type',
         description: String(Object.keys(state.eventsByType).length),
         icon: 'symbol-event',
         children: Object.entries(state.eventsByType)
           .sort(([a], [b]) => a.localeCompare(b))
-          .map(([type, count]) => ({ label: type, description: String(count), icon: 'symbol-event' })),
+          .map(([type, count]) => ({
+            label: type,
+            description: String(count),
+            icon: 'symbol-event',
+            path: ['eventsByType', type],
+          })),
       },
     ];
   },

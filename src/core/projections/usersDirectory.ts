@@ -49,6 +49,7 @@ export const usersDirectory: Projection<UsersDirectoryState, UserEvent> = {
       description: `${u.status} · ${u.userId}`,
       tooltip: `${u.name} (id ${u.userId}), ${u.status}; created ${u.since}`,
       icon: u.status === 'active' ? 'person' : 'circle-slash',
+      path: ['users', u.userId, 'name'],
     }));
   },
   queries: [

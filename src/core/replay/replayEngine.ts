@@ -1,6 +1,7 @@
 import { aggregateForStream, type AggregateDefinition } from '../domain/aggregates';
 import { fold } from '../domain/decider';
 import type { EventStore, RecordedEvent } from '../eventStore/types';
+import { faultOf, type ProjectionFault } from '../projections/fault';
 import { canHandle, copyState, type Projection } from '../projections/projection';
 import { cloneJson } from '../../shared/json';
 import { diffJson, type Change } from './diff';
@@ -22,6 +23,8 @@ export interface ReadModelAtStep {
   /** Did the event at this step reach this read model (does it handle that event type)? */
   readonly handled: boolean;
   readonly changes: readonly Change[];
+  /** Set from the position of the event it threw on: the state shown is the one before that event. */
+  readonly fault?: ProjectionFault;
 }
 
 export interface ReplayStep {
@@ -56,6 +59,7 @@ export const replaySnapshotInterval = (events: number): number => Math.max(1000,
 // Read-model and decider states are JSON (they are saved as JSON), so a JSON copy is a faithful one.
 const clone = cloneJson;
 const NO_SKIPS: ReadonlySet<number> = new Set();
+const FAULTED: unique symbol = Symbol('faulted');
 /** Copies kept near the cursor for stepping back (a few snapshot intervals' worth). */
 const MAX_LOCAL_POINTS = 64;
 const keyOf = (skipped: ReadonlySet<number>): string =>
@@ -78,6 +82,8 @@ export class ReplayEngine {
   private local: { skips: string; points: Snapshot[] } = { skips: '', points: [] };
   /** Where the background fold (warm) stands, with its own states. */
   private warming: Snapshot | undefined;
+  /** Read models found to throw, by name, at the earliest position seen: they apply nothing from there on. */
+  private readonly faults = new Map<string, ProjectionFault>();
 
   constructor(
     private readonly store: EventStore,
@@ -211,6 +217,7 @@ export class ReplayEngine {
         state: states.get(p.name),
         handled: false,
         changes: [],
+        ...this.faultAt(p, position),
       })),
       explanation,
     };
@@ -244,7 +251,10 @@ export class ReplayEngine {
     const after: States = new Map(before);
     if (!isSkipped) {
       for (const p of this.projections)
-        if (canHandle(p, event)) after.set(p.name, p.evolve(copyState(p, before.get(p.name)), event));
+        if (canHandle(p, event)) {
+          const next = this.evolve(p, copyState(p, before.get(p.name)), event);
+          if (next !== FAULTED) after.set(p.name, next);
+        }
     }
     this.cursor = { position: target, states: after, skips: keyOf(skipped) };
     const readModels = this.projections.map((p) => ({
@@ -254,6 +264,7 @@ export class ReplayEngine {
       state: after.get(p.name),
       handled: !isSkipped && canHandle(p, event),
       changes: diffJson(before.get(p.name), after.get(p.name)),
+      ...this.faultAt(p, target),
     }));
     const reached = readModels.filter((r) => r.handled).length;
     const where = `${event.type} appended to ${event.streamId} (version ${event.streamVersion}) at position ${event.globalPosition}`;
@@ -298,7 +309,39 @@ export class ReplayEngine {
   }
 
   private apply(states: States, event: RecordedEvent): void {
-    for (const p of this.projections) if (canHandle(p, event)) states.set(p.name, p.evolve(states.get(p.name), event));
+    for (const p of this.projections)
+      if (canHandle(p, event)) {
+        const next = this.evolve(p, states.get(p.name), event);
+        if (next !== FAULTED) states.set(p.name, next);
+      }
+  }
+
+  /** Applies one event to one read model, unless it threw here or before: then FAULTED, and the state stays. */
+  private evolve(p: Projection, state: unknown, event: RecordedEvent): unknown {
+    const known = this.faults.get(p.name);
+    if (known && known.position <= event.globalPosition) return FAULTED;
+    try {
+      return p.evolve(state, event);
+    } catch (e) {
+      this.faults.set(p.name, faultOf(p, event, e));
+      return FAULTED;
+    }
+  }
+
+  private faultAt(p: Projection, position: number): { fault?: ProjectionFault } {
+    const fault = this.faults.get(p.name);
+    return fault && fault.position <= position ? { fault } : {};
+  }
+
+  /** A fault the live read models found: copies they hand over hold the state before it. */
+  noteFault(fault: ProjectionFault): void {
+    const known = this.faults.get(fault.readModel);
+    if (!known || fault.position < known.position) this.faults.set(fault.readModel, fault);
+  }
+
+  /** Where a read model threw, as far as the replay has folded. */
+  faultOf(name: string): ProjectionFault | undefined {
+    return this.faults.get(name);
   }
 
   private remember(position: number, states: States): void {

@@ -132,6 +132,7 @@ function defaultView(state: unknown): ViewNode[] {
   if (state === null || typeof state !== 'object') return [{ label: JSON.stringify(state) ?? 'undefined' }];
   return Object.entries(state as Record<string, unknown>).map(([key, value]) => ({
     label: key,
+    path: [key],
     description:
       typeof value === 'object' && value !== null ? `${Object.keys(value).length} entries` : JSON.stringify(value),
     tooltip: JSON.stringify(value, null, 2)?.slice(0, 2000),
@@ -148,6 +149,7 @@ function toViewNodes(rows: unknown, depth = 0): ViewNode[] {
       ...(r.tooltip !== undefined ? { tooltip: String(r.tooltip) } : {}),
       ...(typeof r.icon === 'string' ? { icon: r.icon } : {}),
       ...(Array.isArray(r.children) ? { children: toViewNodes(r.children, depth + 1) } : {}),
+      ...(Array.isArray(r.path) && r.path.every((k) => typeof k === 'string') ? { path: [...r.path] } : {}),
     };
   });
 }
@@ -170,13 +172,14 @@ export function adaptProjection(
         const next = p.evolve(state, event);
         return next === undefined ? state : next;
       } catch (e) {
-        // One bad event must not stop the store or the other read models: this one keeps its state.
+        // One bad event must not stop the store or the other read models: this one stops there,
+        // faulted at this position (the projector and the replay say so), with the module's own error.
         report({
           at: `${title}, ${event.type} at position ${event.globalPosition}`,
           message: describeError(e),
           location: locationIn(file, e),
         });
-        return state;
+        throw e;
       }
     },
     view(state) {

@@ -5,6 +5,7 @@ import { registerLogCommands } from './commandLog';
 import { registerConcurrencyCommands } from './concurrency';
 import { registerDomainModuleCommands } from './domainModule';
 import { registerExecuteCommand } from './executeCommand';
+import { registerHistoryCommands } from './history';
 import { registerForeignStoreCommands } from './foreignStores';
 import { registerPostgresCommands } from './postgres';
 import { registerQueryCommands } from './queries';
@@ -38,5 +39,6 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     ...registerDomainModuleCommands(ctx),
     ...registerWalkthroughCommands(ctx),
     ...registerSystemCommands(ctx),
+    ...registerHistoryCommands(ctx),
   ];
 }

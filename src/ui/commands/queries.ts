@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
 import type { StoreSession } from '../../core/application/session';
+import { describeFault } from '../../core/projections/fault';
 import type { Projection, QueryAnswer, ReadModelQuery } from '../../core/projections/projection';
 import { pickOrType } from '../commandInput';
 import { markDone, WalkthroughDone } from '../walkthroughProgress';
 import { boundary, registerCommand, type CommandContext } from './boundary';
 
 const SHOW_READ_MODELS = 'Show Read Models';
+const REPLAY_TO_FAILING_EVENT = 'Replay to the Failing Event';
 
 type QueryArgs = { readModel?: unknown; query?: unknown; argument?: unknown };
 
@@ -64,7 +66,15 @@ async function queryReadModel(ctx: CommandContext, args?: QueryArgs): Promise<Qu
   }
   const eventsBefore = session.store.lastPosition();
   const position = session.projector.checkpoint;
-  const answer = query.run(state, argument);
+  const fault = session.projector.faultOf(projection.name);
+  const answered = query.run(state, argument);
+  // A faulted read model answers from the state before its failing event: said first, never hidden.
+  const answer = fault
+    ? {
+        ...answered,
+        answer: `${describeFault(fault, projection.title)} It answers as of position ${fault.position - 1}: ${answered.answer}`,
+      }
+    : answered;
   const eventsAfter = session.store.lastPosition();
   // The lesson first and short: a toast shows a long message cut, and the point is the last clause.
   const unchanged =
@@ -75,8 +85,11 @@ async function queryReadModel(ctx: CommandContext, args?: QueryArgs): Promise<Qu
   ctx.log.info(`Query ${query.title}${argument !== undefined ? ` ${JSON.stringify(argument)}` : ''}: ${message}`);
   markDone(WalkthroughDone.questionAnswered);
   // With an action the toast opens in full rather than as one cut line.
-  void vscode.window.showInformationMessage(message, SHOW_READ_MODELS).then((action) => {
+  const show = fault ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+  void show(message, ...(fault ? [REPLAY_TO_FAILING_EVENT] : []), SHOW_READ_MODELS).then((action) => {
     if (action === SHOW_READ_MODELS) void vscode.commands.executeCommand('eventStore.readModels.focus');
+    if (action === REPLAY_TO_FAILING_EVENT && fault)
+      void vscode.commands.executeCommand('eventStore.openReplay', fault.position);
   });
   const asked = argument !== undefined ? { argument } : {};
   return { readModel: projection.name, query: query.name, ...asked, answer, position, eventsBefore, eventsAfter };

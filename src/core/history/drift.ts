@@ -1,0 +1,235 @@
+import type { RecordedEvent } from '../eventStore/types';
+import type { StoreReader } from '../formats/storeReader';
+import { faultOf, type ProjectionFault } from '../projections/fault';
+import { canHandle, type Projection } from '../projections/projection';
+import { diffJson, type Change } from '../replay/diff';
+import { cloneJson } from '../../shared/json';
+import { jsonEqual, MISSING, valueAt } from './valuePath';
+
+type Store = Pick<StoreReader, 'forEach' | 'readEvent' | 'lastPosition'>;
+
+export interface DriftedValue {
+  readonly path: readonly string[];
+  /** MISSING (undefined in JSON) where the path leads nowhere. */
+  readonly live: unknown;
+  readonly recomputed: unknown;
+  /** The event after which the recomputed value left the live one for good (0: it never held it). */
+  readonly divergedAt: number;
+}
+
+export interface Nondeterminism {
+  /** The event after which two folds of the same events differ; undefined when it did not repeat. */
+  readonly position: number | undefined;
+  readonly eventType: string | undefined;
+  readonly streamId: string | undefined;
+  /** Where it was looked for: the two folds were equal at `from` and differed at `to`. */
+  readonly from: number;
+  readonly to: number;
+  /** How the two folds differ after that event (at `to` when it did not repeat). */
+  readonly changes: readonly Change[];
+}
+
+export interface DriftReport {
+  readonly readModel: string;
+  readonly title: string;
+  /** The position compared at: the live read model's checkpoint. */
+  readonly checkpoint: number;
+  readonly status: 'clean' | 'drifted' | 'nondeterministic' | 'faulted';
+  /** Live and recomputed differ: the first position they diverge at and the values that differ. */
+  readonly drift?: { readonly firstPosition: number; readonly values: readonly DriftedValue[] };
+  readonly nondeterminism?: Nondeterminism;
+  readonly fault?: ProjectionFault;
+}
+
+export interface LiveReadModels {
+  readonly checkpoint: number;
+  stateOf(name: string): unknown;
+}
+
+export interface DriftOptions {
+  /** How many comparisons of the two folds the first pass makes (each costs one walk of the state). */
+  readonly comparisons?: number;
+  /** Differing values reported per read model. */
+  readonly maxValues?: number;
+}
+
+interface Fold {
+  readonly projection: Projection;
+  a: unknown;
+  b: unknown;
+  /** Last position where the two folds were compared and equal, and the first where they differed. */
+  equalAt: number;
+  differAt: number | undefined;
+  fault: ProjectionFault | undefined;
+}
+
+const evolve = (fold: Fold, state: unknown, event: RecordedEvent): unknown => {
+  try {
+    return fold.projection.evolve(state, event);
+  } catch (e) {
+    fold.fault ??= faultOf(fold.projection, event, e);
+    return state;
+  }
+};
+
+/**
+ * Recomputes every read model from position 0 and compares it with the live one; folds each twice
+ * (in the same pass over the events, so the store is read once) to catch a projection that is not
+ * deterministic: time, randomness, iteration order or state shared between folds.
+ */
+export function checkReadModels(
+  store: Store,
+  projections: readonly Projection[],
+  live: LiveReadModels,
+  options: DriftOptions = {},
+): DriftReport[] {
+  const checkpoint = Math.min(live.checkpoint, store.lastPosition());
+  const every = Math.max(1000, Math.ceil(checkpoint / (options.comparisons ?? 8)));
+  const folds: Fold[] = projections.map((projection) => ({
+    projection,
+    a: projection.initialState(),
+    b: projection.initialState(),
+    equalAt: 0,
+    differAt: undefined,
+    fault: undefined,
+  }));
+  const handlers = new Map<string, Fold[]>();
+  const compare = (position: number) => {
+    for (const f of folds) {
+      if (f.differAt !== undefined || f.fault) continue;
+      if (jsonEqual(f.a, f.b)) f.equalAt = position;
+      else f.differAt = position;
+    }
+  };
+  store.forEach(
+    (event) => {
+      let list = handlers.get(event.type);
+      if (!list) handlers.set(event.type, (list = folds.filter((f) => canHandle(f.projection, event))));
+      for (const f of list) {
+        if (f.fault) continue;
+        f.a = evolve(f, f.a, event);
+        if (f.differAt === undefined) f.b = evolve(f, f.b, event);
+      }
+      if (event.globalPosition % every === 0) compare(event.globalPosition);
+    },
+    { to: checkpoint },
+  );
+  compare(checkpoint);
+  return folds.map((f) => report(store, f, checkpoint, live.stateOf(f.projection.name), options.maxValues ?? 20));
+}
+
+function report(store: Store, f: Fold, checkpoint: number, liveState: unknown, maxValues: number): DriftReport {
+  const base = { readModel: f.projection.name, title: f.projection.title, checkpoint };
+  if (f.fault) return { ...base, status: 'faulted', fault: f.fault };
+  const nondeterminism =
+    f.differAt !== undefined ? locateNondeterminism(store, f.projection, f.equalAt, f.differAt) : undefined;
+  const changes = diffJson(liveState, f.a, maxValues);
+  const values = changes.length ? divergence(store, f.projection, liveState, changes, checkpoint) : [];
+  return {
+    ...base,
+    status: nondeterminism ? 'nondeterministic' : values.length ? 'drifted' : 'clean',
+    ...(values.length ? { drift: { firstPosition: Math.min(...values.map((v) => v.divergedAt)), values } } : {}),
+    ...(nondeterminism ? { nondeterminism } : {}),
+  };
+}
+
+/** One fold of a projection from position 0 to `to`, calling `each` after every event it handles. */
+function foldTo(
+  store: Store,
+  projection: Projection,
+  to: number,
+  each?: (event: RecordedEvent, state: unknown) => void,
+  from: { position: number; state: unknown } = { position: 0, state: projection.initialState() },
+): unknown {
+  let state = from.state;
+  store.forEach(
+    (event) => {
+      if (!canHandle(projection, event)) return;
+      state = projection.evolve(state, event);
+      each?.(event, state);
+    },
+    { after: from.position, to },
+  );
+  return state;
+}
+
+/**
+ * For each differing value, the event after which the recomputed value left the live one and did
+ * not come back: the recomputed history of each value is followed, the live one is known only now.
+ */
+function divergence(
+  store: Store,
+  projection: Projection,
+  liveState: unknown,
+  changes: readonly Change[],
+  checkpoint: number,
+): DriftedValue[] {
+  const tracked = changes.map((c) => {
+    const live = valueAt(liveState, c.path);
+    const initial = valueAt(projection.initialState(), c.path);
+    return { path: c.path, live, divergedAt: sameValue(initial, live) ? -1 : 0, held: sameValue(initial, live) };
+  });
+  const final = foldTo(store, projection, checkpoint, (event, state) => {
+    for (const t of tracked) {
+      const now = sameValue(valueAt(state, t.path), t.live);
+      if (t.held && !now) t.divergedAt = event.globalPosition;
+      t.held = now;
+    }
+  });
+  return tracked.map((t) => ({
+    path: t.path,
+    live: t.live,
+    recomputed: valueAt(final, t.path),
+    divergedAt: Math.max(0, t.divergedAt),
+  }));
+}
+
+const sameValue = (a: unknown, b: unknown): boolean => a === b || (a !== MISSING && b !== MISSING && jsonEqual(a, b));
+
+/**
+ * Narrows where two folds part: they were equal at `equalAt` and differed at `differAt`. The
+ * window is folded again in 16 slices, twice from one copy, down to the single event; a projection
+ * whose difference does not repeat is reported with the window it was seen in.
+ */
+function locateNondeterminism(store: Store, projection: Projection, equalAt: number, differAt: number): Nondeterminism {
+  let from = equalAt;
+  let to = differAt;
+  let start = cloneJson(foldTo(store, projection, from));
+  for (;;) {
+    const step = Math.max(1, Math.ceil((to - from) / 16));
+    let a = cloneJson(start);
+    let b = cloneJson(start);
+    let lastEqual = { position: from, state: start };
+    let found: { position: number; a: unknown; b: unknown } | undefined;
+    store.forEach(
+      (event) => {
+        if (found) return;
+        if (canHandle(projection, event)) {
+          a = projection.evolve(a, event);
+          b = projection.evolve(b, event);
+        }
+        const p = event.globalPosition;
+        if ((p - from) % step === 0 || p === to) {
+          if (jsonEqual(a, b)) lastEqual = { position: p, state: step > 1 ? cloneJson(a) : a };
+          else found = { position: p, a, b };
+        }
+      },
+      { after: from, to },
+    );
+    if (!found) return { position: undefined, eventType: undefined, streamId: undefined, from, to, changes: [] };
+    if (step === 1 || found.position === lastEqual.position + 1) {
+      const event = store.readEvent(found.position);
+      return {
+        position: found.position,
+        eventType: event?.type,
+        streamId: event?.streamId,
+        from: lastEqual.position,
+        to: found.position,
+        changes: diffJson(found.a, found.b, 20),
+      };
+    }
+    from = lastEqual.position;
+    to = found.position;
+    start = cloneJson(lastEqual.state);
+  }
+}
