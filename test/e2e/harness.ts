@@ -465,6 +465,7 @@ export async function openViewContainer(page: Page, title: string): Promise<void
   const item = page.locator(`.activitybar .action-item a.action-label[aria-label^="${title}"]`).first();
   await item.waitFor({ state: 'visible', timeout: 30_000 });
   const entry = item.locator('xpath=..');
+  const shown = page.locator('.sidebar .composite.title', { hasText: title }).first();
   const checked =
     (await entry.getAttribute('aria-selected')) === 'true' || (await entry.getAttribute('class'))?.includes('checked');
   if (!checked) {
@@ -472,7 +473,22 @@ export async function openViewContainer(page: Page, title: string): Promise<void
     // Off the activity bar, so its hover does not cover the view in screenshots.
     await page.mouse.move(700, 450);
   }
-  await page.locator('.sidebar .composite.title', { hasText: title }).first().waitFor({ timeout: 15_000 });
+  // After a window reload the container can come back selected with its side bar hidden: a click shows it.
+  await until(
+    async () => {
+      if (await shown.isVisible().catch(() => false)) return true;
+      const visible = await shown
+        .waitFor({ timeout: 5_000 })
+        .then(() => true)
+        .catch(() => false);
+      if (visible) return true;
+      await item.click();
+      await page.mouse.move(700, 450);
+      return false;
+    },
+    `the side bar showing ${title}`,
+    30_000,
+  );
 }
 
 /** The pane of a view (by its name, e.g. `Read Models`) in the side bar; expands it if collapsed. */
