@@ -82,17 +82,26 @@ describe('An Emmett SQLite store, live, from the Explorer to a workspace copy', 
     // The tree may still move as the folder expands: open the row's menu until the menu is its own.
     await until(async () => {
       await row.click({ button: 'right' });
-      const item = page.locator('.context-view .action-label', { hasText: 'Open in Event Store Inspector' }).first();
+      const item = page.locator('.context-view .action-item', { hasText: 'Open in Event Store Inspector' }).first();
       if (await item.isVisible().catch(() => false)) {
-        await item.click();
-        // A click taken while the menu was still being laid out leaves it open, its action not run: again.
-        const closed = await page
-          .locator('.context-view .action-label')
+        // The keyboard, not a click: a menu ignores a mouse-up that comes too soon after it opened.
+        await item.hover();
+        const focused = await page
+          .locator('.context-view .action-item.focused', { hasText: 'Open in Event Store Inspector' })
           .first()
-          .waitFor({ state: 'hidden', timeout: 5_000 })
+          .waitFor({ timeout: 5_000 })
           .then(() => true)
           .catch(() => false);
-        if (closed) return true;
+        if (focused) {
+          await page.keyboard.press('Enter');
+          const closed = await page
+            .locator('.context-view .monaco-menu')
+            .first()
+            .waitFor({ state: 'hidden', timeout: 5_000 })
+            .then(() => true)
+            .catch(() => false);
+          if (closed) return true;
+        }
       }
       await page.keyboard.press('Escape');
       return false;
