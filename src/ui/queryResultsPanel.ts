@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { formatResult } from '../core/query/resultFormat';
 import {
@@ -10,6 +8,7 @@ import {
   type QueryWebviewToHost,
 } from '../shared/queryProtocol';
 import { Disposable } from './disposable';
+import { templatePage } from './webviewPage';
 
 export const QUERY_RESULTS_VIEW_TYPE = 'eventStore.queryResults';
 
@@ -140,21 +139,10 @@ export class QueryResultsPanel extends Disposable {
   }
 
   private html(): string {
-    const webview = this.panel.webview;
-    const nonce = randomBytes(18).toString('base64');
-    const asset = (...p: string[]) =>
-      webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, ...p)).toString();
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-      `font-src ${webview.cspSource}`,
-    ].join('; ');
-    return fs
-      .readFileSync(vscode.Uri.joinPath(this.context.extensionUri, 'media', 'queryResults.html').fsPath, 'utf8')
-      .replaceAll('{{csp}}', csp)
-      .replaceAll('{{nonce}}', nonce)
-      .replaceAll('{{css}}', asset('media', 'queryResults.css'))
-      .replaceAll('{{script}}', asset('dist', 'queryGrid.js'));
+    return templatePage(this.panel.webview, this.context.extensionUri, {
+      html: 'queryResults.html',
+      css: 'queryResults.css',
+      script: 'queryGrid.js',
+    });
   }
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { StoreSession } from '../core/application/session';
@@ -24,6 +23,7 @@ import { Disposable } from './disposable';
 import { EventSearch } from './eventSearch';
 import type { StoreController } from './storeController';
 import { markDone, WalkthroughDone } from './walkthroughProgress';
+import { templatePage } from './webviewPage';
 
 export const REPLAY_VIEW_TYPE = 'eventStore.replay';
 const MAX_CHANGES = 200;
@@ -566,23 +566,11 @@ export class ReplayPanel extends Disposable {
   }
 
   private html(): string {
-    const webview = this.panel.webview;
-    const nonce = randomBytes(18).toString('base64');
-    const asset = (...p: string[]) =>
-      webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, ...p)).toString();
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-      `img-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-    ].join('; ');
-    return fs
-      .readFileSync(vscode.Uri.joinPath(this.context.extensionUri, 'media', 'replay.html').fsPath, 'utf8')
-      .replaceAll('{{csp}}', csp)
-      .replaceAll('{{nonce}}', nonce)
-      .replaceAll('{{css}}', asset('media', 'replay.css'))
-      .replaceAll('{{script}}', asset('dist', 'webview.js'));
+    return templatePage(this.panel.webview, this.context.extensionUri, {
+      html: 'replay.html',
+      css: 'replay.css',
+      script: 'webview.js',
+    });
   }
 
   override dispose(): void {

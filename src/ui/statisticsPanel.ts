@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { computeStatistics } from '../core/statistics/storeStatistics';
 import {
@@ -8,6 +7,7 @@ import {
 } from '../shared/statisticsProtocol';
 import { Disposable } from './disposable';
 import type { StoreController } from './storeController';
+import { webviewPage } from './webviewPage';
 
 export const STATISTICS_VIEW_TYPE = 'eventStore.statistics';
 
@@ -106,17 +106,7 @@ export class StatisticsPanel extends Disposable {
   }
 
   private html(): string {
-    const webview = this.panel.webview;
-    const nonce = randomBytes(18).toString('base64');
-    const asset = (...p: string[]) =>
-      webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, ...p)).toString();
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-      `img-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-    ].join('; ');
+    const { nonce, csp, asset } = webviewPage(this.panel.webview, this.context.extensionUri);
     return `<!doctype html>
 <html lang="en">
   <head>

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { StoreSession } from '../core/application/session';
@@ -19,6 +17,7 @@ import {
 } from '../shared/systemProtocol';
 import { Disposable } from './disposable';
 import type { StoreController } from './storeController';
+import { templatePage } from './webviewPage';
 
 export const EVENT_MODEL_VIEW_TYPE = 'eventStore.eventModel';
 /** Above this many events the Event Model is derived again on request (Refresh), not after every append. */
@@ -94,24 +93,12 @@ abstract class SystemPanel extends Disposable {
   protected abstract handle(message: SystemToHost): Promise<void>;
 
   private html(): string {
-    const webview = this.panel.webview;
-    const nonce = randomBytes(18).toString('base64');
-    const asset = (...p: string[]) =>
-      webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, ...p)).toString();
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-      `img-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-    ].join('; ');
-    return fs
-      .readFileSync(vscode.Uri.joinPath(this.context.extensionUri, 'media', 'system.html').fsPath, 'utf8')
-      .replaceAll('{{csp}}', csp)
-      .replaceAll('{{nonce}}', nonce)
-      .replaceAll('{{title}}', this.panel.title)
-      .replaceAll('{{css}}', asset('media', 'system.css'))
-      .replaceAll('{{script}}', asset('dist', 'system.js'));
+    return templatePage(
+      this.panel.webview,
+      this.context.extensionUri,
+      { html: 'system.html', css: 'system.css', script: 'system.js' },
+      { title: this.panel.title },
+    );
   }
 }
 

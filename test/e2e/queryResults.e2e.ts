@@ -4,7 +4,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type * as AxeApi from 'axe-core';
 import type { Frame, Page } from 'playwright-core';
 import { seedDemoData } from '../../src/core/application/demoData';
 import { StoreSession } from '../../src/core/application/session';
@@ -12,7 +11,6 @@ import {
   findFrame,
   launchVsCode,
   openViewContainer,
-  repoRoot,
   runCommand,
   screenshot,
   setTheme,
@@ -22,22 +20,7 @@ import {
   waitForEditorTab,
   type VsCode,
 } from './harness';
-
-const AXE_SOURCE = fs.readFileSync(path.join(repoRoot, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
-
-/** axe-core up to WCAG AA in the webview's document, evaluated through the DevTools protocol (the CSP does not apply). */
-async function axeFindings(frame: Frame): Promise<{ id: string; impact: string | null; nodes: number }[]> {
-  await frame.evaluate(AXE_SOURCE);
-  return frame.evaluate(async () => {
-    const axe = (window as unknown as { axe: typeof AxeApi }).axe;
-    const rules = axe
-      .getRules()
-      .filter((r) => !r.tags.includes('wcag2aaa'))
-      .map((r) => r.ruleId);
-    const result = await axe.run(document, { runOnly: { type: 'rule', values: rules }, resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, nodes: v.nodes.length }));
-  });
-}
+import { runAxe } from './axe';
 
 const QUERY =
   "SELECT position, stream_id, type, data->>'productId' AS product\nFROM events\nWHERE type = 'ItemAdded'\nORDER BY position";
@@ -236,7 +219,7 @@ describe('SQL queries: write, run, sort, export, replay', function () {
       await until(async () => new RegExp(`^${itemAdded.length} rows in`).test(await status(grid)) || undefined, 'rows');
       await grid.locator('#body tr[data-row] td[data-col="1"]').first().click();
       await setTheme(page, theme, grid);
-      const findings = await axeFindings(grid);
+      const findings = await runAxe(grid);
       console.log(
         `      axe ${theme}: ${findings.length ? findings.map((f) => `${f.id} (${f.impact}) ×${f.nodes}`).join(', ') : 'no violation'}`,
       );

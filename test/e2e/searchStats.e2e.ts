@@ -3,9 +3,7 @@
 // Store Statistics panel: its numbers, its CSP, axe-core in three themes, and screenshots of each.
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type * as AxeApi from 'axe-core';
 import type { Frame, Page } from 'playwright-core';
 import { seedDemoData } from '../../src/core/application/demoData';
 import { StoreSession } from '../../src/core/application/session';
@@ -13,7 +11,6 @@ import {
   findFrame,
   launchVsCode,
   openViewContainer,
-  repoRoot,
   runCommand,
   screenshot,
   setTheme,
@@ -25,22 +22,7 @@ import {
   viewPane,
   type VsCode,
 } from './harness';
-
-const AXE_SOURCE = fs.readFileSync(path.join(repoRoot, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
-
-/** axe-core's violations up to WCAG AA in the webview's document (evaluated as a debugger would: no CSP applies). */
-async function runAxe(frame: Frame): Promise<{ id: string; impact: string | null; nodes: number }[]> {
-  await frame.evaluate(AXE_SOURCE);
-  return frame.evaluate(async () => {
-    const axe = (window as unknown as { axe: typeof AxeApi }).axe;
-    const rules = axe
-      .getRules()
-      .filter((r) => !r.tags.includes('wcag2aaa'))
-      .map((r) => r.ruleId);
-    const result = await axe.run(document, { runOnly: { type: 'rule', values: rules }, resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, nodes: v.nodes.length }));
-  });
-}
+import { runAxe } from './axe';
 
 const INJECTED = 'window.injected = true;';
 

@@ -4,7 +4,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type * as AxeApi from 'axe-core';
 import type { Frame, Page } from 'playwright-core';
 import { seedDemoData } from '../../src/core/application/demoData';
 import { StoreSession } from '../../src/core/application/session';
@@ -14,7 +13,6 @@ import {
   findFrame,
   launchVsCode,
   openViewContainer,
-  repoRoot,
   runCommand,
   screenshot,
   setTheme,
@@ -25,24 +23,9 @@ import {
   type VsCode,
   story,
 } from './harness';
+import { runAxe } from './axe';
 
 const QUICK_INPUT = '.quick-input-widget';
-const AXE_SOURCE = fs.readFileSync(path.join(repoRoot, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
-
-/** Every axe-core rule up to WCAG AA in the webview's document, evaluated as a debugger would (the CSP does not apply). */
-async function runAxe(frame: Frame): Promise<{ id: string; impact: string | null; nodes: number }[]> {
-  await frame.evaluate(AXE_SOURCE);
-  return frame.evaluate(async () => {
-    const axe = (window as unknown as { axe: typeof AxeApi }).axe;
-    const rules = axe
-      .getRules()
-      .filter((r) => !r.tags.includes('wcag2aaa'))
-      .map((r) => r.ruleId);
-    const result = await axe.run(document, { runOnly: { type: 'rule', values: rules }, resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, nodes: v.nodes.length }));
-  });
-}
-
 /** The text of the visible lines of the active editor. */
 async function editorText(page: Page): Promise<string> {
   const text = await page

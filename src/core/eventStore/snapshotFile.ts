@@ -37,12 +37,23 @@ export function readSnapshotBytes(file: string, onProgress?: (p: OpenProgress) =
   return readSnapshot(file, onProgress, sealer).bytes;
 }
 
-function readSnapshot(
+/** An open snapshot file being read into one buffer (shared memory when a worker thread will check it). */
+interface SnapshotRead {
+  readonly fd: number;
+  readonly buf: Buffer;
+  readonly total: number;
+  readonly identity: FileIdentity;
+  /** Hashes and counts a piece just read; reports progress every PROGRESS_BYTES. */
+  took(done: number, n: number): void;
+}
+
+/** Opens only a regular file (anything else is refused in a sentence) and sets up its read. */
+function startRead(
   file: string,
-  onProgress?: (p: OpenProgress) => void,
-  sealer?: Sealer,
-  shared = false,
-): { bytes: Buffer; identity: FileIdentity } {
+  onProgress: ((p: OpenProgress) => void) | undefined,
+  sealer: Sealer | undefined,
+  shared: boolean,
+): SnapshotRead {
   let fd: number;
   try {
     fd = openRegularFile(file);
@@ -50,27 +61,52 @@ function readSnapshot(
     if (NotRegularFileError.is(e)) throw new StoreUnreadableError(file, e.message);
     throw e;
   }
+  let st: fs.Stats;
+  let buf: Buffer;
   try {
-    const st = fs.fstatSync(fd);
-    const total = st.size;
-    // Shared memory when a worker thread will check the bytes: it reads them where they are.
-    const buf = shared ? Buffer.from(new SharedArrayBuffer(total)) : Buffer.allocUnsafe(total);
-    let done = 0;
-    let reported = 0;
-    onProgress?.({ phase: 'reading', done: 0, total });
-    while (done < total) {
-      const n = fs.readSync(fd, buf, done, Math.min(READ_CHUNK_BYTES, total - done), done);
-      if (n === 0) break;
-      sealer?.update(buf.subarray(done, done + n));
-      done += n;
-      if (onProgress && (done - reported >= PROGRESS_BYTES || done === total)) {
-        reported = done;
-        onProgress({ phase: 'reading', done, total });
-      }
-    }
-    return { bytes: done === total ? buf : buf.subarray(0, done), identity: identityOf(st) };
-  } finally {
+    st = fs.fstatSync(fd);
+    buf = shared ? Buffer.from(new SharedArrayBuffer(st.size)) : Buffer.allocUnsafe(st.size);
+  } catch (e) {
     fs.closeSync(fd);
+    throw e;
+  }
+  const total = st.size;
+  let reported = 0;
+  onProgress?.({ phase: 'reading', done: 0, total });
+  return {
+    fd,
+    buf,
+    total,
+    identity: identityOf(st),
+    took(done, n) {
+      sealer?.update(buf.subarray(done, done + n));
+      const now = done + n;
+      if (onProgress && (now - reported >= PROGRESS_BYTES || now === total)) {
+        reported = now;
+        onProgress({ phase: 'reading', done: now, total });
+      }
+    },
+  };
+}
+
+function readSnapshot(
+  file: string,
+  onProgress?: (p: OpenProgress) => void,
+  sealer?: Sealer,
+  shared = false,
+): { bytes: Buffer; identity: FileIdentity } {
+  const read = startRead(file, onProgress, sealer, shared);
+  try {
+    let done = 0;
+    while (done < read.total) {
+      const n = fs.readSync(read.fd, read.buf, done, Math.min(READ_CHUNK_BYTES, read.total - done), done);
+      if (n === 0) break;
+      read.took(done, n);
+      done += n;
+    }
+    return { bytes: done === read.total ? read.buf : read.buf.subarray(0, done), identity: read.identity };
+  } finally {
+    fs.closeSync(read.fd);
   }
 }
 
@@ -84,37 +120,22 @@ async function readSnapshotAsync(
   sealer?: Sealer,
   shared = false,
 ): Promise<{ bytes: Buffer; identity: FileIdentity }> {
-  let fd: number;
+  const read = startRead(file, onProgress, sealer, shared);
   try {
-    fd = openRegularFile(file);
-  } catch (e) {
-    if (NotRegularFileError.is(e)) throw new StoreUnreadableError(file, e.message);
-    throw e;
-  }
-  try {
-    const st = fs.fstatSync(fd);
-    const total = st.size;
-    const buf = shared ? Buffer.from(new SharedArrayBuffer(total)) : Buffer.allocUnsafe(total);
     let done = 0;
-    let reported = 0;
-    onProgress?.({ phase: 'reading', done: 0, total });
-    while (done < total) {
+    while (done < read.total) {
       const n = await new Promise<number>((resolve, reject) =>
-        fs.read(fd, buf, done, Math.min(ASYNC_CHUNK_BYTES, total - done), done, (error, bytesRead) =>
+        fs.read(read.fd, read.buf, done, Math.min(ASYNC_CHUNK_BYTES, read.total - done), done, (error, bytesRead) =>
           error ? reject(error) : resolve(bytesRead),
         ),
       );
       if (n === 0) break;
-      sealer?.update(buf.subarray(done, done + n));
+      read.took(done, n);
       done += n;
-      if (onProgress && (done - reported >= PROGRESS_BYTES || done === total)) {
-        reported = done;
-        onProgress({ phase: 'reading', done, total });
-      }
     }
-    return { bytes: done === total ? buf : buf.subarray(0, done), identity: identityOf(st) };
+    return { bytes: done === read.total ? read.buf : read.buf.subarray(0, done), identity: read.identity };
   } finally {
-    fs.closeSync(fd);
+    fs.closeSync(read.fd);
   }
 }
 
