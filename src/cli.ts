@@ -638,11 +638,12 @@ async function searchCommand(args: Args, io: CliIo): Promise<number> {
 }
 
 async function blameCommand(args: Args, io: CliIo): Promise<number> {
-  checkOptions(args, ['read-model', 'stream', 'path', 'to', 'domain']);
+  checkOptions(args, ['read-model', 'stream', 'path', 'to', 'domain', 'schema']);
   const to = option(args, 'to');
   return blameValue(
     {
       store: required(args, 'store'),
+      schema: option(args, 'schema'),
       readModel: option(args, 'read-model'),
       stream: option(args, 'stream'),
       path: required(args, 'path'),

@@ -4,6 +4,7 @@ import { writeText } from '../core/eventStore/exportNdjson';
 import { blameReadModel, blameStream, type BlameResult } from '../core/history/blame';
 import { formatValuePath, parseValuePath } from '../core/history/valuePath';
 import { openAnyStore } from '../core/formats/openStore';
+import { isPostgresUrl, openCliPostgres } from './postgresStore';
 import { builtInProjections } from '../core/projections/builtIn';
 import { describeFault } from '../core/projections/fault';
 import { loadDomainModule } from '../core/workspaceDomain/loadDomainModule';
@@ -13,7 +14,9 @@ import { reservedNames } from '../core/workspaceDomain/moduleShape';
 export const EXIT_FAULTED = 7;
 
 export interface BlameArgs {
+  /** A store file, or a postgres:// URL (with `schema` when the database holds several stores). */
   readonly store: string;
+  readonly schema?: string;
   readonly readModel: string | undefined;
   readonly stream: string | undefined;
   readonly path: string;
@@ -50,7 +53,9 @@ export async function blameCommand(
     throw usage(
       `There is no read model named ${JSON.stringify(args.readModel)}; the read models are ${projections.map((p) => p.name).join(', ')}.`,
     );
-  const store = await openAnyStore({ path: args.store, readOnly: true, readOnlyReason: 'blame only reads' });
+  const store = isPostgresUrl(args.store)
+    ? await openCliPostgres(args.store, args.schema, false)
+    : await openAnyStore({ path: args.store, readOnly: true, readOnlyReason: 'blame only reads' });
   try {
     const result = projection
       ? blameReadModel(store, projection, path, { ...(args.to !== undefined ? { to: args.to } : {}) })

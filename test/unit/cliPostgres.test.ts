@@ -167,6 +167,13 @@ describe('CLI on PostgreSQL stores (--store postgres://…, a real server)', fun
     const seed = await runCli(['seed', '--store', url]);
     assert.equal(seed.code, 0, seed.stderr);
     assert.ok(seed.lines.length > 3);
+    // Blame reads the team store as any other: the event that gave u9 its name.
+    const blamed = await runCli(['blame', '--store', url, '--read-model', 'usersDirectory', '--path', 'users.u9.name']);
+    assert.equal(blamed.code, 0, blamed.stderr);
+    assert.deepEqual(
+      blamed.lines.map((l) => [l.type, l.after]),
+      [['UserCreated', 'Lin']],
+    );
     const commands = path.join(tmp.dir, 'commands.ndjson');
     fs.writeFileSync(
       commands,
