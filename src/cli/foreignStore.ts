@@ -11,6 +11,7 @@ import { exportNdjson, writeChunks, writeText } from '../core/eventStore/exportN
 import { detectFileFormat, openAnyStore } from '../core/formats/openStore';
 import { SqliteFileError } from '../core/formats/sqliteWal';
 import type { RecordedEvent } from '../core/eventStore/types';
+import type { ForeignStore } from '../core/formats/storeReader';
 
 /** Exit code of `verify` when it read a store (of any format) and found integrity problems (listed on stdout). */
 export const EXIT_FINDINGS = 6;
@@ -38,29 +39,36 @@ async function withForeign<T>(path: string, run: (store: EmmettSqliteStore) => P
   }
 }
 
+/** What `stats` says of any store of another application; `extra` adds what its format alone knows. */
+export function foreignSummary(store: ForeignStore, extra: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const stats = store.stats();
+  const models = buildGenericReadModels(store);
+  return {
+    format: store.format.id,
+    formatName: store.format.name,
+    generation: store.format.generation,
+    readOnly: true,
+    events: stats.events,
+    commands: store.readCommands().length,
+    streams: stats.streams,
+    lastPosition: stats.lastPosition,
+    eventTypes: stats.eventTypes,
+    categories: models.categories,
+    checkpoints: models.checkpoints,
+    ...extra,
+    notes: store.notes(),
+  };
+}
+
 export function foreignStats(path: string, out: Writable): Promise<number> {
   return withForeign(path, async (store) => {
-    const stats = store.stats();
-    const models = buildGenericReadModels(store);
-    const summary = {
-      format: store.format.id,
-      formatName: store.format.name,
-      generation: store.format.generation,
-      readOnly: true,
-      events: stats.events,
-      commands: store.readCommands().length,
-      streams: stats.streams,
-      lastPosition: stats.lastPosition,
-      eventTypes: stats.eventTypes,
-      categories: models.categories,
-      checkpoints: models.checkpoints,
+    const summary = foreignSummary(store, {
       wal: {
         bytes: store.walInfo.walBytes,
         committedFrames: store.walInfo.wal.committedFrames,
         uncommittedFrames: store.walInfo.wal.uncommittedFrames,
       },
-      notes: store.notes(),
-    };
+    });
     await writeText(out, `${JSON.stringify(summary)}\n`);
     return 0;
   });

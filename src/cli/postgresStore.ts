@@ -2,7 +2,6 @@ import type { Writable } from 'node:stream';
 import { StoreSession } from '../core/application/session';
 import { exportNdjson, writeChunks, writeText } from '../core/eventStore/exportNdjson';
 import { copyToNativeStore } from '../core/formats/copyToNative';
-import { buildGenericReadModels } from '../core/formats/genericReadModels';
 import { describeTarget, type PostgresTarget } from '../core/formats/postgres/connection';
 import type { PostgresFormatId } from '../core/formats/postgres/dialects';
 import { checkPostgresStore } from '../core/formats/postgres/integrity';
@@ -12,7 +11,7 @@ import {
   probePostgres,
   type PostgresStore,
 } from '../core/formats/postgres/openPostgres';
-import { EXIT_FINDINGS } from './foreignStore';
+import { EXIT_FINDINGS, foreignSummary } from './foreignStore';
 
 /** `--store postgres://…` (or postgresql://): a store on a PostgreSQL server rather than a file. */
 export function isPostgresUrl(store: string): boolean {
@@ -75,26 +74,9 @@ async function withPostgres<T>(
 
 export function postgresStats(url: string, schema: string | undefined, out: Writable): Promise<number> {
   return withPostgres(url, schema, false, async (store) => {
-    const stats = store.stats();
-    const models = buildGenericReadModels(store);
     await writeText(
       out,
-      `${JSON.stringify({
-        format: store.format.id,
-        formatName: store.format.name,
-        generation: store.format.generation,
-        schema: store.schema,
-        readOnly: true,
-        events: stats.events,
-        commands: store.readCommands().length,
-        streams: stats.streams,
-        lastPosition: stats.lastPosition,
-        eventTypes: stats.eventTypes,
-        categories: models.categories,
-        checkpoints: models.checkpoints,
-        inFlight: store.inFlight(),
-        notes: store.notes(),
-      })}\n`,
+      `${JSON.stringify(foreignSummary(store, { schema: store.schema, inFlight: store.inFlight() }))}\n`,
     );
     return 0;
   });

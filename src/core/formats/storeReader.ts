@@ -1,4 +1,4 @@
-import type { EventStore, EventMetadata } from '../eventStore/types';
+import type { EventStore, EventMetadata, RecordedEvent } from '../eventStore/types';
 
 /**
  * What everything above the store reads through, whatever wrote the store. The native store
@@ -43,6 +43,20 @@ export interface RecordedCommand {
   readonly data: unknown;
   readonly metadata: EventMetadata;
   readonly recordedAt: string;
+}
+
+/** A command stored in the same table as the events, read as an event row (its position, id and payload). */
+export function commandFromRow(e: RecordedEvent): RecordedCommand {
+  return {
+    globalPosition: e.globalPosition,
+    streamId: e.streamId,
+    streamPosition: e.streamVersion,
+    commandId: e.eventId,
+    type: e.type,
+    data: e.data,
+    metadata: e.metadata,
+    recordedAt: e.recordedAt,
+  };
 }
 
 /** A processor's (or subscription's) checkpoint and how far it is behind the store. */

@@ -15,7 +15,14 @@ import type {
 } from '../../eventStore/types';
 import { emmettQueryViewsSql } from '../../query/queryViews';
 import { readDatabaseImage, SqliteFileError, type DatabaseImage } from '../sqliteWal';
-import type { ForeignSql, ForeignStore, ProcessorCheckpoint, RecordedCommand, StoreFormat } from '../storeReader';
+import {
+  commandFromRow,
+  type ForeignSql,
+  type ForeignStore,
+  type ProcessorCheckpoint,
+  type RecordedCommand,
+  type StoreFormat,
+} from '../storeReader';
 import { detectEmmettSchema, type EmmettSchema, tableNames } from './schema';
 import { fileId, WalFollower } from './walFollower';
 
@@ -343,19 +350,7 @@ export class EmmettSqliteStore implements ForeignStore {
     return this.rows(
       `SELECT ${this.eventSelect} FROM ${this.loaded.schema.messagesTable} WHERE ${c.kind} = 'C' AND global_position > ? ORDER BY global_position LIMIT ?`,
       [options.after ?? 0, options.limit ?? -1],
-    ).map((r) => {
-      const e = this.toEvent(r);
-      return {
-        globalPosition: e.globalPosition,
-        streamId: e.streamId,
-        streamPosition: e.streamVersion,
-        commandId: e.eventId,
-        type: e.type,
-        data: e.data,
-        metadata: e.metadata,
-        recordedAt: e.recordedAt,
-      };
-    });
+    ).map((r) => commandFromRow(this.toEvent(r)));
   }
 
   checkpoints(): ProcessorCheckpoint[] {

@@ -34,6 +34,29 @@ export interface IntegrityReport {
 /** Findings of one check beyond this many are summed up in one "more" finding, so a broken store still gives a readable report. */
 const MAX_PER_CHECK = 100;
 
+/** The findings of one run of checks: each check lists at most MAX_PER_CHECK, the rest are counted. */
+export function findingList(): { add(finding: Finding): void; done(): Finding[] } {
+  const findings: Finding[] = [];
+  const counts = new Map<FindingCheck, number>();
+  return {
+    add(f) {
+      const n = (counts.get(f.check) ?? 0) + 1;
+      counts.set(f.check, n);
+      if (n <= MAX_PER_CHECK) findings.push(f);
+    },
+    done() {
+      for (const [check, n] of counts) {
+        if (n > MAX_PER_CHECK)
+          findings.push({
+            check: 'more-findings',
+            message: `${n - MAX_PER_CHECK} more findings of the check ${check} are not listed.`,
+          });
+      }
+      return findings;
+    },
+  };
+}
+
 /** Partition values a person or Emmett chose on purpose; anything else (e.g. "[object Object]", blanks, control characters) is reported. */
 function isOddPartition(value: string): boolean {
   return (
@@ -53,13 +76,8 @@ function isOddPartition(value: string): boolean {
  * store. Runs on the loaded copy; the files are not touched.
  */
 export function checkEmmettStore(store: EmmettSqliteStore): IntegrityReport {
-  const findings: Finding[] = [];
-  const counts = new Map<FindingCheck, number>();
-  const add = (f: Finding) => {
-    const n = (counts.get(f.check) ?? 0) + 1;
-    counts.set(f.check, n);
-    if (n <= MAX_PER_CHECK) findings.push(f);
-  };
+  const list = findingList();
+  const add = list.add;
   const { schema } = store;
   const t = schema.messagesTable;
   const c = schema.columns;
@@ -220,12 +238,6 @@ export function checkEmmettStore(store: EmmettSqliteStore): IntegrityReport {
     }
   }
 
-  for (const [check, n] of counts) {
-    if (n > MAX_PER_CHECK)
-      findings.push({
-        check: 'more-findings',
-        message: `${n - MAX_PER_CHECK} more findings of the check ${check} are not listed.`,
-      });
-  }
+  const findings = list.done();
   return { ok: findings.length === 0, messages, streams, lastPosition, findings };
 }

@@ -1,12 +1,11 @@
-import type { Finding, FindingCheck, IntegrityReport } from '../emmettSqlite/integrity';
+import { classifyMissingPositions } from '../../system/inFlight';
+import { findingList, type IntegrityReport } from '../emmettSqlite/integrity';
 import type { InFlight, PostgresStore } from './postgresStore';
 
 export interface PostgresIntegrityReport extends IntegrityReport {
   /** Positions taken but not readable yet: in flight, which is not a gap. */
   readonly inFlight: InFlight;
 }
-
-const MAX_PER_CHECK = 100;
 
 /**
  * Checks what the store shows, up to the position below which nothing can still appear: global
@@ -15,29 +14,28 @@ const MAX_PER_CHECK = 100;
  * each, Emmett's stream table agreeing with the messages, and checkpoints within the store.
  */
 export async function checkPostgresStore(store: PostgresStore): Promise<PostgresIntegrityReport> {
-  const findings: Finding[] = [];
-  const counts = new Map<FindingCheck, number>();
-  const add = (f: Finding) => {
-    const n = (counts.get(f.check) ?? 0) + 1;
-    counts.set(f.check, n);
-    if (n <= MAX_PER_CHECK) findings.push(f);
-  };
+  const list = findingList();
+  const add = list.add;
   const inFlight = store.inFlight();
   const events = store.readAll();
   const commands = new Set(store.readCommands().map((c) => c.globalPosition));
 
-  // Gaps: missing positions up to the readable one, minus rows the reader does not show as events.
+  // Gaps: positions missing up to the readable one that no open transaction may still commit (those
+  // not known final yet are in flight, never gaps), minus rows the reader does not show as events.
+  const held: number[] = [];
+  for (const [lo, hi] of inFlight.pending) for (let p = lo; p <= hi && hi - lo < 100_000; p++) held.push(p);
+  const { gaps } = classifyMissingPositions(
+    events.map((e) => e.globalPosition),
+    { openTransactions: held.length, heldPositions: held },
+    { to: inFlight.readableUpTo },
+  );
   const missing: [number, number][] = [];
-  let previous = 0;
-  const positions = events.map((e) => e.globalPosition);
-  positions.push(inFlight.readableUpTo + 1);
-  for (const p of positions) {
-    if (p > previous + 1) missing.push([previous + 1, p - 1]);
-    previous = Math.max(previous, p);
+  for (const p of gaps) {
+    const last = missing[missing.length - 1];
+    if (last && last[1] === p - 1) last[1] = p;
+    else missing.push([p, p]);
   }
   const notEvents = new Set<number>();
-  // Positions not known final yet are in flight (or rolled back): never reported as gaps.
-  for (const [lo, hi] of inFlight.pending) for (let p = lo; p <= hi && hi - lo < 100_000; p++) notEvents.add(p);
   const ranges = missing.slice(0, 1000);
   for (const p of await store.otherRowsIn(ranges)) notEvents.add(p);
   for (const [from, to] of missing) {
@@ -117,13 +115,7 @@ export async function checkPostgresStore(store: PostgresStore): Promise<Postgres
       });
   }
 
-  for (const [check, n] of counts) {
-    if (n > MAX_PER_CHECK)
-      findings.push({
-        check: 'more-findings',
-        message: `${n - MAX_PER_CHECK} more findings of the check ${check} are not listed.`,
-      });
-  }
+  const findings = list.done();
   return {
     ok: findings.length === 0,
     messages: events.length + commands.size,

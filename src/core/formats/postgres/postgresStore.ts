@@ -14,7 +14,14 @@ import type {
   StreamInfo,
 } from '../../eventStore/types';
 import { validateNewEvent, validateStreamId, MAX_EVENTS_PER_APPEND } from '../../eventStore/validation';
-import type { ForeignSql, ForeignStore, ProcessorCheckpoint, RecordedCommand, StoreFormat } from '../storeReader';
+import {
+  commandFromRow,
+  type ForeignSql,
+  type ForeignStore,
+  type ProcessorCheckpoint,
+  type RecordedCommand,
+  type StoreFormat,
+} from '../storeReader';
 import { connectPostgres, describeTarget, explainPostgresError, readOnlyTransaction } from './connection';
 import type { PostgresTarget } from './connection';
 import { article, type Dialect, type RawCheckpoint } from './dialects';
@@ -293,16 +300,7 @@ export class PostgresStore implements ForeignStore {
           continue;
         }
         commands = true;
-        this.commands.push({
-          globalPosition: e.globalPosition,
-          streamId: e.streamId,
-          streamPosition: e.streamVersion,
-          commandId: e.eventId,
-          type: e.type,
-          data: e.data,
-          metadata: e.metadata,
-          recordedAt: e.recordedAt,
-        });
+        this.commands.push(commandFromRow(e));
       }
     };
     if (d.positionIndexed || only) {
