@@ -13,8 +13,8 @@ import { copyState, type Projection } from '../../src/core/projections/projectio
 import { usersDirectory } from '../../src/core/projections/usersDirectory';
 import { diffJson } from '../../src/core/replay/diff';
 import { benchEvents } from './benchEvents';
+import { now } from './measure';
 
-const now = () => Number(process.hrtime.bigint()) / 1e6;
 /** Up to this size the baseline folds with a diff at every step over all events; above, over a prefix, then scales. */
 const BASELINE_FULL_UP_TO = 10_000;
 const BASELINE_PREFIX = 5_000;

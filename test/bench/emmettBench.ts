@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EmmettSqliteStore } from '../../src/core/formats/emmettSqlite/emmettSqliteStore';
 import { EmmettWriter } from '../builders/emmettWriter';
+import { median, now, quantile, type BenchRow } from './measure';
 
 interface BetterDb {
   pragma(sql: string): unknown;
@@ -17,19 +18,6 @@ interface BetterDb {
 const Database = require('better-sqlite3') as new (file: string) => BetterDb;
 
 const PROBE = path.join(__dirname, 'openProbe.js');
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const quantile = (xs: readonly number[], q: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
-
-export interface BenchRow {
-  readonly metric: string;
-  readonly ours: string;
-  readonly baseline: string;
-  readonly ratio: string;
-  readonly goal: string;
-  readonly pass?: boolean;
-}
 
 function probe(mode: 'emmett' | 'bare-emmett', file: string): { ms: number; maxRssMb: number; events: number } {
   const r = spawnSync(process.execPath, [PROBE, mode, file], { encoding: 'utf8' });

@@ -9,13 +9,7 @@ import { openPostgresStore } from '../../src/core/formats/postgres/openPostgres'
 import { builtInProjections } from '../../src/core/projections/builtIn';
 import { ReplayEngine } from '../../src/core/replay/replayEngine';
 import { startPostgres } from '../builders/postgresServer';
-import type { BenchRow } from './emmettBench';
-
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-const quantile = (xs: readonly number[], q: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+import { fmt, now, quantile, type BenchRow } from './measure';
 
 const STREAMS = 10_000;
 

@@ -12,23 +12,11 @@ import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
 import { builtInProjections } from '../../src/core/projections/builtIn';
 import { WorkerQuerySource } from '../../src/core/query/workerQuerySource';
 import { benchEvents } from './benchEvents';
-
-export interface QueryBenchRow {
-  readonly metric: string;
-  readonly ours: string;
-  readonly baseline: string;
-  readonly ratio: string;
-  readonly goal: string;
-  readonly pass?: boolean;
-}
+import { fmt, median, now, type BenchRow } from './measure';
 
 const SKUS = 1000;
 const SQL_SKU = "SELECT count(*) FROM events WHERE data->>'sku' = ?";
 const RUNS = 7;
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** The bench's user events, each with a `sku` among 1,000 (so the count question has about total/1000 answers). */
 async function buildStore(file: string, total: number): Promise<void> {
@@ -78,8 +66,8 @@ export async function benchQuery(
   dir: string,
   sizes: readonly number[],
   log: (line: string) => void,
-): Promise<{ rows: QueryBenchRow[]; figures: Record<string, unknown> }> {
-  const rows: QueryBenchRow[] = [];
+): Promise<{ rows: BenchRow[]; figures: Record<string, unknown> }> {
+  const rows: BenchRow[] = [];
   const figures: Record<string, unknown> = {};
   const SQL = await loadSqlJs();
   const largest = sizes[sizes.length - 1]!;

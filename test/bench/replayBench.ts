@@ -10,13 +10,9 @@ import { ReplayEngine } from '../../src/core/replay/replayEngine';
 import { ReplayView } from '../../src/core/replay/replayView';
 import type { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
 import type { ImportEvent } from '../../src/core/eventStore/types';
+import { now, quantile } from './measure';
 
 const USERS = 10_000;
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-};
 
 /**
  * A deterministic history across 10k user streams (created, then renamed, sometimes deactivated),

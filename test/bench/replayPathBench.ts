@@ -28,6 +28,7 @@ import {
   waitForReplayPosition,
   type PathSummary,
 } from '../e2e/replayPath';
+import { now } from './measure';
 
 export interface PathFigures {
   readonly events: number;
@@ -42,8 +43,6 @@ export interface PathFigures {
   /** The same measure in the bench's own (mostly waiting) process over the same time: what the machine alone causes. */
   readonly benchLoopDelayMaxMs: number;
 }
-
-const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 export async function benchReplayPath(
   events: number,

@@ -31,6 +31,7 @@ import { benchEventModel } from './eventModelBench';
 import { benchSearchStats } from './searchStatsBench';
 import { benchPostgres } from './postgresBench';
 import { postgresBinDir } from '../builders/postgresServer';
+import { fmt, median, now, quantile, type BenchRow } from './measure';
 
 interface BetterSqlite {
   pragma(sql: string): unknown;
@@ -60,25 +61,9 @@ const IMPORT_BATCH = 1000;
 /** Appends measured per size (after 20 that warm up). */
 const APPENDS = 300;
 
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-const quantile = (xs: readonly number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-};
-const median = (xs: readonly number[]) => quantile(xs, 0.5);
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-interface Row {
-  readonly metric: string;
-  readonly ours: string;
-  readonly baseline: string;
-  readonly ratio: string;
-  readonly goal: string;
-  readonly pass?: boolean;
-}
-const rows: Row[] = [];
+const rows: BenchRow[] = [];
 const figures: Record<string, unknown> = {
   sizes,
   importCount,
@@ -736,7 +721,7 @@ async function benchAfterSearch(dir: string): Promise<void> {
 }
 
 function printTable(): void {
-  const header: Row = {
+  const header: BenchRow = {
     metric: 'metric',
     ours: 'store',
     baseline: 'baseline (same run)',
@@ -744,8 +729,8 @@ function printTable(): void {
     goal: 'goal',
   };
   const all = [header, ...rows];
-  const width = (k: keyof Row) => Math.max(...all.map((r) => String(r[k] ?? '').length));
-  const line = (r: Row) =>
+  const width = (k: keyof BenchRow) => Math.max(...all.map((r) => String(r[k] ?? '').length));
+  const line = (r: BenchRow) =>
     `${r.metric.padEnd(width('metric'))}  ${r.ours.padStart(width('ours'))}  ${r.baseline.padEnd(width('baseline'))}  ${r.ratio.padStart(width('ratio'))}  ${r.goal.padEnd(width('goal'))}  ${r.pass === undefined ? '' : r.pass ? 'ok' : 'MISSED'}`;
   process.stdout.write(`\n${line(header)}\n${'-'.repeat(line(header).length + 6)}\n`);
   for (const r of rows) process.stdout.write(`${line(r)}\n`);

@@ -10,12 +10,8 @@ import { searchByScan, searchWithIndex, type SearchQuery } from '../../src/core/
 import { EventTextIndex } from '../../src/core/search/textIndex';
 import { computeStatistics } from '../../src/core/statistics/storeStatistics';
 import { benchEvents } from './benchEvents';
-import type { BenchRow } from './emmettBench';
+import { fmt, median, now, type BenchRow } from './measure';
 
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Runs `work` while measuring the event loop's longest delay (ms); resolution 1 ms. */
