@@ -629,3 +629,18 @@ export function story(): (title: string, fn: (this: Mocha.Context) => Promise<vo
       await fn.call(this);
     });
 }
+
+/**
+ * For a suite that launches one workbench: closes it after the suite, and keeps a screenshot of the
+ * page of every failed test (`failed-NAME-<test title>`).
+ */
+export function keepWorkbench(name: string, current: () => VsCode | undefined): void {
+  after(async () => {
+    await current()?.close();
+  });
+  afterEach(async function () {
+    const page = current()?.page;
+    if (this.currentTest?.state === 'failed' && page)
+      await screenshot(page, `failed-${name}-${this.currentTest.title}`).catch(() => undefined);
+  });
+}

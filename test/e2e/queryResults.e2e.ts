@@ -19,6 +19,7 @@ import {
   until,
   waitForEditorTab,
   type VsCode,
+  keepWorkbench,
 } from './harness';
 import { runAxe } from './axe';
 
@@ -69,14 +70,7 @@ describe('SQL queries: write, run, sort, export, replay', function () {
     await openViewContainer(page, 'Event Store');
   });
 
-  after(async () => {
-    await vscode?.close();
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page)
-      await screenshot(page, `failed-query-${this.currentTest.title}`).catch(() => undefined);
-  });
+  keepWorkbench('query', () => vscode);
 
   it('New Query opens a saved .sql file in .eventstore/queries, and the query written there is saved', async () => {
     await runCommand(page, 'Event Store: New Query');

@@ -19,6 +19,7 @@ import {
   waitForEditorTab,
   type VsCode,
   story,
+  keepWorkbench,
 } from './harness';
 
 interface Box {
@@ -80,14 +81,7 @@ describe('Event Replay panel: layout and accessibility', function () {
     await until(async () => (await position(replay)) > 0, 'the replay at the present');
   });
 
-  after(async () => {
-    await vscode?.close();
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page)
-      await screenshot(page, `failed-layout-${this.currentTest.title}`).catch(() => undefined);
-  });
+  keepWorkbench('layout', () => vscode);
 
   it('at 1400×900 with the side bar open: the event, its write model and the first changed read model are on screen', async () => {
     await goTo(replay, itemAddedAt);

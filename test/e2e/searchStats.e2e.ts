@@ -21,7 +21,9 @@ import {
   waitForInputBox,
   viewPane,
   type VsCode,
+  keepWorkbench,
 } from './harness';
+import { countCategories } from '../builders/categories';
 import { runAxe } from './axe';
 
 const INJECTED = 'window.injected = true;';
@@ -58,16 +60,9 @@ describe('Search and statistics in VS Code', function () {
     await seedDemoData(session.handler);
     const events = session.store.readAll();
     await session.close();
-    const categories = new Map<string, { events: number; streams: Set<string> }>();
+    const categories = countCategories(events);
     const types = new Map<string, number>();
-    for (const e of events) {
-      const name = e.streamId.split('-')[0]!;
-      const c = categories.get(name) ?? { events: 0, streams: new Set<string>() };
-      c.events++;
-      c.streams.add(e.streamId);
-      categories.set(name, c);
-      types.set(e.type, (types.get(e.type) ?? 0) + 1);
-    }
+    for (const e of events) types.set(e.type, (types.get(e.type) ?? 0) + 1);
     demo = {
       events: events.length,
       streams: new Set(events.map((e) => e.streamId)).size,
@@ -80,14 +75,7 @@ describe('Search and statistics in VS Code', function () {
     await openViewContainer(page, 'Event Store');
   });
 
-  after(async () => {
-    await vscode?.close();
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page)
-      await screenshot(page, `failed-search-${this.currentTest.title}`).catch(() => undefined);
-  });
+  keepWorkbench('search', () => vscode);
 
   it('filters the Streams view as one types, by wildcard and by category, and clears the filter', async () => {
     await until(async () => (await streamRows(page)).includes('user-ada') || undefined, 'the streams listed');

@@ -22,6 +22,7 @@ import {
   waitForNotification,
   type VsCode,
   story,
+  keepWorkbench,
 } from './harness';
 import { runAxe } from './axe';
 
@@ -88,13 +89,7 @@ describe('System views: the event model and causality, on the demo data', functi
     page = vscode.page;
     await openViewContainer(page, 'Event Store');
   });
-  after(async () => {
-    await vscode?.close();
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page)
-      await screenshot(page, `failed-system-${this.currentTest.title}`).catch(() => undefined);
-  });
+  keepWorkbench('system', () => vscode);
 
   it('Show Event Model draws one slice per command of the demo, with its counts, reactions and refusals', async () => {
     await runCommand(page, 'Event Store: Show Event Model');

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
 import * as path from 'node:path';
 import { EXIT } from '../../src/cli';
+import { countCategories } from '../builders/categories';
 import { runCli } from '../builders/cliInProcess';
 import { writeClosedStore } from '../builders/emmettWriter';
 import { tempDirPerTest } from '../builders/tempDir';
@@ -78,14 +79,7 @@ describe('CLI search and stats --detail', function () {
     const reader = await SqlJsEventStore.open({ path: store(), readOnly: true });
     const events = reader.readAll();
     await reader.close();
-    const categories = new Map<string, { events: number; streams: Set<string> }>();
-    for (const e of events) {
-      const name = e.streamId.split('-')[0]!;
-      const c = categories.get(name) ?? { events: 0, streams: new Set<string>() };
-      c.events++;
-      c.streams.add(e.streamId);
-      categories.set(name, c);
-    }
+    const categories = countCategories(events);
     assert.ok(events.length > 10, 'the demo data has events');
     assert.equal(s.events, events.length);
     assert.deepEqual(

@@ -14,6 +14,31 @@ function gate(): { promise: Promise<void>; open(): void } {
   return { promise, open };
 }
 
+/**
+ * Emmett's own store, holding its transaction open while it appends a `Held` event: an inline
+ * projection that waits runs before the commit. `reached` opens once the position is taken;
+ * opening `held` lets it commit.
+ */
+function emmettHoldingHeld(url: string) {
+  const held = gate();
+  const reached = gate();
+  const slow = getPostgreSQLEventStore(url, {
+    projections: [
+      {
+        type: 'inline',
+        projection: {
+          canHandle: ['Held'],
+          handle: async () => {
+            reached.open();
+            await held.promise;
+          },
+        },
+      },
+    ] as never,
+  });
+  return { held, reached, slow };
+}
+
 async function sql(url: string, text: string, values: unknown[] = []): Promise<Record<string, unknown>[]> {
   const client = new Client({ connectionString: url });
   await client.connect();
@@ -135,23 +160,7 @@ describe('PostgreSQL stores of other applications (a real server)', function () 
     await setup.close();
 
     const store = await openPostgresStore({ connectionString: url, schema: 'public', format: 'emmett-postgresql' });
-    // Emmett itself holds its transaction open: an inline projection that waits runs before the commit.
-    const held = gate();
-    const reached = gate();
-    const slow = getPostgreSQLEventStore(url, {
-      projections: [
-        {
-          type: 'inline',
-          projection: {
-            canHandle: ['Held'],
-            handle: async () => {
-              reached.open();
-              await held.promise;
-            },
-          },
-        },
-      ] as never,
-    });
+    const { held, reached, slow } = emmettHoldingHeld(url);
     const fast = getPostgreSQLEventStore(url);
     try {
       const slowAppend = slow.appendToStream('doc-2', [{ type: 'Held', data: { n: 2 } }]);
@@ -184,22 +193,7 @@ describe('PostgreSQL stores of other applications (a real server)', function () 
 
   it('opened while a transaction holds a lower position: shows what Emmett lets be read, then adds the late event in its place', async () => {
     const url = await server.createDatabase('emmett_late');
-    const held = gate();
-    const reached = gate();
-    const slow = getPostgreSQLEventStore(url, {
-      projections: [
-        {
-          type: 'inline',
-          projection: {
-            canHandle: ['Held'],
-            handle: async () => {
-              reached.open();
-              await held.promise;
-            },
-          },
-        },
-      ] as never,
-    });
+    const { held, reached, slow } = emmettHoldingHeld(url);
     const fast = getPostgreSQLEventStore(url);
     let store: Awaited<ReturnType<typeof openPostgresStore>> | undefined;
     try {
