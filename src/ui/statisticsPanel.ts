@@ -113,6 +113,7 @@ export class StatisticsPanel extends Disposable {
     <meta charset="UTF-8" />
     <meta http-equiv="Content-Security-Policy" content="${csp}" />
     <meta name="viewport" content="width=device-width, initial-scale=1.0" />
+    <link rel="stylesheet" href="${asset('media', 'base.css')}" />
     <link rel="stylesheet" href="${asset('media', 'statistics.css')}" />
     <title>Store Statistics</title>
   </head>

@@ -29,7 +29,8 @@ export function webviewPage(webview: vscode.Webview, extensionUri: vscode.Uri): 
 }
 
 /**
- * A page from an HTML template in media/: `{{csp}}`, `{{nonce}}`, `{{css}}` and `{{script}}` filled in,
+ * A page from an HTML template in media/: `{{csp}}`, `{{nonce}}`, `{{baseCss}}` (media/base.css, which
+ * every page shares), `{{css}}` and `{{script}}` filled in,
  * and any `extra` placeholders (their values must be text the extension chose, never event data).
  */
 export function templatePage(
@@ -45,6 +46,7 @@ export function templatePage(
     .replaceAll('{{nonce}}', page.nonce);
   for (const [key, value] of Object.entries(extra)) html = html.replaceAll(`{{${key}}}`, value);
   return html
+    .replaceAll('{{baseCss}}', page.asset('media', 'base.css'))
     .replaceAll('{{css}}', page.asset('media', files.css))
     .replaceAll('{{script}}', page.asset('dist', files.script));
 }

@@ -29,6 +29,7 @@ describe('The .vsix package', () => {
       'dist/queryGrid.js',
       'media/queryResults.html',
       'media/replay.html',
+      'media/base.css',
       'media/replay.css',
       'media/system.html',
       'media/system.css',
