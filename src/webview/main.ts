@@ -15,25 +15,12 @@ import {
   type StepView,
   type WebviewToHost,
 } from '../shared/protocol';
-import { el } from './dom';
+import { byId, el, vscodeApi } from './dom';
 import { renderJson, type JsonLineCache } from './json';
 import { Timeline } from './timeline';
 
-interface VsCodeApi {
-  postMessage(message: WebviewToHost): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
+const vscode = vscodeApi<WebviewToHost>();
 const send = (message: WebviewToHost): void => vscode.postMessage(message);
-
-function byId<T extends Element = HTMLElement>(id: string): T {
-  const node = document.getElementById(id);
-  if (!node) throw new Error(`Missing #${id}`);
-  return node as unknown as T;
-}
 
 const ui = {
   first: byId<HTMLButtonElement>('first'),

@@ -9,21 +9,10 @@ import {
   type QueryWebviewToHost,
   type SortOrder,
 } from '../shared/queryProtocol';
-import { el } from './dom';
+import { byId, el, vscodeApi } from './dom';
 
-interface VsCodeApi {
-  postMessage(message: QueryWebviewToHost): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
+const vscode = vscodeApi<QueryWebviewToHost>();
 const send = (message: QueryWebviewToHost): void => vscode.postMessage(message);
-
-function byId<T extends HTMLElement = HTMLElement>(id: string): T {
-  const node = document.getElementById(id);
-  if (!node) throw new Error(`Missing #${id}`);
-  return node as T;
-}
 
 const ui = {
   title: byId('query-title'),

@@ -7,22 +7,11 @@ import {
   type StatisticsView,
   type StatsWebviewToHost,
 } from '../shared/statisticsProtocol';
-import { el } from './dom';
+import { byId, el, vscodeApi } from './dom';
 
-interface VsCodeApi {
-  postMessage(message: StatsWebviewToHost): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
+const vscode = vscodeApi<StatsWebviewToHost>();
 const SVG = 'http://www.w3.org/2000/svg';
 const nf = new Intl.NumberFormat('en-US');
-
-function byId(id: string): HTMLElement {
-  const node = document.getElementById(id);
-  if (!node) throw new Error(`Missing #${id}`);
-  return node;
-}
 
 function svg<K extends keyof SVGElementTagNameMap>(
   tag: K,

@@ -8,21 +8,10 @@ import {
   type SliceView,
   type SystemToHost,
 } from '../shared/systemProtocol';
-import { el } from './dom';
+import { byId, el, vscodeApi } from './dom';
 
-interface VsCodeApi {
-  postMessage(message: SystemToHost): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
+const vscode = vscodeApi<SystemToHost>();
 const send = (message: SystemToHost): void => vscode.postMessage(message);
-
-function byId<T extends HTMLElement = HTMLElement>(id: string): T {
-  const node = document.getElementById(id);
-  if (!node) throw new Error(`Missing #${id}`);
-  return node as T;
-}
 
 const ui = {
   summary: byId('summary'),
