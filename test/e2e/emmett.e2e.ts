@@ -132,7 +132,11 @@ describe('An Emmett SQLite store, live, from the Explorer to a workspace copy', 
     const { page } = vscode;
     await runCommand(page, 'Event Store: Open Replay');
     replay = await findFrame(page, '[aria-label="Replay position"]', 60_000);
-    const start = await position(replay);
+    // The panel reads 0 / 0 until its first step arrives: the count is read once the store is shown.
+    const start = await until(async () => {
+      const p = await position(replay);
+      return p.m > 0 ? p : undefined;
+    }, 'the replay showing the store');
     assert.equal(start.m, 5, 'five positions: four events and a command between them');
     await replay.click('[aria-label="First event"]');
     await until(async () => (await position(replay)).n === 0, 'the replay at its start');
