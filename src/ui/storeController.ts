@@ -152,6 +152,9 @@ export class StoreController extends Disposable {
   }
 
   async reopen(): Promise<StoreSession | undefined> {
+    // An open already under way read the domain module and settings of before: let it end, and close
+    // its session too, rather than hand it out as the reopened one.
+    await this.opening?.catch(() => undefined);
     await this.closeSession();
     try {
       return await this.get();
