@@ -138,6 +138,18 @@ export class VsCode {
     return this.options.userDataDir;
   }
 
+  /** Lets the workbench write and read the system clipboard (the browser asks the user otherwise). */
+  async allowClipboard(): Promise<void> {
+    await this.context!.grantPermissions(['clipboard-read', 'clipboard-write'], {
+      origin: new URL(this.page.url()).origin,
+    });
+  }
+
+  /** The text on the system clipboard, as the workbench's page reads it. */
+  clipboardText(): Promise<string> {
+    return this.page.evaluate(() => navigator.clipboard.readText());
+  }
+
   async start(): Promise<void> {
     openSessions.add(this);
     this.server = await codeServer().startCodeServer({

@@ -119,6 +119,24 @@ describe('SQL queries: write, run, sort, export, replay', function () {
     assert.deepEqual((await columnValues(grid, 0)).map(Number), itemAdded.map((e) => e.position).reverse());
   });
 
+  it('copies a cell, and a row as JSON keyed by column, to the clipboard', async () => {
+    await vscode.allowClipboard();
+    const first = grid.locator('#body tr[data-row] td[data-col="3"]').first();
+    const product = (await first.textContent()) ?? '';
+    const position = Number(await grid.locator('#body tr[data-row] td[data-col="0"]').first().textContent());
+    const event = itemAdded.find((e) => e.position === position)!;
+    assert.equal(product, event.productId);
+    await first.click();
+    await until(async () => !(await grid.isDisabled('#copy-cell')) || undefined, 'Copy cell enabled');
+    await grid.click('#copy-cell');
+    await until(async () => (await vscode.clipboardText()) === product || undefined, `the clipboard holds ${product}`);
+    await grid.click('#copy-row');
+    await until(async () => (await vscode.clipboardText()).startsWith('{') || undefined, 'the row on the clipboard');
+    const row = JSON.parse(await vscode.clipboardText()) as Record<string, unknown>;
+    assert.deepEqual(row, { position, stream_id: row.stream_id, type: 'ItemAdded', product });
+    assert.match(String(row.stream_id), /^cart-/);
+  });
+
   it('exports the rows, in the order shown, as CSV', async () => {
     await grid.click('#export-csv');
     const lines = page
