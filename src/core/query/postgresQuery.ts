@@ -217,6 +217,7 @@ export class PostgresQuerySource implements QuerySource {
   private dialect: Dialect | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private readonly ending = new Set<Promise<unknown>>();
 
   constructor(
     readonly target: PostgresTarget & { readonly schema: string },
@@ -242,6 +243,8 @@ export class PostgresQuerySource implements QuerySource {
     const scanned = scanStatement(sql);
     if (scanned.body.trim() === '') throw new QueryError('sql', 'The query is empty: write one SELECT statement.');
 
+    // A connection per run, closed after it, rather than a pool: whatever a statement leaves on its
+    // session (a session advisory lock, a setting) ends with it, and no two runs ever share one.
     let client: Client;
     try {
       client = await connectPostgres({ ...this.target, statementTimeoutMs: timeoutMs });
@@ -249,13 +252,12 @@ export class PostgresQuerySource implements QuerySource {
       throw new QueryError('unavailable', e instanceof Error ? e.message : String(e));
     }
     try {
-      // A run that stops answering (our process, not the server) leaves no transaction open for long.
-      await client.query(`SET idle_in_transaction_session_timeout = ${timeoutMs + 30_000}`);
-      await client.query('BEGIN TRANSACTION READ ONLY');
-      await client.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
-      // Values come back in the forms postgresValue expects, whatever the server's defaults.
+      // One round trip: a run that stops answering (our process, not the server) leaves no
+      // transaction open for long; values come back in the forms postgresValue expects.
       await client.query(
-        "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL bytea_output = 'hex'",
+        `SET idle_in_transaction_session_timeout = ${timeoutMs + 30_000}; BEGIN TRANSACTION READ ONLY; ` +
+          `SET LOCAL statement_timeout = ${timeoutMs}; SET LOCAL TimeZone = 'UTC'; ` +
+          "SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL bytea_output = 'hex'",
       );
       const dialect = (this.dialect ??= await this.detect(client));
       const prefix = `${postgresQueryViewsSql(dialect)}${WRAP_OPEN}`;
@@ -286,7 +288,10 @@ export class PostgresQuerySource implements QuerySource {
       throw this.explain(e, sql, scanned, options.signal, timeoutMs);
     } finally {
       await client.query('ROLLBACK').catch(() => undefined);
-      await client.end().catch(() => undefined);
+      // The transaction is over: the connection closes while the caller already has its rows.
+      const ending = client.end().catch(() => undefined);
+      this.ending.add(ending);
+      void ending.then(() => this.ending.delete(ending));
     }
   }
 
@@ -373,5 +378,6 @@ export class PostgresQuerySource implements QuerySource {
   async close(): Promise<void> {
     this.closed = true;
     await this.chain.catch(() => undefined);
+    await Promise.all(this.ending);
   }
 }

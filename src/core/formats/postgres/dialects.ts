@@ -144,7 +144,8 @@ function emmett(schema: string, tables: SchemaColumns): Dialect | undefined {
     correlation: `${p}_metadata->>'correlationId'`,
     causation: `${p}_metadata->>'causationId'`,
     eventsOnly: `${kind}partition = 'emt:default' AND is_archived = FALSE`,
-    readable: 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())',
+    // Once per statement (an InitPlan), not once per row.
+    readable: 'transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))',
     ...(tables.has('emt_streams') ? { streamsTable: `${s}.emt_streams` } : {}),
     ...(kind ? { commandsOnly: "message_kind = 'C' AND partition = 'emt:default' AND is_archived = FALSE" } : {}),
     sequence: sequenceOf(
