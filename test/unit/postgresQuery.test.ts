@@ -273,6 +273,45 @@ describe('SQL queries on PostgreSQL stores (a real server)', function () {
     }
   });
 
+  it("cannot change a Message DB or a Marten store's tables or sequence either", async () => {
+    const url = await server.createDatabase('q_readonly_others');
+    await installMessageDb(url);
+    await writeMessage(url, 'account-1', 'Deposited', { amount: 10 });
+    await createMartenSchema(url, 'orders');
+    const state = async () => ({
+      messages: await sql(url, 'SELECT count(*)::int AS n FROM message_store.messages'),
+      messageSeq: await sql(url, 'SELECT last_value::int AS v FROM message_store.messages_global_position_seq'),
+      events: await sql(url, 'SELECT count(*)::int AS n, sum(version)::int AS v FROM orders.mt_events'),
+      streams: await sql(url, 'SELECT count(*)::int AS n FROM orders.mt_streams'),
+      martenSeq: await sql(url, 'SELECT last_value::int AS v FROM orders.mt_events_sequence'),
+    });
+    const before = await state();
+    const stores = [
+      ['message_store', 'message_store.messages', 'message_store.messages_global_position_seq'],
+      ['orders', 'orders.mt_events', 'orders.mt_events_sequence'],
+    ] as const;
+    for (const [schema, table, sequence] of stores) {
+      const source = new PostgresQuerySource({ connectionString: url, schema });
+      try {
+        for (const statement of [
+          `DELETE FROM ${table}`,
+          `UPDATE ${table} SET type = 'x'`,
+          `INSERT INTO ${table} SELECT * FROM ${table}`,
+          `TRUNCATE ${table} CASCADE`,
+          `DROP TABLE ${table} CASCADE`,
+          `WITH gone AS (DELETE FROM ${table} RETURNING 1) SELECT count(*) FROM gone`,
+          `SELECT nextval('${sequence}')`,
+          `SELECT setval('${sequence}', 1)`,
+        ])
+          assert.equal((await rejectsWith(source.run(statement), 'read-only')).message, READ_ONLY_MESSAGE, statement);
+        assert.ok(((await source.run('SELECT count(*) FROM events')).rows[0]![0] as number) > 0);
+      } finally {
+        await source.close();
+      }
+    }
+    assert.deepEqual(await state(), before);
+  });
+
   it('cannot change the store by any statement, and cancel and timeout stop the statement on the server', async () => {
     const url = await server.createDatabase('q_readonly');
     const emmett = getPostgreSQLEventStore(url);
