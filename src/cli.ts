@@ -87,7 +87,7 @@ FILE is a store of ours, or a store another application wrote (Emmett SQLite, fo
 its -wal file is read too), which is opened read-only: stats, export, verify, copy and query work on it.
 FILE may also be a postgres://user@host:port/db URL (the password from the URL or PGPASSWORD, never
 printed; --schema NAME when the database holds several stores): Emmett PostgreSQL, Message DB and
-Marten stores are read (stats, export, verify, copy); append, exec and seed write to an Emmett
+Marten stores are read (stats, export, verify, copy, query); append, exec and seed write to an Emmett
 PostgreSQL schema as a team store, through Emmett's own library (an empty schema gets its tables).
 
 Commands:
@@ -122,7 +122,9 @@ Commands:
            Runs one read-only statement over the views events(position, stream_id, category,
            stream_version, type, data, metadata, recorded_at, correlation_id, causation_id) and
            streams(stream_id, category, version, last_position), on any store format; prints at
-           most N rows (default ${DEFAULT_QUERY_LIMIT}) as a table (default), NDJSON or CSV.
+           most N rows (default ${DEFAULT_QUERY_LIMIT}) as a table (default), NDJSON or CSV. SQLite's
+           SQL on files; PostgreSQL's on a postgres:// store (on its server, READ ONLY, stopped
+           after --timeout MS, default 30000); data->>'sku' works on both.
   blame    --read-model NAME --path PATH | --stream ID --path PATH  [--to P] [--domain FILE]
            Prints every event that changed one value, newest first, one JSON object per change:
            {"path","globalPosition","type","streamId","streamVersion","kind","before","after",...}.
@@ -613,6 +615,7 @@ async function queryCommand(args: Args, io: CliIo): Promise<number> {
   await runQuery(
     {
       store: required(args, 'store'),
+      ...(option(args, 'schema') !== undefined ? { schema: option(args, 'schema')! } : {}),
       sql,
       format: format as ResultFormat,
       limit: parseCount(option(args, 'limit'), 'limit', DEFAULT_QUERY_LIMIT, 1),

@@ -7,6 +7,7 @@ import type { PostgresFormatId } from '../core/formats/postgres/dialects';
 import { checkPostgresStore } from '../core/formats/postgres/integrity';
 import {
   openPostgresStore,
+  type FoundPostgresStore,
   PostgresStoreError,
   probePostgres,
   type PostgresStore,
@@ -30,11 +31,12 @@ export function cliTarget(url: string): PostgresTarget {
   return { connectionString: url, ...(!hasPassword && password ? { password } : {}) };
 }
 
-/**
- * Opens the store of `--schema` (or the only store the database holds). A writing command opens an
- * Emmett PostgreSQL schema as a team store, and gives an empty schema Emmett's tables.
- */
-export async function openCliPostgres(url: string, schema: string | undefined, write: boolean): Promise<PostgresStore> {
+/** The store of `--schema`, or the only store the database holds; undefined only when writing may create one. */
+export async function findCliStore(
+  url: string,
+  schema: string | undefined,
+  write: boolean,
+): Promise<{ target: PostgresTarget; store: FoundPostgresStore | undefined }> {
   const target = cliTarget(url);
   const where = describeTarget(target);
   const found = await probePostgres(target);
@@ -50,6 +52,15 @@ export async function openCliPostgres(url: string, schema: string | undefined, w
         ? `${where} holds no Emmett PostgreSQL, Message DB or Marten store.`
         : `The schema "${schema}" of ${where} holds no Emmett PostgreSQL, Message DB or Marten store.`,
     );
+  return { target, store };
+}
+
+/**
+ * Opens the store of `--schema` (or the only store the database holds). A writing command opens an
+ * Emmett PostgreSQL schema as a team store, and gives an empty schema Emmett's tables.
+ */
+export async function openCliPostgres(url: string, schema: string | undefined, write: boolean): Promise<PostgresStore> {
+  const { target, store } = await findCliStore(url, schema, write);
   return openPostgresStore({
     ...target,
     schema: store?.schema ?? schema ?? 'public',

@@ -3,18 +3,27 @@ import { writeText } from '../core/eventStore/exportNdjson';
 import type { QuerySource } from '../core/query/querySource';
 import { formatResult, type ResultFormat } from '../core/query/resultFormat';
 import { WorkerQuerySource } from '../core/query/workerQuerySource';
+import { PostgresQuerySource } from '../core/query/postgresQuery';
+import { findCliStore, isPostgresUrl } from './postgresStore';
 
 export interface QueryCommandOptions {
   readonly store: string;
+  /** The schema of a postgres:// store, when the database holds several. */
+  readonly schema?: string;
   readonly sql: string;
   readonly format: ResultFormat;
   readonly limit: number;
   readonly timeoutMs?: number;
 }
 
-/** The query source of a store the CLI names: SQLite files (ours, Emmett's) run in a worker on a private copy. */
-export function querySourceFor(store: string): QuerySource {
-  return new WorkerQuerySource(store);
+/**
+ * The query source of a store the CLI names: SQLite files (ours, Emmett's) run in a worker on a
+ * private copy; a postgres:// store runs on its server, in a READ ONLY transaction.
+ */
+export async function querySourceFor(store: string, schema?: string): Promise<QuerySource> {
+  if (!isPostgresUrl(store)) return new WorkerQuerySource(store);
+  const found = await findCliStore(store, schema, false);
+  return new PostgresQuerySource({ ...found.target, schema: found.store!.schema });
 }
 
 /**
@@ -22,7 +31,7 @@ export function querySourceFor(store: string): QuerySource {
  * limit cut them. Errors (QueryError) reach the CLI's boundary, which makes them one sentence.
  */
 export async function queryCommand(options: QueryCommandOptions, stdout: Writable, stderr: Writable): Promise<void> {
-  const source = querySourceFor(options.store);
+  const source = await querySourceFor(options.store, options.schema);
   try {
     const result = await source.run(options.sql, {
       limit: options.limit,

@@ -1,15 +1,19 @@
 // Emmett PostgreSQL stores on a real server (fsync on): streaming a store into the replay's fold
 // beside a bare `pg` cursor over the same rows; the first page of streams; seek after the fold;
 // team-store appends (through Emmett's library) beside a bare INSERT of the same row in one
-// transaction. `BENCH_PG_SIZES=1000,100000,1000000`; `BENCH_ONLY=postgres` runs these alone.
+// transaction; a SQL query through the query views beside the same on the raw table.
+// `BENCH_PG_SIZES=1000,100000,1000000`; `BENCH_ONLY=postgres` runs these alone, `BENCH_ONLY=pgquery`
+// only the fill and the query.
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { Client } from 'pg';
 import { builtInAggregates } from '../../src/core/domain/aggregates';
 import { openPostgresStore } from '../../src/core/formats/postgres/openPostgres';
 import { builtInProjections } from '../../src/core/projections/builtIn';
 import { ReplayEngine } from '../../src/core/replay/replayEngine';
+import { PostgresQuerySource } from '../../src/core/query/postgresQuery';
 import { startPostgres } from '../builders/postgresServer';
 import { fmt, now, quantile, type BenchRow } from './measure';
+import { maxLoopDelay } from './queryBench';
 
 const STREAMS = 10_000;
 
@@ -73,9 +77,86 @@ async function bareCursor(url: string): Promise<{ ms: number; rows: number }> {
   }
 }
 
+const SQL_VIEW = "SELECT count(*) FROM events WHERE data->>'userId' = $1";
+const SQL_RAW = "SELECT count(*) FROM emt_messages WHERE message_data->>'userId' = $1";
+/** The same with the rows the view keeps (events, readable now): what the view itself asks of the server. */
+const SQL_RAW_FILTERED = `${SQL_RAW} AND message_kind = 'E' AND partition = 'emt:default' AND is_archived = FALSE
+  AND transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))`;
+
+/**
+ * A query through PostgresQuerySource (a connection, BEGIN READ ONLY, the views, ROLLBACK, every
+ * run) beside the same question to the raw table on a plain pg client already connected, with the
+ * view's row filters (the ratio) and without them; best of five, alternately. The filled events carry `userId` (not `sku`): the same shape of question, a
+ * jsonb field of every event compared, one match in 10,000. The longest event-loop delay during our
+ * query is set beside that of a loop that only waits as long, in the same run.
+ */
+async function benchQuery(url: string, total: number, rows: BenchRow[], figures: Record<string, unknown>) {
+  const source = new PostgresQuerySource({ connectionString: url, schema: 'public' }, { defaultTimeoutMs: 600_000 });
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const expected = Math.ceil(total / STREAMS);
+    const ours: number[] = [];
+    const bare: number[] = [];
+    const plain: number[] = [];
+    let loop = 0;
+    let wall = 0;
+    await client.query(SQL_RAW, ['42']); // the cache warmed the same way for both
+    for (let round = 0; round < 5; round++) {
+      const t0 = now();
+      const raw = await client.query<{ count: string }>(SQL_RAW_FILTERED, ['42']);
+      bare.push(now() - t0);
+      const t1 = now();
+      await client.query(SQL_RAW, ['42']);
+      plain.push(now() - t1);
+      if (Number(raw.rows[0]!.count) !== expected) throw new Error(`the raw query counted ${raw.rows[0]!.count}`);
+      const measured = await maxLoopDelay(() => source.run(SQL_VIEW, { params: ['42'] }));
+      ours.push(measured.wallMs);
+      if (measured.result.rows[0]![0] !== expected) throw new Error(`the view counted ${measured.result.rows[0]![0]}`);
+      loop = Math.max(loop, measured.ms);
+      wall = Math.max(wall, measured.wallMs);
+    }
+    const idle = await maxLoopDelay(() => new Promise((resolve) => setTimeout(resolve, wall)));
+    const oursMs = Math.min(...ours);
+    const bareMs = Math.min(...bare);
+    const plainMs = Math.min(...plain);
+    const goal = total >= 1_000_000;
+    rows.push({
+      metric: `PostgreSQL ${fmt(total)}: count(*) WHERE data->>'userId' = $1 through the query views (ms)`,
+      ours: fmt(oursMs, 1),
+      baseline: `${fmt(bareMs, 1)} raw table, plain pg (${fmt(plainMs, 1)} without the view's filters)`,
+      ratio: `${(oursMs / bareMs).toFixed(2)}×`,
+      goal: goal ? '<= 1.2× raw' : 'info',
+      ...(goal ? { pass: oursMs <= 1.2 * bareMs } : {}),
+    });
+    rows.push({
+      metric: `PostgreSQL ${fmt(total)}: longest event-loop delay during that query (ms)`,
+      ours: fmt(loop, 1),
+      baseline: `${fmt(idle.ms, 1)} idle as long`,
+      ratio: '',
+      goal: goal ? '<= 50 ms' : 'info',
+      ...(goal ? { pass: loop <= 50 } : {}),
+    });
+    figures[`pgQuery${total}`] = {
+      oursMs,
+      bareMs,
+      plainMs,
+      ours,
+      bare,
+      plain,
+      loopDelayMaxMs: loop,
+      idleLoopDelayMaxMs: idle.ms,
+    };
+  } finally {
+    await client.end();
+    await source.close();
+  }
+}
+
 export async function benchPostgres(
   sizes: readonly number[],
   log: (line: string) => void,
+  options: { readonly onlyQuery?: boolean } = {},
 ): Promise<{ rows: BenchRow[]; figures: Record<string, unknown> }> {
   const rows: BenchRow[] = [];
   const figures: Record<string, unknown> = {};
@@ -86,6 +167,8 @@ export async function benchPostgres(
       const t0 = now();
       await fill(url, total);
       log(`Emmett PostgreSQL store of ${fmt(total)} events filled in ${fmt((now() - t0) / 1000, 1)} s`);
+      await benchQuery(url, total, rows, figures);
+      if (options.onlyQuery) continue;
 
       // Warm the server's cache the same way for both, then the baseline and ours, alternately, best of two.
       await bareCursor(url);

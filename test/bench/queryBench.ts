@@ -37,7 +37,7 @@ async function buildStore(file: string, total: number): Promise<void> {
  * before the work starts: its first tick only sets the reference (as `reset()` does), so a block
  * right after `enable()` would otherwise go unseen.
  */
-async function maxLoopDelay<T>(work: () => Promise<T>): Promise<{ ms: number; result: T; wallMs: number }> {
+export async function maxLoopDelay<T>(work: () => Promise<T>): Promise<{ ms: number; result: T; wallMs: number }> {
   const histogram = monitorEventLoopDelay({ resolution: 5 });
   histogram.enable();
   await new Promise((resolve) => setTimeout(resolve, 30));

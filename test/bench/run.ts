@@ -9,6 +9,7 @@
 //   BENCH_ONLY=blame  only blame and the drift check.
 //   BENCH_EMMETT=1000000            events of the Emmett SQLite store (default: the largest size).
 //   BENCH_ONLY=postgres  only the PostgreSQL stores (BENCH_PG_SIZES=1000,100000,1000000; default BENCH_SIZES).
+//   BENCH_ONLY=pgquery  only the SQL query on a PostgreSQL store, through the views and on the raw table.
 // Prints a table, then one JSON line with every figure.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -539,9 +540,9 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ bench: 'eventStore', ...figures, rows })}\n`);
     return;
   }
-  if (process.env.BENCH_ONLY === 'postgres') {
+  if (process.env.BENCH_ONLY === 'postgres' || process.env.BENCH_ONLY === 'pgquery') {
     try {
-      const pg = await benchPostgres(pgSizes, log);
+      const pg = await benchPostgres(pgSizes, log, { onlyQuery: process.env.BENCH_ONLY === 'pgquery' });
       rows.push(...pg.rows);
       figures.postgres = pg.figures;
     } finally {

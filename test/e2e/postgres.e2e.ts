@@ -1,7 +1,8 @@
 // A team store on a real PostgreSQL server, as people use it: two VS Code windows connect through
 // the palette (one with a connection string and a password, one step by step), browse and replay
 // the events an Emmett application wrote, and a command issued in one window shows up in the other.
-// A wrong password is one sentence, and the password is nowhere in the window's logs or settings.
+// A query in SQL runs on the server. A wrong password is one sentence, and the password is nowhere
+// in the window's logs or settings.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -33,6 +34,18 @@ import {
 const PASSWORD = 'team-secret-4711';
 const WRONG = 'not-the-secret-0815';
 const QUICK_INPUT = '.quick-input-widget';
+
+/** Replaces the text of the active editor, as typed without auto-closing, and saves it. */
+async function writeInEditor(page: Page, text: string): Promise<void> {
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.insertText(text);
+  await page.keyboard.press('ControlOrMeta+S');
+}
+
+async function gridStatus(grid: Frame): Promise<string> {
+  return (await grid.textContent('#status')) ?? '';
+}
 
 /** Waits until the open quick input shows `expect` (its title, prompt or a row), then answers it. */
 async function answer(page: Page, expect: string | RegExp, text: string): Promise<void> {
@@ -212,6 +225,59 @@ describe('PostgreSQL team store in two VS Code windows (a real server)', functio
       'the status bar to name the team store',
       15_000,
     );
+  });
+
+  it('window A asks the team store in SQL: the query runs on the server, an error marks its line, Cancel stops it', async () => {
+    const { page } = a;
+    await runCommand(page, 'Event Store: New Query');
+    await waitForEditorTab(page, 'query-1.sql');
+    await writeInEditor(
+      page,
+      "SELECT position, data->>'name' AS name, recorded_at\nFROM events\nWHERE type = 'UserCreated'\nORDER BY position;",
+    );
+    await runCommand(page, 'Event Store: Run Query');
+    await waitForEditorTab(page, 'Query Results');
+    let grid = await findFrame(page, '#grid');
+    await until(async () => /^4 rows in/.test(await gridStatus(grid)) || undefined, 'the rows from the server', 30_000);
+    assert.deepEqual(await grid.locator('#head th').allTextContents(), ['#', 'position', 'name', 'recorded_at']);
+    assert.deepEqual(await grid.locator('#body tr[data-row] td[data-col="1"]').allTextContents(), [
+      'Ada Lovelace',
+      'Alan Turing',
+      'Grace Hopper',
+      'Barbara Liskov',
+    ]);
+    await screenshot(page, 'postgres-query-results');
+
+    await waitForEditorTab(page, 'query-1.sql').then((t) => t.click());
+    await writeInEditor(page, 'SELECT position\nFROM evnts');
+    await runCommand(page, 'Event Store: Run Query');
+    grid = await findFrame(page, '#grid');
+    await until(async () => (await grid.isVisible('#error')) || undefined, 'the error');
+    assert.match((await grid.textContent('#error')) ?? '', /relation "evnts" does not exist \(line 2, column 6\)/);
+    await page.locator('.editor-instance .squiggly-error').first().waitFor({ timeout: 10_000 });
+
+    await waitForEditorTab(page, 'query-1.sql').then((t) => t.click());
+    await writeInEditor(page, 'SELECT pg_sleep(60)');
+    await runCommand(page, 'Event Store: Run Query');
+    await until(async () => !(await grid.isDisabled('#cancel')) || undefined, 'Cancel enabled while running');
+    await grid.click('#cancel');
+    await until(async () => (await gridStatus(grid)) === 'The query was cancelled.' || undefined, 'cancelled', 15_000);
+    const admin = new Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await until(
+        async () =>
+          (
+            await admin.query(
+              "SELECT 1 FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()",
+            )
+          ).rowCount === 0 || undefined,
+        'the statement gone from the server',
+        10_000,
+      );
+    } finally {
+      await admin.end();
+    }
   });
 
   it('looks right in light, dark and high contrast', async () => {

@@ -38,6 +38,9 @@ export interface QuerySource {
 
 export const DEFAULT_QUERY_LIMIT = 10_000;
 
+/** What a refused write says, on every engine. */
+export const READ_ONLY_MESSAGE = 'Queries only read: this statement would change the store.';
+
 export type QueryErrorCode = 'sql' | 'read-only' | 'one-statement' | 'cancelled' | 'timeout' | 'unavailable';
 
 /** A query that did not run to the end; `line` and `column` (1-based) point into the SQL when known. */

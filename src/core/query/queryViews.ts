@@ -1,4 +1,5 @@
 import type { EmmettSchema } from '../formats/emmettSqlite/schema';
+import type { Dialect } from '../formats/postgres/dialects';
 
 /**
  * The query views: a public contract, the same columns in the same order on every store format.
@@ -76,4 +77,26 @@ FROM ${t} WHERE ${eventsOnly};
 CREATE TEMP VIEW IF NOT EXISTS streams AS SELECT stream_id, ${categorySql('stream_id')} AS category,
   max(stream_position) AS version, max(global_position) AS last_position
 FROM ${t} WHERE ${eventsOnly} GROUP BY stream_id;`;
+}
+
+/**
+ * A PostgreSQL store: the same two views as common table expressions put before the user's
+ * statement, which runs as a subquery under them (`WITH events AS NOT MATERIALIZED (…), streams …
+ * SELECT * FROM (statement)`). Temporary views would need CREATE, which a READ ONLY transaction
+ * refuses, and a session of their own; a CTE defines the names for one statement and writes
+ * nothing, and only a query can stand in a subquery, so no other kind of statement gets through.
+ * The rows are those the inspector's reader shows: events only, readable by the format's rule
+ * (Emmett: committed before the oldest transaction still running, so no position shows before an
+ * earlier one still in flight), versions from 1; `data` and `metadata` are jsonb (`data->>'sku'`
+ * reads a field as on SQLite).
+ */
+export function postgresQueryViewsSql(d: Dialect): string {
+  return `WITH events AS NOT MATERIALIZED (SELECT ${d.position}::bigint AS position, ${d.stream} AS stream_id,
+  split_part(${d.stream}, '-', 1) AS category, ${d.version}::bigint AS stream_version, ${d.type}::text AS type,
+  ${d.data} AS data, ${d.metadata} AS metadata, ${d.recordedAt} AS recorded_at,
+  (${d.correlation})::text AS correlation_id, (${d.causation})::text AS causation_id
+FROM ${d.table} WHERE (${d.eventsOnly}) AND (${d.readable})),
+streams AS NOT MATERIALIZED (SELECT stream_id, min(category) AS category, max(stream_version) AS version,
+  max(position) AS last_position FROM events GROUP BY stream_id)
+`;
 }

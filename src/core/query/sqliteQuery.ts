@@ -1,5 +1,12 @@
 import type { Database, SqlValue, Statement, StatementIterator } from 'sql.js';
-import { lineColumnAt, QueryError, type QueryParam, type QueryResult, type QueryValue } from './querySource';
+import {
+  lineColumnAt,
+  QueryError,
+  READ_ONLY_MESSAGE,
+  type QueryParam,
+  type QueryResult,
+  type QueryValue,
+} from './querySource';
 
 /**
  * Settings every query starts from, set again before each one: a statement may have changed them
@@ -38,8 +45,7 @@ export function errorOffset(sql: string, message: string): number | undefined {
 
 function sqlError(sql: string, e: unknown): QueryError {
   const message = e instanceof Error ? e.message : String(e);
-  if (/attempt to write a readonly database/i.test(message))
-    return new QueryError('read-only', 'Queries only read: this statement would change the store.');
+  if (/attempt to write a readonly database/i.test(message)) return new QueryError('read-only', READ_ONLY_MESSAGE);
   const offset = errorOffset(sql, message) ?? 0;
   const { line, column } = lineColumnAt(sql, offset);
   return new QueryError('sql', `${message} (line ${line}, column ${column})`, line, column);

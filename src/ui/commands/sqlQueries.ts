@@ -4,6 +4,9 @@ import * as vscode from 'vscode';
 import { DEFAULT_QUERY_LIMIT, QueryError, type QuerySource } from '../../core/query/querySource';
 import { EVENTS_VIEW_COLUMNS, STREAMS_VIEW_COLUMNS } from '../../core/query/queryViews';
 import { WorkerQuerySource } from '../../core/query/workerQuerySource';
+import type { EventStore } from '../../core/eventStore/types';
+import { PostgresStore } from '../../core/formats/postgres/postgresStore';
+import { PostgresQuerySource } from '../../core/query/postgresQuery';
 import { QueryResultsPanel } from '../queryResultsPanel';
 import { boundary, registerCommand, type CommandContext } from './boundary';
 
@@ -16,7 +19,9 @@ const QUERY_FILES: vscode.DocumentFilter = { pattern: '**/.eventstore/queries/**
 const TEMPLATE = `-- One read-only statement over the views
 --   events(${EVENTS_VIEW_COLUMNS.join(', ')})
 --   streams(${STREAMS_VIEW_COLUMNS.join(', ')})
--- data and metadata are JSON text: data->>'sku' reads a field. Run it with "Run Query" above.
+-- data and metadata are JSON: data->>'sku' reads a field. Run it with "Run Query" above.
+-- The SQL is SQLite's on a store file, e.g. json_extract(data, '$.lines[0].sku'), strftime('%Y', recorded_at);
+-- PostgreSQL's on a PostgreSQL store, e.g. data->'lines'->0->>'sku', (data->>'qty')::int, recorded_at::timestamptz.
 -- A result row with a position opens in the Event Replay.
 SELECT type, count(*) AS events, max(position) AS last_position
 FROM events
@@ -63,11 +68,19 @@ class QueryRunner implements vscode.Disposable {
 
   constructor(private readonly ctx: CommandContext) {}
 
-  private sourceFor(storePath: string): QuerySource {
-    if (this.source && this.sourcePath === storePath) return this.source;
+  /**
+   * A store file: a worker with its own copy. A PostgreSQL store: its server, on a connection per
+   * query made from the store's own target (the password stays in this process, from secret storage).
+   */
+  private sourceFor(store: EventStore): QuerySource {
+    const key = store.path;
+    if (!key) throw new Error('this store lives in memory only; queries read a store file');
+    if (this.source && this.sourcePath === key) return this.source;
     void this.source?.close();
-    this.sourcePath = storePath;
-    return (this.source = new WorkerQuerySource(storePath, { idleMs: IDLE_WORKER_MS }));
+    this.sourcePath = key;
+    if (store instanceof PostgresStore)
+      return (this.source = new PostgresQuerySource({ ...store.target, schema: store.schema }));
+    return (this.source = new WorkerQuerySource(key, { idleMs: IDLE_WORKER_MS }));
   }
 
   cancel(): void {
@@ -76,8 +89,7 @@ class QueryRunner implements vscode.Disposable {
 
   async run(document: vscode.TextDocument): Promise<void> {
     const session = await this.ctx.controller.get();
-    const storePath = session.store.path;
-    if (!storePath) throw new Error('this store lives in memory only; queries read a store file');
+    const source = this.sourceFor(session.store);
     const sql = document.getText();
     this.diagnostics.delete(document.uri);
     this.running?.abort();
@@ -89,7 +101,7 @@ class QueryRunner implements vscode.Disposable {
     const title = titleOf(sql);
     panel.running(title);
     try {
-      const result = await this.sourceFor(storePath).run(sql, {
+      const result = await source.run(sql, {
         limit: DEFAULT_QUERY_LIMIT,
         signal: controller.signal,
       });

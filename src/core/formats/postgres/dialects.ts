@@ -29,6 +29,10 @@ export interface Dialect {
   readonly type: string;
   /** The data as text, for a text search. */
   readonly dataText: string;
+  /** The data and the metadata as jsonb, and the time as ISO 8601 text in UTC: the query views' columns. */
+  readonly data: string;
+  readonly metadata: string;
+  readonly recordedAt: string;
   readonly correlation: string;
   readonly causation: string;
   /** Which rows are events (commands, other partitions and archived rows share the sequence). */
@@ -134,10 +138,14 @@ function emmett(schema: string, tables: SchemaColumns): Dialect | undefined {
     version: 'stream_position',
     type: `${p}_type`,
     dataText: `${p}_data::text`,
+    data: `${p}_data::jsonb`,
+    metadata: `${p}_metadata::jsonb`,
+    recordedAt: ISO("created AT TIME ZONE 'UTC'"),
     correlation: `${p}_metadata->>'correlationId'`,
     causation: `${p}_metadata->>'causationId'`,
     eventsOnly: `${kind}partition = 'emt:default' AND is_archived = FALSE`,
-    readable: 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())',
+    // Once per statement (an InitPlan), not once per row.
+    readable: 'transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))',
     ...(tables.has('emt_streams') ? { streamsTable: `${s}.emt_streams` } : {}),
     ...(kind ? { commandsOnly: "message_kind = 'C' AND partition = 'emt:default' AND is_archived = FALSE" } : {}),
     sequence: sequenceOf(
@@ -201,6 +209,9 @@ function messageDb(schema: string, tables: SchemaColumns): Dialect | undefined {
     version: '(position + 1)',
     type: 'type',
     dataText: 'data::text',
+    data: 'data::jsonb',
+    metadata: 'metadata::jsonb',
+    recordedAt: ISO('time'),
     correlation: "metadata->>'correlationStreamName'",
     causation: "metadata->>'causationMessageStreamName'",
     eventsOnly: 'TRUE',
@@ -257,6 +268,9 @@ function marten(schema: string, tables: SchemaColumns): Dialect | undefined {
     version: 'version',
     type: 'type',
     dataText: 'data::text',
+    data: 'data::jsonb',
+    metadata,
+    recordedAt: ISO(`"timestamp" AT TIME ZONE 'UTC'`),
     correlation: cols.has('correlation_id') ? 'correlation_id' : 'NULL::text',
     causation: cols.has('causation_id') ? 'causation_id' : 'NULL::text',
     eventsOnly: cols.has('is_archived') ? 'is_archived = FALSE' : 'TRUE',
