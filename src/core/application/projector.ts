@@ -6,6 +6,7 @@ import { isSealed, SEAL_HEX_LENGTH, sealOf } from '../eventStore/snapshotSeal';
 import type { EventStore, RecordedEvent } from '../eventStore/types';
 import { faultOf, type ProjectionFault } from '../projections/fault';
 import { canHandle, copyState, type Projection } from '../projections/projection';
+import { SLICE_BUDGET_MS, inSlices } from '../statistics/slices';
 
 export interface ReadModelSnapshot {
   readonly format: 1;
@@ -188,32 +189,33 @@ export class Projector {
    * them, so that the window stays responsive while millions of events are applied. Events appended
    * meanwhile are read by the rebuild itself, up to the store's last position when it ends.
    */
-  async rebuildInSlices(sliceMs = 16): Promise<number> {
+  async rebuildInSlices(sliceMs = SLICE_BUDGET_MS): Promise<number> {
     if (this.rebuilding) throw new Error('The read models are already being rebuilt.');
     this.rebuilding = true;
     const applied: RecordedEvent[] = [];
+    const apply = (e: RecordedEvent) => {
+      this.applyOne(e);
+      if (applied.length < 1000) applied.push(e);
+    };
     try {
       this.reset();
-      let after = 0;
-      let chunk = 500;
-      for (let last = this.store.lastPosition(); after < last; last = this.store.lastPosition()) {
-        const started = performance.now();
-        const to = Math.min(last, after + chunk);
+      let read = 0;
+      for (let last = this.store.lastPosition(); read < last; last = this.store.lastPosition()) {
         // As in catchUp: only the copies that will be kept are taken.
         this.copyFrom = (Math.floor(last / this.snapshotEvery) - 1) * this.snapshotEvery;
-        this.store.forEach(
-          (e) => {
-            this.applyOne(e);
-            if (applied.length < 1000) applied.push(e);
+        await inSlices(
+          read,
+          last,
+          (after, to) => {
+            // A copy of every state (tens of milliseconds on a large store) gets a slice of its own.
+            const copyAt = Math.max(this.copyFrom, (Math.floor(after / this.snapshotEvery) + 1) * this.snapshotEvery);
+            const end = copyAt > after && copyAt <= to ? (copyAt - 1 > after ? copyAt - 1 : copyAt) : to;
+            this.store.forEach(apply, { after, to: end });
+            read = end;
+            return end < to || end === copyAt ? end : undefined;
           },
-          { after, to },
+          { pause: () => new Promise((resolve) => setImmediate(resolve)), budgetMs: sliceMs },
         );
-        this.copyFrom = 0;
-        after = to;
-        const spent = performance.now() - started;
-        if (spent < sliceMs / 2) chunk *= 2;
-        else if (spent > sliceMs && chunk > 50) chunk = Math.floor(chunk / 2);
-        await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
       this.copyFrom = 0;
