@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { inSlices } from '../../src/core/statistics/slices';
+import { inSlices, jsonBytesInSlices } from '../../src/core/statistics/slices';
 
 /** Holds the thread for `ms`, as a read of many events does. */
 function busy(ms: number): void {
@@ -65,5 +65,36 @@ describe('Reading in slices', () => {
     let reads = 0;
     await inSlices(0, 1000, () => ++reads === 2, { first: 10 });
     assert.equal(reads, 2);
+  });
+
+  it('writes JSON a piece at a time, byte for byte what JSON.stringify writes', async () => {
+    const big: Record<string, unknown> = {};
+    for (let i = 0; i < 3000; i++)
+      big[`u${i}`] = { userId: `u${i}`, name: `Näme "${i}" \u2028`, n: i, ok: i % 2 === 0 };
+    const values: unknown[] = [
+      {
+        format: 1,
+        states: { users: { users: big }, totals: [1, 2.5, -0, NaN, Infinity, null, 'x'], empty: {}, none: [] },
+        bases: [{ position: 1000, states: { users: { users: big } } }],
+        skipped: undefined,
+        fn: () => 1,
+        when: new Date(Date.UTC(2026, 0, 2)),
+        map: new Map([['a', 1]]),
+        holes: [1, undefined, () => 2, Symbol('s'), [[[]]]],
+        '\u00e9 key "quoted"': { nested: { deeper: { deepest: [{}, { a: undefined }] } } },
+        nullProto: Object.assign(Object.create(null) as object, { a: 1, b: [1, 2] }),
+      },
+      Array.from({ length: 100 }, (_, i) => (i % 3 ? { i } : [i])),
+      'text',
+      42,
+      null,
+    ];
+    let pauses = 0;
+    for (const value of values) {
+      const bytes = await jsonBytesInSlices(value, { budgetMs: 0, pause: async () => void pauses++ });
+      assert.equal(bytes!.toString('utf8'), JSON.stringify(value));
+    }
+    assert.ok(pauses > 10, `the large value was written in pieces (${pauses} pauses)`);
+    assert.equal(await jsonBytesInSlices(undefined, { pause: async () => undefined }), undefined);
   });
 });

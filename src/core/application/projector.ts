@@ -6,7 +6,7 @@ import { isSealed, SEAL_HEX_LENGTH, sealOf } from '../eventStore/snapshotSeal';
 import type { EventStore, RecordedEvent } from '../eventStore/types';
 import { faultOf, type ProjectionFault } from '../projections/fault';
 import { canHandle, copyState, type Projection } from '../projections/projection';
-import { SLICE_BUDGET_MS, inSlices } from '../statistics/slices';
+import { SLICE_BUDGET_MS, inSlices, jsonBytesInSlices } from '../statistics/slices';
 
 export interface ReadModelSnapshot {
   readonly format: 1;
@@ -193,6 +193,7 @@ export class Projector {
     if (this.rebuilding) throw new Error('The read models are already being rebuilt.');
     this.rebuilding = true;
     const applied: RecordedEvent[] = [];
+    const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
     const apply = (e: RecordedEvent) => {
       this.applyOne(e);
       if (applied.length < 1000) applied.push(e);
@@ -214,15 +215,19 @@ export class Projector {
             read = end;
             return end < to || end === copyAt ? end : undefined;
           },
-          { pause: () => new Promise((resolve) => setImmediate(resolve)), budgetMs: sliceMs },
+          { pause, budgetMs: sliceMs },
         );
       }
+      this.copyFrom = 0;
+      // Saved while the bus still leaves the states alone, so that they hold still while written.
+      await this.saveInSlices(pause);
     } finally {
       this.copyFrom = 0;
       this.rebuilding = false;
     }
-    this.saveNow();
-    if (applied.length > 0) this.changed(applied);
+    // What was appended while the read models were saved (saved in turn, later, as any append).
+    if (this.store.lastPosition() > this.checkpointPosition) this.catchUp();
+    if (applied.length > 0) this.changed(applied, { save: false });
     return this.checkpointPosition;
   }
 
@@ -301,8 +306,8 @@ export class Projector {
     this.range = undefined;
   }
 
-  private changed(events: readonly RecordedEvent[]): void {
-    this.scheduleSave();
+  private changed(events: readonly RecordedEvent[], options: { readonly save?: boolean } = {}): void {
+    if (options.save !== false) this.scheduleSave();
     for (const listener of this.listeners) listener(events);
   }
 
@@ -315,8 +320,40 @@ export class Projector {
   }
 
   private saveNow(): void {
-    if (!this.snapshotFile || this.store.readOnly || this.range) return;
-    const snapshot: ReadModelSnapshot = {
+    if (!this.savable()) return;
+    let body: Buffer;
+    try {
+      body = Buffer.from(JSON.stringify(this.snapshot()));
+    } catch (e) {
+      this.log(`Could not save the read models to ${this.snapshotFile}: ${(e as Error).message}`);
+      return;
+    }
+    this.writeSnapshot(body);
+  }
+
+  /**
+   * The same save, its JSON written a slice at a time (tens of megabytes at a million events). The
+   * caller keeps the states still meanwhile: a rebuild in progress, which the bus leaves alone.
+   */
+  private async saveInSlices(pause: () => Promise<void>): Promise<void> {
+    if (!this.savable()) return;
+    let body: Buffer | undefined;
+    try {
+      body = await jsonBytesInSlices(this.snapshot(), { pause });
+    } catch (e) {
+      this.log(`Could not save the read models to ${this.snapshotFile}: ${(e as Error).message}`);
+      return;
+    }
+    await pause();
+    this.writeSnapshot(body!);
+  }
+
+  private savable(): boolean {
+    return !!this.snapshotFile && !this.store.readOnly && !this.range;
+  }
+
+  private snapshot(): ReadModelSnapshot {
+    return {
       format: 1,
       checkpoint: this.checkpointPosition,
       checkpointEventId: this.checkpointEventId,
@@ -324,10 +361,12 @@ export class Projector {
       replayBases: this.bases.map((b) => ({ position: b.position, states: Object.fromEntries(b.states) })),
       ...(this.faultsByName.size ? { faults: Object.fromEntries(this.faultsByName) } : {}),
     };
+  }
+
+  private writeSnapshot(body: Buffer): void {
     try {
       // The first line seals the rest (see snapshotSeal.ts): a file forged in the workspace is never shown as the read models.
-      const body = Buffer.from(JSON.stringify(snapshot));
-      writeFileAtomic(this.snapshotFile, Buffer.concat([Buffer.from(`${sealOf(body) ?? 'unsealed'}\n`), body]));
+      writeFileAtomic(this.snapshotFile!, Buffer.concat([Buffer.from(`${sealOf(body) ?? 'unsealed'}\n`), body]));
     } catch (e) {
       // Read models are derived data: losing the file only costs a rebuild at the next start.
       this.log(`Could not save the read models to ${this.snapshotFile}: ${(e as Error).message}`);

@@ -49,3 +49,72 @@ export async function inSlices(
     if (options.pause && at < to) await options.pause();
   }
 }
+
+const isPlainContainer = (v: unknown): v is Record<string, unknown> | unknown[] =>
+  v !== null &&
+  typeof v === 'object' &&
+  typeof (v as { toJSON?: unknown }).toJSON !== 'function' &&
+  (Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+
+/**
+ * The UTF-8 bytes of `JSON.stringify(value)` for plain data (objects, arrays, primitives), written a
+ * piece at a time with `pause` whenever about `budgetMs` of work was done: the read models of a large
+ * store are tens of megabytes of JSON, a good part of a second in one call. Objects and arrays are
+ * walked down to the ones holding a few primitive values, each of which (and anything that is not plain
+ * data, e.g. a Date) goes through JSON.stringify itself, so the text is the same. Undefined for what
+ * JSON.stringify gives undefined.
+ */
+export async function jsonBytesInSlices(
+  value: unknown,
+  options: { readonly pause: () => Promise<void>; readonly budgetMs?: number },
+): Promise<Buffer | undefined> {
+  const budget = options.budgetMs ?? SLICE_BUDGET_MS;
+  const chunks: Buffer[] = [];
+  const parts: string[] = [];
+  let sliceStart = performance.now();
+  let sinceLook = 0;
+  // Only called between the entries of a container, where every piece in `parts` is final.
+  const maybePause = async () => {
+    if (++sinceLook < 64) return;
+    sinceLook = 0;
+    if (parts.length > 4096) chunks.push(Buffer.from(parts.splice(0).join('')));
+    if (performance.now() - sliceStart < budget) return;
+    await options.pause();
+    sliceStart = performance.now();
+  };
+  const write = async (v: unknown): Promise<boolean> => {
+    if (isPlainContainer(v)) {
+      const array = Array.isArray(v);
+      const keys = array ? undefined : Object.keys(v);
+      const n = array ? v.length : keys!.length;
+      const walk = n > 8 || (array ? v : keys!.map((k) => (v as Record<string, unknown>)[k])).some(isPlainContainer);
+      if (walk) {
+        parts.push(array ? '[' : '{');
+        let first = true;
+        for (let i = 0; i < n; i++) {
+          if (array) {
+            if (!first) parts.push(',');
+            first = false;
+            if (!(await write(v[i]))) parts.push('null');
+          } else {
+            const key = keys![i]!;
+            const mark = parts.length;
+            parts.push(first ? '' : ',', JSON.stringify(key), ':');
+            if (await write((v as Record<string, unknown>)[key])) first = false;
+            else parts.length = mark; // undefined, a function, a symbol: left out, as JSON.stringify does
+          }
+          await maybePause();
+        }
+        parts.push(array ? ']' : '}');
+        return true;
+      }
+    }
+    const text = JSON.stringify(v);
+    if (text === undefined) return false;
+    parts.push(text);
+    return true;
+  };
+  if (!(await write(value))) return undefined;
+  chunks.push(Buffer.from(parts.join('')));
+  return Buffer.concat(chunks);
+}
