@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Message } from '../domain/decider';
-import { writeFileAtomic } from '../eventStore/atomicFile';
+import { fsyncDirectory, tempNameFor, writeFileAtomic, writeFileDurable } from '../eventStore/atomicFile';
 import { readRegularFile } from '../eventStore/regularFile';
 import { isSealed, SEAL_HEX_LENGTH, sealOf } from '../eventStore/snapshotSeal';
 import type { EventStore, RecordedEvent } from '../eventStore/types';
@@ -345,7 +346,21 @@ export class Projector {
       return;
     }
     await pause();
-    this.writeSnapshot(body!);
+    const file = this.snapshotFile!;
+    const seal = sealOf(body!) ?? 'unsealed';
+    await pause();
+    const sealed = Buffer.concat([Buffer.from(`${seal}\n`), body!]);
+    await pause();
+    // As writeFileAtomic, with the writing and the fsync off the event loop.
+    const tmp = tempNameFor(file);
+    try {
+      await writeFileDurable(tmp, sealed);
+      fs.renameSync(tmp, file);
+      fsyncDirectory(path.dirname(file));
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      this.log(`Could not save the read models to ${file}: ${(e as Error).message}`);
+    }
   }
 
   private savable(): boolean {
