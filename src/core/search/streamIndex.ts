@@ -38,7 +38,8 @@ export class StreamIndex {
 
   private async run(store: Store): Promise<void> {
     for (let last = store.lastPosition(); this.upTo !== last; last = store.lastPosition()) {
-      if (last < this.upTo || last - this.upTo > MAX_CATCH_UP) await this.list(store, last);
+      // The first time, the store's own list (and its order); after, only what was appended.
+      if (this.upTo === 0 || last < this.upTo || last - this.upTo > MAX_CATCH_UP) await this.list(store, last);
       else await this.catchUp(store, last);
     }
   }
