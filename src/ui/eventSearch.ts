@@ -1,6 +1,6 @@
 import type { StoreSession } from '../core/application/session';
-import { findStreams } from '../core/search/findStreams';
 import { searchWithIndex } from '../core/search/searchEvents';
+import { StreamIndex } from '../core/search/streamIndex';
 import { parseStreamPattern, StreamPatternError } from '../core/search/streamPattern';
 import { EventTextIndex } from '../core/search/textIndex';
 import type { SearchResultsView } from '../shared/protocol';
@@ -18,6 +18,8 @@ const EVENT_RESULTS = 100;
 export class EventSearch {
   private static readonly byController = new WeakMap<StoreController, EventSearch>();
   private index: { session: StoreSession; index: Promise<EventTextIndex> } | undefined;
+  /** The session's stream ids, matched at each keystroke instead of paging through the store's streams. */
+  private streams: { session: StoreSession; index: StreamIndex } | undefined;
 
   static for(controller: StoreController): EventSearch {
     let search = EventSearch.byController.get(controller);
@@ -38,6 +40,7 @@ export class EventSearch {
   private reset(): void {
     const old = this.index;
     this.index = undefined;
+    this.streams = undefined;
     void old?.index.then((i) => i.close()).catch(() => undefined);
   }
 
@@ -67,7 +70,10 @@ export class EventSearch {
       throw e;
     }
     if (pattern.kind === 'all') return { streams: [], hits: [], more: false };
-    const streams = findStreams(store, pattern, { limit: STREAM_RESULTS }).streams.map((s) => ({
+    if (this.streams?.session !== session) this.streams = { session, index: new StreamIndex(turn) };
+    const streamIndex = this.streams.index;
+    await streamIndex.update(store);
+    const streams = (await streamIndex.find(pattern, { limit: STREAM_RESULTS })).streams.map((s) => ({
       streamId: s.streamId,
       version: s.version,
       firstPosition: store.readStream(s.streamId, { limit: 1 })[0]?.globalPosition ?? s.lastPosition,

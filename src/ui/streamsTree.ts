@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import type { RecordedEvent, StreamInfo } from '../core/eventStore/types';
-import { findStreams } from '../core/search/findStreams';
+import type { StoreReader } from '../core/formats/storeReader';
+import type { CategoryInfo } from '../core/search/findStreams';
+import { StreamIndex } from '../core/search/streamIndex';
 import { parseStreamPattern, type StreamPattern } from '../core/search/streamPattern';
 import { Disposable } from './disposable';
 import { messageNode, messageTreeItem, type MessageNode } from './messageNode';
@@ -26,6 +28,8 @@ export class StreamsTree extends Disposable implements vscode.TreeDataProvider<N
   /** The stream filter (`user-*`, `category:cart`, text in the id); `all` shows every stream. */
   private pattern: StreamPattern = parseStreamPattern('');
   private view: { description?: string | undefined } | undefined;
+  /** The open store's stream ids, matched at each keystroke of a filter instead of paging through the store. */
+  private index: { readonly store: object; readonly index: StreamIndex } | undefined;
 
   constructor(private readonly controller: StoreController) {
     super();
@@ -61,6 +65,19 @@ export class StreamsTree extends Disposable implements vscode.TreeDataProvider<N
     this.changed.fire(undefined);
   }
 
+  /** The stream index of this store, brought up to its last event. */
+  private async indexOf(store: Pick<StoreReader, 'listStreams' | 'forEach' | 'lastPosition'>): Promise<StreamIndex> {
+    if (this.index?.store !== store) this.index = { store, index: new StreamIndex() };
+    const { index } = this.index;
+    await index.update(store);
+    return index;
+  }
+
+  /** The categories of the open store's streams with their number of streams, largest first. */
+  async categories(store: Pick<StoreReader, 'listStreams' | 'forEach' | 'lastPosition'>): Promise<CategoryInfo[]> {
+    return (await this.indexOf(store)).categories();
+  }
+
   /** Shows the next page under the parent of a "Load more" row. */
   loadMore(node: { parent: string }): void {
     this.shown.set(node.parent, (this.shown.get(node.parent) ?? PAGE_SIZE) + PAGE_SIZE);
@@ -72,11 +89,10 @@ export class StreamsTree extends Disposable implements vscode.TreeDataProvider<N
     if (Array.isArray(session)) return session;
     if (!node && this.pattern.kind !== 'all') {
       const limit = this.shown.get(ROOT) ?? PAGE_SIZE;
-      const found = findStreams(session.store, this.pattern, { limit });
+      const pattern = this.pattern;
+      const found = await (await this.indexOf(session.store)).find(pattern, { limit });
       if (found.streams.length === 0)
-        return [
-          messageNode(`No stream matches "${this.pattern.source}"`, 'Clear the filter in the title bar', 'filter'),
-        ];
+        return [messageNode(`No stream matches "${pattern.source}"`, 'Clear the filter in the title bar', 'filter')];
       const rows: Node[] = found.streams.map((stream) => ({ kind: 'stream', stream }));
       if (found.more) rows.push({ kind: 'more', parent: ROOT, shown: limit, total: undefined });
       return rows;

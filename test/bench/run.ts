@@ -6,6 +6,7 @@
 //   BENCH_ONLY=query  only the SQL queries and the event-loop delays (queryBench.ts).
 //   BENCH_ONLY=model  only the event model derived from traffic, against a bare scan.
 //   BENCH_ONLY=search  only full-text search and statistics (searchStatsBench.ts).
+//   BENCH_ONLY=streams  only the Streams view's filter as it is typed (streamFilterBench.ts).
 //   BENCH_ONLY=blame  only blame and the drift check.
 //   BENCH_EMMETT=1000000            events of the Emmett SQLite store (default: the largest size).
 //   BENCH_ONLY=postgres  only the PostgreSQL stores (BENCH_PG_SIZES=1000,100000,1000000; default BENCH_SIZES).
@@ -30,6 +31,7 @@ import { benchEmmett } from './emmettBench';
 import { benchQuery } from './queryBench';
 import { benchEventModel } from './eventModelBench';
 import { benchSearchStats } from './searchStatsBench';
+import { benchStreamFilter } from './streamFilterBench';
 import { benchPostgres } from './postgresBench';
 import { postgresBinDir } from '../builders/postgresServer';
 import { fmt, median, now, quantile, type BenchRow } from './measure';
@@ -554,13 +556,19 @@ async function main(): Promise<void> {
     return;
   }
   const onlySearch = process.env.BENCH_ONLY === 'search';
+  const onlyStreams = process.env.BENCH_ONLY === 'streams';
   try {
-    if (!onlyOpen) {
+    if (!onlyOpen && !onlyStreams) {
       const search = await benchSearchStats(dir, sizes, log);
       rows.push(...search.rows);
       figures.searchStats = search.figures;
     }
-    if (!onlySearch) await benchAfterSearch(dir);
+    if (!onlyOpen && !onlySearch) {
+      const filter = await benchStreamFilter(dir, sizes, log);
+      rows.push(...filter.rows);
+      figures.streamFilter = filter.figures;
+    }
+    if (!onlySearch && !onlyStreams) await benchAfterSearch(dir);
   } finally {
     await closeAll();
     fs.rmSync(dir, { recursive: true, force: true });

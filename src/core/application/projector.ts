@@ -1,11 +1,13 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Message } from '../domain/decider';
-import { writeFileAtomic } from '../eventStore/atomicFile';
+import { fsyncDirectory, tempNameFor, writeFileAtomic, writeFileDurable } from '../eventStore/atomicFile';
 import { readRegularFile } from '../eventStore/regularFile';
 import { isSealed, SEAL_HEX_LENGTH, sealOf } from '../eventStore/snapshotSeal';
 import type { EventStore, RecordedEvent } from '../eventStore/types';
 import { faultOf, type ProjectionFault } from '../projections/fault';
 import { canHandle, copyState, type Projection } from '../projections/projection';
+import { SLICE_BUDGET_MS, inSlices, jsonBytesInSlices } from '../statistics/slices';
 
 export interface ReadModelSnapshot {
   readonly format: 1;
@@ -188,39 +190,45 @@ export class Projector {
    * them, so that the window stays responsive while millions of events are applied. Events appended
    * meanwhile are read by the rebuild itself, up to the store's last position when it ends.
    */
-  async rebuildInSlices(sliceMs = 16): Promise<number> {
+  async rebuildInSlices(sliceMs = SLICE_BUDGET_MS): Promise<number> {
     if (this.rebuilding) throw new Error('The read models are already being rebuilt.');
     this.rebuilding = true;
     const applied: RecordedEvent[] = [];
+    const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
+    const apply = (e: RecordedEvent) => {
+      this.applyOne(e);
+      if (applied.length < 1000) applied.push(e);
+    };
     try {
       this.reset();
-      let after = 0;
-      let chunk = 500;
-      for (let last = this.store.lastPosition(); after < last; last = this.store.lastPosition()) {
-        const started = performance.now();
-        const to = Math.min(last, after + chunk);
+      let read = 0;
+      for (let last = this.store.lastPosition(); read < last; last = this.store.lastPosition()) {
         // As in catchUp: only the copies that will be kept are taken.
         this.copyFrom = (Math.floor(last / this.snapshotEvery) - 1) * this.snapshotEvery;
-        this.store.forEach(
-          (e) => {
-            this.applyOne(e);
-            if (applied.length < 1000) applied.push(e);
+        await inSlices(
+          read,
+          last,
+          (after, to) => {
+            // A copy of every state (tens of milliseconds on a large store) gets a slice of its own.
+            const copyAt = Math.max(this.copyFrom, (Math.floor(after / this.snapshotEvery) + 1) * this.snapshotEvery);
+            const end = copyAt > after && copyAt <= to ? (copyAt - 1 > after ? copyAt - 1 : copyAt) : to;
+            this.store.forEach(apply, { after, to: end });
+            read = end;
+            return end < to || end === copyAt ? end : undefined;
           },
-          { after, to },
+          { pause, budgetMs: sliceMs },
         );
-        this.copyFrom = 0;
-        after = to;
-        const spent = performance.now() - started;
-        if (spent < sliceMs / 2) chunk *= 2;
-        else if (spent > sliceMs && chunk > 50) chunk = Math.floor(chunk / 2);
-        await new Promise((resolve) => setImmediate(resolve));
       }
+      this.copyFrom = 0;
+      // Saved while the bus still leaves the states alone, so that they hold still while written.
+      await this.saveInSlices(pause);
     } finally {
       this.copyFrom = 0;
       this.rebuilding = false;
     }
-    this.saveNow();
-    if (applied.length > 0) this.changed(applied);
+    // What was appended while the read models were saved (saved in turn, later, as any append).
+    if (this.store.lastPosition() > this.checkpointPosition) this.catchUp();
+    if (applied.length > 0) this.changed(applied, { save: false });
     return this.checkpointPosition;
   }
 
@@ -299,8 +307,8 @@ export class Projector {
     this.range = undefined;
   }
 
-  private changed(events: readonly RecordedEvent[]): void {
-    this.scheduleSave();
+  private changed(events: readonly RecordedEvent[], options: { readonly save?: boolean } = {}): void {
+    if (options.save !== false) this.scheduleSave();
     for (const listener of this.listeners) listener(events);
   }
 
@@ -313,8 +321,54 @@ export class Projector {
   }
 
   private saveNow(): void {
-    if (!this.snapshotFile || this.store.readOnly || this.range) return;
-    const snapshot: ReadModelSnapshot = {
+    if (!this.savable()) return;
+    let body: Buffer;
+    try {
+      body = Buffer.from(JSON.stringify(this.snapshot()));
+    } catch (e) {
+      this.log(`Could not save the read models to ${this.snapshotFile}: ${(e as Error).message}`);
+      return;
+    }
+    this.writeSnapshot(body);
+  }
+
+  /**
+   * The same save, its JSON written a slice at a time (tens of megabytes at a million events). The
+   * caller keeps the states still meanwhile: a rebuild in progress, which the bus leaves alone.
+   */
+  private async saveInSlices(pause: () => Promise<void>): Promise<void> {
+    if (!this.savable()) return;
+    let body: Buffer | undefined;
+    try {
+      body = await jsonBytesInSlices(this.snapshot(), { pause });
+    } catch (e) {
+      this.log(`Could not save the read models to ${this.snapshotFile}: ${(e as Error).message}`);
+      return;
+    }
+    await pause();
+    const file = this.snapshotFile!;
+    const seal = sealOf(body!) ?? 'unsealed';
+    await pause();
+    const sealed = Buffer.concat([Buffer.from(`${seal}\n`), body!]);
+    await pause();
+    // As writeFileAtomic, with the writing and the fsync off the event loop.
+    const tmp = tempNameFor(file);
+    try {
+      await writeFileDurable(tmp, sealed);
+      fs.renameSync(tmp, file);
+      fsyncDirectory(path.dirname(file));
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      this.log(`Could not save the read models to ${file}: ${(e as Error).message}`);
+    }
+  }
+
+  private savable(): boolean {
+    return !!this.snapshotFile && !this.store.readOnly && !this.range;
+  }
+
+  private snapshot(): ReadModelSnapshot {
+    return {
       format: 1,
       checkpoint: this.checkpointPosition,
       checkpointEventId: this.checkpointEventId,
@@ -322,10 +376,12 @@ export class Projector {
       replayBases: this.bases.map((b) => ({ position: b.position, states: Object.fromEntries(b.states) })),
       ...(this.faultsByName.size ? { faults: Object.fromEntries(this.faultsByName) } : {}),
     };
+  }
+
+  private writeSnapshot(body: Buffer): void {
     try {
       // The first line seals the rest (see snapshotSeal.ts): a file forged in the workspace is never shown as the read models.
-      const body = Buffer.from(JSON.stringify(snapshot));
-      writeFileAtomic(this.snapshotFile, Buffer.concat([Buffer.from(`${sealOf(body) ?? 'unsealed'}\n`), body]));
+      writeFileAtomic(this.snapshotFile!, Buffer.concat([Buffer.from(`${sealOf(body) ?? 'unsealed'}\n`), body]));
     } catch (e) {
       // Read models are derived data: losing the file only costs a rebuild at the next start.
       this.log(`Could not save the read models to ${this.snapshotFile}: ${(e as Error).message}`);

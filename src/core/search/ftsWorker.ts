@@ -1,6 +1,8 @@
 // The full-text index's own thread: SQLite FTS4 in a sql.js database of its own, in memory.
 // Inserting words and merging the index's segments takes whole seconds on a large store; here it
 // never holds the event loop of the thread that asked (the extension host, the CLI).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Database, Statement } from 'sql.js';
 import { loadSqlJs } from '../eventStore/sqlJs';
@@ -37,8 +39,24 @@ function open(db: Database): { add(docs: FtsRequest & { op: 'add' }): void; inse
   };
 }
 
+/**
+ * Builds the index at a lower priority than the thread that reads the store for it: on a machine with
+ * few cores the index's work would otherwise take the core the extension host's event loop waits for.
+ * Linux sets priorities per thread (the thread's id from /proc/thread-self); elsewhere the thread keeps
+ * the process's priority, which only costs responsiveness, never a result.
+ */
+function yieldToTheHost(): void {
+  try {
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, Math.max(os.getPriority(tid), 10));
+  } catch {
+    // Not Linux, or not allowed: see above.
+  }
+}
+
 async function serve(): Promise<void> {
   const port = parentPort!;
+  yieldToTheHost();
   const SQL = await loadSqlJs((workerData as { wasmPath?: string } | undefined)?.wasmPath);
   const db = new SQL.Database();
   const index = open(db);

@@ -7,6 +7,9 @@ import type { FtsAnswer, FtsRequest } from './ftsWorker';
 import type { StreamPattern } from './streamPattern';
 import { inSlices } from '../statistics/slices';
 
+/** Reads handed to the index's thread and not yet taken in, at most (each of up to a few thousand events). */
+const MAX_SLICES_IN_FLIGHT = 16;
+
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 
 export interface IndexProgress {
@@ -148,7 +151,13 @@ export class EventTextIndex {
           this.upTo = Math.max(this.upTo, to);
           options.onProgress?.({ indexed: this.upTo, total: last });
         },
-        { pause },
+        {
+          pause: async () => {
+            // At most a few slices wait for the index's thread: reading far ahead of it only holds memory.
+            while (pending.length > MAX_SLICES_IN_FLIGHT) await pending.shift();
+            await pause();
+          },
+        },
       );
     }
     await Promise.all(pending);

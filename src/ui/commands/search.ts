@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
-import { listCategories } from '../../core/search/findStreams';
-import { StreamPatternError } from '../../core/search/streamPattern';
+import { parseStreamPattern, StreamPatternError } from '../../core/search/streamPattern';
 import { StatisticsPanel } from '../statisticsPanel';
 import { boundary, registerCommand, type CommandContext } from './boundary';
+
+/** How long the typing may pause before the view is filtered. */
+const FILTER_DEBOUNCE_MS = 120;
 
 interface FilterItem extends vscode.QuickPickItem {
   readonly filter: string;
@@ -16,7 +18,7 @@ async function filterStreams(ctx: CommandContext): Promise<void> {
   const session = await ctx.controller.get();
   const tree = ctx.streamsTree;
   const previous = tree.filter;
-  const categories = listCategories(session.store);
+  const categories = await tree.categories(session.store);
   const pick = vscode.window.createQuickPick<FilterItem>();
   pick.title = 'Filter Streams';
   pick.placeholder = 'user-*, cart-?2, category:cart, or text in the stream id (empty: every stream)';
@@ -32,12 +34,23 @@ async function filterStreams(ctx: CommandContext): Promise<void> {
         alwaysShow: true,
       }));
   let problem: string | undefined;
+  // The view follows the typing a moment later, so that a burst of keys costs one match, not one per key.
+  let pending: NodeJS.Timeout | undefined;
+  const applyNow = () => {
+    clearTimeout(pending);
+    pending = undefined;
+    tree.setFilter(pick.value);
+  };
   const update = () => {
     try {
-      tree.setFilter(pick.value);
+      parseStreamPattern(pick.value);
       problem = undefined;
+      clearTimeout(pending);
+      pending = setTimeout(applyNow, FILTER_DEBOUNCE_MS);
     } catch (e) {
       if (!StreamPatternError.is(e)) throw e;
+      clearTimeout(pending);
+      pending = undefined;
       problem = e.message;
       pick.items = [{ label: `$(error) ${problem}`, filter: '', alwaysShow: true }];
       return;
@@ -57,10 +70,12 @@ async function filterStreams(ctx: CommandContext): Promise<void> {
       update();
     }
     if (problem) return;
+    applyNow();
     accepted = true;
     pick.hide();
   });
   pick.onDidHide(() => {
+    clearTimeout(pending);
     if (!accepted) tree.setFilter(previous);
     pick.dispose();
   });
