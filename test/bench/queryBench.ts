@@ -145,7 +145,7 @@ export async function benchQuery(
 
   // The other long operations, on the calling thread; the rebuild also as the palette runs it, in slices.
   log(`event-loop delays during an open, a compaction and a rebuild of ${fmt(largest)} events...`);
-  const open = await maxLoopDelay(() => SqlJsEventStore.open({ path: largestFile }));
+  const open = await maxLoopDelay(() => SqlJsEventStore.open({ path: largestFile, deferChecks: true }));
   const store = open.result;
   await store.append('bench-1', [{ type: 'Touched', data: {} }]);
   const compaction = await maxLoopDelay(() => store.compact());
@@ -154,25 +154,39 @@ export async function benchQuery(
   // As VS Code runs it: the read models are then saved beside the store (15 MB of JSON at 1M events).
   const savedFile = path.join(path.dirname(largestFile), 'readModels.json');
   const slicedSaved = await maxLoopDelay(() => new Projector(store, builtInProjections, savedFile).rebuildInSlices());
+  // The save that follows appends (500 ms after them): in one go, and as the extension makes it, in slices.
+  const afterAppend = async (options: { slicedSaveBytes?: number }) => {
+    const projector = new Projector(store, builtInProjections, savedFile, options);
+    projector.start();
+    projector.handle((await store.append('bench-1', [{ type: 'Touched', data: {} }])).events);
+    return projector;
+  };
+  const whole = await afterAppend({ slicedSaveBytes: Number.POSITIVE_INFINITY });
+  const saveWhole = await maxLoopDelay(() => whole.save());
+  const inSlices = await afterAppend({});
+  const saveSliced = await maxLoopDelay(() => inSlices.save());
   await store.close();
   // The floor under those delays: the same process waiting as long as the sliced rebuild took (a loaded machine delays it too).
   const idleLong = await maxLoopDelay(
     () => new Promise((resolve) => setTimeout(resolve, Math.min(20_000, sliced.wallMs))),
   );
   for (const [what, m] of [
-    ['opening the store (writable, as the extension does)', open],
+    ['opening the store (writable, its file read and checked off the loop, as the extension does)', open],
     ['a compaction (export + write of the snapshot)', compaction],
     ['rebuilding the built-in read models in one go (rebuild())', rebuild],
     ['rebuilding them in slices (Rebuild Read Models in VS Code)', sliced],
     ['rebuilding them in slices and saving them beside the store', slicedSaved],
+    ['the save of the read models after an append, in one go (JSON.stringify)', saveWhole],
+    ['the save of the read models after an append, in slices (as the extension saves)', saveSliced],
   ] as const) {
     rows.push({
       metric: `event-loop delay during ${what}, ${fmt(largest)} (max ms)`,
       ours: fmt(m.ms, 1),
       baseline: `${fmt(m.wallMs)} ms the operation; ${fmt(idleLong.ms, 1)} idle`,
       ratio: '',
-      goal: largest >= 1_000_000 ? '<= 50 ms' : 'info',
-      ...(largest >= 1_000_000 ? { pass: m.ms <= 50 } : {}),
+      // The operations in one go are the baselines of their sliced forms, not judged.
+      goal: m === rebuild || m === saveWhole ? 'baseline' : largest >= 1_000_000 ? '<= 50 ms' : 'info',
+      ...(largest >= 1_000_000 && m !== rebuild && m !== saveWhole ? { pass: m.ms <= 50 } : {}),
     });
   }
   figures.loopDelays = {
@@ -182,6 +196,8 @@ export async function benchQuery(
     rebuild: { maxMs: rebuild.ms, wallMs: rebuild.wallMs },
     rebuildInSlices: { maxMs: sliced.ms, wallMs: sliced.wallMs },
     rebuildInSlicesSaved: { maxMs: slicedSaved.ms, wallMs: slicedSaved.wallMs, bytes: fs.statSync(savedFile).size },
+    saveAfterAppend: { maxMs: saveWhole.ms, wallMs: saveWhole.wallMs },
+    saveAfterAppendInSlices: { maxMs: saveSliced.ms, wallMs: saveSliced.wallMs },
     idle: { maxMs: idleLong.ms, wallMs: idleLong.wallMs },
   };
   return { rows, figures };

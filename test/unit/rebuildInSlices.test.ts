@@ -90,4 +90,65 @@ describe('Rebuilding read models in slices', () => {
       await store.close();
     }
   });
+  describe('a large save after appends', () => {
+    const late = { type: 'ItemAdded', data: { cartId: 'cart-late', productId: 'x', quantity: 1, unitPrice: 1 } };
+    const savedCheckpoint = (file: string) =>
+      (JSON.parse(fs.readFileSync(file, 'utf8').split('\n').slice(1).join('\n')) as { checkpoint: number }).checkpoint;
+
+    it('holds the states still while their JSON is made in slices, then applies what came meanwhile', async () => {
+      const store = await storeWith(12_000);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-held-save-'));
+      try {
+        const file = path.join(dir, 'read-models.json');
+        const projector = new Projector(store, builtInProjections, file, { slicedSaveBytes: 0, saveSliceMs: 0 });
+        projector.start();
+        const appended = await store.append('cart-late', [late]);
+        let turns = 0;
+        const timer = setInterval(() => (turns += 1), 0);
+        try {
+          const saving = projector.save();
+          projector.handle(appended.events);
+          assert.equal(projector.checkpoint, 12_000, 'the event waits in the store while the JSON is made');
+          await saving;
+        } finally {
+          clearInterval(timer);
+        }
+        assert.ok(turns > 1, `timers ran while the JSON was made (${turns})`);
+        assert.equal(projector.checkpoint, 12_001, 'applied as soon as the JSON was made');
+        assert.equal(savedCheckpoint(file), 12_000);
+        const at12000 = new Projector(store, builtInProjections, file);
+        assert.deepEqual(at12000.start(), { loaded: true, caughtUp: 1 });
+        const whole = new Projector(store, builtInProjections, undefined);
+        whole.rebuild();
+        for (const p of builtInProjections) {
+          assert.deepEqual(at12000.stateOf(p.name), whole.stateOf(p.name), p.name);
+          assert.deepEqual(projector.stateOf(p.name), whole.stateOf(p.name), p.name);
+        }
+        projector.dispose();
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+        await store.close();
+      }
+    });
+
+    it("is dropped when a rebuild throws its states away meanwhile: the rebuild's save stays", async () => {
+      const store = await storeWith(12_000);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-held-save-'));
+      try {
+        const file = path.join(dir, 'read-models.json');
+        const projector = new Projector(store, builtInProjections, file, { slicedSaveBytes: 0, saveSliceMs: 0 });
+        projector.start();
+        await store.append('cart-late', [late]);
+        const saving = projector.save();
+        assert.equal(projector.rebuild(), 12_001, 'a rebuild during the save folds at once');
+        await saving;
+        assert.equal(savedCheckpoint(file), 12_001);
+        assert.equal(fs.readdirSync(dir).length, 1, 'no temporary file left');
+        projector.dispose();
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+        await store.close();
+      }
+    });
+  });
 });

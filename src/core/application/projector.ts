@@ -22,6 +22,8 @@ export interface ReadModelSnapshot {
   readonly faults?: Record<string, ProjectionFault>;
 }
 
+/** Read models whose last save was at least this large are saved after appends in slices (see save()). */
+const SLICED_SAVE_BYTES = 1 << 20;
 /** Saved read models larger than this are not read (they are rebuilt from the events instead). */
 export const MAX_SAVED_READ_MODELS_BYTES = 256 * 1024 * 1024;
 
@@ -29,6 +31,10 @@ export interface ProjectorOptions {
   /** Keep a copy of the states every this many events (for the replay). */
   readonly snapshotEvery?: number;
   readonly log?: (message: string) => void;
+  /** Saves after appends are made in slices once a save reached this many bytes (default 1 MiB). */
+  readonly slicedSaveBytes?: number;
+  /** The time each slice of such a save may take (ms). */
+  readonly saveSliceMs?: number;
 }
 
 export interface ReadModelStatus {
@@ -61,6 +67,20 @@ export class Projector {
   private copyFrom = 0;
   /** True while rebuildInSlices runs: the bus and catchUp leave the events to it. */
   private rebuilding = false;
+  /**
+   * Set while a save after appends turns the states into JSON a slice at a time: they must hold
+   * still meanwhile, so the bus's events wait in the store and are applied when it ends.
+   */
+  private holding: { readonly done: Promise<void>; readonly generation: number } | undefined;
+  /** Bumped whenever the states are thrown away (reset): a save under way of the old ones is dropped. */
+  private generation = 0;
+  /** Bumped by every save: a save in slices that another overtook is not written over it. */
+  private saves = 0;
+  private disposed = false;
+  private readonly slicedSaveBytes: number;
+  private readonly saveSliceMs: number;
+  /** The size of the last save: a large one is written in slices next time. */
+  private lastSaveBytes = 0;
   private readonly baseListeners = new Set<(position: number, states: ReadonlyMap<string, unknown>) => void>();
 
   constructor(
@@ -73,6 +93,8 @@ export class Projector {
     const o = typeof options === 'function' ? { log: options } : options;
     this.log = o.log ?? (() => undefined);
     this.snapshotEvery = o.snapshotEvery ?? 1000;
+    this.slicedSaveBytes = o.slicedSaveBytes ?? SLICED_SAVE_BYTES;
+    this.saveSliceMs = o.saveSliceMs ?? SLICE_BUDGET_MS;
     this.reset();
   }
 
@@ -141,6 +163,7 @@ export class Projector {
   /** Applies events the read models have not seen yet, straight from the store. */
   catchUp(): number {
     if (this.rebuilding) return 0; // the rebuild in progress reads them
+    if (this.held()) return 0; // applied when the save in progress has its JSON
     const applied: RecordedEvent[] = [];
     const to = this.range?.to;
     if (to !== undefined && this.checkpointPosition >= to) return 0;
@@ -165,6 +188,7 @@ export class Projector {
   /** The bus handler: applies in order, ignoring what was already applied (delivery is at least once). */
   handle(events: readonly RecordedEvent[]): void {
     if (this.rebuilding || this.range?.to !== undefined) return; // a rebuild in progress reads them from the store
+    if (this.held()) return; // read from the store when the save in progress has its JSON
     const fresh = events.filter((e) => e.globalPosition > this.checkpointPosition);
     if (fresh.length === 0) return;
     if (fresh[0]!.globalPosition !== this.checkpointPosition + 1) {
@@ -193,6 +217,7 @@ export class Projector {
   async rebuildInSlices(sliceMs = SLICE_BUDGET_MS): Promise<number> {
     if (this.rebuilding) throw new Error('The read models are already being rebuilt.');
     this.rebuilding = true;
+    await this.holding?.done;
     const applied: RecordedEvent[] = [];
     const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
     const apply = (e: RecordedEvent) => {
@@ -257,6 +282,7 @@ export class Projector {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.flush();
     this.listeners.clear();
   }
@@ -299,6 +325,7 @@ export class Projector {
   }
 
   private reset(): void {
+    this.generation++;
     this.states = new Map(this.projections.map((p) => [p.name, p.initialState()]));
     this.checkpointPosition = 0;
     this.checkpointEventId = null;
@@ -316,12 +343,27 @@ export class Projector {
     if (!this.snapshotFile || this.saveTimer) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
-      this.saveNow();
+      void this.save();
     }, 500);
+  }
+
+  /**
+   * Saves the read models now (after appends, 500 ms after the first): in one go while they are
+   * small; once large (tens of megabytes at a million events, where JSON.stringify alone held the
+   * event loop 130-200 ms), their JSON made a slice at a time while they hold still — the events
+   * appended meanwhile wait in the store and are applied as soon as the JSON is made, before it is
+   * sealed and written.
+   */
+  async save(): Promise<void> {
+    if (this.lastSaveBytes < this.slicedSaveBytes) this.saveNow();
+    else if (this.holding || this.rebuilding)
+      this.scheduleSave(); // one is under way: again after it
+    else await this.saveHeld();
   }
 
   private saveNow(): void {
     if (!this.savable()) return;
+    this.saves++;
     let body: Buffer;
     try {
       body = Buffer.from(JSON.stringify(this.snapshot()));
@@ -329,7 +371,39 @@ export class Projector {
       this.log(`Could not save the read models to ${this.snapshotFile}: ${(e as Error).message}`);
       return;
     }
+    this.lastSaveBytes = body.length;
     this.writeSnapshot(body);
+  }
+
+  private async saveHeld(): Promise<void> {
+    const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
+    const generation = this.generation;
+    let release!: () => void;
+    this.holding = { done: new Promise<void>((resolve) => (release = resolve)), generation };
+    let body: Buffer | undefined;
+    try {
+      if (this.savable()) body = await jsonBytesInSlices(this.snapshot(), { pause, budgetMs: this.saveSliceMs });
+    } catch (e) {
+      this.log(`Could not save the read models to ${this.snapshotFile}: ${(e as Error).message}`);
+    } finally {
+      this.holding = undefined;
+      release();
+    }
+    if (this.disposed) return; // saved in one go on the way out
+    try {
+      this.catchUp();
+    } catch (e) {
+      this.log(`Could not apply the events appended during a save of the read models: ${(e as Error).message}`);
+    }
+    if (body && generation === this.generation) await this.writeInSlices(body, pause);
+  }
+
+  /**
+   * True while a save holds the states still. States thrown away meanwhile (a rebuild) are not the
+   * ones being written: they are folded at once, and that save is dropped.
+   */
+  private held(): boolean {
+    return this.holding !== undefined && this.holding.generation === this.generation;
   }
 
   /**
@@ -345,16 +419,28 @@ export class Projector {
       this.log(`Could not save the read models to ${this.snapshotFile}: ${(e as Error).message}`);
       return;
     }
+    await this.writeInSlices(body!, pause);
+  }
+
+  /** Seals and writes a save, each in a turn of its own, the writing and the fsync off the event loop. */
+  private async writeInSlices(body: Buffer, pause: () => Promise<void>): Promise<void> {
+    this.lastSaveBytes = body.length;
+    const save = ++this.saves;
     await pause();
     const file = this.snapshotFile!;
-    const seal = sealOf(body!) ?? 'unsealed';
+    const seal = sealOf(body) ?? 'unsealed';
     await pause();
-    const sealed = Buffer.concat([Buffer.from(`${seal}\n`), body!]);
+    const sealed = Buffer.concat([Buffer.from(`${seal}\n`), body]);
     await pause();
     // As writeFileAtomic, with the writing and the fsync off the event loop.
     const tmp = tempNameFor(file);
     try {
       await writeFileDurable(tmp, sealed);
+      // A later save (on close, a rebuild) was written meanwhile: this older one must not replace it.
+      if (save !== this.saves) {
+        fs.rmSync(tmp, { force: true });
+        return;
+      }
       fs.renameSync(tmp, file);
       fsyncDirectory(path.dirname(file));
     } catch (e) {
@@ -393,6 +479,7 @@ export class Projector {
     try {
       const bytes = readRegularFile(this.snapshotFile, MAX_SAVED_READ_MODELS_BYTES);
       if (!bytes) return false;
+      this.lastSaveBytes = bytes.length; // a large save is made in slices from the first append on
       const newline = bytes.indexOf(0x0a);
       const body = bytes.subarray(newline + 1);
       if (
