@@ -79,3 +79,17 @@ export async function forEachInSlices(
     await pause();
   }
 }
+
+/** What an operation built on forEachInSlices passes on to every walk it makes. */
+export type WalkOptions = Pick<SliceOptions, 'sliceMs' | 'pause' | 'signal' | 'onProgress'>;
+
+/** The walk options of `options` alone, without the operation's own. */
+export function walkOptions(options: WalkOptions): WalkOptions {
+  const { sliceMs, pause, signal, onProgress } = options;
+  return {
+    ...(sliceMs !== undefined ? { sliceMs } : {}),
+    ...(pause ? { pause } : {}),
+    ...(signal ? { signal } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  };
+}

@@ -1,3 +1,4 @@
+import { forEachInSlices, walkOptions, type WalkOptions } from '../eventStore/slicedRead';
 import type { RecordedEvent } from '../eventStore/types';
 import type { StoreReader } from '../formats/storeReader';
 import { faultOf, type ProjectionFault } from '../projections/fault';
@@ -46,7 +47,7 @@ export interface LiveReadModels {
   stateOf(name: string): unknown;
 }
 
-export interface DriftOptions {
+export interface DriftOptions extends WalkOptions {
   /** How many comparisons of the two folds the first pass makes (each costs one walk of the state). */
   readonly comparisons?: number;
   /** Differing values reported per read model. */
@@ -75,15 +76,19 @@ const evolve = (fold: Fold, state: unknown, event: RecordedEvent): unknown => {
 /**
  * Recomputes every read model from position 0 and compares it with the live one; folds each twice
  * (in the same pass over the events, so the store is read once) to catch a projection that is not
- * deterministic: time, randomness, iteration order or state shared between folds.
+ * deterministic: time, randomness, iteration order or state shared between folds. The store is
+ * read in slices (see forEachInSlices); the live states are taken at the start, so events appended
+ * meanwhile do not show as drift.
  */
-export function checkReadModels(
+export async function checkReadModels(
   store: Store,
   projections: readonly Projection[],
   live: LiveReadModels,
   options: DriftOptions = {},
-): DriftReport[] {
+): Promise<DriftReport[]> {
   const checkpoint = Math.min(live.checkpoint, store.lastPosition());
+  const liveStates = new Map(projections.map((p) => [p.name, cloneJson(live.stateOf(p.name))]));
+  const walk = walkOptions(options);
   const every = Math.max(1000, Math.ceil(checkpoint / (options.comparisons ?? 8)));
   const folds: Fold[] = projections.map((projection) => ({
     projection,
@@ -101,7 +106,8 @@ export function checkReadModels(
       else f.differAt = position;
     }
   };
-  store.forEach(
+  await forEachInSlices(
+    store,
     (event) => {
       let list = handlers.get(event.type);
       if (!list) handlers.set(event.type, (list = folds.filter((f) => canHandle(f.projection, event))));
@@ -112,19 +118,29 @@ export function checkReadModels(
       }
       if (event.globalPosition % every === 0) compare(event.globalPosition);
     },
-    { to: checkpoint },
+    { ...walk, to: checkpoint },
   );
   compare(checkpoint);
-  return folds.map((f) => report(store, f, checkpoint, live.stateOf(f.projection.name), options.maxValues ?? 20));
+  const reports: DriftReport[] = [];
+  for (const f of folds)
+    reports.push(await report(store, f, checkpoint, liveStates.get(f.projection.name), options.maxValues ?? 20, walk));
+  return reports;
 }
 
-function report(store: Store, f: Fold, checkpoint: number, liveState: unknown, maxValues: number): DriftReport {
+async function report(
+  store: Store,
+  f: Fold,
+  checkpoint: number,
+  liveState: unknown,
+  maxValues: number,
+  walk: WalkOptions,
+): Promise<DriftReport> {
   const base = { readModel: f.projection.name, title: f.projection.title, checkpoint };
   if (f.fault) return { ...base, status: 'faulted', fault: f.fault };
   const nondeterminism =
-    f.differAt !== undefined ? locateNondeterminism(store, f.projection, f.equalAt, f.differAt) : undefined;
+    f.differAt !== undefined ? await locateNondeterminism(store, f.projection, f.equalAt, f.differAt, walk) : undefined;
   const changes = diffJson(liveState, f.a, maxValues);
-  const values = changes.length ? divergence(store, f.projection, liveState, changes, checkpoint) : [];
+  const values = changes.length ? await divergence(store, f.projection, liveState, changes, checkpoint, walk) : [];
   return {
     ...base,
     status: nondeterminism ? 'nondeterministic' : values.length ? 'drifted' : 'clean',
@@ -134,21 +150,23 @@ function report(store: Store, f: Fold, checkpoint: number, liveState: unknown, m
 }
 
 /** One fold of a projection from position 0 to `to`, calling `each` after every event it handles. */
-function foldTo(
+async function foldTo(
   store: Store,
   projection: Projection,
   to: number,
+  walk: WalkOptions,
   each?: (event: RecordedEvent, state: unknown) => void,
   from: { position: number; state: unknown } = { position: 0, state: projection.initialState() },
-): unknown {
+): Promise<unknown> {
   let state = from.state;
-  store.forEach(
+  await forEachInSlices(
+    store,
     (event) => {
       if (!canHandle(projection, event)) return;
       state = projection.evolve(state, event);
       each?.(event, state);
     },
-    { after: from.position, to },
+    { ...walk, after: from.position, to },
   );
   return state;
 }
@@ -157,19 +175,20 @@ function foldTo(
  * For each differing value, the event after which the recomputed value left the live one and did
  * not come back: the recomputed history of each value is followed, the live one is known only now.
  */
-function divergence(
+async function divergence(
   store: Store,
   projection: Projection,
   liveState: unknown,
   changes: readonly Change[],
   checkpoint: number,
-): DriftedValue[] {
+  walk: WalkOptions,
+): Promise<DriftedValue[]> {
   const tracked = changes.map((c) => {
     const live = valueAt(liveState, c.path);
     const initial = valueAt(projection.initialState(), c.path);
     return { path: c.path, live, divergedAt: sameValue(initial, live) ? -1 : 0, held: sameValue(initial, live) };
   });
-  const final = foldTo(store, projection, checkpoint, (event, state) => {
+  const final = await foldTo(store, projection, checkpoint, walk, (event, state) => {
     for (const t of tracked) {
       const now = sameValue(valueAt(state, t.path), t.live);
       if (t.held && !now) t.divergedAt = event.globalPosition;
@@ -191,19 +210,26 @@ const sameValue = (a: unknown, b: unknown): boolean => a === b || (a !== MISSING
  * window is folded again in 16 slices, twice from one copy, down to the single event; a projection
  * whose difference does not repeat is reported with the window it was seen in.
  */
-function locateNondeterminism(store: Store, projection: Projection, equalAt: number, differAt: number): Nondeterminism {
+async function locateNondeterminism(
+  store: Store,
+  projection: Projection,
+  equalAt: number,
+  differAt: number,
+  walk: WalkOptions,
+): Promise<Nondeterminism> {
   let from = equalAt;
   let to = differAt;
-  let start = cloneJson(foldTo(store, projection, from));
+  let start = cloneJson(await foldTo(store, projection, from, walk));
   for (;;) {
     const step = Math.max(1, Math.ceil((to - from) / 16));
     let a = cloneJson(start);
     let b = cloneJson(start);
     let lastEqual = { position: from, state: start };
     let found: { position: number; a: unknown; b: unknown } | undefined;
-    store.forEach(
+    await forEachInSlices(
+      store,
       (event) => {
-        if (found) return;
+        if (found) return true;
         if (canHandle(projection, event)) {
           a = projection.evolve(a, event);
           b = projection.evolve(b, event);
@@ -214,7 +240,7 @@ function locateNondeterminism(store: Store, projection: Projection, equalAt: num
           else found = { position: p, a, b };
         }
       },
-      { after: from, to },
+      { ...walk, after: from, to },
     );
     if (!found) return { position: undefined, eventType: undefined, streamId: undefined, from, to, changes: [] };
     if (step === 1 || found.position === lastEqual.position + 1) {
