@@ -22,7 +22,7 @@ export interface SliceOptions {
   readonly pause?: () => Promise<void>;
   /** Stops the walk before the next slice: it rejects with WalkCancelledError. */
   readonly signal?: AbortSignal;
-  /** Positions in the first slice (tests use small ones). */
+  /** Positions in the first slice (tests use small ones; the bench one that holds every position, for "in one go"). */
   readonly firstSlice?: number;
   /** After each slice: the last position walked and the position the walk goes to. */
   readonly onProgress?: (at: number, to: number) => void;
@@ -81,13 +81,14 @@ export async function forEachInSlices(
 }
 
 /** What an operation built on forEachInSlices passes on to every walk it makes. */
-export type WalkOptions = Pick<SliceOptions, 'sliceMs' | 'pause' | 'signal' | 'onProgress'>;
+export type WalkOptions = Pick<SliceOptions, 'sliceMs' | 'pause' | 'signal' | 'onProgress' | 'firstSlice'>;
 
 /** The walk options of `options` alone, without the operation's own. */
 export function walkOptions(options: WalkOptions): WalkOptions {
-  const { sliceMs, pause, signal, onProgress } = options;
+  const { sliceMs, pause, signal, onProgress, firstSlice } = options;
   return {
     ...(sliceMs !== undefined ? { sliceMs } : {}),
+    ...(firstSlice !== undefined ? { firstSlice } : {}),
     ...(pause ? { pause } : {}),
     ...(signal ? { signal } : {}),
     ...(onProgress ? { onProgress } : {}),
