@@ -94,3 +94,27 @@ export function walkOptions(options: WalkOptions): WalkOptions {
     ...(onProgress ? { onProgress } : {}),
   };
 }
+
+/**
+ * Work other than a walk of the store (a comparison of two large states, the end of a derivation)
+ * cut at the same budget: call `tick()` after each small piece; when the slice has taken its time
+ * it returns the pause to await (undefined otherwise, so a piece costs no promise).
+ */
+export class SliceClock {
+  private readonly sliceMs: number;
+  private readonly pause: () => Promise<void>;
+  private started = performance.now();
+
+  constructor(private readonly options: WalkOptions = {}) {
+    this.sliceMs = options.sliceMs ?? DEFAULT_SLICE_MS;
+    this.pause = options.pause ?? turn;
+  }
+
+  tick(): Promise<void> | undefined {
+    if (performance.now() - this.started < this.sliceMs) return undefined;
+    return this.pause().then(() => {
+      if (this.options.signal?.aborted) throw new WalkCancelledError();
+      this.started = performance.now();
+    });
+  }
+}

@@ -1,10 +1,11 @@
-import { forEachInSlices, walkOptions, type WalkOptions } from '../eventStore/slicedRead';
+import { forEachInSlices, SliceClock, walkOptions, type WalkOptions } from '../eventStore/slicedRead';
 import type { RecordedEvent } from '../eventStore/types';
 import type { StoreReader } from '../formats/storeReader';
 import { faultOf, type ProjectionFault } from '../projections/fault';
 import { canHandle, type Projection } from '../projections/projection';
 import { diffJson, type Change } from '../replay/diff';
 import { cloneJson } from '../../shared/json';
+import { cloneJsonInSlices, jsonEqualInSlices, noDiffInSlices } from './slicedJson';
 import { jsonEqual, MISSING, valueAt } from './valuePath';
 
 type Store = Pick<StoreReader, 'forEach' | 'readEvent' | 'lastPosition'>;
@@ -86,9 +87,18 @@ export async function checkReadModels(
   live: LiveReadModels,
   options: DriftOptions = {},
 ): Promise<DriftReport[]> {
-  const checkpoint = Math.min(live.checkpoint, store.lastPosition());
-  const liveStates = new Map(projections.map((p) => [p.name, cloneJson(live.stateOf(p.name))]));
-  const walk = walkOptions(options);
+  const clock = new SliceClock(options);
+  // The live states are copied a piece at a time; should the live read models move on meanwhile,
+  // they are copied again in one go, so that states and checkpoint always belong together.
+  let seen = live.checkpoint;
+  let checkpoint = Math.min(seen, store.lastPosition());
+  const liveStates = new Map<string, unknown>();
+  for (const p of projections) liveStates.set(p.name, await cloneJsonInSlices(live.stateOf(p.name), clock));
+  if (live.checkpoint !== seen) {
+    seen = live.checkpoint;
+    checkpoint = Math.min(seen, store.lastPosition());
+    for (const p of projections) liveStates.set(p.name, cloneJson(live.stateOf(p.name)));
+  }
   const every = Math.max(1000, Math.ceil(checkpoint / (options.comparisons ?? 8)));
   const folds: Fold[] = projections.map((projection) => ({
     projection,
@@ -99,28 +109,38 @@ export async function checkReadModels(
     fault: undefined,
   }));
   const handlers = new Map<string, Fold[]>();
-  const compare = (position: number) => {
+  const compare = async (position: number) => {
     for (const f of folds) {
       if (f.differAt !== undefined || f.fault) continue;
-      if (jsonEqual(f.a, f.b)) f.equalAt = position;
+      if (await jsonEqualInSlices(f.a, f.b, clock)) f.equalAt = position;
       else f.differAt = position;
     }
   };
-  await forEachInSlices(
-    store,
-    (event) => {
-      let list = handlers.get(event.type);
-      if (!list) handlers.set(event.type, (list = folds.filter((f) => canHandle(f.projection, event))));
-      for (const f of list) {
-        if (f.fault) continue;
-        f.a = evolve(f, f.a, event);
-        if (f.differAt === undefined) f.b = evolve(f, f.b, event);
-      }
-      if (event.globalPosition % every === 0) compare(event.globalPosition);
-    },
-    { ...walk, to: checkpoint },
-  );
-  compare(checkpoint);
+  // The walk stops at each comparison (every `every` positions, where there is an event), so that a
+  // comparison of large states is cut in pieces too.
+  const walk = walkOptions(options);
+  const onProgress = options.onProgress;
+  let visited = 0;
+  for (let after = 0; after < checkpoint;) {
+    const to = Math.min(checkpoint, (Math.floor(after / every) + 1) * every);
+    await forEachInSlices(
+      store,
+      (event) => {
+        let list = handlers.get(event.type);
+        if (!list) handlers.set(event.type, (list = folds.filter((f) => canHandle(f.projection, event))));
+        for (const f of list) {
+          if (f.fault) continue;
+          f.a = evolve(f, f.a, event);
+          if (f.differAt === undefined) f.b = evolve(f, f.b, event);
+        }
+        visited = event.globalPosition;
+      },
+      { ...walk, after, to, ...(onProgress ? { onProgress: (at: number) => onProgress(at, checkpoint) } : {}) },
+    );
+    if (to % every === 0 && visited === to) await compare(to);
+    after = to;
+  }
+  await compare(checkpoint);
   const reports: DriftReport[] = [];
   for (const f of folds)
     reports.push(await report(store, f, checkpoint, liveStates.get(f.projection.name), options.maxValues ?? 20, walk));
@@ -139,7 +159,9 @@ async function report(
   if (f.fault) return { ...base, status: 'faulted', fault: f.fault };
   const nondeterminism =
     f.differAt !== undefined ? await locateNondeterminism(store, f.projection, f.equalAt, f.differAt, walk) : undefined;
-  const changes = diffJson(liveState, f.a, maxValues);
+  const changes = (await noDiffInSlices(liveState, f.a, new SliceClock(walk)))
+    ? []
+    : diffJson(liveState, f.a, maxValues);
   const values = changes.length ? await divergence(store, f.projection, liveState, changes, checkpoint, walk) : [];
   return {
     ...base,

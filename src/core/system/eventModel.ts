@@ -1,5 +1,5 @@
 import type { CommandLogEntry } from '../application/commandLog';
-import { forEachInSlices, type WalkOptions } from '../eventStore/slicedRead';
+import { forEachInSlices, SliceClock, type WalkOptions } from '../eventStore/slicedRead';
 import { isForeignStore, type StoreReader } from '../formats/storeReader';
 import { commandFromStore, type CausalCommand, type CausalEvent } from './causality';
 
@@ -102,19 +102,36 @@ export function deriveEventModel(input: ModelInput): EventModel {
     if (input.events(model.visit) instanceof Promise)
       throw new Error('deriveEventModel visits events synchronously: use deriveEventModelAsync.');
   } else for (const e of input.events) model.visit(e);
-  return model.finish();
+  const steps = model.finish();
+  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
 }
 
-/** The same as deriveEventModel, for events visited by a walk that yields (forEachInSlices). */
-export async function deriveEventModelAsync(input: ModelInput): Promise<EventModel> {
+/**
+ * The same as deriveEventModel, for events visited by a walk that yields (forEachInSlices); the
+ * tallies of the commands after it (one per command: a million at a million events) are cut at the
+ * same budget.
+ */
+export async function deriveEventModelAsync(input: ModelInput, walk: WalkOptions = {}): Promise<EventModel> {
   const model = modelBuilder(input);
   if (typeof input.events === 'function') await input.events(model.visit);
   else for (const e of input.events) model.visit(e);
-  return model.finish();
+  const clock = new SliceClock(walk);
+  const steps = model.finish();
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done) return step.value;
+    const pause = clock.tick();
+    if (pause) await pause;
+  }
 }
 
+/** How many commands the tallies go through between two looks at the clock. */
+const STEP = 4096;
+
 /** The model's tallies: `visit` takes the events in order, `finish` adds the log and builds the slices. */
-function modelBuilder(input: ModelInput): { visit: (event: CausalEvent) => void; finish: () => EventModel } {
+function modelBuilder(input: ModelInput): {
+  visit: (event: CausalEvent) => void;
+  finish: () => Generator<undefined, EventModel>;
+} {
   const commands = new Map<string, KnownCommand>();
   for (const c of input.storedCommands ?? [])
     commands.set(c.id, {
@@ -193,9 +210,14 @@ function modelBuilder(input: ModelInput): { visit: (event: CausalEvent) => void;
   };
   return { visit, finish };
 
-  function finish(): EventModel {
+  /** Yields now and then, so that a caller may pause between pieces. */
+  function* finish(): Generator<undefined, EventModel> {
+    let n = 0;
     // Refusals (and accepted commands that decided nothing) are in the log only.
-    for (const [id, c] of commands) count(id, c);
+    for (const [id, c] of commands) {
+      count(id, c);
+      if (++n % STEP === 0) yield;
+    }
 
     // A reaction's command hangs under the slice whose event triggered it; a compensation under its refused command's.
     const triggerOf = (c: KnownCommand, depth = 0): string | undefined => {
@@ -208,6 +230,7 @@ function modelBuilder(input: ModelInput): { visit: (event: CausalEvent) => void;
     const sliceOfEventType = new Map<string, SliceBuilder>();
     for (const s of slices.values()) for (const { name } of s.events.list()) sliceOfEventType.set(name, s);
     for (const [id, c] of commands) {
+      if (++n % STEP === 0) yield;
       if (!c.reaction) continue;
       const on = triggerOf(c);
       const owner = on ? sliceOfEventType.get(on) : undefined;
@@ -291,10 +314,13 @@ export function eventModelOfStore(
   projections: ModelInput['projections'],
   options: WalkOptions = {},
 ): Promise<EventModel> {
-  return deriveEventModelAsync({
-    events: async (visit) => void (await forEachInSlices(store, visit, options)),
-    log,
-    storedCommands: isForeignStore(store) ? store.readCommands().map(commandFromStore) : [],
-    projections,
-  });
+  return deriveEventModelAsync(
+    {
+      events: async (visit) => void (await forEachInSlices(store, visit, options)),
+      log,
+      storedCommands: isForeignStore(store) ? store.readCommands().map(commandFromStore) : [],
+      projections,
+    },
+    options,
+  );
 }
