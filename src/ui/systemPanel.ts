@@ -30,7 +30,7 @@ export const CAUSALITY_VIEW_TYPE = 'eventStore.causality';
 export const eventModelOf = (session: StoreSession, walk: WalkOptions = {}): Promise<EventModel> =>
   eventModelOfStore(session.store, session.commandLog.entries(), session.projections, walk);
 
-const DERIVING = 'Deriving the event model from every event…';
+const DERIVING = 'Deriving the event model from every event';
 
 const storeLabel = (session: StoreSession) => (session.store.path ? path.basename(session.store.path) : 'in memory');
 
@@ -281,7 +281,7 @@ export class CausalityPanel extends SystemPanel {
     start: CausalityStart,
   ): Promise<CausalityView | undefined> {
     const session = await controller.get();
-    const graph = await withWalkProgress('Following the conversation through the events…', (walk) =>
+    const graph = await withWalkProgress('Following the conversation through the events', (walk) =>
       causalityOf(session.store, start, session.commandLog.entries(), walk),
     );
     if (!graph) return undefined;

@@ -4,6 +4,8 @@ import type { WalkOptions } from '../core/eventStore/slicedRead';
 /** A walk that ends sooner than this shows no notification (no flash on a small store). */
 const QUIET_MS = 300;
 
+const count = (n: number) => n.toLocaleString('en-US');
+
 /**
  * Runs an operation that walks the store in slices, and shows it in a cancellable progress
  * notification once it has taken longer than a moment: the position reached, and Cancel, which
@@ -35,7 +37,10 @@ export async function withWalkProgress<T>(title: string, run: (walk: WalkOptions
           const now = performance.now();
           if (percent <= shown && now - reportedAt < 250) return;
           reportedAt = now;
-          progress.report({ message: `position ${at} of ${to}`, increment: Math.max(0, percent - shown) });
+          progress.report({
+            message: `position ${count(at)} of ${count(to)}`,
+            increment: Math.max(0, percent - shown),
+          });
           shown = Math.max(shown, percent);
         };
         try {

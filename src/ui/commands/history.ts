@@ -190,7 +190,7 @@ async function showValueHistory(ctx: CommandContext, arg: unknown): Promise<Blam
   const where = formatValuePath(keys);
   const result =
     target.kind === 'readModel'
-      ? await withWalkProgress(`Following ${where} through the events…`, (walk) =>
+      ? await withWalkProgress(`Following ${where} through the events`, (walk) =>
           blameReadModel(session.store, target.projection, keys, walk),
         )
       : blameStream(session.store, session.aggregates, target.streamId, keys);
@@ -250,7 +250,7 @@ function driftItem(r: DriftReport): PositionPick {
 
 async function checkAll(ctx: CommandContext): Promise<readonly DriftReport[]> {
   const session = await ctx.controller.get();
-  const reports = await withWalkProgress('Checking read models: folding every one twice from position 0…', (walk) =>
+  const reports = await withWalkProgress('Checking read models (each folded twice from the first event)', (walk) =>
     checkReadModels(session.store, session.projections, session.projector, walk),
   );
   for (const r of reports) {
@@ -340,7 +340,7 @@ async function compareWithPrevious(ctx: CommandContext): Promise<readonly Versio
       `There is no previous version of ${path.basename(state.domain.file)}: it has not changed since it was loaded, and the workspace's git history has no other version of it.`,
     );
   const session = await ctx.controller.get();
-  const comparisons = await withWalkProgress('Folding the previous and this version over the same events…', (walk) =>
+  const comparisons = await withWalkProgress('Folding the previous and this version over the same events', (walk) =>
     compareVersions(session.store, previous.projections, state.domain.projections, walk),
   );
   for (const c of comparisons) {
