@@ -239,31 +239,39 @@ async function locateNondeterminism(
   differAt: number,
   walk: WalkOptions,
 ): Promise<Nondeterminism> {
+  const clock = new SliceClock(walk);
   let from = equalAt;
   let to = differAt;
-  let start = cloneJson(await foldTo(store, projection, from, walk));
+  let start = await cloneJsonInSlices(await foldTo(store, projection, from, walk), clock);
   for (;;) {
     const step = Math.max(1, Math.ceil((to - from) / 16));
-    let a = cloneJson(start);
-    let b = cloneJson(start);
+    let a = await cloneJsonInSlices(start, clock);
+    let b = await cloneJsonInSlices(start, clock);
     let lastEqual = { position: from, state: start };
     let found: { position: number; a: unknown; b: unknown } | undefined;
-    await forEachInSlices(
-      store,
-      (event) => {
-        if (found) return true;
-        if (canHandle(projection, event)) {
-          a = projection.evolve(a, event);
-          b = projection.evolve(b, event);
-        }
-        const p = event.globalPosition;
-        if ((p - from) % step === 0 || p === to) {
-          if (jsonEqual(a, b)) lastEqual = { position: p, state: step > 1 ? cloneJson(a) : a };
-          else found = { position: p, a, b };
-        }
-      },
-      { ...walk, after: from, to },
-    );
+    // The walk stops at each of the 16 positions where the two folds are compared (when there is
+    // an event there), so that comparisons and copies of large states are cut in pieces too.
+    for (let after = from; after < to && !found;) {
+      const upTo = Math.min(to, from + (Math.floor((after - from) / step) + 1) * step);
+      let last = after;
+      await forEachInSlices(
+        store,
+        (event) => {
+          if (canHandle(projection, event)) {
+            a = projection.evolve(a, event);
+            b = projection.evolve(b, event);
+          }
+          last = event.globalPosition;
+        },
+        { ...walk, after, to: upTo },
+      );
+      if (last === upTo) {
+        if (await jsonEqualInSlices(a, b, clock))
+          lastEqual = { position: upTo, state: step > 1 ? await cloneJsonInSlices(a, clock) : a };
+        else found = { position: upTo, a, b };
+      }
+      after = upTo;
+    }
     if (!found) return { position: undefined, eventType: undefined, streamId: undefined, from, to, changes: [] };
     if (step === 1 || found.position === lastEqual.position + 1) {
       const event = store.readEvent(found.position);
@@ -278,6 +286,6 @@ async function locateNondeterminism(
     }
     from = lastEqual.position;
     to = found.position;
-    start = cloneJson(lastEqual.state);
+    start = await cloneJsonInSlices(lastEqual.state, clock);
   }
 }
