@@ -4,7 +4,8 @@ import type { EventStore, RecordedEvent } from './types';
 export const DEFAULT_SLICE_MS = 12;
 /** Positions in the first slice; the next ones follow the pace of the last. */
 const FIRST_SLICE = 256;
-const MIN_SLICE = 16;
+// Down to one event: a fold whose events are costly (a large state copied at each) still yields between them.
+const MIN_SLICE = 1;
 /** A slice grows at most this much over the last: a fast slice (a gap, warm caches) does not make the next huge. */
 const MAX_GROWTH = 2;
 
