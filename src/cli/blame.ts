@@ -58,7 +58,7 @@ export async function blameCommand(
     : await openAnyStore({ path: args.store, readOnly: true, readOnlyReason: 'blame only reads' });
   try {
     const result = projection
-      ? blameReadModel(store, projection, path, { ...(args.to !== undefined ? { to: args.to } : {}) })
+      ? await blameReadModel(store, projection, path, { ...(args.to !== undefined ? { to: args.to } : {}) })
       : blameStream(store, aggregates, args.stream!, path, { ...(args.to !== undefined ? { to: args.to } : {}) });
     await writeText(io.stdout, blameLines(result));
     if (result.fault) {

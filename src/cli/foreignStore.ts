@@ -40,9 +40,12 @@ async function withForeign<T>(path: string, run: (store: EmmettSqliteStore) => P
 }
 
 /** What `stats` says of any store of another application; `extra` adds what its format alone knows. */
-export function foreignSummary(store: ForeignStore, extra: Readonly<Record<string, unknown>>): Record<string, unknown> {
+export async function foreignSummary(
+  store: ForeignStore,
+  extra: Readonly<Record<string, unknown>>,
+): Promise<Record<string, unknown>> {
   const stats = store.stats();
-  const models = buildGenericReadModels(store);
+  const models = await buildGenericReadModels(store);
   return {
     format: store.format.id,
     formatName: store.format.name,
@@ -62,7 +65,7 @@ export function foreignSummary(store: ForeignStore, extra: Readonly<Record<strin
 
 export function foreignStats(path: string, out: Writable): Promise<number> {
   return withForeign(path, async (store) => {
-    const summary = foreignSummary(store, {
+    const summary = await foreignSummary(store, {
       wal: {
         bytes: store.walInfo.walBytes,
         committedFrames: store.walInfo.wal.committedFrames,

@@ -87,7 +87,7 @@ export function postgresStats(url: string, schema: string | undefined, out: Writ
   return withPostgres(url, schema, false, async (store) => {
     await writeText(
       out,
-      `${JSON.stringify(foreignSummary(store, { schema: store.schema, inFlight: store.inFlight() }))}\n`,
+      `${JSON.stringify(await foreignSummary(store, { schema: store.schema, inFlight: store.inFlight() }))}\n`,
     );
     return 0;
   });

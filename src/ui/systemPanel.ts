@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { StoreSession } from '../core/application/session';
+import { WalkCancelledError, type WalkOptions } from '../core/eventStore/slicedRead';
 import { causalityOf, type CausalityStart } from '../core/system/causality';
 import { eventModelOfStore, type EventModel } from '../core/system/eventModel';
 import { compareModel, MAX_MODEL_FILE_CHARS, parseModelFile, toMarkdown, toMermaid } from '../core/system/modelFile';
@@ -17,6 +18,7 @@ import {
 } from '../shared/systemProtocol';
 import { Disposable } from './disposable';
 import type { StoreController } from './storeController';
+import { withWalkProgress } from './walkProgress';
 import { templatePage } from './webviewPage';
 
 export const EVENT_MODEL_VIEW_TYPE = 'eventStore.eventModel';
@@ -24,9 +26,11 @@ export const EVENT_MODEL_VIEW_TYPE = 'eventStore.eventModel';
 export const AUTO_REFRESH_MAX_EVENTS = 100_000;
 export const CAUSALITY_VIEW_TYPE = 'eventStore.causality';
 
-/** The event model of an open store, from its events, its command log and its projections. */
-export const eventModelOf = (session: StoreSession): EventModel =>
-  eventModelOfStore(session.store, session.commandLog.entries(), session.projections);
+/** The event model of an open store, from its events (read in slices), its command log and its projections. */
+export const eventModelOf = (session: StoreSession, walk: WalkOptions = {}): Promise<EventModel> =>
+  eventModelOfStore(session.store, session.commandLog.entries(), session.projections, walk);
+
+const DERIVING = 'Deriving the event model from every event';
 
 const storeLabel = (session: StoreSession) => (session.store.path ? path.basename(session.store.path) : 'in memory');
 
@@ -137,6 +141,8 @@ export class EventModelPanel extends SystemPanel {
   private comparison: ComparisonView | null = null;
   private refreshQueued = false;
   private model: EventModel | undefined;
+  /** Counts refreshes: only the latest one shows its model. */
+  private generation = 0;
 
   static show(
     context: vscode.ExtensionContext,
@@ -185,19 +191,36 @@ export class EventModelPanel extends SystemPanel {
     this.refreshQueued = true;
     setTimeout(() => {
       this.refreshQueued = false;
-      void this.refresh().catch((e: Error) => this.log.warn(`Event Model: ${e.message}`));
+      void this.refresh(false).catch((e: Error) => this.log.warn(`Event Model: ${e.message}`));
     }, 0);
   }
 
-  async refresh(): Promise<EventModel> {
+  /**
+   * Derives the model again and shows it; on request (`progress`) in a cancellable notification
+   * when it takes a while. A cancelled refresh keeps the model shown and returns it (undefined
+   * when there was none); a refresh overtaken by a later one shows nothing.
+   */
+  async refresh(progress = true): Promise<EventModel | undefined> {
     const session = await this.controller.get();
-    this.model = eventModelOf(session);
+    const generation = ++this.generation;
+    let model: EventModel;
+    try {
+      model = progress
+        ? await withWalkProgress(DERIVING, (walk) => eventModelOf(session, walk))
+        : await eventModelOf(session);
+    } catch (e) {
+      if (!WalkCancelledError.is(e)) throw e;
+      this.log.info('Event Model: cancelled; the model shown is the one derived before.');
+      return this.model;
+    }
+    if (generation !== this.generation) return this.model ?? model;
+    this.model = model;
     this.post({ type: 'model', model: toModelView(session, this.model, this.comparison) });
     return this.model;
   }
 
   /** Reads a model file and shows what traffic never used and what the model lacks. */
-  async compareWith(file: vscode.Uri): Promise<ComparisonView> {
+  async compareWith(file: vscode.Uri): Promise<ComparisonView | undefined> {
     const bytes = await vscode.workspace.fs.readFile(file);
     if (bytes.byteLength > MAX_MODEL_FILE_CHARS * 4)
       throw new Error(
@@ -205,6 +228,7 @@ export class EventModelPanel extends SystemPanel {
       );
     const parsed = parseModelFile(new TextDecoder().decode(bytes));
     const model = this.model ?? (await this.refresh());
+    if (!model) return undefined;
     const diff = compareModel(model, parsed.arrows);
     const arrows = (list: readonly { from: string; to: string }[]) =>
       list.slice(0, 500).map((a) => ({ from: clip(a.from), to: clip(a.to) }));
@@ -236,7 +260,7 @@ export class EventModelPanel extends SystemPanel {
 
 /** Opens the export of the event model as a new untitled document. */
 export async function exportEventModel(session: StoreSession, format: ModelExportFormat): Promise<vscode.TextDocument> {
-  const model = eventModelOf(session);
+  const model = await withWalkProgress(DERIVING, (walk) => eventModelOf(session, walk));
   const content = format === 'mermaid' ? toMermaid(model) : toMarkdown(model, `Event model of ${storeLabel(session)}`);
   const document = await vscode.workspace.openTextDocument({
     content,
@@ -257,7 +281,9 @@ export class CausalityPanel extends SystemPanel {
     start: CausalityStart,
   ): Promise<CausalityView | undefined> {
     const session = await controller.get();
-    const graph = causalityOf(session.store, start, session.commandLog.entries());
+    const graph = await withWalkProgress('Following the conversation through the events', (walk) =>
+      causalityOf(session.store, start, session.commandLog.entries(), walk),
+    );
     if (!graph) return undefined;
     if (!CausalityPanel.current) {
       const panel = vscode.window.createWebviewPanel(

@@ -8,6 +8,7 @@
 //   BENCH_ONLY=search  only full-text search and statistics (searchStatsBench.ts).
 //   BENCH_ONLY=streams  only the Streams view's filter as it is typed (streamFilterBench.ts).
 //   BENCH_ONLY=blame  only blame and the drift check.
+//   BENCH_ONLY=hostfree  only the folds over the whole store, in one go and in slices, with event-loop delays.
 //   BENCH_EMMETT=1000000            events of the Emmett SQLite store (default: the largest size).
 //   BENCH_ONLY=postgres  only the PostgreSQL stores (BENCH_PG_SIZES=1000,100000,1000000; default BENCH_SIZES).
 //   BENCH_ONLY=pgquery  only the SQL query on a PostgreSQL store, through the views and on the raw table.
@@ -33,6 +34,7 @@ import { benchEventModel } from './eventModelBench';
 import { benchSearchStats } from './searchStatsBench';
 import { benchStreamFilter } from './streamFilterBench';
 import { benchPostgres } from './postgresBench';
+import { benchHostfree } from './hostfreeBench';
 import { postgresBinDir } from '../builders/postgresServer';
 import { fmt, median, now, quantile, type BenchRow } from './measure';
 
@@ -513,11 +515,26 @@ async function benchHistory(): Promise<void> {
   figures.blame = all;
 }
 
+/** The folds over the whole store that run on the extension host, in one go and in slices. */
+async function hostfreeRows(): Promise<void> {
+  const hostfree = await benchHostfree(sizes, log);
+  rows.push(...hostfree.rows);
+  figures.hostfree = hostfree.figures;
+}
+
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-bench-'));
   const started = now();
   if (process.env.BENCH_ONLY === 'blame') {
     await benchHistory();
+    figures.totalSeconds = (now() - started) / 1000;
+    printTable();
+    process.stdout.write(`${JSON.stringify({ bench: 'eventStore', ...figures, rows })}\n`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'hostfree') {
+    await hostfreeRows();
     figures.totalSeconds = (now() - started) / 1000;
     printTable();
     process.stdout.write(`${JSON.stringify({ bench: 'eventStore', ...figures, rows })}\n`);
@@ -679,6 +696,7 @@ async function benchAfterSearch(dir: string): Promise<void> {
 
     if (!onlyOpen) await benchAfterOpen(dir);
     if (!onlyOpen) await benchHistory();
+    if (!onlyOpen) await hostfreeRows();
 
     if (!onlyOpen) {
       // A store another application writes (Emmett SQLite), its last events only in the WAL.

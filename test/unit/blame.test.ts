@@ -68,8 +68,8 @@ describe('Blame: which events made a value what it is', () => {
   });
   afterEach(() => store.close());
 
-  it('a nested value changed back and forth: every change newest first, with the event and before → after', () => {
-    const result = blameReadModel(store, teams, parseValuePath('teams.a.name'));
+  it('a nested value changed back and forth: every change newest first, with the event and before → after', async () => {
+    const result = await blameReadModel(store, teams, parseValuePath('teams.a.name'));
     assert.deepEqual(
       result.changes.map((c) => [c.globalPosition, c.type, c.streamId, c.kind, c.before, c.after]),
       [
@@ -82,8 +82,8 @@ describe('Blame: which events made a value what it is', () => {
     assert.equal(result.upTo, 11);
   });
 
-  it('an event that sets the value it already had is not a change', () => {
-    const result = blameReadModel(store, teams, ['teams', 'b', 'name']);
+  it('an event that sets the value it already had is not a change', async () => {
+    const result = await blameReadModel(store, teams, ['teams', 'b', 'name']);
     assert.deepEqual(
       result.changes.map((c) => [c.globalPosition, c.kind]),
       [
@@ -94,8 +94,8 @@ describe('Blame: which events made a value what it is', () => {
     assert.equal(result.value, MISSING);
   });
 
-  it('arrays: the whole list as a value (changed in place), and one index of it', () => {
-    const list = blameReadModel(store, teams, parseValuePath('teams.a.members'));
+  it('arrays: the whole list as a value (changed in place), and one index of it', async () => {
+    const list = await blameReadModel(store, teams, parseValuePath('teams.a.members'));
     assert.deepEqual(
       list.changes.map((c) => [c.globalPosition, c.before, c.after]),
       [
@@ -105,7 +105,7 @@ describe('Blame: which events made a value what it is', () => {
         [1, undefined, []],
       ],
     );
-    const first = blameReadModel(store, teams, parseValuePath('teams.a.members[0]'));
+    const first = await blameReadModel(store, teams, parseValuePath('teams.a.members[0]'));
     assert.deepEqual(
       first.changes.map((c) => [c.globalPosition, c.kind, c.before, c.after]),
       [
@@ -115,8 +115,8 @@ describe('Blame: which events made a value what it is', () => {
     );
   });
 
-  it('a deleted key: added, then removed', () => {
-    const result = blameReadModel(store, teams, parseValuePath('teams.a.lead'));
+  it('a deleted key: added, then removed', async () => {
+    const result = await blameReadModel(store, teams, parseValuePath('teams.a.lead'));
     assert.deepEqual(
       result.changes.map((c) => [c.globalPosition, c.type, c.kind, c.before, c.after]),
       [
@@ -126,8 +126,8 @@ describe('Blame: which events made a value what it is', () => {
     );
   });
 
-  it('an object value: changes below it count, and only up to --to', () => {
-    const result = blameReadModel(store, teams, ['teams', 'a'], { to: 5 });
+  it('an object value: changes below it count, and only up to --to', async () => {
+    const result = await blameReadModel(store, teams, ['teams', 'a'], { to: 5 });
     assert.deepEqual(
       result.changes.map((c) => c.globalPosition),
       [5, 4, 2, 1],
@@ -135,13 +135,13 @@ describe('Blame: which events made a value what it is', () => {
     assert.deepEqual(result.value, { name: 'Alpha', members: ['ada', 'bob'], lead: 'ada' });
   });
 
-  it('a path that never held a value has no history', () => {
-    const result = blameReadModel(store, teams, ['teams', 'zzz', 'name']);
+  it('a path that never held a value has no history', async () => {
+    const result = await blameReadModel(store, teams, ['teams', 'zzz', 'name']);
     assert.deepEqual(result.changes, []);
     assert.equal(result.value, MISSING);
   });
 
-  it('a read model that throws: the history stops before the failing event, which is named', () => {
+  it('a read model that throws: the history stops before the failing event, which is named', async () => {
     const broken: Projection = {
       ...teams,
       name: 'broken',
@@ -150,7 +150,7 @@ describe('Blame: which events made a value what it is', () => {
         return teams.evolve(state as never, event);
       },
     };
-    const result = blameReadModel(store, broken, ['teams', 'a', 'members']);
+    const result = await blameReadModel(store, broken, ['teams', 'a', 'members']);
     assert.equal(result.fault?.position, 7);
     assert.equal(result.fault?.eventType, 'MemberLeft');
     assert.equal(result.fault?.error, 'TypeError: members is not iterable');
@@ -170,7 +170,7 @@ describe('Blame: which events made a value what it is', () => {
       ev('user-ada', 'UserRenamed', { userId: 'ada', name: 'Ada Lovelace' }),
       ev('user-bob', 'UserDeactivated', { userId: 'bob' }),
     ]);
-    const name = blameReadModel(users, usersDirectory, parseValuePath('users.ada.name'));
+    const name = await blameReadModel(users, usersDirectory, parseValuePath('users.ada.name'));
     assert.deepEqual(
       name.changes.map((c) => [c.globalPosition, c.after]),
       [
@@ -178,7 +178,7 @@ describe('Blame: which events made a value what it is', () => {
         [1, 'Ada'],
       ],
     );
-    const active = blameReadModel(users, summary, parseValuePath('users.active'));
+    const active = await blameReadModel(users, summary, parseValuePath('users.active'));
     assert.deepEqual(
       active.changes.map((c) => [c.globalPosition, c.before, c.after]),
       [

@@ -162,7 +162,7 @@ describe('Emmett SQLite stores, read-only', function () {
 
     it('has read models without a domain: categories, event types, latest event per stream, checkpoints with lag', async () => {
       const store = await openEmmett(file);
-      const models = buildGenericReadModels(store);
+      const models = await buildGenericReadModels(store);
       assert.deepEqual(models.categories, [
         { category: 'cart', streams: 2, events: 4, lastPosition: 6 },
         { category: 'user', streams: 1, events: 1, lastPosition: 3 },

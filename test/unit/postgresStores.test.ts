@@ -93,7 +93,7 @@ describe('PostgreSQL stores of other applications (a real server)', function () 
       assert.deepEqual(await store.findPositionsOnServer({ text: 'SKU": "B' }), [2]);
       assert.deepEqual(await store.findPositionsOnServer({ streamId: 'cart-1', eventType: 'ItemAdded' }), [1, 2]);
       assert.deepEqual(store.findPositions({ correlationId: 'c-1' }), [1]);
-      const models = buildGenericReadModels(store);
+      const models = await buildGenericReadModels(store);
       assert.deepEqual(
         models.categories.map((c) => [c.category, c.streams, c.events]),
         [['cart', 2, 4]],

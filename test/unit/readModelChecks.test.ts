@@ -54,18 +54,46 @@ describe('Check Read Models: drift and nondeterminism', () => {
 
   it('deterministic read models equal to the live ones: clean', async () => {
     const s = StoreSession.over(store);
-    const reports = checkReadModels(store, s.projections, s.projector);
+    const reports = await checkReadModels(store, s.projections, s.projector);
     assert.deepEqual(
       reports.map((r) => [r.readModel, r.status, r.checkpoint]),
       builtInProjections.map((p) => [p.name, 'clean', 5000]),
     );
   });
 
-  it('a live state that missed a rename: drifted, first diverging at that rename, with both values', () => {
+  for (const [when, checkpoint] of [
+    ['while the events are read', 5000],
+    ['while the live states are copied, before the walk', 5003],
+  ] as const)
+    it(`read in slices: commands handled ${when} are not drift; states and checkpoint belong together`, async () => {
+      const s = StoreSession.over(store);
+      let walking = false;
+      let appended = 0;
+      const reports = await checkReadModels(store, s.projections, s.projector, {
+        firstSlice: 500,
+        sliceMs: 0.01,
+        onProgress: () => (walking = true),
+        // Between two pieces the live read models move on, as they do while VS Code runs the check.
+        pause: async () => {
+          if (walking === (checkpoint === 5000) && appended < 3) {
+            appended += 1;
+            await s.execute({ type: 'CreateUser', data: { userId: `late-${appended}`, name: `Late ${appended}` } });
+          }
+        },
+      });
+      assert.equal(appended, 3);
+      assert.equal(s.projector.checkpoint, 5003);
+      assert.deepEqual(
+        reports.map((r) => [r.readModel, r.status, r.checkpoint]),
+        builtInProjections.map((p) => [p.name, 'clean', checkpoint]),
+      );
+    });
+
+  it('a live state that missed a rename: drifted, first diverging at that rename, with both values', async () => {
     const s = StoreSession.over(store);
     const live = cloneJson(s.projector.stateOf(usersDirectory)) as { users: Record<string, { name: string }> };
     live.users.u4!.name = 'User 4'; // the rename at position 6 is missing from the live state
-    const [report] = checkReadModels(store, [usersDirectory], liveOf(5000, { usersDirectory: live }));
+    const [report] = await checkReadModels(store, [usersDirectory], liveOf(5000, { usersDirectory: live }));
     assert.equal(report!.status, 'drifted');
     assert.equal(report!.drift?.firstPosition, 6);
     assert.deepEqual(report!.drift?.values, [
@@ -73,7 +101,7 @@ describe('Check Read Models: drift and nondeterminism', () => {
     ]);
   });
 
-  it('a projection reading the clock or a random number: caught by folding twice, with the event that made them differ', () => {
+  it('a projection reading the clock or a random number: caught by folding twice, with the event that made them differ', async () => {
     const stamped: Projection<{ stamps: Record<string, number> }> = {
       name: 'stamped',
       title: 'Stamped',
@@ -88,7 +116,7 @@ describe('Check Read Models: drift and nondeterminism', () => {
       },
       view: () => [],
     };
-    const [report] = checkReadModels(store, [stamped], liveOf(5000, { stamped: undefined }));
+    const [report] = await checkReadModels(store, [stamped], liveOf(5000, { stamped: undefined }));
     assert.equal(report!.status, 'nondeterministic');
     assert.equal(report!.nondeterminism?.position, 3219);
     assert.equal(report!.nondeterminism?.eventType, 'UserRenamed');
@@ -99,7 +127,7 @@ describe('Check Read Models: drift and nondeterminism', () => {
     );
   });
 
-  it('state shared between folds (a counter outside the state) is caught the same way', () => {
+  it('state shared between folds (a counter outside the state) is caught the same way', async () => {
     let seen = 0;
     const counting: Projection<{ last: number }> = {
       name: 'counting',
@@ -114,12 +142,12 @@ describe('Check Read Models: drift and nondeterminism', () => {
       },
       view: () => [],
     };
-    const [report] = checkReadModels(store, [counting], liveOf(5000, { counting: { last: 0 } }));
+    const [report] = await checkReadModels(store, [counting], liveOf(5000, { counting: { last: 0 } }));
     assert.equal(report!.status, 'nondeterministic');
     assert.equal(report!.nondeterminism?.position, 4200);
   });
 
-  it('a read model that throws is reported faulted, with its event', () => {
+  it('a read model that throws is reported faulted, with its event', async () => {
     const failing: Projection = {
       ...usersDirectory,
       name: 'failing',
@@ -128,7 +156,7 @@ describe('Check Read Models: drift and nondeterminism', () => {
         return usersDirectory.evolve(state as UsersDirectoryState, event as never);
       },
     } as Projection;
-    const [report] = checkReadModels(store, [failing], liveOf(5000, { failing: undefined }));
+    const [report] = await checkReadModels(store, [failing], liveOf(5000, { failing: undefined }));
     assert.equal(report!.status, 'faulted');
     assert.equal(report!.fault?.position, 77);
     assert.equal(report!.fault?.error, 'Error: no such user');
@@ -149,7 +177,10 @@ describe('Compare with the previous version', () => {
         return usersDirectory.evolve(state as UsersDirectoryState, trimmed as never);
       },
     } as Projection;
-    const [users, ...others] = compareVersions(store, builtInProjections, [fixed, ...builtInProjections.slice(1)]);
+    const [users, ...others] = await compareVersions(store, builtInProjections, [
+      fixed,
+      ...builtInProjections.slice(1),
+    ]);
     assert.equal(users!.status, 'different');
     assert.equal(users!.positions, 3);
     assert.deepEqual(users!.differingPositions, [1234, 5678, 9001]);
@@ -159,7 +190,7 @@ describe('Compare with the previous version', () => {
       { path: ['users', 'u34', 'name'], kind: 'changed', before: '  User 1234 ', after: 'User 1234' },
     ]);
     for (const o of others) assert.equal(o.status, 'same', o.readModel);
-    const renamed = compareVersions(store, [usersDirectory], [{ ...usersDirectory, name: 'directory' }]);
+    const renamed = await compareVersions(store, [usersDirectory], [{ ...usersDirectory, name: 'directory' }]);
     assert.deepEqual(
       renamed.map((r) => [r.readModel, r.status]),
       [
@@ -195,7 +226,7 @@ describe('Compare with the previous version: counters', () => {
       },
       view: () => [],
     });
-    const [renames] = compareVersions(store, [version(true) as Projection], [version(false) as Projection]);
+    const [renames] = await compareVersions(store, [version(true) as Projection], [version(false) as Projection]);
     assert.deepEqual(renames!.differingPositions, [2, 5]);
     assert.deepEqual(renames!.first?.oldChanges, [{ path: ['renames'], kind: 'changed', before: 0, after: 1 }]);
     assert.deepEqual(renames!.first?.newChanges, []);

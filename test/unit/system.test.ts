@@ -56,7 +56,7 @@ describe('Causality graph', () => {
   it('follows one correlation across three streams: commands, events, the reaction and its refused command', async () => {
     s = await shop();
     const confirmed = s.store.readAll().find((e) => e.type === 'CartConfirmed')!;
-    const graph = causalityOf(s.store, { position: confirmed.globalPosition }, s.commandLog.entries())!;
+    const graph = (await causalityOf(s.store, { position: confirmed.globalPosition }, s.commandLog.entries()))!;
     assert.equal(graph.correlationId, 'order-c1');
     assert.deepEqual(graph.streams, ['cart-c1', 'stock-book', 'stock-pen', 'notice-c1']);
     assert.deepEqual(
@@ -86,7 +86,7 @@ describe('Causality graph', () => {
     assert.deepEqual([refused.streamId, refused.reaction], ['stock-pen', 'Stock reservation']);
     assert.match(refused.reason ?? '', /Only 1 × pen left/);
     // Starting from a command gives the same graph.
-    const fromCommand = causalityOf(s.store, { commandId: refused.id }, s.commandLog.entries())!;
+    const fromCommand = (await causalityOf(s.store, { commandId: refused.id }, s.commandLog.entries()))!;
     assert.deepEqual(fromCommand.nodes, graph.nodes);
   });
 
@@ -134,7 +134,7 @@ describe('Causality graph', () => {
       try {
         assert.ok(store instanceof EmmettSqliteStore);
         const first = store.readAll().find((e) => e.type === 'CartConfirmed')!;
-        const graph = causalityOf(store, { position: first.globalPosition }, [])!;
+        const graph = (await causalityOf(store, { position: first.globalPosition }, []))!;
         assert.deepEqual(
           graph.nodes.map((n) => [n.depth, n.kind, n.type, n.streamId]),
           [

@@ -1,3 +1,4 @@
+import { forEachInSlices, type WalkOptions } from '../eventStore/slicedRead';
 import type { RecordedEvent } from '../eventStore/types';
 import { isForeignStore, type ProcessorCheckpoint, type StoreReader } from './storeReader';
 
@@ -37,27 +38,39 @@ export interface GenericReadModels {
   readonly checkpoints: readonly ProcessorCheckpoint[];
 }
 
-/** One pass over every event: O(events) time, O(streams + types) memory. */
-export function buildGenericReadModels(store: StoreReader): GenericReadModels {
+/** One pass over every event, in slices: O(events) time, O(streams + types) memory. */
+export async function buildGenericReadModels(
+  store: StoreReader,
+  options: WalkOptions = {},
+): Promise<GenericReadModels> {
   const categories = new Map<string, { streams: Set<string>; events: number; lastPosition: number }>();
   const types = new Map<string, { count: number; firstPosition: number; lastPosition: number; sample: unknown }>();
   const latest = new Map<string, RecordedEvent>();
-  store.forEach((e) => {
-    const category = categoryOf(e.streamId);
-    let c = categories.get(category);
-    if (!c) categories.set(category, (c = { streams: new Set(), events: 0, lastPosition: 0 }));
-    c.streams.add(e.streamId);
-    c.events += 1;
-    c.lastPosition = e.globalPosition;
-    const t = types.get(e.type);
-    if (!t)
-      types.set(e.type, { count: 1, firstPosition: e.globalPosition, lastPosition: e.globalPosition, sample: e.data });
-    else {
-      t.count += 1;
-      t.lastPosition = e.globalPosition;
-    }
-    latest.set(e.streamId, e);
-  });
+  await forEachInSlices(
+    store,
+    (e) => {
+      const category = categoryOf(e.streamId);
+      let c = categories.get(category);
+      if (!c) categories.set(category, (c = { streams: new Set(), events: 0, lastPosition: 0 }));
+      c.streams.add(e.streamId);
+      c.events += 1;
+      c.lastPosition = e.globalPosition;
+      const t = types.get(e.type);
+      if (!t)
+        types.set(e.type, {
+          count: 1,
+          firstPosition: e.globalPosition,
+          lastPosition: e.globalPosition,
+          sample: e.data,
+        });
+      else {
+        t.count += 1;
+        t.lastPosition = e.globalPosition;
+      }
+      latest.set(e.streamId, e);
+    },
+    options,
+  );
   return {
     categories: [...categories]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

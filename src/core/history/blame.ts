@@ -1,5 +1,6 @@
 import type { AggregateDefinition } from '../domain/aggregates';
 import { aggregateForStream } from '../domain/aggregates';
+import { forEachInSlices, walkOptions, type WalkOptions } from '../eventStore/slicedRead';
 import type { RecordedEvent } from '../eventStore/types';
 import type { StoreReader } from '../formats/storeReader';
 import { faultOf, type ProjectionFault } from '../projections/fault';
@@ -87,21 +88,22 @@ class ValueTracker {
 
 const keep = (value: unknown): unknown => (value !== null && typeof value === 'object' ? cloneJson(value) : value);
 
-/** Every event that changed the value at `path` of a read model, newest first. */
-export function blameReadModel(
+/** Every event that changed the value at `path` of a read model, newest first; the store is read in slices. */
+export async function blameReadModel(
   store: Pick<StoreReader, 'forEach' | 'lastPosition'>,
   projection: Projection,
   path: ValuePath,
-  options: BlameOptions = {},
-): BlameResult {
+  options: BlameOptions & WalkOptions = {},
+): Promise<BlameResult> {
   const to = Math.min(options.to ?? Infinity, store.lastPosition());
   let state = projection.initialState();
   const tracker = new ValueTracker(path, state);
   let fault: ProjectionFault | undefined;
   let upTo = 0;
-  store.forEach(
+  await forEachInSlices(
+    store,
     (event) => {
-      if (fault) return;
+      if (fault) return true;
       if (canHandle(projection, event)) {
         try {
           state = projection.evolve(state, event);
@@ -113,7 +115,7 @@ export function blameReadModel(
       }
       upTo = event.globalPosition;
     },
-    { to },
+    { ...walkOptions(options), to },
   );
   return {
     subject: { kind: 'readModel', name: projection.name, title: projection.title },

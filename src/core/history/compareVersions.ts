@@ -1,3 +1,4 @@
+import { forEachInSlices, walkOptions, type WalkOptions } from '../eventStore/slicedRead';
 import type { RecordedEvent } from '../eventStore/types';
 import type { StoreReader } from '../formats/storeReader';
 import { faultOf, type ProjectionFault } from '../projections/fault';
@@ -27,7 +28,7 @@ export interface VersionComparison {
   readonly newFault?: ProjectionFault;
 }
 
-export interface CompareOptions {
+export interface CompareOptions extends WalkOptions {
   readonly to?: number;
   readonly maxPositions?: number;
 }
@@ -81,14 +82,15 @@ function sameChange(c: Change, d: Change): boolean {
 /**
  * Folds the old and the new projections over the same events, side by side, and finds the
  * positions where an event has a different effect in the two versions: a fix that changes three
- * events shows exactly those three, even when the states stay different after them.
+ * events shows exactly those three, even when the states stay different after them. The store is
+ * read in slices (see forEachInSlices).
  */
-export function compareVersions(
+export async function compareVersions(
   store: Pick<StoreReader, 'forEach' | 'lastPosition'>,
   oldProjections: readonly Projection[],
   newProjections: readonly Projection[],
   options: CompareOptions = {},
-): VersionComparison[] {
+): Promise<VersionComparison[]> {
   const maxPositions = options.maxPositions ?? 1000;
   const pairs = newProjections
     .filter((p) => oldProjections.some((o) => o.name === p.name))
@@ -103,7 +105,8 @@ export function compareVersions(
         first: undefined as VersionComparison['first'],
       };
     });
-  store.forEach(
+  await forEachInSlices(
+    store,
     (event) => {
       for (const pair of pairs) {
         if (!canHandle(pair.old.projection, event) && !canHandle(pair.new.projection, event)) continue;
@@ -122,7 +125,7 @@ export function compareVersions(
         };
       }
     },
-    { to: Math.min(options.to ?? Infinity, store.lastPosition()) },
+    { ...walkOptions(options), to: Math.min(options.to ?? Infinity, store.lastPosition()) },
   );
   const compared: VersionComparison[] = pairs.map((pair) => ({
     readModel: pair.new.projection.name,

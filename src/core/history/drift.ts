@@ -1,9 +1,11 @@
+import { forEachInSlices, SliceClock, walkOptions, type WalkOptions } from '../eventStore/slicedRead';
 import type { RecordedEvent } from '../eventStore/types';
 import type { StoreReader } from '../formats/storeReader';
 import { faultOf, type ProjectionFault } from '../projections/fault';
 import { canHandle, type Projection } from '../projections/projection';
 import { diffJson, type Change } from '../replay/diff';
 import { cloneJson } from '../../shared/json';
+import { cloneJsonInSlices, jsonEqualInSlices, noDiffInSlices } from './slicedJson';
 import { jsonEqual, MISSING, valueAt } from './valuePath';
 
 type Store = Pick<StoreReader, 'forEach' | 'readEvent' | 'lastPosition'>;
@@ -46,7 +48,7 @@ export interface LiveReadModels {
   stateOf(name: string): unknown;
 }
 
-export interface DriftOptions {
+export interface DriftOptions extends WalkOptions {
   /** How many comparisons of the two folds the first pass makes (each costs one walk of the state). */
   readonly comparisons?: number;
   /** Differing values reported per read model. */
@@ -75,15 +77,28 @@ const evolve = (fold: Fold, state: unknown, event: RecordedEvent): unknown => {
 /**
  * Recomputes every read model from position 0 and compares it with the live one; folds each twice
  * (in the same pass over the events, so the store is read once) to catch a projection that is not
- * deterministic: time, randomness, iteration order or state shared between folds.
+ * deterministic: time, randomness, iteration order or state shared between folds. The store is
+ * read in slices (see forEachInSlices); the live states are taken at the start, so events appended
+ * meanwhile do not show as drift.
  */
-export function checkReadModels(
+export async function checkReadModels(
   store: Store,
   projections: readonly Projection[],
   live: LiveReadModels,
   options: DriftOptions = {},
-): DriftReport[] {
-  const checkpoint = Math.min(live.checkpoint, store.lastPosition());
+): Promise<DriftReport[]> {
+  const clock = new SliceClock(options);
+  // The live states are copied a piece at a time; should the live read models move on meanwhile,
+  // they are copied again in one go, so that states and checkpoint always belong together.
+  let seen = live.checkpoint;
+  let checkpoint = Math.min(seen, store.lastPosition());
+  const liveStates = new Map<string, unknown>();
+  for (const p of projections) liveStates.set(p.name, await cloneJsonInSlices(live.stateOf(p.name), clock));
+  if (live.checkpoint !== seen) {
+    seen = live.checkpoint;
+    checkpoint = Math.min(seen, store.lastPosition());
+    for (const p of projections) liveStates.set(p.name, cloneJson(live.stateOf(p.name)));
+  }
   const every = Math.max(1000, Math.ceil(checkpoint / (options.comparisons ?? 8)));
   const folds: Fold[] = projections.map((projection) => ({
     projection,
@@ -94,37 +109,60 @@ export function checkReadModels(
     fault: undefined,
   }));
   const handlers = new Map<string, Fold[]>();
-  const compare = (position: number) => {
+  const compare = async (position: number) => {
     for (const f of folds) {
       if (f.differAt !== undefined || f.fault) continue;
-      if (jsonEqual(f.a, f.b)) f.equalAt = position;
+      if (await jsonEqualInSlices(f.a, f.b, clock)) f.equalAt = position;
       else f.differAt = position;
     }
   };
-  store.forEach(
-    (event) => {
-      let list = handlers.get(event.type);
-      if (!list) handlers.set(event.type, (list = folds.filter((f) => canHandle(f.projection, event))));
-      for (const f of list) {
-        if (f.fault) continue;
-        f.a = evolve(f, f.a, event);
-        if (f.differAt === undefined) f.b = evolve(f, f.b, event);
-      }
-      if (event.globalPosition % every === 0) compare(event.globalPosition);
-    },
-    { to: checkpoint },
-  );
-  compare(checkpoint);
-  return folds.map((f) => report(store, f, checkpoint, live.stateOf(f.projection.name), options.maxValues ?? 20));
+  // The walk stops at each comparison (every `every` positions, where there is an event), so that a
+  // comparison of large states is cut in pieces too.
+  const walk = walkOptions(options);
+  const onProgress = options.onProgress;
+  let visited = 0;
+  for (let after = 0; after < checkpoint;) {
+    const to = Math.min(checkpoint, (Math.floor(after / every) + 1) * every);
+    await forEachInSlices(
+      store,
+      (event) => {
+        let list = handlers.get(event.type);
+        if (!list) handlers.set(event.type, (list = folds.filter((f) => canHandle(f.projection, event))));
+        for (const f of list) {
+          if (f.fault) continue;
+          f.a = evolve(f, f.a, event);
+          if (f.differAt === undefined) f.b = evolve(f, f.b, event);
+        }
+        visited = event.globalPosition;
+      },
+      { ...walk, after, to, ...(onProgress ? { onProgress: (at: number) => onProgress(at, checkpoint) } : {}) },
+    );
+    if (to % every === 0 && visited === to) await compare(to);
+    after = to;
+  }
+  await compare(checkpoint);
+  const reports: DriftReport[] = [];
+  for (const f of folds)
+    reports.push(await report(store, f, checkpoint, liveStates.get(f.projection.name), options.maxValues ?? 20, walk));
+  return reports;
 }
 
-function report(store: Store, f: Fold, checkpoint: number, liveState: unknown, maxValues: number): DriftReport {
+async function report(
+  store: Store,
+  f: Fold,
+  checkpoint: number,
+  liveState: unknown,
+  maxValues: number,
+  walk: WalkOptions,
+): Promise<DriftReport> {
   const base = { readModel: f.projection.name, title: f.projection.title, checkpoint };
   if (f.fault) return { ...base, status: 'faulted', fault: f.fault };
   const nondeterminism =
-    f.differAt !== undefined ? locateNondeterminism(store, f.projection, f.equalAt, f.differAt) : undefined;
-  const changes = diffJson(liveState, f.a, maxValues);
-  const values = changes.length ? divergence(store, f.projection, liveState, changes, checkpoint) : [];
+    f.differAt !== undefined ? await locateNondeterminism(store, f.projection, f.equalAt, f.differAt, walk) : undefined;
+  const changes = (await noDiffInSlices(liveState, f.a, new SliceClock(walk)))
+    ? []
+    : diffJson(liveState, f.a, maxValues);
+  const values = changes.length ? await divergence(store, f.projection, liveState, changes, checkpoint, walk) : [];
   return {
     ...base,
     status: nondeterminism ? 'nondeterministic' : values.length ? 'drifted' : 'clean',
@@ -134,21 +172,23 @@ function report(store: Store, f: Fold, checkpoint: number, liveState: unknown, m
 }
 
 /** One fold of a projection from position 0 to `to`, calling `each` after every event it handles. */
-function foldTo(
+async function foldTo(
   store: Store,
   projection: Projection,
   to: number,
+  walk: WalkOptions,
   each?: (event: RecordedEvent, state: unknown) => void,
   from: { position: number; state: unknown } = { position: 0, state: projection.initialState() },
-): unknown {
+): Promise<unknown> {
   let state = from.state;
-  store.forEach(
+  await forEachInSlices(
+    store,
     (event) => {
       if (!canHandle(projection, event)) return;
       state = projection.evolve(state, event);
       each?.(event, state);
     },
-    { after: from.position, to },
+    { ...walk, after: from.position, to },
   );
   return state;
 }
@@ -157,19 +197,20 @@ function foldTo(
  * For each differing value, the event after which the recomputed value left the live one and did
  * not come back: the recomputed history of each value is followed, the live one is known only now.
  */
-function divergence(
+async function divergence(
   store: Store,
   projection: Projection,
   liveState: unknown,
   changes: readonly Change[],
   checkpoint: number,
-): DriftedValue[] {
+  walk: WalkOptions,
+): Promise<DriftedValue[]> {
   const tracked = changes.map((c) => {
     const live = valueAt(liveState, c.path);
     const initial = valueAt(projection.initialState(), c.path);
     return { path: c.path, live, divergedAt: sameValue(initial, live) ? -1 : 0, held: sameValue(initial, live) };
   });
-  const final = foldTo(store, projection, checkpoint, (event, state) => {
+  const final = await foldTo(store, projection, checkpoint, walk, (event, state) => {
     for (const t of tracked) {
       const now = sameValue(valueAt(state, t.path), t.live);
       if (t.held && !now) t.divergedAt = event.globalPosition;
@@ -191,31 +232,46 @@ const sameValue = (a: unknown, b: unknown): boolean => a === b || (a !== MISSING
  * window is folded again in 16 slices, twice from one copy, down to the single event; a projection
  * whose difference does not repeat is reported with the window it was seen in.
  */
-function locateNondeterminism(store: Store, projection: Projection, equalAt: number, differAt: number): Nondeterminism {
+async function locateNondeterminism(
+  store: Store,
+  projection: Projection,
+  equalAt: number,
+  differAt: number,
+  walk: WalkOptions,
+): Promise<Nondeterminism> {
+  const clock = new SliceClock(walk);
   let from = equalAt;
   let to = differAt;
-  let start = cloneJson(foldTo(store, projection, from));
+  let start = await cloneJsonInSlices(await foldTo(store, projection, from, walk), clock);
   for (;;) {
     const step = Math.max(1, Math.ceil((to - from) / 16));
-    let a = cloneJson(start);
-    let b = cloneJson(start);
+    let a = await cloneJsonInSlices(start, clock);
+    let b = await cloneJsonInSlices(start, clock);
     let lastEqual = { position: from, state: start };
     let found: { position: number; a: unknown; b: unknown } | undefined;
-    store.forEach(
-      (event) => {
-        if (found) return;
-        if (canHandle(projection, event)) {
-          a = projection.evolve(a, event);
-          b = projection.evolve(b, event);
-        }
-        const p = event.globalPosition;
-        if ((p - from) % step === 0 || p === to) {
-          if (jsonEqual(a, b)) lastEqual = { position: p, state: step > 1 ? cloneJson(a) : a };
-          else found = { position: p, a, b };
-        }
-      },
-      { after: from, to },
-    );
+    // The walk stops at each of the 16 positions where the two folds are compared (when there is
+    // an event there), so that comparisons and copies of large states are cut in pieces too.
+    for (let after = from; after < to && !found;) {
+      const upTo = Math.min(to, from + (Math.floor((after - from) / step) + 1) * step);
+      let last = after;
+      await forEachInSlices(
+        store,
+        (event) => {
+          if (canHandle(projection, event)) {
+            a = projection.evolve(a, event);
+            b = projection.evolve(b, event);
+          }
+          last = event.globalPosition;
+        },
+        { ...walk, after, to: upTo },
+      );
+      if (last === upTo) {
+        if (await jsonEqualInSlices(a, b, clock))
+          lastEqual = { position: upTo, state: step > 1 ? await cloneJsonInSlices(a, clock) : a };
+        else found = { position: upTo, a, b };
+      }
+      after = upTo;
+    }
     if (!found) return { position: undefined, eventType: undefined, streamId: undefined, from, to, changes: [] };
     if (step === 1 || found.position === lastEqual.position + 1) {
       const event = store.readEvent(found.position);
@@ -230,6 +286,6 @@ function locateNondeterminism(store: Store, projection: Projection, equalAt: num
     }
     from = lastEqual.position;
     to = found.position;
-    start = cloneJson(lastEqual.state);
+    start = await cloneJsonInSlices(lastEqual.state, clock);
   }
 }

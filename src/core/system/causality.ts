@@ -1,4 +1,5 @@
 import type { CommandLogEntry } from '../application/commandLog';
+import { forEachInSlices, type WalkOptions } from '../eventStore/slicedRead';
 import type { EventMetadata } from '../eventStore/types';
 import { isForeignStore, type RecordedCommand, type StoreReader } from '../formats/storeReader';
 
@@ -179,8 +180,12 @@ export function commandFromStore(command: RecordedCommand): CausalCommand {
   };
 }
 
-/** Every event of one conversation, through the store's index when it has one. */
-export function eventsOfCorrelation(store: StoreReader, correlationId: string): CausalEvent[] {
+/** Every event of one conversation, through the store's index when it has one, else by a walk in slices. */
+export async function eventsOfCorrelation(
+  store: StoreReader,
+  correlationId: string,
+  options: WalkOptions = {},
+): Promise<CausalEvent[]> {
   if (store.findPositions) {
     return store.findPositions({ correlationId }).flatMap((p) => {
       const e = store.readEvent(p);
@@ -188,9 +193,13 @@ export function eventsOfCorrelation(store: StoreReader, correlationId: string): 
     });
   }
   const found: CausalEvent[] = [];
-  store.forEach((e) => {
-    if (e.metadata.correlationId === correlationId) found.push(e);
-  });
+  await forEachInSlices(
+    store,
+    (e) => {
+      if (e.metadata.correlationId === correlationId) found.push(e);
+    },
+    options,
+  );
   return found;
 }
 
@@ -201,11 +210,12 @@ export type CausalityStart = { readonly position: number } | { readonly commandI
  * The causality graph of an event or a command of `store`: commands come from the command log and,
  * for a store that keeps them, from the store. Undefined when the start has no correlation id.
  */
-export function causalityOf(
+export async function causalityOf(
   store: StoreReader,
   start: CausalityStart,
   log: readonly CommandLogEntry[],
-): CausalityGraph | undefined {
+  options: WalkOptions = {},
+): Promise<CausalityGraph | undefined> {
   const commands = [
     ...log.map(commandFromLog),
     ...(isForeignStore(store) ? store.readCommands().map(commandFromStore) : []),
@@ -214,5 +224,5 @@ export function causalityOf(
   if ('position' in start) correlationId = text(store.readEvent(start.position)?.metadata.correlationId);
   else correlationId = commands.find((c) => c.id === start.commandId)?.correlationId;
   if (!correlationId) return undefined;
-  return buildCausalityGraph(correlationId, eventsOfCorrelation(store, correlationId), commands);
+  return buildCausalityGraph(correlationId, await eventsOfCorrelation(store, correlationId, options), commands);
 }

@@ -1,4 +1,5 @@
 import type { CommandLogEntry } from '../application/commandLog';
+import { forEachInSlices, SliceClock, type WalkOptions } from '../eventStore/slicedRead';
 import { isForeignStore, type StoreReader } from '../formats/storeReader';
 import { commandFromStore, type CausalCommand, type CausalEvent } from './causality';
 
@@ -40,8 +41,11 @@ export interface SliceReaction {
 }
 
 export interface ModelInput {
-  /** The events, or a function that visits them in order (a store's forEach: none held in memory). */
-  readonly events: Iterable<CausalEvent> | ((visit: (event: CausalEvent) => void) => void);
+  /**
+   * The events, or a function that visits them in order (a store's forEach: none held in memory),
+   * which may return a promise (a walk in slices: see eventModelOfStore).
+   */
+  readonly events: Iterable<CausalEvent> | ((visit: (event: CausalEvent) => void) => void | Promise<void>);
   /** The command log (refusals live only there). */
   readonly log: readonly CommandLogEntry[];
   /** Commands a foreign store keeps beside its events. */
@@ -91,8 +95,43 @@ interface KnownCommand {
   readonly position: number;
 }
 
-/** Derives the event model from recorded traffic (see EventModel). */
+/** Derives the event model from recorded traffic (see EventModel); `input.events` must visit synchronously. */
 export function deriveEventModel(input: ModelInput): EventModel {
+  const model = modelBuilder(input);
+  if (typeof input.events === 'function') {
+    if (input.events(model.visit) instanceof Promise)
+      throw new Error('deriveEventModel visits events synchronously: use deriveEventModelAsync.');
+  } else for (const e of input.events) model.visit(e);
+  const steps = model.finish();
+  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+}
+
+/**
+ * The same as deriveEventModel, for events visited by a walk that yields (forEachInSlices); the
+ * tallies of the commands after it (one per command: a million at a million events) are cut at the
+ * same budget.
+ */
+export async function deriveEventModelAsync(input: ModelInput, walk: WalkOptions = {}): Promise<EventModel> {
+  const model = modelBuilder(input);
+  if (typeof input.events === 'function') await input.events(model.visit);
+  else for (const e of input.events) model.visit(e);
+  const clock = new SliceClock(walk);
+  const steps = model.finish();
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done) return step.value;
+    const pause = clock.tick();
+    if (pause) await pause;
+  }
+}
+
+/** How many commands the tallies go through between two looks at the clock. */
+const STEP = 4096;
+
+/** The model's tallies: `visit` takes the events in order, `finish` adds the log and builds the slices. */
+function modelBuilder(input: ModelInput): {
+  visit: (event: CausalEvent) => void;
+  finish: () => Generator<undefined, EventModel>;
+} {
   const commands = new Map<string, KnownCommand>();
   for (const c of input.storedCommands ?? [])
     commands.set(c.id, {
@@ -169,65 +208,77 @@ export function deriveEventModel(input: ModelInput): EventModel {
     if (command && id) count(id, command);
     slice(command?.type ?? NO_COMMAND, e.globalPosition).events.add(e.type);
   };
-  if (typeof input.events === 'function') input.events(visit);
-  else for (const e of input.events) visit(e);
-  // Refusals (and accepted commands that decided nothing) are in the log only.
-  for (const [id, c] of commands) count(id, c);
+  return { visit, finish };
 
-  // A reaction's command hangs under the slice whose event triggered it; a compensation under its refused command's.
-  const triggerOf = (c: KnownCommand, depth = 0): string | undefined => {
-    if (!c.causationId || depth > 16) return undefined;
-    const type = eventTypeById.get(c.causationId);
-    if (type) return type;
-    const cause = commands.get(c.causationId);
-    return cause ? triggerOf(cause, depth + 1) : undefined;
-  };
-  const sliceOfEventType = new Map<string, SliceBuilder>();
-  for (const s of slices.values()) for (const { name } of s.events.list()) sliceOfEventType.set(name, s);
-  for (const [id, c] of commands) {
-    if (!c.reaction) continue;
-    const on = triggerOf(c);
-    const owner = on ? sliceOfEventType.get(on) : undefined;
-    if (!owner || !on) continue;
-    const key = `${c.reaction}\u0000${on}`;
-    let r = owner.reactions.get(key);
-    if (!r) owner.reactions.set(key, (r = { reaction: c.reaction, on, commands: new Map() }));
-    let tally = r.commands.get(c.type);
-    if (!tally) r.commands.set(c.type, (tally = { accepted: new Set(), refused: new Set() }));
-    (c.outcome === 'accepted' ? tally.accepted : tally.refused).add(id);
+  /** Yields now and then, so that a caller may pause between pieces. */
+  function* finish(): Generator<undefined, EventModel> {
+    let n = 0;
+    // Refusals (and accepted commands that decided nothing) are in the log only.
+    for (const [id, c] of commands) {
+      count(id, c);
+      if (++n % STEP === 0) yield;
+    }
+
+    // A reaction's command hangs under the slice whose event triggered it; a compensation under its refused command's.
+    const triggerOf = (c: KnownCommand, depth = 0): string | undefined => {
+      if (!c.causationId || depth > 16) return undefined;
+      const type = eventTypeById.get(c.causationId);
+      if (type) return type;
+      const cause = commands.get(c.causationId);
+      return cause ? triggerOf(cause, depth + 1) : undefined;
+    };
+    const sliceOfEventType = new Map<string, SliceBuilder>();
+    for (const s of slices.values()) for (const { name } of s.events.list()) sliceOfEventType.set(name, s);
+    for (const [id, c] of commands) {
+      if (++n % STEP === 0) yield;
+      if (!c.reaction) continue;
+      const on = triggerOf(c);
+      const owner = on ? sliceOfEventType.get(on) : undefined;
+      if (!owner || !on) continue;
+      const key = `${c.reaction}\u0000${on}`;
+      let r = owner.reactions.get(key);
+      if (!r) owner.reactions.set(key, (r = { reaction: c.reaction, on, commands: new Map() }));
+      let tally = r.commands.get(c.type);
+      if (!tally) r.commands.set(c.type, (tally = { accepted: new Set(), refused: new Set() }));
+      (c.outcome === 'accepted' ? tally.accepted : tally.refused).add(id);
+    }
+
+    const built = [...slices.values()]
+      .sort((a, b) => a.first - b.first || a.command.localeCompare(b.command))
+      .map((s): EventModelSlice => {
+        const events = s.events.list();
+        const types = new Set(events.map((e) => e.name));
+        return {
+          command: s.command,
+          issuedBy: s.issuedBy.sorted(),
+          accepted: s.accepted.size,
+          refused: s.refused.size,
+          refusals: s.refusals.sorted().slice(0, REFUSALS_KEPT),
+          events,
+          readModels: input.projections.flatMap((p) => {
+            const applied = [...types].filter((t) => p.eventTypes.length === 0 || p.eventTypes.includes(t));
+            return applied.length > 0 ? [{ name: p.name, eventTypes: applied }] : [];
+          }),
+          reactions: [...s.reactions.values()].map((r) => ({
+            reaction: r.reaction,
+            on: r.on,
+            commands: [...r.commands].map(([type, t]) => ({
+              type,
+              accepted: t.accepted.size,
+              refused: t.refused.size,
+            })),
+          })),
+        };
+      });
+    return {
+      slices: built,
+      totals: {
+        commands: built.reduce((n, s) => n + s.accepted + s.refused, 0),
+        refused: built.reduce((n, s) => n + s.refused, 0),
+        events: eventCount,
+      },
+    };
   }
-
-  const built = [...slices.values()]
-    .sort((a, b) => a.first - b.first || a.command.localeCompare(b.command))
-    .map((s): EventModelSlice => {
-      const events = s.events.list();
-      const types = new Set(events.map((e) => e.name));
-      return {
-        command: s.command,
-        issuedBy: s.issuedBy.sorted(),
-        accepted: s.accepted.size,
-        refused: s.refused.size,
-        refusals: s.refusals.sorted().slice(0, REFUSALS_KEPT),
-        events,
-        readModels: input.projections.flatMap((p) => {
-          const applied = [...types].filter((t) => p.eventTypes.length === 0 || p.eventTypes.includes(t));
-          return applied.length > 0 ? [{ name: p.name, eventTypes: applied }] : [];
-        }),
-        reactions: [...s.reactions.values()].map((r) => ({
-          reaction: r.reaction,
-          on: r.on,
-          commands: [...r.commands].map(([type, t]) => ({ type, accepted: t.accepted.size, refused: t.refused.size })),
-        })),
-      };
-    });
-  return {
-    slices: built,
-    totals: {
-      commands: built.reduce((n, s) => n + s.accepted + s.refused, 0),
-      refused: built.reduce((n, s) => n + s.refused, 0),
-      events: eventCount,
-    },
-  };
 }
 
 /** One arrow of a model: what leads to what. */
@@ -253,16 +304,23 @@ export function modelArrows(model: EventModel): ModelArrow[] {
   return [...arrows.values()];
 }
 
-/** The event model of a store: one pass over its events (none kept), its command log and its projections. */
+/**
+ * The event model of a store: one pass over its events in slices (none kept), its command log and
+ * its projections.
+ */
 export function eventModelOfStore(
   store: StoreReader,
   log: readonly CommandLogEntry[],
   projections: ModelInput['projections'],
-): EventModel {
-  return deriveEventModel({
-    events: (visit) => store.forEach(visit),
-    log,
-    storedCommands: isForeignStore(store) ? store.readCommands().map(commandFromStore) : [],
-    projections,
-  });
+  options: WalkOptions = {},
+): Promise<EventModel> {
+  return deriveEventModelAsync(
+    {
+      events: async (visit) => void (await forEachInSlices(store, visit, options)),
+      log,
+      storedCommands: isForeignStore(store) ? store.readCommands().map(commandFromStore) : [],
+      projections,
+    },
+    options,
+  );
 }

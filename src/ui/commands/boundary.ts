@@ -5,6 +5,7 @@ import { canHandle, type Projection } from '../../core/projections/projection';
 import { DomainError } from '../../core/domain/errors';
 import { DomainModuleError } from '../../core/workspaceDomain/moduleErrors';
 import { EventStoreError, StoreUnreadableError } from '../../core/eventStore/errors';
+import { WalkCancelledError } from '../../core/eventStore/slicedRead';
 import { commandEntryUri } from '../commandLogTree';
 import { resolveDomainModulePath, type DomainModuleController } from '../domainModule';
 import type { StoreController } from '../storeController';
@@ -73,7 +74,9 @@ export async function boundary<T>(ctx: CommandContext, title: string, run: () =>
     const last = ctx.controller.session?.commandLog.last();
     // Only an entry this command recorded is worth explaining.
     const entry = last && last.id !== before ? last : undefined;
-    if (DomainError.is(e)) {
+    if (WalkCancelledError.is(e)) {
+      ctx.log.info(`${title}: cancelled.`);
+    } else if (DomainError.is(e)) {
       ctx.log.info(`${title} rejected: ${e.message}`);
       withActions(
         ctx,

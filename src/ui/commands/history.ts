@@ -15,6 +15,7 @@ import type { Change } from '../../core/replay/diff';
 import { compileDomain, evaluateModule, type LoadedDomain } from '../../core/workspaceDomain/loadDomainModule';
 import { reservedNames } from '../../core/workspaceDomain/moduleShape';
 import { ReplayPanel } from '../replayPanel';
+import { withWalkProgress } from '../walkProgress';
 import { boundary, registerCommand, type CommandContext } from './boundary';
 
 export const SHOW_VALUE_HISTORY = 'Show History of This Value';
@@ -187,13 +188,12 @@ async function showValueHistory(ctx: CommandContext, arg: unknown): Promise<Blam
     if (!keys) return undefined;
   }
   const where = formatValuePath(keys);
-  const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Window, title: `Following ${where} through the events…` },
-    async () =>
-      target.kind === 'readModel'
-        ? blameReadModel(session.store, target.projection, keys)
-        : blameStream(session.store, session.aggregates, target.streamId, keys),
-  );
+  const result =
+    target.kind === 'readModel'
+      ? await withWalkProgress(`Following ${where} through the events`, (walk) =>
+          blameReadModel(session.store, target.projection, keys, walk),
+        )
+      : blameStream(session.store, session.aggregates, target.streamId, keys);
   const items: PositionPick[] = [
     ...(result.fault ? [faultItem(result.fault, name)] : []),
     ...result.changes.map(changeItem),
@@ -250,12 +250,8 @@ function driftItem(r: DriftReport): PositionPick {
 
 async function checkAll(ctx: CommandContext): Promise<readonly DriftReport[]> {
   const session = await ctx.controller.get();
-  const reports = await vscode.window.withProgress(
-    {
-      location: vscode.ProgressLocation.Notification,
-      title: 'Checking read models: folding every one twice from position 0…',
-    },
-    async () => checkReadModels(session.store, session.projections, session.projector),
+  const reports = await withWalkProgress('Checking read models (each folded twice from the first event)', (walk) =>
+    checkReadModels(session.store, session.projections, session.projector, walk),
   );
   for (const r of reports) {
     const item = driftItem(r);
@@ -344,12 +340,8 @@ async function compareWithPrevious(ctx: CommandContext): Promise<readonly Versio
       `There is no previous version of ${path.basename(state.domain.file)}: it has not changed since it was loaded, and the workspace's git history has no other version of it.`,
     );
   const session = await ctx.controller.get();
-  const comparisons = await vscode.window.withProgress(
-    {
-      location: vscode.ProgressLocation.Notification,
-      title: 'Folding the previous and this version over the same events…',
-    },
-    async () => compareVersions(session.store, previous.projections, state.domain.projections),
+  const comparisons = await withWalkProgress('Folding the previous and this version over the same events', (walk) =>
+    compareVersions(session.store, previous.projections, state.domain.projections, walk),
   );
   for (const c of comparisons) {
     const item = comparisonItem(c);

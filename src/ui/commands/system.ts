@@ -101,6 +101,7 @@ export function registerSystemCommands(ctx: CommandContext): vscode.Disposable[]
         if (!file) return;
         const panel = EventModelPanel.show(context, controller, log);
         const result = await panel.compareWith(file);
+        if (!result) return;
         void vscode.window.showInformationMessage(
           `Compared with ${result.file}: ${result.matched} arrow${result.matched === 1 ? '' : 's'} match the traffic, ` +
             `${result.unused.length} were never used, ${result.missing.length} used by the traffic are missing from the model` +
