@@ -304,4 +304,25 @@ describe('Loud faults', () => {
     assert.equal(s.projector.faultOf('fragile')?.position, 4);
     await s.close();
   });
+
+  it('rebuild between chosen positions in slices (as the palette runs it): the same read models as in one go', async () => {
+    const s = await StoreSession.open({ projections: [...builtInProjections, throwsAt(4)] });
+    await seedDemoData(s.handler);
+    const last = s.store.lastPosition();
+    const states = () => new Map(s.projections.map((p) => [p.name, s.projector.stateOf(p.name)]));
+    for (const [from, to] of [
+      [1, 3],
+      [5, undefined],
+      [2, last - 1],
+    ] as const) {
+      const inOneGo = s.projector.rebuildBetween(from, to);
+      const expected = states();
+      // A slice of a millisecond: the walk takes turns of the event loop between its reads.
+      assert.equal(await s.projector.rebuildBetweenInSlices(from, to, 0.001), inOneGo, `${from}..${to}`);
+      assert.deepEqual(states(), expected, `${from}..${to}`);
+      assert.deepEqual(s.projector.rebuiltRange, { from, to });
+      assert.equal(s.projector.faultOf('fragile')?.position, from <= 4 && (to ?? last) >= 4 ? 4 : undefined);
+    }
+    await s.close();
+  });
 });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { inSlices, jsonBytesInSlices } from '../../src/core/statistics/slices';
+import { inSlices, jsonBytesInSlices } from '../../src/core/eventStore/slices';
 
 /** Holds the thread for `ms`, as a read of many events does. */
 function busy(ms: number): void {

@@ -7,7 +7,8 @@ import { isSealed, SEAL_HEX_LENGTH, sealOf } from '../eventStore/snapshotSeal';
 import type { EventStore, RecordedEvent } from '../eventStore/types';
 import { faultOf, type ProjectionFault } from '../projections/fault';
 import { canHandle, copyState, type Projection } from '../projections/projection';
-import { SLICE_BUDGET_MS, inSlices, jsonBytesInSlices } from '../statistics/slices';
+import { forEachInSlices } from '../eventStore/slicedRead';
+import { SLICE_BUDGET_MS, inSlices, jsonBytesInSlices } from '../eventStore/slices';
 
 export interface ReadModelSnapshot {
   readonly format: 1;
@@ -268,6 +269,34 @@ export class Projector {
     this.checkpointPosition = this.range.from - 1;
     this.checkpointEventId = null;
     this.catchUp();
+    if (to !== undefined && this.checkpointPosition < to)
+      this.checkpointPosition = Math.min(to, this.store.lastPosition());
+    this.changed([]);
+    return this.checkpointPosition;
+  }
+
+  /** The same as rebuildBetween(), in slices with a turn of the event loop between them (see rebuildInSlices). */
+  async rebuildBetweenInSlices(from: number, to?: number, sliceMs = SLICE_BUDGET_MS): Promise<number> {
+    if (this.rebuilding) throw new Error('The read models are already being rebuilt.');
+    this.rebuilding = true;
+    try {
+      await this.holding?.done;
+      this.reset();
+      this.range = { from: Math.max(1, from), to };
+      this.checkpointPosition = this.range.from - 1;
+      this.checkpointEventId = null;
+      // As in catchUp: only the copies that will be kept are taken.
+      const last = Math.min(to ?? Number.POSITIVE_INFINITY, this.store.lastPosition());
+      this.copyFrom = (Math.floor(last / this.snapshotEvery) - 1) * this.snapshotEvery;
+      await forEachInSlices(this.store, (e) => this.applyOne(e), {
+        after: this.checkpointPosition,
+        ...(to !== undefined ? { to } : {}),
+        sliceMs,
+      });
+    } finally {
+      this.copyFrom = 0;
+      this.rebuilding = false;
+    }
     if (to !== undefined && this.checkpointPosition < to)
       this.checkpointPosition = Math.min(to, this.store.lastPosition());
     this.changed([]);

@@ -1,31 +1,26 @@
+import { inSlices, SLICE_BUDGET_MS } from './slices';
 import type { EventStore, RecordedEvent } from './types';
 
 /** How long one slice may hold the event loop: well under the 50 ms a window can bear. */
-export const DEFAULT_SLICE_MS = 12;
-/** Positions in the first slice; the next ones follow the pace of the last. */
-const FIRST_SLICE = 256;
-// Down to one event: a fold whose events are costly (a large state copied at each) still yields between them.
-const MIN_SLICE = 1;
-/** A slice grows at most this much over the last: a fast slice (a gap, warm caches) does not make the next huge. */
-const MAX_GROWTH = 2;
+export const DEFAULT_SLICE_MS = SLICE_BUDGET_MS;
 
 export interface SliceOptions {
   /** Visit events with a position strictly greater than this (default 0). */
   readonly after?: number;
   /**
-   * Up to and including this position. Default: the store's last position, looked up again before
-   * each slice, so events appended during a pause are visited too.
+   * Up to and including this position. Default: the store's last position, looked up again when
+   * the walk gets there, so events appended during a pause are visited too.
    */
   readonly to?: number;
-  /** Aim of one slice's work (default DEFAULT_SLICE_MS). */
+  /** The time one slice may take (default DEFAULT_SLICE_MS). */
   readonly sliceMs?: number;
   /** Runs between slices; default: one turn of the event loop (setImmediate). */
   readonly pause?: () => Promise<void>;
-  /** Stops the walk before the next slice: it rejects with WalkCancelledError. */
+  /** Stops the walk before its next read: it rejects with WalkCancelledError. */
   readonly signal?: AbortSignal;
-  /** Positions in the first slice (tests use small ones; the bench one that holds every position, for "in one go"). */
+  /** Positions of the first read, a slice alone (the bench passes one that holds every position, for "in one go"). */
   readonly firstSlice?: number;
-  /** After each slice: the last position walked and the position the walk goes to. */
+  /** After each read: the last position walked and the position the walk goes to. */
   readonly onProgress?: (at: number, to: number) => void;
 }
 
@@ -43,42 +38,49 @@ export class WalkCancelledError extends Error {
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Visits the events of a range of positions in order, as `store.forEach` does, but a slice of
- * positions at a time with a turn of the event loop between slices, so a walk over a million events
- * never holds the event loop for long. Each slice is sized from the pace of the last to take about
- * `sliceMs`. A gap in the positions (a foreign store's commands) only makes a slice cheaper.
- * `visit` may return true to stop the walk early. Resolves with the last position walked up to.
+ * Visits the events of a range of positions in order, as `store.forEach` does, but in slices (see
+ * inSlices: small reads until the slice's time is spent) with a turn of the event loop between
+ * them, so a walk over a million events never holds the event loop for long. A gap in the positions
+ * (a foreign store's commands) only makes a read cheaper. `visit` may return true to stop the walk
+ * early. Resolves with the last position walked up to.
  */
 export async function forEachInSlices(
   store: Pick<EventStore, 'forEach' | 'lastPosition'>,
   visit: (event: RecordedEvent) => boolean | void,
   options: SliceOptions = {},
 ): Promise<number> {
-  const sliceMs = options.sliceMs ?? DEFAULT_SLICE_MS;
   const pause = options.pause ?? turn;
   const end = () => options.to ?? store.lastPosition();
-  let size = Math.max(1, options.firstSlice ?? FIRST_SLICE);
   let at = Math.max(0, options.after ?? 0);
   let stopped = false;
   const onEvent = (event: RecordedEvent) => {
     if (!stopped && visit(event) === true) stopped = true;
   };
-  for (;;) {
-    if (options.signal?.aborted) throw new WalkCancelledError();
-    const to = end();
-    if (at >= to) return at;
-    const upTo = Math.min(to, at + size);
-    const started = performance.now();
-    store.forEach(onEvent, { after: at, to: upTo });
-    const took = performance.now() - started;
-    at = upTo;
-    options.onProgress?.(at, to);
-    if (stopped) return at;
-    if (at >= end()) return at;
-    const next = Math.round((size * sliceMs) / Math.max(took, 0.25));
-    size = Math.max(MIN_SLICE, Math.min(size * MAX_GROWTH, next));
-    await pause();
+  if (options.signal?.aborted) throw new WalkCancelledError();
+  for (let to = end(); at < to && !stopped; to = end()) {
+    await inSlices(
+      at,
+      to,
+      (after, upTo) => {
+        if (options.signal?.aborted) throw new WalkCancelledError();
+        store.forEach(onEvent, { after, to: upTo });
+        at = upTo;
+        options.onProgress?.(at, to);
+        return stopped;
+      },
+      {
+        pause: async () => {
+          await pause();
+          if (options.signal?.aborted) throw new WalkCancelledError();
+        },
+        budgetMs: options.sliceMs ?? DEFAULT_SLICE_MS,
+        ...(options.firstSlice !== undefined ? { first: options.firstSlice } : {}),
+      },
+    );
+    // More was appended during the last pause: a turn first, then on with it.
+    if (!stopped && at < end()) await pause();
   }
+  return at;
 }
 
 /** What an operation built on forEachInSlices passes on to every walk it makes. */

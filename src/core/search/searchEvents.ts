@@ -2,7 +2,7 @@ import type { RecordedEvent } from '../eventStore/types';
 import type { StoreReader } from '../formats/storeReader';
 import { dataMatches, queryWords, snippetOf } from './eventText';
 import type { EventTextIndex } from './textIndex';
-import { inSlices } from '../statistics/slices';
+import { inSlices } from '../eventStore/slices';
 import { parseStreamPattern, type StreamPattern } from './streamPattern';
 
 /** One event found: where it is, and a few words of its data around the first match. */

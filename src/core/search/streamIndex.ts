@@ -1,6 +1,6 @@
 import type { StreamInfo } from '../eventStore/types';
 import type { StoreReader } from '../formats/storeReader';
-import { inSlices } from '../statistics/slices';
+import { inSlices } from '../eventStore/slices';
 import type { FoundStreams } from './findStreams';
 import { categoryOf, type StreamPattern } from './streamPattern';
 

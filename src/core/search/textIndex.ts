@@ -5,7 +5,7 @@ import type { StoreReader } from '../formats/storeReader';
 import { ftsMatch, textOfData } from './eventText';
 import type { FtsAnswer, FtsRequest } from './ftsWorker';
 import type { StreamPattern } from './streamPattern';
-import { inSlices } from '../statistics/slices';
+import { inSlices } from '../eventStore/slices';
 
 /** Reads handed to the index's thread and not yet taken in, at most (each of up to a few thousand events). */
 const MAX_SLICES_IN_FLIGHT = 16;

@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '../eventStore/types';
 import type { StoreReader } from '../formats/storeReader';
 import { categoryOf } from '../search/streamPattern';
-import { inSlices } from './slices';
+import { inSlices } from '../eventStore/slices';
 
 export type BucketSize = 'minute' | 'hour' | 'day' | 'month';
 

@@ -399,7 +399,7 @@ async function rebuildBetween(ctx: CommandContext, from?: unknown, to?: unknown)
         : await askPosition('Stop after the event at position', last, true);
   if (stop === undefined) return undefined;
   if (stop !== null && stop < start) throw new Error(`The last position (${stop}) is before the first (${start}).`);
-  const position = session.projector.rebuildBetween(start, stop ?? undefined);
+  const position = await session.projector.rebuildBetweenInSlices(start, stop ?? undefined);
   const message = `Rebuilt ${plural(session.projections.length, 'read model')} from the events ${start} to ${position} only${stop !== null ? `; they hold at ${position}` : ''}. Not saved: Rebuild Read Models makes them whole again.`;
   ctx.log.info(message);
   void vscode.window.showInformationMessage(message);

@@ -7,7 +7,8 @@ export const SLICE_BUDGET_MS = 8;
  * (a slice sized beforehand from the last one's pace overshot by that much and more).
  */
 const STEP_MS = 1.5;
-const MIN_STEP = 10;
+// Down to one position: a fold whose events are costly (a large state copied at each) still yields between them.
+const MIN_STEP = 1;
 const MAX_STEP = 2000;
 
 /**
