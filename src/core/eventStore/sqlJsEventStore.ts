@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
-import { fsyncDirectory, tempNameFor, writeFileAtomic, writeFileDurable } from './atomicFile';
+import { fsyncDirectoryAsync, tempNameFor, writeFileAtomic, writeFileDurable } from './atomicFile';
 import {
   EVENT_COLUMNS,
   INSERT_EVENT_SQL,
@@ -24,6 +24,7 @@ import {
 import { newUuidV7 } from './ids';
 import {
   JOURNAL_HEADER_BYTES,
+  encodeHeader,
   encodePayload,
   encodeRecord,
   journaledFields,
@@ -1029,6 +1030,7 @@ export class SqlJsEventStore implements EventStore {
     const tmp = tempNameFor(files.snapshot);
     let renamed = false;
     let previousBackup: string | undefined;
+    let journalTmp: string | undefined;
     try {
       let size: number;
       let seal: string | undefined;
@@ -1046,7 +1048,8 @@ export class SqlJsEventStore implements EventStore {
         size = answer.size;
         seal = answer.seal;
       }
-      renamed = await lock.withLock('compaction', () => {
+      // Its fsyncs run on the thread pool while the lock is held: other writers, in this process too, wait for it.
+      renamed = await lock.withLock('compaction', async () => {
         if (peekJournalHeader(files.journal)?.generation !== snapshot.generation) return false; // another process compacted first
         this.catchUp('locked');
         if (this.journalGeneration !== snapshot.generation) return false;
@@ -1060,25 +1063,28 @@ export class SqlJsEventStore implements EventStore {
         } finally {
           fs.closeSync(jfd);
         }
+        const generation = newGeneration();
+        const header = { generation, base: snapshot.position, ...(seal ? { snapshot: { bytes: size, seal } } : {}) };
+        journalTmp = tempNameFor(files.journal);
+        await writeFileDurable(journalTmp, Buffer.concat([encodeHeader(header), tail]));
         previousBackup = this.keepBackup();
         lock.assertHeld();
         fs.renameSync(tmp, files.snapshot);
-        fsyncDirectory(path.dirname(files.snapshot));
-        const generation = newGeneration();
-        replaceJournal(
-          files.journal,
-          { generation, base: snapshot.position, ...(seal ? { snapshot: { bytes: size, seal } } : {}) },
-          tail,
-        );
+        // Durable before the journal that continues it replaces the old one.
+        await fsyncDirectoryAsync(path.dirname(files.snapshot));
+        lock.assertHeld();
+        fs.renameSync(journalTmp, files.journal);
         this.journalGeneration = generation;
         this.journalOffset = JOURNAL_HEADER_BYTES + tail.length;
         this.snapshotBytes = size;
+        await fsyncDirectoryAsync(path.dirname(files.journal));
         removeAbandonedTempFiles(files);
         return true;
       });
       return renamed;
     } finally {
       if (!renamed) fs.rmSync(tmp, { force: true });
+      if (journalTmp && !renamed) fs.rmSync(journalTmp, { force: true });
       await this.dropPreviousBackup(previousBackup);
     }
   }
