@@ -16,9 +16,9 @@ async function main(file: string, mode: string, count: number): Promise<void> {
   if (mode === 'compact') {
     await store.append(`s-${process.pid}`, [{ type: 'Appended', data: { pid: process.pid } }]);
     print({ ready: true });
-    await new Promise<void>((resolve) =>
-      readline.createInterface({ input: process.stdin }).once('line', () => resolve()),
-    );
+    const lines = readline.createInterface({ input: process.stdin });
+    await new Promise<void>((resolve) => lines.once('line', () => resolve()));
+    lines.close(); // stdin no longer keeps the process alive
     print({ compacted: await store.compact() });
     await store.close();
     return;

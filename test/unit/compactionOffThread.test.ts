@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database } from 'sql.js';
 import { JOURNAL_HEADER_BYTES } from '../../src/core/eventStore/journal';
+import { FileLock } from '../../src/core/eventStore/lock';
 import { SqlJsEventStore, type OpenStoreOptions } from '../../src/core/eventStore/sqlJsEventStore';
 import { storeFiles } from '../../src/core/eventStore/storeFiles';
 import type { RecordedEvent } from '../../src/core/eventStore/types';
@@ -157,6 +158,34 @@ describe('Compaction on a worker thread', function () {
     await store.close();
   });
 
+  it('the lock held across an asynchronous step makes writers of this process wait, never break it', async () => {
+    const files = storeFiles(file);
+    const first = new FileLock(files.lock, file, { timeoutMs: 30_000 });
+    const other = new FileLock(files.lock, file, { timeoutMs: 30_000 }); // as close() compacts with its own lock
+    let release!: () => void;
+    const step = new Promise<void>((resolve) => (release = resolve));
+    let inside = true;
+    const held = first.withLock('compaction', async () => {
+      await step;
+      inside = false;
+      return 'first';
+    });
+    const order: string[] = [];
+    const waiting = [
+      first.withLock('append', () => order.push(`same object, inside: ${inside}`)),
+      other.withLock('append', () => order.push(`other object, inside: ${inside}`)),
+    ];
+    // Both have tried and found it taken (their first attempt runs at once); then the step ends.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(order, []);
+    assert.ok(fs.existsSync(files.lock));
+    release();
+    assert.equal(await held, 'first');
+    await Promise.all(waiting);
+    assert.deepEqual(order.sort(), ['other object, inside: false', 'same object, inside: false']);
+    assert.equal(fs.existsSync(files.lock), false);
+  });
+
   describe('other processes', () => {
     interface Run {
       acks: { ack: number; eventId: string }[];
@@ -257,6 +286,12 @@ describe('Compaction on a worker thread', function () {
         (l) => (JSON.parse(l[1]!) as { compacted: boolean }).compacted,
       );
       assert.ok(answers.includes(true), `answers: ${answers.join(', ')}`);
+      // Both close their store and end.
+      await Promise.all(
+        [one.child, two.child].map((c) =>
+          c.exitCode !== null ? undefined : new Promise((resolve) => c.once('exit', resolve)),
+        ),
+      );
       const { events, ok, findings } = await contents(file);
       assert.ok(ok, findings.join('\n'));
       assert.equal(events.length, 42);
