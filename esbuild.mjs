@@ -45,6 +45,15 @@ const builds = [
     target: 'node20',
   },
   {
+    // A compaction's new snapshot is built here, off the extension host's thread (foldOffThread.ts).
+    ...common,
+    entryPoints: ['src/core/eventStore/foldWorker.ts'],
+    outfile: 'dist/foldWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
+  {
     // Queries run here, off the extension host's (and the CLI's) thread.
     ...common,
     entryPoints: ['src/core/query/queryWorker.ts'],

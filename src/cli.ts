@@ -250,9 +250,13 @@ function storeOptions(args: Args, io: CliIo, readOnly: boolean): OpenStoreOption
     readOnly,
     readOnlyReason: 'this command only reads',
     lockTimeoutMs: parseCount(option(args, 'lock-timeout'), 'lock-timeout', 10_000),
-    ...(journalLimit && /^\d+$/.test(journalLimit)
-      ? { compaction: { minJournalBytes: Number(journalLimit), journalFraction: 0 } }
-      : {}),
+    // No event loop to keep free here: the journal is folded on this thread, with one copy of the database less.
+    compaction: {
+      offThread: false,
+      ...(journalLimit && /^\d+$/.test(journalLimit)
+        ? { minJournalBytes: Number(journalLimit), journalFraction: 0 }
+        : {}),
+    },
     onWarning: (message) => void io.stderr.write(`warning: ${message}\n`),
   };
 }

@@ -12,6 +12,7 @@ import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
 import { builtInProjections } from '../../src/core/projections/builtIn';
 import { WorkerQuerySource } from '../../src/core/query/workerQuerySource';
 import { benchEvents } from './benchEvents';
+import { benchCompaction } from './compactionBench';
 import { fmt, median, now, type BenchRow } from './measure';
 
 const SKUS = 1000;
@@ -141,6 +142,9 @@ export async function benchQuery(
       workerOpenMs: load.wallMs,
       workerOpenLoopDelayMaxMs: load.ms,
     };
+    const compaction = await benchCompaction(file, total, log);
+    rows.push(...compaction.rows);
+    figures[`compaction${total}`] = compaction.figures;
   }
 
   // The other long operations, on the calling thread; the rebuild also as the palette runs it, in slices.
@@ -172,7 +176,7 @@ export async function benchQuery(
   );
   for (const [what, m] of [
     ['opening the store (writable, its file read and checked off the loop, as the extension does)', open],
-    ['a compaction (export + write of the snapshot)', compaction],
+    ['a compaction (the snapshot built on a worker thread)', compaction],
     ['rebuilding the built-in read models in one go (rebuild())', rebuild],
     ['rebuilding them in slices (Rebuild Read Models in VS Code)', sliced],
     ['rebuilding them in slices and saving them beside the store', slicedSaved],

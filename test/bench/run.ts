@@ -4,6 +4,7 @@
 //                                   memory and rebuild); BENCH_IMPORT=100000 events for the import;
 //   BENCH_ONLY=open  only the opens; BENCH_OPEN_RUNS=3  best of how many fresh processes per open.
 //   BENCH_ONLY=query  only the SQL queries and the event-loop delays (queryBench.ts).
+//   BENCH_ONLY=compaction  only the compactions: on a worker thread, in one go, idle (compactionBench.ts).
 //   BENCH_ONLY=model  only the event model derived from traffic, against a bare scan.
 //   BENCH_ONLY=search  only full-text search and statistics (searchStatsBench.ts).
 //   BENCH_ONLY=streams  only the Streams view's filter as it is typed (streamFilterBench.ts).
@@ -30,6 +31,7 @@ import { benchEvents, type BenchEvent } from './benchEvents';
 import { benchHostileOpen, type HostileOpenFigures, type OpenCase } from './hostileOpenBench';
 import { benchEmmett } from './emmettBench';
 import { benchQuery } from './queryBench';
+import { benchCompactionAlone } from './compactionBench';
 import { benchEventModel } from './eventModelBench';
 import { benchSearchStats } from './searchStatsBench';
 import { benchStreamFilter } from './streamFilterBench';
@@ -551,6 +553,19 @@ async function main(): Promise<void> {
   if (process.env.BENCH_ONLY === 'query') {
     try {
       await queryRows(dir);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    figures.totalSeconds = (now() - started) / 1000;
+    printTable();
+    process.stdout.write(`${JSON.stringify({ bench: 'eventStore', ...figures, rows })}\n`);
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'compaction') {
+    try {
+      const compaction = await benchCompactionAlone(dir, sizes, log);
+      rows.push(...compaction.rows);
+      figures.compaction = compaction.figures;
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

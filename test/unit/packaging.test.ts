@@ -25,6 +25,7 @@ describe('The .vsix package', () => {
       'dist/sql-wasm.wasm',
       'dist/cli.js',
       'dist/checkWorker.js',
+      'dist/foldWorker.js',
       'dist/queryWorker.js',
       'dist/queryGrid.js',
       'media/queryResults.html',

@@ -44,6 +44,19 @@ export async function writeFileDurable(file: string, bytes: Uint8Array): Promise
   }
 }
 
+/** The same as `fsyncDirectory`, on the thread pool: the event loop does not wait for the disk. */
+export async function fsyncDirectoryAsync(dir: string): Promise<void> {
+  let handle: fs.promises.FileHandle | undefined;
+  try {
+    handle = await fs.promises.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Some platforms (Windows) cannot open a directory for fsync; the rename is still atomic there.
+  } finally {
+    await handle?.close();
+  }
+}
+
 /** Makes a rename durable: the directory entry itself must reach the disk. */
 export function fsyncDirectory(dir: string): void {
   let fd: number | undefined;

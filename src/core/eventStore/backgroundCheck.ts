@@ -26,7 +26,7 @@ export function startBackgroundCheck(bytes: Uint8Array, file: string, wasmPath?:
     const answer = checkSnapshot({ bytes, file, wasmPath });
     return { answer, cancel: async () => undefined };
   }
-  const worker = new Worker(script, { workerData: { bytes, file, wasmPath } });
+  const worker = new Worker(script, { workerData: { task: 'check', bytes, file, wasmPath } });
   let cancelled = false;
   const answer = new Promise<CheckAnswer | 'cancelled'>((resolve) => {
     worker.once('message', (message: CheckAnswer) => resolve(message));

@@ -35,7 +35,8 @@ export async function checkSnapshot(request: CheckRequest): Promise<CheckAnswer>
   }
 }
 
-if (parentPort && workerData) {
+// Tagged: this module is also loaded (through the store) by other workers, which must not run a check.
+if (parentPort && (workerData as { task?: unknown } | null)?.task === 'check') {
   const port = parentPort;
   checkSnapshot(workerData as CheckRequest).then(
     (answer) => port.postMessage(answer),

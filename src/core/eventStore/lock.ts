@@ -48,6 +48,9 @@ function processStartMs(pid: number): number | undefined {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Tokens of the locks this process holds now: a lock file naming our pid with one of them is not stale. */
+const heldHere = new Set<string>();
+
 export function describeHolder(holder: LockHolder | undefined): string {
   if (!holder) return 'another process (the lock file could not be read)';
   return `process ${holder.pid} on host ${holder.host} (since ${holder.since}${holder.purpose ? `, ${holder.purpose}` : ''})`;
@@ -64,9 +67,10 @@ function isAlive(pid: number): boolean {
 
 /**
  * A cross-process write lock: a file created atomically (hard link of a complete temp file, so it is
- * never seen half-written) and removed on release. It is held only for the length of one synchronous
- * critical section, so inside one process it is never contended; a lock file left by a process that
- * died (same host, pid gone or our own pid) is broken.
+ * never seen half-written) and removed on release. It is held for one critical section: synchronous,
+ * or asynchronous (a compaction's last step, whose fsyncs run off the event loop), during which other
+ * writers of this process wait for it as those of other processes do. A lock file left by a process
+ * that died (same host, pid gone, or our own pid with a token this process does not hold) is broken.
  */
 export class FileLock {
   private readonly timeoutMs: number;
@@ -83,15 +87,29 @@ export class FileLock {
     this.foreignStaleMs = options.foreignStaleMs ?? DEFAULT_FOREIGN_STALE_MS;
   }
 
-  /** Runs `critical` (synchronous) while holding the lock; waits up to the timeout, then throws StoreLockedError. */
-  async withLock<T>(purpose: string, critical: () => T): Promise<T> {
+  /** Runs `critical` while holding the lock; waits up to the timeout, then throws StoreLockedError. */
+  async withLock<T>(purpose: string, critical: () => T | Promise<T>): Promise<T> {
     const deadline = Date.now() + this.timeoutMs;
     let pause = 1;
     for (;;) {
-      const holder = this.tryAcquire(purpose);
-      if (holder === undefined) {
+      // Held by this object (an asynchronous critical section under way): wait as for another holder.
+      const busy = this.heldToken !== undefined;
+      const holder = busy ? (this.readHolder()?.holder ?? null) : this.tryAcquire(purpose);
+      if (!busy && holder === undefined) {
+        let result: T | Promise<T>;
         try {
-          return critical();
+          result = critical();
+        } catch (e) {
+          this.release();
+          throw e;
+        }
+        // A synchronous section releases in the same turn, as it always did.
+        if (!(result instanceof Promise)) {
+          this.release();
+          return result;
+        }
+        try {
+          return await result;
         } finally {
           this.release();
         }
@@ -120,6 +138,7 @@ export class FileLock {
         try {
           fs.linkSync(tmp, this.file);
           this.heldToken = token;
+          heldHere.add(token);
           return undefined;
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
@@ -153,6 +172,7 @@ export class FileLock {
     if (!this.heldToken) return;
     const mine = this.heldToken;
     this.heldToken = undefined;
+    heldHere.delete(mine);
     const current = this.readHolder();
     // Remove only our own lock: if it was broken and taken by someone else, theirs stays.
     if (current?.holder?.token === mine) fs.rmSync(this.file, { force: true });
@@ -175,6 +195,7 @@ export class FileLock {
       fs.closeSync(fd);
     }
     this.heldToken = holder.token;
+    heldHere.add(holder.token);
     return undefined;
   }
 
@@ -218,8 +239,8 @@ export class FileLock {
     // A lock "taken" in the future (a clock far off, or a forged file) would otherwise never expire.
     if (taken > Date.now() + this.foreignStaleMs) return true;
     if (holder.host !== this.host) return Date.now() - taken > this.foreignStaleMs;
-    // Our critical sections are synchronous, so a lock naming our own pid was left by an earlier process with that pid.
-    if (holder.pid === process.pid) return true;
+    // A lock naming our own pid that this process does not hold was left by an earlier process with that pid.
+    if (holder.pid === process.pid) return !heldHere.has(holder.token);
     if (!isAlive(holder.pid)) return true;
     // The pid is alive, but that process started after the lock file was written: the holder died and its pid was reused.
     const started = processStartMs(holder.pid);
