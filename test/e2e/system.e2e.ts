@@ -164,7 +164,18 @@ describe('System views: the event model and causality, on the demo data', functi
     await runCommand(page, 'Event Store: Compare with a Model File');
     const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
     await input.waitFor({ state: 'visible', timeout: 20_000 });
-    await input.fill(path.join(workspace, 'team-model.mmd'));
+    // The file dialog fills the box with its starting folder, then again once it has listed it: a path
+    // typed in between is replaced or ends up behind the folder's. Type it once the folder is listed,
+    // again if the dialog replaced it.
+    await page
+      .locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: 'team-model.mmd' })
+      .first()
+      .waitFor({ timeout: 20_000 });
+    const file = path.join(workspace, 'team-model.mmd');
+    await until(async () => {
+      if ((await input.inputValue()) !== file) await input.fill(file);
+      return (await input.inputValue()) === file || undefined;
+    }, 'the model file’s path in the box');
     await input.press('Enter');
     const toast = await waitForNotification(page, /Compared with team-model\.mmd/, 30_000);
     assert.match(toast, /3 arrows match the traffic, 1 were never used, \d+ used by the traffic are missing/);
