@@ -1,6 +1,7 @@
 import type { CommandLogEntry } from '../application/commandLog';
 import { forEachInSlices, SliceClock, type WalkOptions } from '../eventStore/slicedRead';
 import { isForeignStore, type StoreReader } from '../formats/storeReader';
+import { ShardedMap, ShardedSet } from './sharded';
 import { commandFromStore, type CausalCommand, type CausalEvent } from './causality';
 
 /**
@@ -75,13 +76,13 @@ interface SliceBuilder {
   readonly command: string;
   readonly first: number;
   readonly issuedBy: Counter;
-  readonly accepted: Set<string>;
-  readonly refused: Set<string>;
+  readonly accepted: ShardedSet;
+  readonly refused: ShardedSet;
   readonly refusals: Counter;
   readonly events: Counter;
   readonly reactions: Map<
     string,
-    { reaction: string; on: string; commands: Map<string, { accepted: Set<string>; refused: Set<string> }> }
+    { reaction: string; on: string; commands: Map<string, { accepted: ShardedSet; refused: ShardedSet }> }
   >;
 }
 
@@ -153,7 +154,7 @@ function modelBuilder(input: ModelInput): {
       ...(e.reason ? { reason: e.reason } : {}),
     });
 
-  const eventTypeById = new Map<string, string>();
+  const eventTypeById = new ShardedMap<string>();
   const slices = new Map<string, SliceBuilder>();
   const slice = (command: string, first: number): SliceBuilder => {
     let s = slices.get(command);
@@ -162,8 +163,8 @@ function modelBuilder(input: ModelInput): {
         command,
         first,
         issuedBy: new Counter(),
-        accepted: new Set(),
-        refused: new Set(),
+        accepted: new ShardedSet(),
+        refused: new ShardedSet(),
         refusals: new Counter(),
         events: new Counter(),
         reactions: new Map(),
@@ -175,7 +176,7 @@ function modelBuilder(input: ModelInput): {
   let eventCount = 0;
 
   // Commands seen only through their events (a bounded log, another process, a foreign writer).
-  const counted = new Set<string>();
+  const counted = new ShardedSet();
   const count = (id: string, c: KnownCommand) => {
     if (counted.has(id)) return;
     counted.add(id);
@@ -239,7 +240,7 @@ function modelBuilder(input: ModelInput): {
       let r = owner.reactions.get(key);
       if (!r) owner.reactions.set(key, (r = { reaction: c.reaction, on, commands: new Map() }));
       let tally = r.commands.get(c.type);
-      if (!tally) r.commands.set(c.type, (tally = { accepted: new Set(), refused: new Set() }));
+      if (!tally) r.commands.set(c.type, (tally = { accepted: new ShardedSet(), refused: new ShardedSet() }));
       (c.outcome === 'accepted' ? tally.accepted : tally.refused).add(id);
     }
 
