@@ -5,10 +5,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
 import { benchEvents } from './benchEvents';
-import { fmt, now, type BenchRow } from './measure';
+import { fmt, maxLoopDelay, type BenchRow } from './measure';
 
 interface Measured {
   /** The longest event-loop delay while it ran (ms). */
@@ -18,21 +17,10 @@ interface Measured {
   readonly peakRssMb: number;
 }
 
-/** Runs `work` with the loop's delay histogram on (its first tick only sets the reference) and RSS sampled. */
+/** Runs `work` with the loop's delay histogram on and RSS sampled. */
 async function measure(work: () => Promise<unknown>): Promise<Measured> {
-  const histogram = monitorEventLoopDelay({ resolution: 5 });
-  histogram.enable();
-  await new Promise((resolve) => setTimeout(resolve, 30));
-  let peak = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-  const t0 = now();
-  await work();
-  const wallMs = now() - t0;
-  // One more turn of the loop, so that a block at the very end is sampled too.
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  clearInterval(sampler);
-  histogram.disable();
-  return { maxMs: histogram.max / 1e6, wallMs, peakRssMb: Math.max(peak, process.memoryUsage().rss) / 2 ** 20 };
+  const m = await maxLoopDelay(work);
+  return { maxMs: m.ms, wallMs: m.wallMs, peakRssMb: m.peakRssMb };
 }
 
 /** One compaction of the store at `file` (one event appended first, so there is a journal to fold). */

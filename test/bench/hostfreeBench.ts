@@ -4,7 +4,6 @@
 // they run, beside an idle loop of the same length.
 //   BENCH_ONLY=hostfree npm run bench   only this part (sizes from BENCH_SIZES; rounds BENCH_HOSTFREE_ROUNDS).
 import * as os from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Projector } from '../../src/core/application/projector';
 import type { WalkOptions } from '../../src/core/eventStore/slicedRead';
 import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
@@ -17,7 +16,7 @@ import { summary, type SummaryState } from '../../src/core/projections/summary';
 import { usersDirectory } from '../../src/core/projections/usersDirectory';
 import { eventModelOfStore } from '../../src/core/system/eventModel';
 import { benchEvents } from './benchEvents';
-import { fmt, now, type BenchRow } from './measure';
+import { fmt, maxLoopDelay, type BenchRow } from './measure';
 
 /** "In one go": one slice that holds every position, and nothing between slices; what the folds did before. */
 const IN_ONE_GO: WalkOptions = { firstSlice: Number.MAX_SAFE_INTEGER, pause: () => Promise.resolve() };
@@ -27,20 +26,10 @@ interface Measured {
   readonly loopMaxMs: number;
 }
 
-/**
- * The largest delay of this process's event loop (ms) while `work` runs, as in queryBench.ts: the
- * monitor ticks once before the work starts, and once more after it, so no block goes unseen.
- */
+/** The largest delay of this process's event loop while `work` runs (see maxLoopDelay), and its wall time. */
 async function measure(work: () => Promise<unknown>): Promise<Measured> {
-  const histogram = monitorEventLoopDelay({ resolution: 5 });
-  histogram.enable();
-  await new Promise((resolve) => setTimeout(resolve, 30));
-  const t0 = now();
-  await work();
-  const wallMs = now() - t0;
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  histogram.disable();
-  return { wallMs, loopMaxMs: histogram.max / 1e6 };
+  const m = await maxLoopDelay(work);
+  return { wallMs: m.wallMs, loopMaxMs: m.ms };
 }
 
 /** A version of the Summary read model with a fix: renames are counted too (every rename differs). */

@@ -1,4 +1,5 @@
 // What every benchmark measures with: a clock in milliseconds, quantiles, and figures for the table.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 export const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 
@@ -22,4 +23,27 @@ export interface BenchRow {
   readonly ratio: string;
   readonly goal: string;
   readonly pass?: boolean;
+}
+
+/**
+ * The largest delay of this process's event loop (ms) while `work` runs, its wall time, and the
+ * largest resident set size sampled meanwhile (MB). The monitor's timer ticks before the work starts:
+ * its first tick only sets the reference (as `reset()` does), so a block right after `enable()` would
+ * otherwise go unseen; one more turn after the work samples a block at its very end.
+ */
+export async function maxLoopDelay<T>(
+  work: () => Promise<T>,
+): Promise<{ ms: number; result: T; wallMs: number; peakRssMb: number }> {
+  const histogram = monitorEventLoopDelay({ resolution: 5 });
+  histogram.enable();
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  const t0 = now();
+  const result = await work();
+  const wallMs = now() - t0;
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  clearInterval(sampler);
+  histogram.disable();
+  return { ms: histogram.max / 1e6, result, wallMs, peakRssMb: Math.max(peak, process.memoryUsage().rss) / 2 ** 20 };
 }

@@ -12,8 +12,7 @@ import { builtInProjections } from '../../src/core/projections/builtIn';
 import { ReplayEngine } from '../../src/core/replay/replayEngine';
 import { PostgresQuerySource } from '../../src/core/query/postgresQuery';
 import { startPostgres } from '../builders/postgresServer';
-import { fmt, now, quantile, type BenchRow } from './measure';
-import { maxLoopDelay } from './queryBench';
+import { fmt, maxLoopDelay, now, quantile, type BenchRow } from './measure';
 
 const STREAMS = 10_000;
 

@@ -4,7 +4,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Database } from 'sql.js';
 import { Projector } from '../../src/core/application/projector';
 import { loadSqlJs } from '../../src/core/eventStore/sqlJs';
@@ -13,7 +12,7 @@ import { builtInProjections } from '../../src/core/projections/builtIn';
 import { WorkerQuerySource } from '../../src/core/query/workerQuerySource';
 import { benchEvents } from './benchEvents';
 import { benchCompaction } from './compactionBench';
-import { fmt, median, now, type BenchRow } from './measure';
+import { fmt, maxLoopDelay, median, now, type BenchRow } from './measure';
 
 const SKUS = 1000;
 const SQL_SKU = "SELECT count(*) FROM events WHERE data->>'sku' = ?";
@@ -31,24 +30,6 @@ async function buildStore(file: string, total: number): Promise<void> {
   }
   await store.compact();
   await store.close();
-}
-
-/**
- * The largest delay of this process's event loop (ms) while `work` runs. The monitor's timer ticks
- * before the work starts: its first tick only sets the reference (as `reset()` does), so a block
- * right after `enable()` would otherwise go unseen.
- */
-export async function maxLoopDelay<T>(work: () => Promise<T>): Promise<{ ms: number; result: T; wallMs: number }> {
-  const histogram = monitorEventLoopDelay({ resolution: 5 });
-  histogram.enable();
-  await new Promise((resolve) => setTimeout(resolve, 30));
-  const t0 = now();
-  const result = await work();
-  const wallMs = now() - t0;
-  // One more turn of the loop, so that a block at the very end is sampled too.
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  histogram.disable();
-  return { ms: histogram.max / 1e6, result, wallMs };
 }
 
 /** The same question to a bare sql.js copy of the file, on this thread: the baseline. */

@@ -524,67 +524,43 @@ async function hostfreeRows(): Promise<void> {
   figures.hostfree = hostfree.figures;
 }
 
+/** The PostgreSQL stores (or only the SQL query on one). */
+async function postgresRows(onlyQuery: boolean): Promise<void> {
+  const pg = await benchPostgres(pgSizes, log, { onlyQuery });
+  rows.push(...pg.rows);
+  figures.postgres = pg.figures;
+}
+
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-bench-'));
   const started = now();
-  if (process.env.BENCH_ONLY === 'blame') {
-    await benchHistory();
-    figures.totalSeconds = (now() - started) / 1000;
-    printTable();
-    process.stdout.write(`${JSON.stringify({ bench: 'eventStore', ...figures, rows })}\n`);
-    fs.rmSync(dir, { recursive: true, force: true });
-    return;
-  }
-  if (process.env.BENCH_ONLY === 'hostfree') {
-    await hostfreeRows();
-    figures.totalSeconds = (now() - started) / 1000;
-    printTable();
-    process.stdout.write(`${JSON.stringify({ bench: 'eventStore', ...figures, rows })}\n`);
-    fs.rmSync(dir, { recursive: true, force: true });
-    return;
-  }
-  if (process.env.BENCH_ONLY === 'model') {
-    await benchModelRows();
-    figures.totalSeconds = (now() - started) / 1000;
-    printTable();
-    fs.rmSync(dir, { recursive: true, force: true });
-    return;
-  }
-  if (process.env.BENCH_ONLY === 'query') {
+  // A part run alone (BENCH_ONLY=name): its rows, then the table and one JSON line of its figures.
+  const alone: Record<string, { readonly bench: string; readonly run: () => Promise<void> }> = {
+    blame: { bench: 'eventStore', run: benchHistory },
+    hostfree: { bench: 'eventStore', run: hostfreeRows },
+    model: { bench: 'eventStore', run: benchModelRows },
+    query: { bench: 'eventStore', run: () => queryRows(dir) },
+    compaction: {
+      bench: 'eventStore',
+      run: async () => {
+        const compaction = await benchCompactionAlone(dir, sizes, log);
+        rows.push(...compaction.rows);
+        figures.compaction = compaction.figures;
+      },
+    },
+    postgres: { bench: 'postgres', run: () => postgresRows(false) },
+    pgquery: { bench: 'postgres', run: () => postgresRows(true) },
+  };
+  const part = alone[process.env.BENCH_ONLY ?? ''];
+  if (part) {
     try {
-      await queryRows(dir);
+      await part.run();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
     figures.totalSeconds = (now() - started) / 1000;
     printTable();
-    process.stdout.write(`${JSON.stringify({ bench: 'eventStore', ...figures, rows })}\n`);
-    return;
-  }
-  if (process.env.BENCH_ONLY === 'compaction') {
-    try {
-      const compaction = await benchCompactionAlone(dir, sizes, log);
-      rows.push(...compaction.rows);
-      figures.compaction = compaction.figures;
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-    figures.totalSeconds = (now() - started) / 1000;
-    printTable();
-    process.stdout.write(`${JSON.stringify({ bench: 'eventStore', ...figures, rows })}\n`);
-    return;
-  }
-  if (process.env.BENCH_ONLY === 'postgres' || process.env.BENCH_ONLY === 'pgquery') {
-    try {
-      const pg = await benchPostgres(pgSizes, log, { onlyQuery: process.env.BENCH_ONLY === 'pgquery' });
-      rows.push(...pg.rows);
-      figures.postgres = pg.figures;
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-    figures.totalSeconds = (now() - started) / 1000;
-    printTable();
-    process.stdout.write(`${JSON.stringify({ bench: 'postgres', ...figures, rows })}\n`);
+    process.stdout.write(`${JSON.stringify({ bench: part.bench, ...figures, rows })}\n`);
     return;
   }
   const onlySearch = process.env.BENCH_ONLY === 'search';
@@ -613,11 +589,7 @@ async function main(): Promise<void> {
 /** Everything else: import, appends, opens, the Emmett store, the replay path in VS Code. */
 async function benchAfterSearch(dir: string): Promise<void> {
   {
-    if (!onlyOpen && postgresBinDir()) {
-      const pg = await benchPostgres(pgSizes, log);
-      rows.push(...pg.rows);
-      figures.postgres = pg.figures;
-    }
+    if (!onlyOpen && postgresBinDir()) await postgresRows(false);
     if (!onlyOpen) await benchImport(dir);
 
     const files = new Map<number, string>();
