@@ -33,8 +33,9 @@ export interface BenchRow {
  */
 export async function maxLoopDelay<T>(
   work: () => Promise<T>,
+  options: { readonly resolution?: number } = {},
 ): Promise<{ ms: number; result: T; wallMs: number; peakRssMb: number }> {
-  const histogram = monitorEventLoopDelay({ resolution: 5 });
+  const histogram = monitorEventLoopDelay({ resolution: options.resolution ?? 5 });
   histogram.enable();
   await new Promise((resolve) => setTimeout(resolve, 30));
   let peak = process.memoryUsage().rss;

@@ -10,19 +10,14 @@ import { searchByScan, searchWithIndex, type SearchQuery } from '../../src/core/
 import { EventTextIndex } from '../../src/core/search/textIndex';
 import { computeStatistics } from '../../src/core/statistics/storeStatistics';
 import { benchEvents } from './benchEvents';
-import { fmt, median, now, type BenchRow } from './measure';
+import { fmt, maxLoopDelay, median, now, type BenchRow } from './measure';
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Runs `work` while measuring the event loop's longest delay (ms); resolution 1 ms. */
 async function withLoopDelay<T>(work: () => Promise<T>): Promise<{ value: T; ms: number; maxDelayMs: number }> {
-  const h = monitorEventLoopDelay({ resolution: 1 });
-  h.enable();
-  const t0 = now();
-  const value = await work();
-  const ms = now() - t0;
-  h.disable();
-  return { value, ms, maxDelayMs: h.max / 1e6 };
+  const m = await maxLoopDelay(work, { resolution: 1 });
+  return { value: m.result, ms: m.wallMs, maxDelayMs: m.ms };
 }
 
 /**

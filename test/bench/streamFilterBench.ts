@@ -3,13 +3,12 @@
 // the store (what the view did at each keystroke before), with the longest event-loop delay while typing.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { SqlJsEventStore } from '../../src/core/eventStore/sqlJsEventStore';
 import { findStreams } from '../../src/core/search/findStreams';
 import { StreamIndex } from '../../src/core/search/streamIndex';
 import { parseStreamPattern } from '../../src/core/search/streamPattern';
 import { newUuidV7 } from '../../src/core/eventStore/ids';
-import { fmt, median, now, type BenchRow } from './measure';
+import { fmt, maxLoopDelay, median, now, type BenchRow } from './measure';
 
 const MAX_STREAMS = 50_000;
 /** What the view shows before "Load more". */
@@ -31,13 +30,8 @@ function keystrokes(streams: number): string[] {
 }
 
 async function withLoopDelay(work: () => Promise<number[]>): Promise<{ times: number[]; maxDelayMs: number }> {
-  const h = monitorEventLoopDelay({ resolution: 1 });
-  h.enable();
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  const times = await work();
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  h.disable();
-  return { times, maxDelayMs: h.max / 1e6 };
+  const m = await maxLoopDelay(work, { resolution: 1 });
+  return { times: m.result, maxDelayMs: m.ms };
 }
 
 export async function benchStreamFilter(
