@@ -1,9 +1,6 @@
 import { inSlices, SLICE_BUDGET_MS } from './slices';
 import type { EventStore, RecordedEvent } from './types';
 
-/** How long one slice may hold the event loop: well under the 50 ms a window can bear. */
-export const DEFAULT_SLICE_MS = SLICE_BUDGET_MS;
-
 export interface SliceOptions {
   /** Visit events with a position strictly greater than this (default 0). */
   readonly after?: number;
@@ -12,7 +9,7 @@ export interface SliceOptions {
    * the walk gets there, so events appended during a pause are visited too.
    */
   readonly to?: number;
-  /** The time one slice may take (default DEFAULT_SLICE_MS). */
+  /** The time one slice may take (default SLICE_BUDGET_MS). */
   readonly sliceMs?: number;
   /** Runs between slices; default: one turn of the event loop (setImmediate). */
   readonly pause?: () => Promise<void>;
@@ -73,7 +70,7 @@ export async function forEachInSlices(
           await pause();
           if (options.signal?.aborted) throw new WalkCancelledError();
         },
-        budgetMs: options.sliceMs ?? DEFAULT_SLICE_MS,
+        budgetMs: options.sliceMs ?? SLICE_BUDGET_MS,
         ...(options.firstSlice !== undefined ? { first: options.firstSlice } : {}),
       },
     );
@@ -109,7 +106,7 @@ export class SliceClock {
   private started = performance.now();
 
   constructor(private readonly options: WalkOptions = {}) {
-    this.sliceMs = options.sliceMs ?? DEFAULT_SLICE_MS;
+    this.sliceMs = options.sliceMs ?? SLICE_BUDGET_MS;
     this.pause = options.pause ?? turn;
   }
 
