@@ -95,13 +95,26 @@ describe('Rebuilding read models in slices', () => {
     const savedCheckpoint = (file: string) =>
       (JSON.parse(fs.readFileSync(file, 'utf8').split('\n').slice(1).join('\n')) as { checkpoint: number }).checkpoint;
 
-    it('holds the states still while their JSON is made in slices, then applies what came meanwhile', async () => {
+    /** A store of 12,000 events, a projector that saves every time in slices (caught up), and its file's folder. */
+    async function heldSave(
+      test: (s: { store: SqlJsEventStore; projector: Projector; file: string; dir: string }) => Promise<void>,
+    ): Promise<void> {
       const store = await storeWith(12_000);
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-held-save-'));
       try {
         const file = path.join(dir, 'read-models.json');
         const projector = new Projector(store, builtInProjections, file, { slicedSaveBytes: 0, saveSliceMs: 0 });
         projector.start();
+        await test({ store, projector, file, dir });
+        projector.dispose();
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+        await store.close();
+      }
+    }
+
+    it('holds the states still while their JSON is made in slices, then applies what came meanwhile', () =>
+      heldSave(async ({ store, projector, file }) => {
         const appended = await store.append('cart-late', [late]);
         let turns = 0;
         const timer = setInterval(() => (turns += 1), 0);
@@ -124,31 +137,16 @@ describe('Rebuilding read models in slices', () => {
           assert.deepEqual(at12000.stateOf(p.name), whole.stateOf(p.name), p.name);
           assert.deepEqual(projector.stateOf(p.name), whole.stateOf(p.name), p.name);
         }
-        projector.dispose();
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-        await store.close();
-      }
-    });
+      }));
 
-    it("is dropped when a rebuild throws its states away meanwhile: the rebuild's save stays", async () => {
-      const store = await storeWith(12_000);
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esi-held-save-'));
-      try {
-        const file = path.join(dir, 'read-models.json');
-        const projector = new Projector(store, builtInProjections, file, { slicedSaveBytes: 0, saveSliceMs: 0 });
-        projector.start();
+    it("is dropped when a rebuild throws its states away meanwhile: the rebuild's save stays", () =>
+      heldSave(async ({ store, projector, file, dir }) => {
         await store.append('cart-late', [late]);
         const saving = projector.save();
         assert.equal(projector.rebuild(), 12_001, 'a rebuild during the save folds at once');
         await saving;
         assert.equal(savedCheckpoint(file), 12_001);
         assert.equal(fs.readdirSync(dir).length, 1, 'no temporary file left');
-        projector.dispose();
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-        await store.close();
-      }
-    });
+      }));
   });
 });
